@@ -1,0 +1,225 @@
+"""The `enclave` command: the window by default, and the same core from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import platform
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from app import __version__
+from app.core import export, hardware, runtime
+from app.core.errors import EnclaveError
+from app.core.models import installed
+from app.core.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="enclave", description=(
+        "Enclave, a private AI assistant that lives on your computer. "
+        "With no command, opens the window."))
+    p.add_argument("--version", action="version", version=f"enclave {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    ask = sub.add_parser("ask", help="answer one question on this device, streaming to stdout")
+    ask.add_argument("question", nargs="?", help="the question; '-' or nothing reads stdin")
+    ask.add_argument("--model", help="model id, 'starter', or a path to a .gguf file")
+    ask.add_argument("--system", help="system prompt for this conversation")
+    ask.add_argument("--chat", type=int, metavar="ID", help="continue conversation ID")
+    ask.add_argument("--json", action="store_true",
+                     help="print one JSON object (text, model, engine, tokens, timings)")
+    ask.add_argument("--max-tokens", type=int, help="longest answer, in tokens")
+    ask.add_argument("--temperature", type=float, help="0 gives the same answer every time")
+
+    chats = sub.add_parser("chats", help="list or export conversations")
+    chats_sub = chats.add_subparsers(dest="chats_command", metavar="ACTION", required=True)
+    lst = chats_sub.add_parser("list", help="list conversations, most recent first")
+    lst.add_argument("--json", action="store_true")
+    exp = chats_sub.add_parser("export", help="export one conversation, or all of them")
+    exp.add_argument("id", nargs="?", type=int, help="conversation id (default: all)")
+    exp.add_argument("--format", choices=export.FORMATS, default="json")
+    exp.add_argument("--output", "-o", type=Path, help="write to a file instead of stdout")
+
+    models = sub.add_parser("models", help="models on this machine")
+    models_sub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    mlist = models_sub.add_parser("list", help="list installed models")
+    mlist.add_argument("--json", action="store_true")
+
+    doctor = sub.add_parser("doctor", help="check this installation and this machine")
+    doctor.add_argument("--json", action="store_true")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command is None:
+        from app.ui.app import run_window
+
+        return run_window()
+    try:
+        rt = runtime.start()
+        handler = {"ask": _ask, "chats": _chats, "models": _models, "doctor": _doctor}
+        return handler[args.command](rt, args)
+    except EnclaveError as exc:
+        print(f"enclave: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # `enclave chats export | head`
+        return 0
+
+
+def _notice(text: str) -> None:
+    print(f"enclave: {text}", file=sys.stderr)
+
+
+def _ask(rt: runtime.Runtime, args) -> int:
+    question = args.question
+    if question in (None, "-"):
+        question = sys.stdin.read()
+    if args.max_tokens is not None:
+        rt.settings.max_answer_tokens = max(1, args.max_tokens)
+    if args.temperature is not None:
+        rt.settings.temperature = args.temperature
+    for notice in rt.settings.notices:
+        _notice(notice)
+    from app.core.assistant import Assistant
+
+    cancel = threading.Event()
+    previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())  # Ctrl+C stops, keeps text
+    with Store(rt.paths.database) as store:
+        assistant = Assistant(store, rt.settings, rt.paths)
+
+        def on_start(start):
+            for notice in start.notices:
+                _notice(notice)
+
+        def on_piece(piece: str):
+            sys.stdout.write(piece)
+            sys.stdout.flush()
+
+        try:
+            result = assistant.send(args.chat, question, cancel=cancel, model=args.model,
+                                    system_prompt=args.system, on_start=on_start,
+                                    on_piece=None if args.json else on_piece)
+        finally:
+            signal.signal(signal.SIGINT, previous)
+            assistant.host.unload()
+    if args.json:
+        print(json.dumps({
+            "text": result.text, "model": result.model, "engine": result.engine,
+            "conversation_id": result.conversation_id, "message_id": result.answer_message_id,
+            "prompt_tokens": result.stats.prompt_tokens,
+            "completion_tokens": result.stats.completion_tokens,
+            "ttft_s": result.stats.ttft_s, "tokens_per_s": result.stats.tokens_per_s,
+            "total_s": result.stats.total_s, "finish_reason": result.stats.finish_reason,
+            "notices": result.notices}, ensure_ascii=False))
+    else:
+        sys.stdout.write("\n")
+        s = result.stats
+        speed = f", {s.tokens_per_s:.1f} tokens/s" if s.tokens_per_s else ""
+        _notice(f"{result.model} on this device · chat {result.conversation_id} · "
+                f"{s.completion_tokens} tokens{speed}"
+                + (" · stopped" if result.cancelled else ""))
+    return 130 if result.cancelled else 0
+
+
+def _chats(rt: runtime.Runtime, args) -> int:
+    with Store(rt.paths.database) as store:
+        if args.chats_command == "list":
+            conversations = [store.conversation(c.id) for c in store.conversations(limit=10_000)]
+            if args.json:
+                print(json.dumps([{"id": c.id, "title": c.title, "messages": c.message_count,
+                                   "updated": export._iso(c.updated), "model": c.model}
+                                  for c in conversations], ensure_ascii=False, indent=2))
+            elif not conversations:
+                _notice("no conversations yet: `enclave ask \"…\"` or the window starts one")
+            for c in [] if args.json else conversations:
+                print(f"{c.id:>6}  {export._iso(c.updated)[:16].replace('T', ' ')}  "
+                      f"{c.message_count:>4} msgs  {c.title}")
+            return 0
+        if args.id is not None:
+            conversations = [store.conversation(args.id)]
+        else:
+            conversations = list(reversed(store.conversations(limit=1_000_000)))
+        text = export.export(store, conversations, args.format)
+    if args.output:
+        try:
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise EnclaveError(f"Cannot write {args.output}: {exc.strerror}.") from exc
+        _notice(f"exported {len(conversations)} conversation(s) to {args.output}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _models(rt: runtime.Runtime, args) -> int:
+    models = installed.list_models(rt.paths)
+    if args.json:
+        print(json.dumps([{"id": m.id, "path": str(m.path), "source": m.source,
+                           "size_bytes": m.size_bytes} for m in models], indent=2))
+        return 0
+    if not models:
+        _notice("no models installed. " + installed.GET_A_MODEL_HELP.format(
+            models=rt.paths.models))
+        return 0
+    for m in models:
+        print(f"{m.id:<40} {m.size_bytes / 1e6:>9.1f} MB  {m.source:<8} {m.path}")
+    return 0
+
+
+def doctor_report(rt: runtime.Runtime) -> dict:
+    llama = hardware.llama_build_info()
+    starter = installed.starter_model_path()
+    ram = hardware.total_ram_bytes()
+    return {
+        "enclave": __version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "llama_cpp": llama,
+        "gpu_offload": bool(llama.get("gpu_offload")),
+        "ram_gb": round(ram / 2**30, 1) if ram else None,
+        "cores": hardware.usable_cores(),
+        "folders": {name: str(p) for name, p in rt.paths.folders().items()},
+        "database": str(rt.paths.database),
+        "starter_model": str(starter) if starter else None,
+        "models_installed": len(installed.list_models(rt.paths)),
+    }
+
+
+def _doctor(rt: runtime.Runtime, args) -> int:
+    report = doctor_report(rt)
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return 0 if report["llama_cpp"].get("available") else 1
+    llama = report["llama_cpp"]
+    ok = "ok"
+    lines = [
+        ("Enclave", report["enclave"]),
+        ("Python", report["python"]),
+        ("Platform", report["platform"]),
+        ("llama.cpp", f"llama-cpp-python {llama.get('version')}" if llama.get("available")
+         else f"NOT AVAILABLE ({llama.get('error')})"),
+        ("GPU offload", "supported by this build" if report["gpu_offload"]
+         else "not in this build (CPU only; see README: GPU builds)"),
+        ("CPU features", llama.get("system_info", "?")),
+        ("Memory", f"{report['ram_gb']} GB RAM, {report['cores']} cores"),
+        *[(f"{name.capitalize()} folder", f"{path} ({ok}, writable)")
+          for name, path in report["folders"].items()],
+        ("Starter model", report["starter_model"] or "NOT FOUND — " + installed.GET_A_MODEL_HELP
+         .format(models=rt.paths.models)),
+        ("Models", f"{report['models_installed']} installed"),
+    ]
+    width = max(len(k) for k, _ in lines)
+    for key, value in lines:
+        print(f"{key:<{width}}  {value}")
+    return 0 if llama.get("available") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

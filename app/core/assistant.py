@@ -1,0 +1,197 @@
+"""One conversation turn, start to finish: history → context → engine → store.
+
+The window and the CLI both drive conversations through ``Assistant``; neither holds any of these
+rules itself. An Assistant and the engines it uses belong to one thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from app.core import context
+from app.core.engines.base import ChatMessage, GenerationOptions, GenerationStats
+from app.core.engines.host import EngineHost
+from app.core.errors import EmptyMessageError, EnclaveError
+from app.core.models import installed
+from app.core.paths import Paths
+from app.core.settings import Settings
+from app.core.store import Conversation, Store
+
+log = logging.getLogger(__name__)
+
+# A streaming answer is written to the database this often, so a crash loses at most this much.
+SAVE_INTERVAL_S = 0.5
+TITLE_WORDS = 8
+
+
+@dataclass
+class TurnStart:
+    """What is known once a turn begins, before the first token."""
+
+    conversation_id: int
+    user_message_id: int | None  # None when regenerating
+    answer_message_id: int
+    model: str
+    engine: str
+    notices: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TurnResult:
+    conversation_id: int
+    user_message_id: int | None
+    answer_message_id: int
+    text: str
+    model: str
+    engine: str
+    stats: GenerationStats
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def cancelled(self) -> bool:
+        return self.stats.finish_reason == "cancelled"
+
+
+def title_from(text: str) -> str:
+    words = text.split()
+    title = " ".join(words[:TITLE_WORDS])
+    if len(title) > 60:
+        title = title[:59].rstrip() + "…"
+    elif len(words) > TITLE_WORDS:
+        title += "…"
+    return title or "New chat"
+
+
+class Assistant:
+    def __init__(self, store: Store, settings: Settings, paths: Paths,
+                 host: EngineHost | None = None):
+        self.store, self.settings, self.paths = store, settings, paths
+        self.host = host or EngineHost(settings)
+
+    # -- choosing the model --------------------------------------------------------------------
+
+    def model_for(self, conversation: Conversation | None) -> installed.InstalledModel:
+        ref = conversation.model if conversation else None
+        return installed.resolve(ref, self.paths, default=self.settings.default_model)
+
+    def system_prompt_for(self, conversation: Conversation) -> str:
+        if conversation.system_prompt is not None:
+            return conversation.system_prompt
+        return self.settings.system_prompt
+
+    def options(self) -> GenerationOptions:
+        s = self.settings
+        return GenerationOptions(max_tokens=s.max_answer_tokens, temperature=s.temperature,
+                                 top_p=s.top_p, repeat_penalty=s.repeat_penalty)
+
+    # -- turns ---------------------------------------------------------------------------------
+
+    def send(self, conversation_id: int | None, text: str, *, cancel: threading.Event,
+             model: str | None = None, system_prompt: str | None = None,
+             on_start: Callable[[TurnStart], None] | None = None,
+             on_piece: Callable[[str], None] | None = None) -> TurnResult:
+        """Add the user's message to a conversation (a new one when id is None) and answer it.
+
+        Raises:
+            EmptyMessageError: the message holds only white space.
+            EnclaveError: the model cannot be found or loaded; the message is kept regardless.
+        """
+        if not text.strip():
+            raise EmptyMessageError("The message is empty: type something to send.")
+        if conversation_id is None:
+            if model:  # fail before anything is stored when the model does not exist
+                installed.resolve(model, self.paths)
+            conversation = self.store.create_conversation(
+                title_from(text), system_prompt=system_prompt, model=model)
+        else:
+            conversation = self.store.conversation(conversation_id)
+            if model and model != conversation.model:
+                installed.resolve(model, self.paths)
+                self.store.set_conversation_model(conversation.id, model)
+            if system_prompt is not None:
+                self.store.set_system_prompt(conversation.id, system_prompt)
+        user = self.store.add_message(conversation.id, "user", text)
+        return self._answer(conversation.id, user.id, cancel, on_start, on_piece)
+
+    def regenerate(self, conversation_id: int, *, cancel: threading.Event,
+                   on_start: Callable[[TurnStart], None] | None = None,
+                   on_piece: Callable[[str], None] | None = None) -> TurnResult:
+        """Replace the answer(s) after the last user message with a new one."""
+        messages = self.store.messages(conversation_id)
+        last_user = next((m for m in reversed(messages) if m.role == "user"), None)
+        if last_user is None:
+            raise EnclaveError("There is no message to answer again in this conversation.")
+        later = [m for m in messages if m.id > last_user.id]
+        if later:
+            self.store.delete_messages_from(conversation_id, later[0].id)
+        return self._answer(conversation_id, None, cancel, on_start, on_piece)
+
+    def edit_and_resend(self, message_id: int, text: str, *, cancel: threading.Event,
+                        on_start: Callable[[TurnStart], None] | None = None,
+                        on_piece: Callable[[str], None] | None = None) -> TurnResult:
+        """Change one of the user's messages, drop everything after it, and answer again."""
+        if not text.strip():
+            raise EmptyMessageError("The message is empty: type something to send.")
+        message = self.store.message(message_id)
+        if message.role != "user":
+            raise EnclaveError("Only your own messages can be edited and sent again.")
+        self.store.edit_message(message_id, text)
+        self.store.delete_messages_from(message.conversation_id, message_id + 1)
+        return self._answer(message.conversation_id, message_id, cancel, on_start, on_piece)
+
+    def _history(self, conversation: Conversation) -> list[ChatMessage]:
+        history = []
+        system = self.system_prompt_for(conversation)
+        if system.strip():
+            history.append(ChatMessage("system", system))
+        for m in self.store.messages(conversation.id):
+            if m.role == "assistant" and (m.status == "error" or not m.content.strip()):
+                continue  # failed or empty answers are not part of what the model said
+            history.append(ChatMessage(m.role, m.content))
+        return history
+
+    def _answer(self, conversation_id: int, user_message_id: int | None,
+                cancel: threading.Event, on_start, on_piece) -> TurnResult:
+        conversation = self.store.conversation(conversation_id)
+        model = self.model_for(conversation)
+        engine = self.host.get(model)
+        options = self.options()
+        fitted = context.fit(self._history(conversation), engine,
+                             answer_tokens=min(options.max_tokens, engine.context_length // 2))
+        for notice in fitted.notices:
+            log.info("context: %s", notice)
+        answer = self.store.add_message(conversation_id, "assistant", "", model=model.id,
+                                        engine=engine.kind, status="streaming")
+        start = TurnStart(conversation_id, user_message_id, answer.id, model.id, engine.kind,
+                          list(fitted.notices))
+        if on_start:
+            on_start(start)
+        parts: list[str] = []
+        last_save = time.monotonic()
+        generation = engine.stream(fitted.messages, options=options, cancel=cancel)
+        try:
+            for piece in generation:
+                parts.append(piece)
+                if on_piece:
+                    on_piece(piece)
+                now = time.monotonic()
+                if now - last_save >= SAVE_INTERVAL_S:
+                    self.store.update_text(answer.id, "".join(parts))
+                    last_save = now
+        except BaseException:
+            self.store.finish_message(answer.id, "".join(parts), status="error")
+            raise
+        stats = generation.stats
+        text = "".join(parts)
+        self.store.finish_message(
+            answer.id, text,
+            status="cancelled" if stats.finish_reason == "cancelled" else "complete",
+            prompt_tokens=stats.prompt_tokens, completion_tokens=stats.completion_tokens,
+            ttft_ms=None if stats.ttft_s is None else stats.ttft_s * 1000,
+            tokens_per_s=stats.tokens_per_s)
+        return TurnResult(conversation_id, user_message_id, answer.id, text, model.id,
+                          engine.kind, stats, start.notices)

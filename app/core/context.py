@@ -1,0 +1,89 @@
+"""Make a conversation fit the model's context window.
+
+When the history is too long, the oldest turns are dropped (the system prompt always stays); when the
+newest message alone is too long, it is shortened. Either way the caller gets a notice to show, so the
+user knows what the model did and did not see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.core.engines.base import ChatMessage, Engine
+
+SHORTENED_MARK = "\n\n[… shortened by Enclave to fit the model's context window …]"
+
+
+@dataclass
+class FitResult:
+    messages: list[ChatMessage]
+    prompt_tokens: int
+    dropped_messages: int = 0
+    shortened: bool = False
+    notices: list[str] = field(default_factory=list)
+
+
+def fit(messages: list[ChatMessage], engine: Engine, *, answer_tokens: int) -> FitResult:
+    """Return the messages to send so that prompt + answer fit in the engine's context.
+
+    Args:
+        messages: optional system message first, then the turns; the last one is the new message.
+        engine: counts tokens for its own prompt format.
+        answer_tokens: room to keep free for the answer.
+    """
+    budget = engine.context_length - answer_tokens
+    system = [m for m in messages[:1] if m.role == "system"]
+    turns = messages[len(system):]
+    if not turns:
+        raise ValueError("nothing to send")
+
+    total = engine.count_tokens(messages)
+    if total <= budget:
+        return FitResult(list(messages), total)
+
+    # Drop the fewest oldest turns that make it fit (a binary search: counting is not free).
+    low, high = 1, len(turns) - 1
+    best = None
+    while low <= high:
+        mid = (low + high) // 2
+        count = engine.count_tokens(system + turns[mid:])
+        if count <= budget:
+            best, high = (mid, count), mid - 1
+        else:
+            low = mid + 1
+    if best is not None:
+        dropped, count = best
+        kept = system + turns[dropped:]
+        return FitResult(kept, count, dropped_messages=dropped, notices=[_dropped_notice(
+            dropped, engine.context_length)])
+
+    # Even the newest message alone is too long: shorten it.
+    last = turns[-1]
+    dropped = len(turns) - 1
+    overhead = engine.count_tokens(system + [ChatMessage(last.role, SHORTENED_MARK)])
+    room = budget - overhead
+    if system and room < budget // 4:
+        # A giant system prompt: keep the first quarter of the window for it.
+        system = [ChatMessage("system", engine.truncate(system[0].content, budget // 4))]
+        overhead = engine.count_tokens(system + [ChatMessage(last.role, SHORTENED_MARK)])
+        room = budget - overhead
+    text = engine.truncate(last.content, max(room, 1))
+    kept = system + [ChatMessage(last.role, text + SHORTENED_MARK)]
+    count = engine.count_tokens(kept)
+    while count > budget and text:  # tokenisation at the seam can differ by a few tokens
+        text = text[: int(len(text) * 0.95)]
+        kept[-1] = ChatMessage(last.role, text + SHORTENED_MARK)
+        count = engine.count_tokens(kept)
+    notices = [] if not dropped else [_dropped_notice(dropped, engine.context_length)]
+    notices.append(
+        f"Your message was too long for the model's {engine.context_length:,}-token context; "
+        f"only its first {len(text):,} of {len(last.content):,} characters were used. "
+        f"The full text is kept in the conversation.")
+    return FitResult(kept, count, dropped_messages=dropped, shortened=True, notices=notices)
+
+
+def _dropped_notice(dropped: int, context_length: int) -> str:
+    return (f"The conversation is longer than the model's {context_length:,}-token context, so "
+            f"the {dropped} oldest message{'s' if dropped != 1 else ''} "
+            f"{'were' if dropped != 1 else 'was'} left out of this answer "
+            f"(the system prompt was kept).")

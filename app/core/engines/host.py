@@ -1,0 +1,52 @@
+"""Keeps one model loaded and swaps it when another is asked for.
+
+A loaded llama.cpp model is large and not thread-safe: the host, and every engine it hands out, is
+used from one thread only (the window's model thread, or the CLI's main thread).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from app.core.engines.base import Engine
+from app.core.models.installed import InstalledModel
+from app.core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class EngineHost:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._engine: Engine | None = None
+        self._loaded_key: tuple | None = None
+        self.last_load_s: float | None = None
+
+    @property
+    def engine(self) -> Engine | None:
+        return self._engine
+
+    def _key(self, model: InstalledModel) -> tuple:
+        s = self.settings
+        return (str(model.path), s.context_length, s.gpu_layers, s.threads)
+
+    def get(self, model: InstalledModel) -> Engine:
+        """The engine for ``model``, loading it (and unloading the previous one) if needed."""
+        key = self._key(model)
+        if self._engine is not None and self._loaded_key == key:
+            return self._engine
+        self.unload()
+        from app.core.engines.local import engine_for
+
+        started = time.perf_counter()
+        self._engine = engine_for(model.path, model_id=model.id, settings=self.settings)
+        self._loaded_key = key
+        self.last_load_s = time.perf_counter() - started
+        log.info("model %s ready in %.2f s", model.id, self.last_load_s)
+        return self._engine
+
+    def unload(self) -> None:
+        if self._engine is not None:
+            self._engine.close()
+        self._engine, self._loaded_key = None, None

@@ -1,0 +1,183 @@
+"""The local engine: a GGUF model run by llama.cpp (llama-cpp-python) on this machine.
+
+The prompt is built with the chat template from the model's own metadata and sampled through
+llama.cpp's native sampler chain; the only per-token Python work is one detokenize and one yield.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import threading
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from app.core import hardware
+from app.core.engines.base import (ChatMessage, Engine, Generation, GenerationOptions,
+                                   GenerationStats, StatsClock)
+from app.core.errors import ModelFileError
+from app.core.models import gguf
+
+log = logging.getLogger(__name__)
+
+# Used only when a GGUF carries no chat template (rare for instruct models).
+CHATML_TEMPLATE = (
+    "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content']"
+    " + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}"
+    "{{ '<|im_start|>assistant\n' }}{% endif %}")
+
+# Longest text (in characters per token of room) worth tokenising when shortening a huge paste:
+# no tokenizer packs more than this many characters into one token on ordinary text.
+_MAX_CHARS_PER_TOKEN = 16
+
+
+class LocalEngine(Engine):
+    """Owns one ``llama_cpp.Llama``. Lives on, and is only ever called from, one thread."""
+
+    kind = "local"
+
+    def __init__(self, path: str | Path, *, model_id: str | None = None, context_length: int = 4096,
+                 gpu_layers: int = -1, threads: int = 0):
+        path = Path(path)
+        self.info = gguf.read(path)  # a clear ModelFileError for missing/empty/damaged files
+        super().__init__(model_id or path.stem)
+        self.path = path
+        trained = self.info.context_length or context_length
+        n_ctx = max(256, min(context_length, trained))
+        self.gpu_offload = hardware.gpu_offload_supported() and gpu_layers != 0
+        threads = threads or hardware.default_threads()
+
+        import llama_cpp  # imported here: loading the native library takes a moment
+
+        self._llama_cpp = llama_cpp
+        try:
+            self._llama = llama_cpp.Llama(
+                model_path=str(path), n_ctx=n_ctx, n_gpu_layers=gpu_layers if self.gpu_offload
+                else 0, n_threads=threads, n_threads_batch=threads, verbose=False)
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ModelFileError(
+                f"llama.cpp could not load the model file {path} ({exc}). The file may be damaged "
+                f"or made for a newer llama.cpp: delete it and download it again, or update "
+                f"Enclave.", path) from exc
+        self._vocab = self._llama._model.vocab
+        self._cancel = threading.Event()
+        # Kept on self: ctypes must not free the callback while llama.cpp holds it.
+        self._abort_cb = llama_cpp.ggml_abort_callback(lambda _data: self._cancel.is_set())
+        self._no_abort_cb = llama_cpp.ggml_abort_callback(0)
+
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        model = self._llama._model
+        eos, bos = self._llama.token_eos(), self._llama.token_bos()
+        self.chat_template_source = "model" if self.info.chat_template else "fallback (ChatML)"
+        self._formatter = Jinja2ChatFormatter(
+            template=self.info.chat_template or CHATML_TEMPLATE,
+            eos_token=model.token_get_text(eos) if eos != -1 else "",
+            bos_token=model.token_get_text(bos) if bos != -1 else "")
+        log.info("loaded %s: n_ctx=%d gpu_offload=%s threads=%d template=%s", path, n_ctx,
+                 self.gpu_offload, threads, self.chat_template_source)
+
+    # -- Engine --------------------------------------------------------------------------------
+
+    @property
+    def context_length(self) -> int:
+        return self._llama.n_ctx()
+
+    def format_prompt(self, messages: Iterable[ChatMessage]) -> str:
+        """The exact prompt text the model's chat template makes of these messages."""
+        return self._formatter(messages=[m.as_dict() for m in messages]).prompt
+
+    def _tokenize_prompt(self, messages: Iterable[ChatMessage]) -> list[int]:
+        # The template writes BOS itself where the model wants one; special=True parses the
+        # template's control tokens (<|im_start|> …) into their single token ids.
+        return self._llama.tokenize(self.format_prompt(messages).encode("utf-8"), add_bos=False,
+                                    special=True)
+
+    def count_tokens(self, messages: Iterable[ChatMessage]) -> int:
+        return len(self._tokenize_prompt(messages))
+
+    def truncate(self, text: str, max_tokens: int) -> str:
+        text = text[: max_tokens * _MAX_CHARS_PER_TOKEN]
+        tokens = self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+        if len(tokens) <= max_tokens:
+            return text
+        return self._llama.detokenize(tokens[:max_tokens]).decode("utf-8", errors="ignore")
+
+    def stream(self, messages: list[ChatMessage], *, options: GenerationOptions,
+               cancel: threading.Event) -> Generation:
+        stats = GenerationStats()
+        return Generation(self._generate(messages, options, cancel, stats), stats)
+
+    def close(self) -> None:
+        llama, self._llama = getattr(self, "_llama", None), None
+        if llama is not None:
+            llama.close()
+
+    # -- generation ----------------------------------------------------------------------------
+
+    def _generate(self, messages, options: GenerationOptions, cancel: threading.Event,
+                  stats: GenerationStats) -> Iterator[str]:
+        clock = StatsClock(stats)
+        prompt = self._tokenize_prompt(messages)
+        stats.prompt_tokens = len(prompt)
+        room = self.context_length - len(prompt)
+        if room <= 0:
+            raise ValueError("prompt does not fit the context; fit it with app.core.context first")
+        max_tokens = min(options.max_tokens, room)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        is_eog = self._llama_cpp.llama_vocab_is_eog
+        piece = self._llama._model.token_to_piece
+        reason = "length"
+        tokens = self._llama.generate(
+            prompt, top_k=options.top_k, top_p=options.top_p, min_p=options.min_p,
+            temp=options.temperature, repeat_penalty=options.repeat_penalty)
+        try:
+            for count, token in enumerate(self._prefill_guarded(tokens, cancel), start=1):
+                if cancel.is_set():
+                    reason = "cancelled"
+                    break
+                if is_eog(self._vocab, token):
+                    reason = "stop"
+                    break
+                text = decoder.decode(piece(token).rstrip(b"\0"))
+                clock.token()
+                if text:
+                    yield text
+                if count >= max_tokens:
+                    break
+        finally:
+            tokens.close()
+            tail = decoder.decode(b"", final=True)
+            clock.finish(reason)
+        if tail:
+            yield tail
+
+    def _prefill_guarded(self, tokens: Iterator[int], cancel: threading.Event) -> Iterator[int]:
+        """Yield tokens, letting ``cancel`` abort the prompt evaluation inside the first next().
+
+        The abort callback is polled by llama.cpp for every graph node, so it is installed only
+        while the prompt is evaluated, never during decoding where it would cost speed.
+        """
+        self._cancel = cancel
+        self._llama_cpp.llama_set_abort_callback(self._llama._ctx.ctx, self._abort_cb, None)
+        try:
+            first = next(tokens)
+        except StopIteration:
+            return
+        except RuntimeError:
+            if cancel.is_set():  # llama_decode was aborted on request: its state is now unknown
+                self._llama.reset()
+                return
+            raise
+        finally:
+            self._llama_cpp.llama_set_abort_callback(
+                self._llama._ctx.ctx, self._no_abort_cb, None)
+        yield first
+        yield from tokens
+
+
+def engine_for(path: Path, *, model_id: str, settings) -> LocalEngine:
+    """Load a local engine with the user's settings."""
+    return LocalEngine(path, model_id=model_id, context_length=settings.context_length,
+                       gpu_layers=settings.gpu_layers, threads=settings.threads)
+

@@ -1,0 +1,113 @@
+"""User settings: one typed JSON file in the config folder.
+
+Settings never hold secrets (API keys and tokens live only in the OS keyring). A damaged settings file
+is set aside, not lost, and the defaults are used with a notice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+THEMES = ("system", "light", "dark")
+
+
+@dataclass
+class Settings:
+    default_model: str = ""  # model id or path; "" means the starter model
+    context_length: int = 4096
+    max_answer_tokens: int = 1024
+    temperature: float = 0.7
+    top_p: float = 0.95
+    repeat_penalty: float = 1.1
+    gpu_layers: int = -1  # -1: as many as the llama.cpp build can offload; 0: CPU only
+    threads: int = 0  # 0: let llama.cpp choose
+    system_prompt: str = "You are a helpful, concise assistant."
+    theme: str = "system"
+    # Where the settings came from, and anything the user should be told about loading them.
+    notices: list[str] = field(default_factory=list, repr=False, compare=False)
+
+    def validate(self) -> None:
+        if not 256 <= self.context_length <= 1_048_576:
+            raise ValueError("context_length must be between 256 and 1048576 tokens")
+        if not 1 <= self.max_answer_tokens <= self.context_length // 2:
+            raise ValueError("max_answer_tokens must be at least 1 and at most half the context")
+        if not 0.0 <= self.temperature <= 2.0:
+            raise ValueError("temperature must be between 0 and 2")
+        if not 0.0 < self.top_p <= 1.0:
+            raise ValueError("top_p must be above 0 and at most 1")
+        if not 1.0 <= self.repeat_penalty <= 2.0:
+            raise ValueError("repeat_penalty must be between 1 and 2")
+        if self.gpu_layers < -1 or self.threads < 0:
+            raise ValueError("gpu_layers must be -1 or more, threads 0 or more")
+        if self.theme not in THEMES:
+            raise ValueError(f"theme must be one of {', '.join(THEMES)}")
+
+
+def _fields() -> dict[str, dataclasses.Field]:
+    return {f.name: f for f in dataclasses.fields(Settings) if f.name != "notices"}
+
+
+def _coerce(name: str, value, default):
+    """Accept a value of the field's type (ints for floats too); reject anything else."""
+    kind = type(default)
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if type(value) is not kind:
+        raise ValueError(f"{name} should be {kind.__name__}, not {type(value).__name__}")
+    return value
+
+
+def load(path: Path) -> Settings:
+    """Read settings, falling back to defaults (with a notice) for anything unusable."""
+    settings = Settings()
+    if not path.exists():
+        return settings
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(raw, dict):
+            raise ValueError("the file does not hold a JSON object")
+    except (OSError, ValueError) as exc:
+        backup = path.with_name(f"{path.name}.damaged-{int(time.time())}")
+        try:
+            path.replace(backup)
+            kept = f" It was kept as {backup.name}."
+        except OSError:
+            kept = ""
+        settings.notices.append(f"The settings file {path} could not be read ({exc}); "
+                                f"defaults are in use.{kept}")
+        log.warning("settings unreadable: %s", exc)
+        return settings
+    known = _fields()
+    for name, value in raw.items():
+        if name not in known:
+            log.info("ignoring unknown setting %r", name)
+            continue
+        default = getattr(settings, name)
+        try:
+            setattr(settings, name, _coerce(name, value, default))
+        except ValueError as exc:
+            settings.notices.append(f"Setting ignored: {exc}.")
+    try:
+        settings.validate()
+    except ValueError as exc:
+        settings.notices.append(f"Settings reset to defaults: {exc}.")
+        return Settings(notices=settings.notices)
+    return settings
+
+
+def save(settings: Settings, path: Path) -> None:
+    """Write atomically, so a crash mid-write leaves the old file intact."""
+    settings.validate()
+    data = {name: getattr(settings, name) for name in _fields()}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
