@@ -16,7 +16,7 @@ from app.core import context
 from app.core.engines.base import ChatMessage, GenerationOptions, GenerationStats
 from app.core.engines.host import EngineHost
 from app.core.errors import EmptyMessageError, EnclaveError
-from app.core.models import installed
+from app.core.models import gguf, installed
 from app.core.paths import Paths
 from app.core.settings import Settings
 from app.core.store import Conversation, Store
@@ -78,6 +78,13 @@ class Assistant:
         ref = conversation.model if conversation else None
         return installed.resolve(ref, self.paths, default=self.settings.default_model)
 
+    def _require_model(self, ref: str) -> installed.InstalledModel:
+        """Resolve a model the user named; a path to no file fails here, before storing anything."""
+        model = installed.resolve(ref, self.paths)
+        if not model.path.is_file():
+            gguf.read(model.path)  # raises ModelFileError naming the file
+        return model
+
     def system_prompt_for(self, conversation: Conversation) -> str:
         if conversation.system_prompt is not None:
             return conversation.system_prompt
@@ -92,9 +99,13 @@ class Assistant:
 
     def send(self, conversation_id: int | None, text: str, *, cancel: threading.Event,
              model: str | None = None, system_prompt: str | None = None,
+             on_saved: Callable[[int, int], None] | None = None,
              on_start: Callable[[TurnStart], None] | None = None,
              on_piece: Callable[[str], None] | None = None) -> TurnResult:
         """Add the user's message to a conversation (a new one when id is None) and answer it.
+
+        The message is stored before the model loads (``on_saved(conversation_id, message_id)``
+        says so), so a model that fails to load loses nothing the user typed.
 
         Raises:
             EmptyMessageError: the message holds only white space.
@@ -104,17 +115,19 @@ class Assistant:
             raise EmptyMessageError("The message is empty: type something to send.")
         if conversation_id is None:
             if model:  # fail before anything is stored when the model does not exist
-                installed.resolve(model, self.paths)
+                self._require_model(model)
             conversation = self.store.create_conversation(
                 title_from(text), system_prompt=system_prompt, model=model)
         else:
             conversation = self.store.conversation(conversation_id)
             if model and model != conversation.model:
-                installed.resolve(model, self.paths)
+                self._require_model(model)
                 self.store.set_conversation_model(conversation.id, model)
             if system_prompt is not None:
                 self.store.set_system_prompt(conversation.id, system_prompt)
         user = self.store.add_message(conversation.id, "user", text)
+        if on_saved:
+            on_saved(conversation.id, user.id)
         return self._answer(conversation.id, user.id, cancel, on_start, on_piece)
 
     def regenerate(self, conversation_id: int, *, cancel: threading.Event,

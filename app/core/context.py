@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from app.core.engines.base import ChatMessage, Engine
 
 SHORTENED_MARK = "\n\n[… shortened by Enclave to fit the model's context window …]"
+# No tokenizer packs more characters than this into one token of ordinary text, so a message longer
+# than context_length * this cannot fit, and counting beyond that point is wasted work.
+MAX_CHARS_PER_TOKEN = 16
 
 
 @dataclass
@@ -37,12 +40,16 @@ def fit(messages: list[ChatMessage], engine: Engine, *, answer_tokens: int) -> F
     if not turns:
         raise ValueError("nothing to send")
 
-    total = engine.count_tokens(messages)
-    if total <= budget:
+    original = turns[-1]
+    longest = engine.context_length * MAX_CHARS_PER_TOKEN
+    huge = len(original.content) > longest
+    if huge:  # a giant paste cannot fit: never tokenise all of it, go straight to shortening
+        turns = turns[:-1] + [ChatMessage(original.role, original.content[:longest])]
+    elif (total := engine.count_tokens(messages)) <= budget:
         return FitResult(list(messages), total)
 
     # Drop the fewest oldest turns that make it fit (a binary search: counting is not free).
-    low, high = 1, len(turns) - 1
+    low, high = 1, (0 if huge else len(turns) - 1)
     best = None
     while low <= high:
         mid = (low + high) // 2
@@ -77,7 +84,7 @@ def fit(messages: list[ChatMessage], engine: Engine, *, answer_tokens: int) -> F
     notices = [] if not dropped else [_dropped_notice(dropped, engine.context_length)]
     notices.append(
         f"Your message was too long for the model's {engine.context_length:,}-token context; "
-        f"only its first {len(text):,} of {len(last.content):,} characters were used. "
+        f"only its first {len(text):,} of {len(original.content):,} characters were used. "
         f"The full text is kept in the conversation.")
     return FitResult(kept, count, dropped_messages=dropped, shortened=True, notices=notices)
 

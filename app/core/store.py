@@ -20,7 +20,7 @@ SCHEMA_VERSION = 1
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
-    id            INTEGER PRIMARY KEY,
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,  -- ids are never reused
     title         TEXT    NOT NULL,
     system_prompt TEXT,              -- NULL: use the default from settings
     model         TEXT,              -- model id chosen for this conversation, NULL: default
@@ -30,7 +30,7 @@ CREATE TABLE IF NOT EXISTS conversations (
 CREATE INDEX IF NOT EXISTS conversations_by_updated ON conversations(updated DESC);
 
 CREATE TABLE IF NOT EXISTS messages (
-    id                INTEGER PRIMARY KEY,
+    id                INTEGER PRIMARY KEY AUTOINCREMENT,
     conversation_id   INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
     role              TEXT    NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
     content           TEXT    NOT NULL,

@@ -7,7 +7,7 @@ import html
 import logging
 import time
 
-from PySide6.QtCore import Qt, QTimer, QUrl
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
                                QMessageBox, QPushButton, QSplitter, QToolButton, QVBoxLayout,
@@ -38,7 +38,8 @@ class MainWindow(QMainWindow):
         self.store = Store(rt.paths.database)
         self.models = ModelThread(rt, self)
         self._conversation_id: int | None = None
-        self._busy = False
+        self._turns: set[int] = set()  # requests that answer (the window is busy)
+        self._loads: set[int] = set()  # requests that only load a model
         self._editing: int | None = None
         self._temp_ids = 0
         self._pending_user_id: int | None = None
@@ -56,7 +57,7 @@ class MainWindow(QMainWindow):
         else:
             self.new_chat()
         # Load the model in the background, so the first answer starts quickly.
-        QTimer.singleShot(0, lambda: self.models.preload(self._conversation_id))
+        QTimer.singleShot(0, self._preload)
 
     # -- building ------------------------------------------------------------------------------
 
@@ -179,13 +180,14 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         w = self.models.worker
+        w.message_saved.connect(self._on_worker_message_saved)
         w.turn_started.connect(self._on_worker_turn_started)
         w.text_received.connect(self.chat.append_text)
         w.turn_finished.connect(self._on_worker_turn_finished)
         w.turn_failed.connect(self._on_worker_turn_failed)
         w.model_loading.connect(self._on_worker_model_loading)
         w.model_ready.connect(self._on_worker_model_ready)
-        w.busy_changed.connect(self._on_worker_busy_changed)
+        w.request_done.connect(self._on_worker_request_done)
         self.panel.conversation_selected.connect(self.open_conversation)
         self.panel.new_requested.connect(self.new_chat)
         self.panel.deleted.connect(self._on_panel_deleted)
@@ -237,7 +239,7 @@ class MainWindow(QMainWindow):
         self.rt.settings.default_model = model_id
         self.rt.save_settings()
         if not self._busy:
-            self.models.preload(self._conversation_id)
+            self._preload()
 
     # -- conversations -------------------------------------------------------------------------
 
@@ -324,14 +326,15 @@ class MainWindow(QMainWindow):
             message_id, self._editing = self._editing, None
             self.edit_banner.hide()
             self.chat.remove_from(message_id)
-            self.models.edit(self._conversation_id, message_id, text)
+            self._turns.add(self.models.edit(self._conversation_id, message_id, text))
         else:
-            self.models.send(self._conversation_id, text,
-                             "" if self._conversation_id else self.rt.settings.default_model)
+            self._turns.add(self.models.send(
+                self._conversation_id, text,
+                "" if self._conversation_id else self.rt.settings.default_model))
         self.chat.add_message(temp)
         self._pending_user_id = temp.id
         self.input.clear()
-        self._set_busy(True)
+        self._update_busy()
 
     def regenerate(self) -> None:
         if self._busy or not self._conversation_id:
@@ -341,8 +344,8 @@ class MainWindow(QMainWindow):
             return
         self.chat.remove_from(last_user + 1)
         self._pending_user_id = None
-        self.models.regenerate(self._conversation_id)
-        self._set_busy(True)
+        self._turns.add(self.models.regenerate(self._conversation_id))
+        self._update_busy()
 
     def stop(self) -> None:
         if self._busy:
@@ -368,16 +371,20 @@ class MainWindow(QMainWindow):
 
     # -- worker events -------------------------------------------------------------------------
 
+    def _on_worker_message_saved(self, conversation_id: int, message_id: int) -> None:
+        if self._conversation_id is None:  # a new chat just got its conversation
+            self._conversation_id = conversation_id
+            self.panel.refresh(select=conversation_id)
+            self.setWindowTitle(f"{self.store.conversation(conversation_id).title} — Enclave")
+        if conversation_id == self._conversation_id and self._pending_user_id is not None:
+            self.chat.rekey(self._pending_user_id, message_id)
+        self._pending_user_id = None
+
     def _on_worker_turn_started(self, start: TurnStart) -> None:
         if start.conversation_id != self._conversation_id:
-            if self._conversation_id is not None:
-                return  # the user moved to another conversation meanwhile
-            self._conversation_id = start.conversation_id
-            self.panel.refresh(select=start.conversation_id)
-            self.setWindowTitle(f"{self.store.conversation(start.conversation_id).title} — "
-                                "Enclave")
+            return  # the user moved to another conversation meanwhile
         if start.user_message_id is not None and self._pending_user_id is not None:
-            self.chat.rekey(self._pending_user_id, start.user_message_id)
+            self.chat.rekey(self._pending_user_id, start.user_message_id)  # an edited message
         self._pending_user_id = None
         self.chat.add_message(self.store.message(start.answer_message_id), streaming=True)
         self._streaming_id = start.answer_message_id
@@ -415,13 +422,25 @@ class MainWindow(QMainWindow):
         self.status_state.setText("Ready" if not self._busy else "Answering…")
         log.info("model %s ready in %.2f s", model_id, seconds)
 
-    def _on_worker_busy_changed(self, busy: bool) -> None:
-        if not busy:
-            self._set_busy(False)
+    def _preload(self) -> None:
+        self._loads.add(self.models.preload(self._conversation_id))
 
-    def _set_busy(self, busy: bool) -> None:
-        self._busy = busy
-        self.status_state.setText("Answering…" if busy else "Ready")
+    def _on_worker_request_done(self, request: int) -> None:
+        self._turns.discard(request)
+        self._loads.discard(request)
+        self._update_busy()
+
+    @property
+    def _busy(self) -> bool:
+        return bool(self._turns)
+
+    def idle(self) -> bool:
+        """Nothing queued on the model thread: no answer, no model loading."""
+        return not self._turns and not self._loads
+
+    def _update_busy(self) -> None:
+        self.status_state.setText("Answering…" if self._busy else
+                                  "Loading model…" if self._loads else "Ready")
         self._update_buttons()
 
     def _update_buttons(self) -> None:
@@ -500,6 +519,9 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         started = time.monotonic()
         self.models.shutdown()
+        # Results the worker posted before it stopped must not reach a closed window.
+        QCoreApplication.removePostedEvents(self)
+        QCoreApplication.removePostedEvents(self.chat)
         self.store.close()
         log.info("window closed in %.2f s", time.monotonic() - started)
         super().closeEvent(event)

@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from app.core.assistant import Assistant, TurnResult, TurnStart
 from app.core.errors import EnclaveError
@@ -28,13 +28,14 @@ BATCH_INTERVAL_S = 0.04
 class ModelWorker(QObject):
     """Lives on the model thread."""
 
+    message_saved = Signal(int, int)  # conversation id, user message id
     turn_started = Signal(object)  # TurnStart
     text_received = Signal(int, str)  # answer message id, new text
     turn_finished = Signal(object)  # TurnResult
     turn_failed = Signal(object, str)  # conversation id or None, message for the user
     model_loading = Signal(str)
     model_ready = Signal(str, float)  # model id, seconds it took to load
-    busy_changed = Signal(bool)
+    request_done = Signal(int)  # request id: that request has finished, however it ended
 
     def __init__(self, rt: Runtime):
         super().__init__()
@@ -46,6 +47,8 @@ class ModelWorker(QObject):
     def open(self) -> None:
         self._assistant = Assistant(Store(self._rt.paths.database), self._rt.settings,
                                     self._rt.paths)
+        self._assistant.host.on_loading = self.model_loading.emit
+        self._assistant.host.on_ready = self.model_ready.emit
 
     @Slot()
     def close(self) -> None:
@@ -56,59 +59,56 @@ class ModelWorker(QObject):
 
     # -- requests (queued from the UI thread) --------------------------------------------------
 
-    @Slot(object)
-    def preload(self, conversation_id) -> None:
-        self._run(conversation_id, None)
+    @Slot(int, object)
+    def preload(self, request: int, conversation_id) -> None:
+        self._run(request, conversation_id, None)
 
-    @Slot(object, str, str)
-    def send(self, conversation_id, text: str, model: str) -> None:
-        self._run(conversation_id, lambda **kw: self._assistant.send(
+    @Slot(int, object, str, str)
+    def send(self, request: int, conversation_id, text: str, model: str) -> None:
+        self._run(request, conversation_id, lambda **kw: self._assistant.send(
             conversation_id, text, model=model or None, **kw))
 
-    @Slot(int)
-    def regenerate(self, conversation_id: int) -> None:
-        self._run(conversation_id, lambda **kw: self._assistant.regenerate(conversation_id, **kw))
+    @Slot(int, int)
+    def regenerate(self, request: int, conversation_id: int) -> None:
+        self._run(request, conversation_id, lambda on_saved, **kw: self._assistant.regenerate(
+            conversation_id, **kw))
 
-    @Slot(int, int, str)
-    def edit(self, conversation_id: int, message_id: int, text: str) -> None:
-        self._run(conversation_id, lambda **kw: self._assistant.edit_and_resend(
-            message_id, text, **kw))
+    @Slot(int, int, int, str)
+    def edit(self, request: int, conversation_id: int, message_id: int, text: str) -> None:
+        self._run(request, conversation_id, lambda on_saved, **kw: self._assistant
+                  .edit_and_resend(message_id, text, **kw))
 
     # -- the work ------------------------------------------------------------------------------
 
-    def _ensure_model(self, conversation_id) -> None:
-        a = self._assistant
-        conversation = a.store.conversation(conversation_id) if conversation_id else None
-        model = a.model_for(conversation)
-        engine = a.host.engine
-        if engine is not None and engine.model_id == model.id:
-            return
-        self.model_loading.emit(model.id)
-        a.host.get(model)
-        self.model_ready.emit(model.id, a.host.last_load_s or 0.0)
-
-    def _run(self, conversation_id, turn) -> None:
+    def _run(self, request: int, conversation_id, turn) -> None:
         self.cancel_event.clear()
-        self.busy_changed.emit(True)
+        self._conversation_id = conversation_id
         try:
             if self._assistant is None:
                 self.open()
-            self._ensure_model(conversation_id)
-            if turn is not None:  # None: only load the model, ahead of the first message
+            if turn is None:  # only load the model, ahead of the first message
+                a = self._assistant
+                a.host.get(a.model_for(a.store.conversation(conversation_id)
+                                       if conversation_id else None))
+            else:
                 self.turn_finished.emit(self._stream(turn))
         except EnclaveError as exc:
-            self.turn_failed.emit(conversation_id, str(exc))
+            self.turn_failed.emit(self._conversation_id, str(exc))
         except Exception as exc:  # a bug: the details belong in the log, not a dialog
             log.exception("turn failed")
-            self.turn_failed.emit(conversation_id, (
+            self.turn_failed.emit(self._conversation_id, (
                 f"Something went wrong while answering ({type(exc).__name__}). Your messages are "
                 f"saved. Details are in {self._rt.paths.log_file}."))
         finally:
-            self.busy_changed.emit(False)
+            self.request_done.emit(request)
 
     def _stream(self, turn) -> TurnResult:
         pending: list[str] = []
         state = {"answer": -1, "last": time.monotonic()}
+
+        def on_saved(conversation_id: int, message_id: int):
+            self._conversation_id = conversation_id
+            self.message_saved.emit(conversation_id, message_id)
 
         def on_start(start: TurnStart):
             state["answer"] = start.answer_message_id
@@ -123,7 +123,8 @@ class ModelWorker(QObject):
                 state["last"] = now
 
         try:
-            return turn(cancel=self.cancel_event, on_start=on_start, on_piece=on_piece)
+            return turn(cancel=self.cancel_event, on_saved=on_saved, on_start=on_start,
+                        on_piece=on_piece)
         finally:
             if pending:
                 self.text_received.emit(state["answer"], "".join(pending))
@@ -132,10 +133,10 @@ class ModelWorker(QObject):
 class ModelThread(QObject):
     """The UI thread's handle on the model worker. Lives on the UI thread."""
 
-    _send = Signal(object, str, str)
-    _regenerate = Signal(int)
-    _edit = Signal(int, int, str)
-    _preload = Signal(object)
+    _send = Signal(int, object, str, str)
+    _regenerate = Signal(int, int)
+    _edit = Signal(int, int, int, str)
+    _preload = Signal(int, object)
     _close = Signal()
 
     def __init__(self, rt: Runtime, parent=None):
@@ -149,25 +150,45 @@ class ModelThread(QObject):
         self._edit.connect(self.worker.edit)
         self._preload.connect(self.worker.preload)
         self._close.connect(self.worker.close)
+        app = QCoreApplication.instance()
+        if app is not None:  # quitting by any route stops the thread before Qt tears down
+            app.aboutToQuit.connect(self.shutdown)
         self._thread.start()
+        self._last_request = 0
 
-    def send(self, conversation_id: int | None, text: str, model: str = "") -> None:
-        self._send.emit(conversation_id, text, model)
+    # Each call returns a request id; the worker's ``request_done`` names it when it is over.
 
-    def regenerate(self, conversation_id: int) -> None:
-        self._regenerate.emit(conversation_id)
+    def _next(self) -> int:
+        self._last_request += 1
+        return self._last_request
 
-    def edit(self, conversation_id: int, message_id: int, text: str) -> None:
-        self._edit.emit(conversation_id, message_id, text)
+    def send(self, conversation_id: int | None, text: str, model: str = "") -> int:
+        request = self._next()
+        self._send.emit(request, conversation_id, text, model)
+        return request
 
-    def preload(self, conversation_id: int | None) -> None:
-        self._preload.emit(conversation_id)
+    def regenerate(self, conversation_id: int) -> int:
+        request = self._next()
+        self._regenerate.emit(request, conversation_id)
+        return request
+
+    def edit(self, conversation_id: int, message_id: int, text: str) -> int:
+        request = self._next()
+        self._edit.emit(request, conversation_id, message_id, text)
+        return request
+
+    def preload(self, conversation_id: int | None) -> int:
+        request = self._next()
+        self._preload.emit(request, conversation_id)
+        return request
 
     def stop(self) -> None:
         """Stop the current answer; safe to call from the UI thread at any time."""
         self.worker.cancel_event.set()
 
     def shutdown(self, timeout_ms: int = 10_000) -> None:
+        if not self._thread.isRunning():
+            return
         self.stop()
         self._close.emit()
         self._thread.quit()

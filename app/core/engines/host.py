@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Callable
 
 from app.core.engines.base import Engine
 from app.core.models.installed import InstalledModel
@@ -22,6 +23,9 @@ class EngineHost:
         self._engine: Engine | None = None
         self._loaded_key: tuple | None = None
         self.last_load_s: float | None = None
+        # Told when a (slow) load starts and ends, e.g. to show it in the status bar.
+        self.on_loading: Callable[[str], None] | None = None
+        self.on_ready: Callable[[str, float], None] | None = None
 
     @property
     def engine(self) -> Engine | None:
@@ -39,11 +43,15 @@ class EngineHost:
         self.unload()
         from app.core.engines.local import engine_for
 
+        if self.on_loading:
+            self.on_loading(model.id)
         started = time.perf_counter()
         self._engine = engine_for(model.path, model_id=model.id, settings=self.settings)
         self._loaded_key = key
         self.last_load_s = time.perf_counter() - started
         log.info("model %s ready in %.2f s", model.id, self.last_load_s)
+        if self.on_ready:
+            self.on_ready(model.id, self.last_load_s)
         return self._engine
 
     def unload(self) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 from app.core import hardware
+from app.core.context import MAX_CHARS_PER_TOKEN
 from app.core.engines.base import (ChatMessage, Engine, Generation, GenerationOptions,
                                    GenerationStats, StatsClock)
 from app.core.errors import ModelFileError
@@ -26,9 +27,6 @@ CHATML_TEMPLATE = (
     " + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}"
     "{{ '<|im_start|>assistant\n' }}{% endif %}")
 
-# Longest text (in characters per token of room) worth tokenising when shortening a huge paste:
-# no tokenizer packs more than this many characters into one token on ordinary text.
-_MAX_CHARS_PER_TOKEN = 16
 
 
 class LocalEngine(Engine):
@@ -97,7 +95,7 @@ class LocalEngine(Engine):
         return len(self._tokenize_prompt(messages))
 
     def truncate(self, text: str, max_tokens: int) -> str:
-        text = text[: max_tokens * _MAX_CHARS_PER_TOKEN]
+        text = text[: max_tokens * MAX_CHARS_PER_TOKEN]  # never tokenise a giant paste whole
         tokens = self._llama.tokenize(text.encode("utf-8"), add_bos=False, special=False)
         if len(tokens) <= max_tokens:
             return text
@@ -145,6 +143,9 @@ class LocalEngine(Engine):
                     yield text
                 if count >= max_tokens:
                     break
+            else:  # the token stream ended by itself: only a cancelled prompt evaluation does that
+                if cancel.is_set():
+                    reason = "cancelled"
         finally:
             tokens.close()
             tail = decoder.decode(b"", final=True)

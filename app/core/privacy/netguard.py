@@ -30,7 +30,7 @@ class NetworkBlockedError(EnclaveError, PermissionError):
 
 def is_loopback(host) -> bool:
     if isinstance(host, bytes):
-        host = host.decode("idna", errors="replace")
+        host = host.decode("ascii", errors="replace")  # IDNA names are ASCII on the wire
     if not isinstance(host, str):
         return False
     host = host.strip("[]").lower()
@@ -56,12 +56,16 @@ def _check(host) -> None:
 
 
 def _audit(event: str, args) -> None:
-    if event == "socket.connect":
+    if event in ("socket.connect", "socket.sendto", "socket.sendmsg"):
+        # sendto/sendmsg: a datagram (UDP, e.g. DNS) needs no connect to leave the machine.
         sock, address = args
-        if getattr(sock, "family", None) in (socket.AF_INET, socket.AF_INET6):
+        if address is not None and getattr(sock, "family", None) in (socket.AF_INET,
+                                                                      socket.AF_INET6):
             _check(address[0])
-    elif event == "socket.getaddrinfo":
-        _check(args[0])
+    elif event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyaddr"):
+        _check(args[0])  # name look-ups are DNS queries: they leave the machine too
+    elif event == "socket.getnameinfo":
+        _check(args[0][0])
 
 
 def install() -> None:

