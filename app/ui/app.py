@@ -32,6 +32,11 @@ def run_window(argv: list[str] | None = None) -> int:
     except EnclaveError as exc:
         QMessageBox.critical(None, "Enclave cannot start", str(exc))
         return 1
-    app.styleHints().colorSchemeChanged.connect(lambda _scheme: window.chat.refresh_theme())
+
+    def on_scheme_changed(_scheme) -> None:  # the system switched between light and dark
+        theme.apply(app, rt.settings.theme)
+        window.chat.refresh_theme()
+
+    app.styleHints().colorSchemeChanged.connect(on_scheme_changed)
     window.show()
     return app.exec()

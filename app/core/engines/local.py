@@ -58,10 +58,6 @@ class LocalEngine(Engine):
                 f"or made for a newer llama.cpp: delete it and download it again, or update "
                 f"Enclave.", path) from exc
         self._vocab = self._llama._model.vocab
-        self._cancel = threading.Event()
-        # Kept on self: ctypes must not free the callback while llama.cpp holds it.
-        self._abort_cb = llama_cpp.ggml_abort_callback(lambda _data: self._cancel.is_set())
-        self._no_abort_cb = llama_cpp.ggml_abort_callback(0)
 
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
@@ -126,11 +122,14 @@ class LocalEngine(Engine):
         is_eog = self._llama_cpp.llama_vocab_is_eog
         piece = self._llama._model.token_to_piece
         reason = "length"
+        if not self._prefill(prompt, cancel):
+            clock.finish("cancelled")
+            return
         tokens = self._llama.generate(
             prompt, top_k=options.top_k, top_p=options.top_p, min_p=options.min_p,
             temp=options.temperature, repeat_penalty=options.repeat_penalty)
         try:
-            for count, token in enumerate(self._prefill_guarded(tokens, cancel), start=1):
+            for count, token in enumerate(tokens, start=1):
                 if cancel.is_set():
                     reason = "cancelled"
                     break
@@ -143,9 +142,6 @@ class LocalEngine(Engine):
                     yield text
                 if count >= max_tokens:
                     break
-            else:  # the token stream ended by itself: only a cancelled prompt evaluation does that
-                if cancel.is_set():
-                    reason = "cancelled"
         finally:
             tokens.close()
             tail = decoder.decode(b"", final=True)
@@ -153,28 +149,29 @@ class LocalEngine(Engine):
         if tail:
             yield tail
 
-    def _prefill_guarded(self, tokens: Iterator[int], cancel: threading.Event) -> Iterator[int]:
-        """Yield tokens, letting ``cancel`` abort the prompt evaluation inside the first next().
+    def _prefill(self, prompt: list[int], cancel: threading.Event) -> bool:
+        """Evaluate all but the last prompt token, a batch at a time, checking ``cancel`` between
+        batches; ``generate`` then finds them cached and starts sampling at once.
 
-        The abort callback is polled by llama.cpp for every graph node, so it is installed only
-        while the prompt is evaluated, never during decoding where it would cost speed.
+        Checking here rather than in llama.cpp's abort callback keeps Python (and so the GIL)
+        out of llama.cpp's compute threads. Returns False if cancelled.
         """
-        self._cancel = cancel
-        self._llama_cpp.llama_set_abort_callback(self._llama._ctx.ctx, self._abort_cb, None)
-        try:
-            first = next(tokens)
-        except StopIteration:
-            return
-        except RuntimeError:
-            if cancel.is_set():  # llama_decode was aborted on request: its state is now unknown
-                self._llama.reset()
-                return
-            raise
-        finally:
-            self._llama_cpp.llama_set_abort_callback(
-                self._llama._ctx.ctx, self._no_abort_cb, None)
-        yield first
-        yield from tokens
+        llama = self._llama
+        cached, limit = 0, min(llama.n_tokens, len(prompt) - 1)
+        input_ids = llama.input_ids
+        while cached < limit and input_ids[cached] == prompt[cached]:
+            cached += 1  # the conversation so far is usually still in the KV cache
+        if cached < llama.n_tokens:
+            if not llama._ctx.kv_cache_seq_rm(-1, cached, -1):  # models that cannot trim
+                llama.reset()
+                cached = 0
+            llama.n_tokens = cached
+        rest = prompt[cached:-1]
+        for start in range(0, len(rest), llama.n_batch):
+            if cancel.is_set():
+                return False
+            llama.eval(rest[start:start + llama.n_batch])
+        return not cancel.is_set()
 
 
 def engine_for(path: Path, *, model_id: str, settings) -> LocalEngine:

@@ -1,0 +1,90 @@
+"""Start the real window on an X screen, hold a short conversation with the starter model, and save
+screenshots for the README.
+
+    xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python scripts/screenshots.py docs/screenshots
+
+Uses a fresh temporary ENCLAVE_HOME, so it never touches your own conversations.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROMPTS = [
+    "Write a short Python function that checks whether a number is prime.",
+    "Thanks! Now explain in two sentences why that works.",
+]
+
+
+def main(out_dir: str) -> int:
+    out = Path(out_dir).absolute()
+    out.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("ENCLAVE_HOME", tempfile.mkdtemp(prefix="enclave-shots-"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from app.core import runtime
+    from app.ui import theme
+    from app.ui.main_window import MainWindow
+
+    app = QApplication([sys.argv[0]])
+    rt = runtime.start()
+    rt.settings.temperature, rt.settings.max_answer_tokens = 0.2, 200
+    saved = []
+    current = {}
+
+    def window_state():
+        w = current.get("w")
+        return w and (w._turns, w._loads, w.status_state.text(), w.notice.text())
+
+    def pump(until, timeout_s=120.0):
+        """Run the event loop (asleep between events, as the real app is) until ``until()``."""
+        loop, poll = QEventLoop(), QTimer(interval=50)
+        end = time.monotonic() + timeout_s
+        poll.timeout.connect(lambda: (until() or time.monotonic() > end) and loop.quit())
+        poll.start()
+        loop.exec()
+        poll.stop()
+        if not until():
+            import faulthandler
+            faulthandler.dump_traceback(all_threads=True)
+            raise TimeoutError(f"the window did not finish in time: {window_state()}")
+
+    def shoot(window, name):
+        app.processEvents()
+        path = out / name
+        if not window.grab().save(str(path)):
+            raise OSError(f"could not write {path}")
+        saved.append(path)
+
+    for choice, suffix in (("light", ""), ("dark", "-dark")):
+        theme.apply(app, choice)
+        window = MainWindow(rt)
+        current["w"] = window
+        window.resize(1200, 760)
+        window.show()
+        pump(window.idle)
+        if suffix:
+            window.new_chat()
+        else:
+            shoot(window, "welcome.png")
+        for prompt in PROMPTS[: 2 if not suffix else 1]:
+            window.input.setPlainText(prompt)
+            window.send()
+            pump(window.idle)
+        shoot(window, f"chat{suffix}.png")
+        window.close()
+        window.deleteLater()
+    for path in saved:
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots"))
