@@ -58,22 +58,25 @@ def fit(messages: list[ChatMessage], engine: Engine, *, answer_tokens: int) -> F
             best, high = (mid, count), mid - 1
         else:
             low = mid + 1
+    notice_dropped = _dropped_notice(len(turns) - 1, engine.context_length, bool(system))
     if best is not None:
         dropped, count = best
-        kept = system + turns[dropped:]
-        return FitResult(kept, count, dropped_messages=dropped, notices=[_dropped_notice(
-            dropped, engine.context_length)])
+        return FitResult(system + turns[dropped:], count, dropped_messages=dropped,
+                         notices=[_dropped_notice(dropped, engine.context_length, bool(system))])
 
-    # Even the newest message alone is too long: shorten it.
-    last = turns[-1]
-    dropped = len(turns) - 1
-    overhead = engine.count_tokens(system + [ChatMessage(last.role, SHORTENED_MARK)])
-    room = budget - overhead
-    if system and room < budget // 4:
-        # A giant system prompt: keep the first quarter of the window for it.
+    # Even the newest message alone does not fit: everything older goes.
+    last, dropped = turns[-1], len(turns) - 1
+    notices = [notice_dropped] if dropped else []
+    if system and engine.count_tokens(system) > budget // 2:
+        # A giant system prompt: keep its beginning, a quarter of the room.
         system = [ChatMessage("system", engine.truncate(system[0].content, budget // 4))]
-        overhead = engine.count_tokens(system + [ChatMessage(last.role, SHORTENED_MARK)])
-        room = budget - overhead
+        notices.append("The system prompt is too long for the model's context; only its "
+                       "beginning was used.")
+        if not huge and (count := engine.count_tokens(system + [last])) <= budget:
+            return FitResult(system + [last], count, dropped_messages=dropped, notices=notices)
+
+    # Shorten the message itself.
+    room = budget - engine.count_tokens(system + [ChatMessage(last.role, SHORTENED_MARK)])
     text = engine.truncate(last.content, max(room, 1))
     kept = system + [ChatMessage(last.role, text + SHORTENED_MARK)]
     count = engine.count_tokens(kept)
@@ -81,7 +84,6 @@ def fit(messages: list[ChatMessage], engine: Engine, *, answer_tokens: int) -> F
         text = text[: int(len(text) * 0.95)]
         kept[-1] = ChatMessage(last.role, text + SHORTENED_MARK)
         count = engine.count_tokens(kept)
-    notices = [] if not dropped else [_dropped_notice(dropped, engine.context_length)]
     notices.append(
         f"Your message was too long for the model's {engine.context_length:,}-token context; "
         f"only its first {len(text):,} of {len(original.content):,} characters were used. "
@@ -89,8 +91,8 @@ def fit(messages: list[ChatMessage], engine: Engine, *, answer_tokens: int) -> F
     return FitResult(kept, count, dropped_messages=dropped, shortened=True, notices=notices)
 
 
-def _dropped_notice(dropped: int, context_length: int) -> str:
+def _dropped_notice(dropped: int, context_length: int, has_system: bool) -> str:
+    kept = " (the system prompt was kept)" if has_system else ""
     return (f"The conversation is longer than the model's {context_length:,}-token context, so "
             f"the {dropped} oldest message{'s' if dropped != 1 else ''} "
-            f"{'were' if dropped != 1 else 'was'} left out of this answer "
-            f"(the system prompt was kept).")
+            f"{'were' if dropped != 1 else 'was'} left out of this answer{kept}.")

@@ -280,10 +280,12 @@ class Store:
         if not query:
             return []
         hits: dict[int, SearchHit] = {}
-        like = "%" + text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        words = re.findall(r"\w+", text, flags=re.UNICODE)
+        like = " AND ".join(["title LIKE ? ESCAPE '\\'"] * len(words))
+        patterns = ["%" + w.replace("_", "\\_") + "%" for w in words]  # every word, any order
         for cid, title in self._db.execute(
-                "SELECT id, title FROM conversations WHERE title LIKE ? ESCAPE '\\' "
-                "ORDER BY updated DESC LIMIT ?", (like, limit)):
+                f"SELECT id, title FROM conversations WHERE {like} "
+                "ORDER BY updated DESC LIMIT ?", (*patterns, limit)):
             hits[cid] = SearchHit(cid, title, None, title)
         rows = self._db.execute(
             "SELECT m.conversation_id, c.title, m.id, "

@@ -34,7 +34,8 @@ def is_loopback(host) -> bool:
     if not isinstance(host, str):
         return False
     host = host.strip("[]").lower()
-    if host in LOOPBACK_NAMES or host.endswith(".localhost"):
+    # Only fixed names: "*.localhost" may be sent to a DNS server by some resolvers.
+    if host in LOOPBACK_NAMES:
         return True
     try:
         return ipaddress.ip_address(host.split("%")[0]).is_loopback

