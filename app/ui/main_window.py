@@ -42,7 +42,8 @@ class MainWindow(QMainWindow):
         self._loads: set[int] = set()  # requests that only load a model
         self._editing: int | None = None
         self._temp_ids = 0
-        self._pending_user_id: int | None = None
+        self._pending_user_id: int | None = None  # shown, not yet stored
+        self._unsaved_text = ""
         self._streaming_id: int | None = None
 
         self.setWindowTitle("Enclave")
@@ -237,7 +238,10 @@ class MainWindow(QMainWindow):
         if self._conversation_id:
             self.store.set_conversation_model(self._conversation_id, model_id)
         self.rt.settings.default_model = model_id
-        self.rt.save_settings()
+        try:
+            self.rt.save_settings()
+        except EnclaveError as exc:
+            self.show_notice(str(exc), error=True)
         if not self._busy:
             self._preload()
 
@@ -332,7 +336,7 @@ class MainWindow(QMainWindow):
                 self._conversation_id, text,
                 "" if self._conversation_id else self.rt.settings.default_model))
         self.chat.add_message(temp)
-        self._pending_user_id = temp.id
+        self._pending_user_id, self._unsaved_text = temp.id, text
         self.input.clear()
         self._update_busy()
 
@@ -402,7 +406,14 @@ class MainWindow(QMainWindow):
         self.panel.refresh(select=self._conversation_id)
 
     def _on_worker_turn_failed(self, conversation_id, message: str) -> None:
-        if self._streaming_id is not None:
+        if self._pending_user_id is not None:  # never stored: give the text back to edit
+            self._pending_user_id = None
+            if self._conversation_id:
+                self.open_conversation(self._conversation_id)
+            else:
+                self.new_chat()
+            self.input.setPlainText(self._unsaved_text)
+        elif self._streaming_id is not None:
             try:
                 self.chat.finish_message(self.store.message(self._streaming_id))
             except EnclaveError:

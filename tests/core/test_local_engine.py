@@ -218,3 +218,41 @@ def test_engine_host_keeps_one_model_loaded(starter_model):
     finally:
         host.unload()
     assert host.engine is None
+
+
+def test_a_chat_template_that_refuses_gives_a_clear_error(starter_model, monkeypatch):
+    """Templates call raise_exception() (e.g. for non-alternating roles): say so in words."""
+    from app.core.errors import EnclaveError
+
+    strict = ("{% for m in messages %}{% if m['role'] == 'assistant' and loop.first %}"
+              "{{ raise_exception('Conversation roles must alternate') }}{% endif %}"
+              "{{ m['content'] }}{% endfor %}")
+    own = LocalEngine(starter_model, context_length=512)
+    try:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        own._formatter = Jinja2ChatFormatter(template=strict, eos_token="", bos_token="")
+        with pytest.raises(EnclaveError, match="alternat"):
+            own.count_tokens([ChatMessage("assistant", "hi")])
+        assert own.count_tokens([ChatMessage("user", "hi")]) > 0
+    finally:
+        own.close()
+
+
+def test_a_broken_chat_template_falls_back_to_chatml(starter_model, monkeypatch):
+    from app.core.models import gguf
+
+    real_read = gguf.read
+
+    def read_with_broken_template(path):
+        info = real_read(path)
+        info.metadata["tokenizer.chat_template"] = "{% for m in messages %}{{ m['content'] }"
+        return info
+
+    monkeypatch.setattr(gguf, "read", read_with_broken_template)
+    own = LocalEngine(starter_model, context_length=512)
+    try:
+        assert own.chat_template_source == "fallback (ChatML)"
+        assert "<|im_start|>user\nhi<|im_end|>" in own.format_prompt([ChatMessage("user", "hi")])
+    finally:
+        own.close()

@@ -321,17 +321,12 @@ def test_two_threads_write_at_once(db_path):
 WRITER_SCRIPT = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from app.core.store import Store
+    sys.path.insert(0, "tests/core")
+    from test_store import _write_many
     path, label, count, go = Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
     while time.time() < go:  # both processes start writing at the same moment
         time.sleep(0.005)
-    with Store(path) as s:
-        c = s.create_conversation(label)
-        for i in range(count):
-            s.add_message(c.id, "user", f"{label} question {i}")
-            a = s.add_message(c.id, "assistant", "", status="streaming")
-            s.update_text(a.id, f"{label} partial {i}")
-            s.finish_message(a.id, f"{label} answer {i}")
+    _write_many(path, label, count)
     print("done", label)
 """)
 

@@ -203,3 +203,14 @@ def test_two_windows_share_one_database(qtbot, make_window, wait_idle, paths):
         assert store.count_conversations() == 2
         for c in store.conversations():
             assert [m.role for m in store.messages(c.id)] == ["user", "assistant"]
+
+
+def test_a_message_that_could_not_be_stored_goes_back_to_the_input(qtbot, make_window,
+                                                                    wait_idle, paths):
+    window = make_window()
+    window.rt.settings.default_model = str(paths.models / "gone.gguf")  # a file that is not there
+    _send(qtbot, window, "Please keep this text")
+    wait_idle(window)
+    assert "gone.gguf" in window.notice.text()
+    assert window.input.toPlainText() == "Please keep this text"
+    assert "Please keep this text" not in window.chat.toPlainText()

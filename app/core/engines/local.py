@@ -12,11 +12,13 @@ import threading
 from pathlib import Path
 from typing import Iterable, Iterator
 
+import jinja2
+
 from app.core import hardware
 from app.core.context import MAX_CHARS_PER_TOKEN
 from app.core.engines.base import (ChatMessage, Engine, Generation, GenerationOptions,
                                    GenerationStats, StatsClock)
-from app.core.errors import ModelFileError
+from app.core.errors import EnclaveError, ModelFileError
 from app.core.models import gguf
 
 log = logging.getLogger(__name__)
@@ -26,7 +28,6 @@ CHATML_TEMPLATE = (
     "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content']"
     " + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}"
     "{{ '<|im_start|>assistant\n' }}{% endif %}")
-
 
 
 class LocalEngine(Engine):
@@ -63,11 +64,15 @@ class LocalEngine(Engine):
 
         model = self._llama._model
         eos, bos = self._llama.token_eos(), self._llama.token_bos()
-        self.chat_template_source = "model" if self.info.chat_template else "fallback (ChatML)"
-        self._formatter = Jinja2ChatFormatter(
-            template=self.info.chat_template or CHATML_TEMPLATE,
-            eos_token=model.token_get_text(eos) if eos != -1 else "",
-            bos_token=model.token_get_text(bos) if bos != -1 else "")
+        tokens = {"eos_token": model.token_get_text(eos) if eos != -1 else "",
+                  "bos_token": model.token_get_text(bos) if bos != -1 else ""}
+        template, formatter = self.info.chat_template, None
+        try:
+            formatter = Jinja2ChatFormatter(template=template, **tokens) if template else None
+        except jinja2.TemplateError as exc:
+            log.warning("chat template of %s unusable (%s); using ChatML", path, exc)
+        self.chat_template_source = "model" if formatter else "fallback (ChatML)"
+        self._formatter = formatter or Jinja2ChatFormatter(template=CHATML_TEMPLATE, **tokens)
         log.info("loaded %s: n_ctx=%d gpu_offload=%s threads=%d template=%s", path, n_ctx,
                  self.gpu_offload, threads, self.chat_template_source)
 
@@ -79,7 +84,13 @@ class LocalEngine(Engine):
 
     def format_prompt(self, messages: Iterable[ChatMessage]) -> str:
         """The exact prompt text the model's chat template makes of these messages."""
-        return self._formatter(messages=[m.as_dict() for m in messages]).prompt
+        try:
+            return self._formatter(messages=[m.as_dict() for m in messages]).prompt
+        except (jinja2.TemplateError, ValueError) as exc:  # raise_exception() in a template
+            raise EnclaveError(
+                f"The chat template of {self.path.name} refused this conversation ({exc}). "
+                f"Some models need strictly alternating user and assistant messages: start a "
+                f"new chat, or use another model.") from exc
 
     def _tokenize_prompt(self, messages: Iterable[ChatMessage]) -> list[int]:
         # The template writes BOS itself where the model wants one; special=True parses the
