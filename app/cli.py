@@ -25,6 +25,10 @@ def _parser() -> argparse.ArgumentParser:
         "Enclave, a private AI assistant that lives on your computer. "
         "With no command, opens the window."))
     p.add_argument("--version", action="version", version=f"enclave {__version__}")
+    p.add_argument("--self-test", action="store_true",
+                   help="check this installation (no display needed) and exit 0 if it works")
+    p.add_argument("--window", action="store_true",
+                   help="with --self-test: also open the window, load the model and close it")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     ask = sub.add_parser("ask", help="answer one question on this device, streaming to stdout")
@@ -58,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.self_test:
+        return _self_test(args)
     if args.command is None:
         from app.ui.app import run_window
 
@@ -71,6 +77,23 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except BrokenPipeError:  # `enclave chats export | head`
         return 0
+
+
+def _self_test(args) -> int:
+    from app.core import selftest
+
+    try:
+        rt = runtime.start()
+    except EnclaveError as exc:
+        print(f"Enclave {__version__} self-test\n  FAIL  data folders  {exc}\nFAILED")
+        return 1
+    checks = selftest.run(rt)
+    if args.window:
+        from app.ui.selftest_window import check_window
+
+        checks.insert(-1, check_window(rt))
+    print(selftest.report(checks))
+    return 0 if selftest.passed(checks) else 1
 
 
 def _notice(text: str) -> None:
@@ -165,8 +188,7 @@ def _models(rt: runtime.Runtime, args) -> int:
                            "size_bytes": m.size_bytes} for m in models], indent=2))
         return 0
     if not models:
-        _notice("no models installed. " + installed.GET_A_MODEL_HELP.format(
-            models=rt.paths.models))
+        _notice("no models installed. " + installed.how_to_get_a_model(rt.paths))
         return 0
     for m in models:
         print(f"{m.id:<40} {m.size_bytes / 1e6:>9.1f} MB  {m.source:<8} {m.path}")
@@ -211,8 +233,8 @@ def _doctor(rt: runtime.Runtime, args) -> int:
         ("Memory", f"{report['ram_gb']} GB RAM, {report['cores']} cores"),
         *[(f"{name.capitalize()} folder", f"{path} ({ok}, writable)")
           for name, path in report["folders"].items()],
-        ("Starter model", report["starter_model"] or "NOT FOUND — " + installed.GET_A_MODEL_HELP
-         .format(models=rt.paths.models)),
+        ("Starter model", report["starter_model"]
+         or "NOT FOUND — " + installed.how_to_get_a_model(rt.paths)),
         ("Models", f"{report['models_installed']} installed"),
     ]
     width = max(len(k) for k, _ in lines)

