@@ -61,6 +61,8 @@ CREATE TRIGGER IF NOT EXISTS messages_au AFTER UPDATE OF content ON messages BEG
 END;
 """
 
+BUSY_TIMEOUT_S = 15.0  # how long a write waits for another process's write to finish
+
 # A streaming answer not touched for this long was cut off by a crash or a killed process.
 STALE_STREAM_S = 15.0
 
@@ -127,17 +129,32 @@ class Store:
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=15.0, isolation_level=None)
-            self._db.execute("PRAGMA busy_timeout = 15000")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = NORMAL")
-            self._db.execute("PRAGMA foreign_keys = ON")
-            self._migrate()
+            self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            self._open()
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"The conversation database {self.path} cannot be opened ({exc}). If the disk is "
                 f"full, free some space; if the file is damaged, move it aside and Enclave will "
                 f"start a new one.") from exc
+
+    def _open(self) -> None:
+        # Switching a new file to WAL can fail with "database is locked" without waiting on the
+        # busy handler when another process is creating the same database at that moment.
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode = WAL")
+                self._db.execute("PRAGMA synchronous = NORMAL")
+                self._db.execute("PRAGMA foreign_keys = ON")
+                self._migrate()
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                time.sleep(0.05)
 
     def close(self) -> None:
         self._db.close()

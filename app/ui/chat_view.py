@@ -21,6 +21,9 @@ from app.ui.markdown_html import ACTION_SCHEME, DARK_CODE, LIGHT_CODE, MarkdownR
 
 # Longest message text drawn in the view; longer ones are kept whole in the store and shown cut.
 MAX_SHOWN_CHARS = 40_000
+# Messages drawn when a conversation opens; older ones are drawn on request, a page at a time, so
+# a conversation of thousands of messages opens as fast as a short one.
+PAGE = 50
 
 
 @dataclass
@@ -54,6 +57,7 @@ class ChatView(QTextBrowser):
         self.anchorClicked.connect(self._on_anchor_clicked)
         self._shown: dict[int, _Shown] = {}
         self._order: list[int] = []
+        self._hidden: list[Message] = []  # older messages not drawn yet
         self._empty_html = ""
         self._apply_palette()
 
@@ -71,11 +75,26 @@ class ChatView(QTextBrowser):
         self._empty_html = html_text
         self.setHtml(html_text)
 
-    def set_messages(self, messages: list[Message]) -> None:
+    def set_messages(self, messages: list[Message], *, page: int = PAGE) -> None:
+        """Show a conversation: its newest ``page`` messages, and a link to the older ones."""
         self._reset()
-        for m in messages:
+        self._hidden = list(messages[:-page]) if len(messages) > page else []
+        if self._hidden:
+            cursor = QTextCursor(self.document())
+            cursor.insertHtml(f"<p align='center'><a href='{ACTION_SCHEME}:earlier/0'>Show "
+                              f"{min(PAGE, len(self._hidden))} earlier messages</a> "
+                              f"<span style='color:gray;'>({len(self._hidden)} not shown)"
+                              f"</span></p>")
+        for m in messages[len(self._hidden):]:
             self.add_message(m)
         self._scroll_to_end()
+
+    def show_earlier(self) -> None:
+        """Draw one more page of older messages (the view is redrawn from there)."""
+        shown = [self._shown[mid].message for mid in self._order]
+        count = len(shown) + PAGE
+        self.set_messages(self._hidden + shown, page=count)
+        self.verticalScrollBar().setValue(0)
 
     def add_message(self, message: Message, *, streaming: bool = False) -> None:
         if self._empty_html:
@@ -135,8 +154,8 @@ class ChatView(QTextBrowser):
         keep = [mid for mid in self._order if mid < message_id]
         if len(keep) == len(self._order):
             return
-        messages = [self._shown[mid].message for mid in keep]
-        self.set_messages(messages)
+        messages = self._hidden + [self._shown[mid].message for mid in keep]
+        self.set_messages(messages, page=max(PAGE, len(keep)))
 
     def rekey(self, old_id: int, new_id: int) -> None:
         """Give a message shown ahead of being stored (a temporary id) its stored id."""
@@ -163,7 +182,7 @@ class ChatView(QTextBrowser):
         self._apply_palette()
         messages = [self._shown[mid].message for mid in self._order]
         if messages:
-            self.set_messages(messages)
+            self.set_messages(self._hidden + messages, page=max(PAGE, len(messages)))
         elif self._empty_html:
             self.show_empty(self._empty_html)
 
@@ -177,6 +196,7 @@ class ChatView(QTextBrowser):
     def _reset(self) -> None:
         self._shown.clear()
         self._order.clear()
+        self._hidden = []
         self._empty_html = ""
         self.document().clear()
 
@@ -270,6 +290,9 @@ class ChatView(QTextBrowser):
             self.external_link_clicked.emit(url)
             return
         action, _, rest = url.path().partition("/")
+        if action == "earlier":
+            self.show_earlier()
+            return
         parts = rest.split("/")
         try:
             message_id = int(parts[0])

@@ -95,3 +95,22 @@ def test_streaming_appends_without_rerendering(qtbot):
                                 engine="local"))
     text = view.toPlainText()
     assert "bold and more" in text and "**" not in text  # rendered once complete
+
+
+def test_long_conversations_open_with_the_newest_page_and_show_earlier_on_request(qtbot):
+    from app.ui.chat_view import PAGE
+
+    view = ChatView()
+    qtbot.addWidget(view)
+    messages = [Message(i, 1, "user" if i % 2 else "assistant", f"message number {i}",
+                        model="m", engine="local") for i in range(1, 2 * PAGE + 11)]
+    view.set_messages(messages)
+    assert view.message_ids() == [m.id for m in messages[-PAGE:]]
+    assert "message number 1\n" not in view.toPlainText() + "\n"
+    assert f"{len(messages) - PAGE} not shown" in view.toPlainText()
+
+    view.anchorClicked.emit(QUrl("enclave:earlier/0"))
+    assert view.message_ids() == [m.id for m in messages[-2 * PAGE:]]
+    view.show_earlier()
+    assert view.message_ids() == [m.id for m in messages]
+    assert "not shown" not in view.toPlainText()

@@ -1,0 +1,72 @@
+"""llama.cpp's own numbers, for reference: `llama-bench` built from the llama.cpp sources that the
+installed llama-cpp-python ships (its sdist, from PyPI), with the same CPU flags as Enclave's build,
+in bench/build/ (kept between runs)."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+BUILD = Path(__file__).resolve().parent / "build"
+NO_AMX = "-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"  # as scripts/install-llama-cpp.sh (cpu)
+
+
+def _installed_version() -> str:
+    from importlib.metadata import version
+
+    return version("llama-cpp-python")
+
+
+def binary() -> Path:
+    """Path to llama-bench, building it on first use (a few minutes on 2 cores)."""
+    version = _installed_version()
+    source = BUILD / f"llama_cpp_python-{version}"
+    exe = source / "vendor" / "llama.cpp" / "build" / "bin" / "llama-bench"
+    if exe.exists():
+        return exe
+    BUILD.mkdir(parents=True, exist_ok=True)
+    if not source.exists():
+        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+                        "--no-binary", ":all:", f"llama-cpp-python=={version}", "-d", str(BUILD)],
+                       check=True)
+        archive = next(BUILD.glob(f"llama_cpp_python-{version}.tar.gz"))
+        with tarfile.open(archive) as tar:
+            tar.extractall(BUILD, filter="data")
+    llama = source / "vendor" / "llama.cpp"
+    flags = NO_AMX if platform.machine() in ("x86_64", "AMD64") else ""
+    jobs = str(os.cpu_count() or 2)
+    print(f"building llama-bench {version} (once)…", file=sys.stderr)
+    subprocess.run(["cmake", "-S", str(llama), "-B", str(llama / "build"),
+                    "-DCMAKE_BUILD_TYPE=Release", "-DLLAMA_BUILD_TESTS=OFF",
+                    "-DLLAMA_BUILD_EXAMPLES=OFF", "-DLLAMA_BUILD_SERVER=OFF",
+                    f"-DCMAKE_C_FLAGS={flags}", f"-DCMAKE_CXX_FLAGS={flags}"],
+                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(["cmake", "--build", str(llama / "build"), "--target", "llama-bench",
+                    "-j", jobs], check=True, stdout=subprocess.DEVNULL)
+    return exe
+
+
+def measure(model: Path, *, threads: int, prompt: int, generate: int, repetitions: int) -> dict:
+    """llama-bench's prompt-processing (pp) and token-generation (tg) speeds, tokens/s."""
+    exe = binary()
+    out = subprocess.run([str(exe), "-m", str(model), "-t", str(threads), "-p", str(prompt),
+                          "-n", str(generate), "-r", str(repetitions), "-o", "json"],
+                         check=True, capture_output=True, text=True).stdout
+    rows = json.loads(out)
+    result = {}
+    for row in rows:
+        key = "pp" if row.get("n_prompt") and not row.get("n_gen") else "tg"
+        result[key] = float(row["avg_ts"])
+    return result
+
+
+if __name__ == "__main__":
+    from app.core.models.installed import starter_model_path
+
+    print(measure(starter_model_path(), threads=int(sys.argv[1]) if len(sys.argv) > 1 else 1,
+                  prompt=256, generate=64, repetitions=2))

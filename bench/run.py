@@ -1,0 +1,131 @@
+"""Enclave's speed targets, each a ratio or a limit measured in this run on this machine.
+
+    .venv/bin/python bench/run.py            # the full suite (several minutes), table + JSON
+    .venv/bin/python bench/run.py --quick    # small sizes; fails only if a number is wildly off
+
+Writes bench/results.json (or --json PATH). See the README's Performance section.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# name: (target, wildly-off limit for --quick, "higher" or "lower" is better)
+TARGETS = {
+    "decode vs llama-bench tg": (0.95, 0.5, "higher"),
+    "decode vs raw llama-cpp-python loop": (1.0, 0.6, "higher"),
+    "prompt processing vs llama-bench pp": (0.9, 0.3, "higher"),
+    "time to first token vs raw loop": (1.1, 3.0, "lower"),
+    "longest UI stall while streaming (ms)": (50, 500, "lower"),
+    "append cost growth with answer length": (2.0, 10.0, "lower"),
+    "append cost growth with conversation length": (2.0, 10.0, "lower"),
+    "cold start to window shown (s)": (1.5, 6.0, "lower"),
+    "open app with history (s)": (1.5, 6.0, "lower"),
+    "search p95 (ms)": (100, 1000, "lower"),
+    "open 2,000-message conversation (ms)": (300, 3000, "lower"),
+}
+
+
+def fresh_runtime(home: Path):
+    os.environ["ENCLAVE_HOME"] = str(home)
+    from app.core import runtime
+
+    return runtime.start()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results.json")
+    args = parser.parse_args()
+    quick = args.quick
+
+    from PySide6.QtWidgets import QApplication
+
+    from app.core import hardware
+    from app.core.models.installed import starter_model_path
+    from bench import cold_start, engine_speed, history, llama_bench, window
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])  # noqa: F841
+    model = starter_model_path()
+    threads = hardware.default_threads()
+    runs = 2 if quick else 5
+    raw, figures, values = {}, {}, {}
+    scratch = Path(tempfile.mkdtemp(prefix="enclave-bench-"))
+
+    reference = llama_bench.measure(model, threads=threads, prompt=512 if not quick else 256,
+                                    generate=128 if not quick else 64,
+                                    repetitions=3 if not quick else 2)
+    ours = engine_speed.enclave(model, threads=threads, runs=runs)
+    loop = engine_speed.raw_loop(model, threads=threads, runs=runs,
+                                 prompt_tokens=ours["pp_prompt_tokens"])
+    raw["engine"] = {"threads": threads, "llama_bench": reference, "enclave": ours,
+                     "raw_loop": loop}
+    values["decode vs llama-bench tg"] = ours["tg"] / reference["tg"]
+    values["decode vs raw llama-cpp-python loop"] = ours["tg"] / loop["tg"]
+    values["prompt processing vs llama-bench pp"] = ours["pp"] / reference["pp"]
+    values["time to first token vs raw loop"] = ours["ttft_s"] / loop["ttft_s"]
+
+    stall = window.streaming_stall(fresh_runtime(scratch / "stall"),
+                                   messages=200 if not quick else 60,
+                                   answer_tokens=400 if not quick else 120)
+    growth = window.append_cost(messages=200 if not quick else 60,
+                                pieces=4000 if not quick else 1000)
+    raw["window"] = {"stall": stall, "append": growth}
+    values["longest UI stall while streaming (ms)"] = stall["longest_stall_ms"]
+    values["append cost growth with answer length"] = growth["growth_with_answer"]
+    values["append cost growth with conversation length"] = growth["growth_with_conversation"]
+
+    cold = {"without_model": cold_start.measure(scratch / "cold0", with_model=False, runs=3),
+            "with_model": cold_start.measure(scratch / "cold1", with_model=True, runs=3)}
+    raw["cold_start"] = cold
+    values["cold start to window shown (s)"] = cold["with_model"]["shown_s"]
+
+    scale = history.measure(fresh_runtime(scratch / "history"),
+                            conversations=10_000 if not quick else 1_000,
+                            messages=500_000 if not quick else 20_000,
+                            long_conversation=2_000)
+    raw["history"] = scale
+    values["open app with history (s)"] = scale["open_app_s"]
+    values["search p95 (ms)"] = scale["search_p95_ms"]
+    values["open 2,000-message conversation (ms)"] = scale["open_long_conversation_ms"]
+
+    failures = []
+    print(f"\n{'measure':<46} {'value':>10} {'target':>10}  {'met':>4}")
+    for name, value in values.items():
+        target, wild, better = TARGETS[name]
+        met = value >= target if better == "higher" else value <= target
+        off = value < wild if better == "higher" else value > wild
+        figures[name] = {"value": value, "target": target, "better": better, "met": met}
+        sign = "≥" if better == "higher" else "≤"
+        print(f"{name:<46} {value:>10.3g} {sign + format(target, 'g'):>10}  "
+              f"{'yes' if met else 'NO':>4}")
+        if off:
+            failures.append(f"{name}: {value:.3g} is wildly off (limit {wild})")
+    print(f"\nidle memory: {cold['without_model']['idle_rss_mb']:.0f} MB without a model, "
+          f"{cold['with_model']['idle_rss_mb']:.0f} MB with the starter model loaded; "
+          f"list loaded {scale['rows_loaded_in_list']} of {scale['conversations']} "
+          f"conversations; {threads} threads on {hardware.usable_cores()} cores")
+    machine = {"python": platform.python_version(), "machine": platform.machine(),
+               "cores": hardware.usable_cores(), "platform": platform.platform()}
+    args.json.write_text(json.dumps({"quick": quick, "machine": machine, "figures": figures,
+                                     "raw": raw}, indent=2) + "\n")
+    print(f"results: {args.json}")
+    if quick and failures:
+        print("\n".join(["FAILED (a hot path is broken):"] + failures))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
