@@ -34,6 +34,7 @@ def enclave(model, *, threads: int, runs: int) -> dict:
             "".join(g)
             decode.append(g.stats.tokens_per_s or 0.0)
             ttft.append(g.stats.ttft_s or 0.0)
+            depth = g.stats.prompt_tokens
             g = engine.stream(_messages(1000 + run, LONG),
                               options=GenerationOptions(max_tokens=1), cancel=threading.Event())
             "".join(g)
@@ -42,7 +43,7 @@ def enclave(model, *, threads: int, runs: int) -> dict:
     finally:
         engine.close()
     return {"tg": statistics.median(decode), "ttft_s": statistics.median(ttft),
-            "pp": statistics.median(pp), "pp_prompt_tokens": prompt_tokens}
+            "pp": statistics.median(pp), "pp_prompt_tokens": prompt_tokens, "tg_depth": depth}
 
 
 def raw_loop(model, *, threads: int, runs: int, prompt_tokens: int) -> dict:

@@ -51,22 +51,28 @@ def binary() -> Path:
     return exe
 
 
-def measure(model: Path, *, threads: int, prompt: int, generate: int, repetitions: int) -> dict:
-    """llama-bench's prompt-processing (pp) and token-generation (tg) speeds, tokens/s."""
-    exe = binary()
-    out = subprocess.run([str(exe), "-m", str(model), "-t", str(threads), "-p", str(prompt),
-                          "-n", str(generate), "-r", str(repetitions), "-o", "json"],
+def _run(exe: Path, model: Path, threads: int, repetitions: int, *args: str) -> float:
+    out = subprocess.run([str(exe), "-m", str(model), "-t", str(threads),
+                          "-r", str(repetitions), "-o", "json", *args],
                          check=True, capture_output=True, text=True).stdout
-    rows = json.loads(out)
-    result = {}
-    for row in rows:
-        key = "pp" if row.get("n_prompt") and not row.get("n_gen") else "tg"
-        result[key] = float(row["avg_ts"])
-    return result
+    return float(json.loads(out)[0]["avg_ts"])
+
+
+def measure(model: Path, *, threads: int, prompt: int, generate: int, depth: int,
+            repetitions: int) -> dict:
+    """llama-bench's speeds, tokens/s: prompt processing (pp), token generation into an empty
+    context (tg, its headline figure) and after ``depth`` tokens of prompt (tg_at_depth: what a
+    chat answer does, since every answer follows a prompt)."""
+    exe = binary()
+    return {"pp": _run(exe, model, threads, repetitions, "-p", str(prompt), "-n", "0"),
+            "tg": _run(exe, model, threads, repetitions, "-p", "0", "-n", str(generate)),
+            "tg_at_depth": _run(exe, model, threads, repetitions, "-p", "0", "-n",
+                                str(generate), "-d", str(depth)),
+            "depth": depth}
 
 
 if __name__ == "__main__":
     from app.core.models.installed import starter_model_path
 
     print(measure(starter_model_path(), threads=int(sys.argv[1]) if len(sys.argv) > 1 else 1,
-                  prompt=256, generate=64, repetitions=2))
+                  prompt=256, generate=64, depth=48, repetitions=2))

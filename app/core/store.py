@@ -292,7 +292,9 @@ class Store:
     # -- search --------------------------------------------------------------------------------
 
     def search(self, text: str, *, limit: int = 50) -> list[SearchHit]:
-        """Conversations whose title or messages hold every word typed (prefix match)."""
+        """Conversations whose title or messages hold every word typed (prefix match), newest
+        first. Newest-first lets FTS5 walk the matches in rowid order and stop at the limit; a
+        relevance ranking would score every match, slow for common words in a large history."""
         query = fts_query(text)
         if not query:
             return []
@@ -309,7 +311,8 @@ class Store:
             "snippet(messages_fts, 0, '«', '»', '…', 12) "
             "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
             "JOIN conversations c ON c.id = m.conversation_id "
-            "WHERE messages_fts MATCH ? ORDER BY rank LIMIT ?", (query, limit * 4))
+            "WHERE messages_fts MATCH ? ORDER BY messages_fts.rowid DESC LIMIT ?",
+            (query, limit * 4))
         for cid, title, mid, snippet in rows:
             if cid not in hits:
                 hits[cid] = SearchHit(cid, title, mid, snippet)

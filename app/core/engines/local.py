@@ -163,8 +163,8 @@ class LocalEngine(Engine):
             yield tail
 
     def _prefill(self, prompt: list[int], cancel: threading.Event) -> bool:
-        """Evaluate all but the last prompt token, a batch at a time, checking ``cancel`` between
-        batches; ``generate`` then finds them cached and starts sampling at once.
+        """Evaluate a long prompt a batch at a time, checking ``cancel`` between batches, and
+        leave the last batch to ``generate`` (one decode call, as a single batch would be).
 
         Checking here rather than in llama.cpp's abort callback keeps Python (and so the GIL)
         out of llama.cpp's compute threads. Returns False if cancelled.
@@ -179,11 +179,10 @@ class LocalEngine(Engine):
                 llama.reset()
                 cached = 0
             llama.n_tokens = cached
-        rest = prompt[cached:-1]
-        for start in range(0, len(rest), llama.n_batch):
+        while len(prompt) - llama.n_tokens > llama.n_batch:
             if cancel.is_set():
                 return False
-            llama.eval(rest[start:start + llama.n_batch])
+            llama.eval(prompt[llama.n_tokens:llama.n_tokens + llama.n_batch])
         return not cancel.is_set()
 
 
