@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QUrl
-from PySide6.QtGui import QTextFormat
 
 from app.core.store import Message, Store
 from app.ui.chat_view import ChatView
