@@ -56,6 +56,13 @@ class TurnResult:
         return self.stats.finish_reason == "cancelled"
 
 
+def model_for(conversation: Conversation | None, paths: Paths, settings: Settings, *,
+              models: list[installed.InstalledModel] | None = None) -> installed.InstalledModel:
+    """The model that answers in a conversation: its own choice, else the default setting."""
+    return installed.resolve(conversation.model if conversation else None, paths,
+                             default=settings.default_model, models=models)
+
+
 def title_from(text: str) -> str:
     words = text.split()
     title = " ".join(words[:TITLE_WORDS])
@@ -75,8 +82,12 @@ class Assistant:
     # -- choosing the model --------------------------------------------------------------------
 
     def model_for(self, conversation: Conversation | None) -> installed.InstalledModel:
-        ref = conversation.model if conversation else None
-        return installed.resolve(ref, self.paths, default=self.settings.default_model)
+        return model_for(conversation, self.paths, self.settings)
+
+    def load_model(self, conversation_id: int | None) -> None:
+        """Load the model a conversation (or a new chat, for None) will use, ahead of time."""
+        self.host.get(self.model_for(
+            self.store.conversation(conversation_id) if conversation_id else None))
 
     def _require_model(self, ref: str) -> installed.InstalledModel:
         """Resolve a model the user named; a path to no file fails here, before storing anything."""

@@ -58,7 +58,6 @@ def fit(messages: list[ChatMessage], engine: Engine, *, answer_tokens: int) -> F
             best, high = (mid, count), mid - 1
         else:
             low = mid + 1
-    notice_dropped = _dropped_notice(len(turns) - 1, engine.context_length, bool(system))
     if best is not None:
         dropped, count = best
         return FitResult(system + turns[dropped:], count, dropped_messages=dropped,
@@ -66,7 +65,7 @@ def fit(messages: list[ChatMessage], engine: Engine, *, answer_tokens: int) -> F
 
     # Even the newest message alone does not fit: everything older goes.
     last, dropped = turns[-1], len(turns) - 1
-    notices = [notice_dropped] if dropped else []
+    notices = [_dropped_notice(dropped, engine.context_length, bool(system))] if dropped else []
     if system and engine.count_tokens(system) > budget // 2:
         # A giant system prompt: keep its beginning, a quarter of the room.
         system = [ChatMessage("system", engine.truncate(system[0].content, budget // 4))]

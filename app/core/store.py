@@ -116,10 +116,13 @@ _MESSAGE_COLUMNS = ("id, conversation_id, role, content, model, engine, status, 
                     "completion_tokens, ttft_ms, tokens_per_s, created, updated")
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text, flags=re.UNICODE)
+
+
 def fts_query(text: str) -> str:
     """Turn what a person types into a safe FTS5 query: every word must match, as a prefix."""
-    words = re.findall(r"\w+", text, flags=re.UNICODE)
-    return " ".join(f'"{w}"*' for w in words)
+    return " ".join(f'"{w}"*' for w in _words(text))
 
 
 class Store:
@@ -299,7 +302,7 @@ class Store:
         if not query:
             return []
         hits: dict[int, SearchHit] = {}
-        words = re.findall(r"\w+", text, flags=re.UNICODE)
+        words = _words(text)
         like = " AND ".join(["title LIKE ? ESCAPE '\\'"] * len(words))
         patterns = ["%" + w.replace("_", "\\_") + "%" for w in words]  # every word, any order
         for cid, title in self._db.execute(

@@ -189,9 +189,9 @@ class ChatView(QTextBrowser):
     # -- drawing -------------------------------------------------------------------------------
 
     def _apply_palette(self) -> None:
-        dark = is_dark(QGuiApplication.palette())
-        self._renderer = MarkdownRenderer(DARK_CODE if dark else LIGHT_CODE)
-        self._link_colour = (DARK_CODE if dark else LIGHT_CODE).link
+        style = DARK_CODE if is_dark(QGuiApplication.palette()) else LIGHT_CODE
+        self._renderer = MarkdownRenderer(style)
+        self._link_colour = style.link
 
     def _reset(self) -> None:
         self._shown.clear()

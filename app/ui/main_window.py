@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMai
 
 from app import __version__
 from app.core import export
-from app.core.assistant import TurnResult, TurnStart
+from app.core.assistant import TurnResult, TurnStart, model_for
 from app.core.errors import EnclaveError
 from app.core.models import installed
 from app.core.runtime import Runtime
@@ -45,6 +45,7 @@ class MainWindow(QMainWindow):
         self._pending_user_id: int | None = None  # shown, not yet stored
         self._unsaved_text = ""
         self._streaming_id: int | None = None
+        self._models: list[installed.InstalledModel] = []  # listed once, not per switch
 
         self.setWindowTitle("Enclave")
         self._build()
@@ -207,7 +208,7 @@ class MainWindow(QMainWindow):
 
     def _reload_models(self) -> None:
         self.model_picker.clear()
-        models = installed.list_models(self.rt.paths)
+        self._models = models = installed.list_models(self.rt.paths)
         for m in models:
             label = f"{m.id}  (starter)" if m.source == "starter" else m.id
             self.model_picker.addItem(label, m.id)
@@ -220,8 +221,8 @@ class MainWindow(QMainWindow):
         conversation = self.store.conversation(self._conversation_id) \
             if self._conversation_id else None
         try:
-            return installed.resolve(conversation.model if conversation else None,
-                                     self.rt.paths, default=self.rt.settings.default_model).id
+            return model_for(conversation, self.rt.paths, self.rt.settings,
+                             models=self._models).id
         except EnclaveError:
             return None
 
@@ -276,7 +277,7 @@ class MainWindow(QMainWindow):
         self.input.setFocus()
 
     def _welcome_html(self) -> str:
-        models = installed.list_models(self.rt.paths)
+        models = self._models
         folder = html.escape(str(self.rt.paths.models))
         if not models:
             return ("<h2>No model yet</h2><p>Enclave runs AI models on this computer, so it needs "

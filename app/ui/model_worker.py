@@ -87,9 +87,7 @@ class ModelWorker(QObject):
             if self._assistant is None:
                 self.open()
             if turn is None:  # only load the model, ahead of the first message
-                a = self._assistant
-                a.host.get(a.model_for(a.store.conversation(conversation_id)
-                                       if conversation_id else None))
+                self._assistant.load_model(conversation_id)
             else:
                 self.turn_finished.emit(self._stream(turn))
         except EnclaveError as exc:

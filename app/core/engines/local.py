@@ -53,8 +53,9 @@ class LocalEngine(Engine):
         self._llama_cpp = llama_cpp
         try:
             self._llama = llama_lib.new_llama(
-                llama_cpp, model_path=str(path), n_ctx=n_ctx, n_gpu_layers=gpu_layers if self.gpu_offload
-                else 0, n_threads=threads, n_threads_batch=threads, verbose=False)
+                llama_cpp, model_path=str(path), n_ctx=n_ctx,
+                n_gpu_layers=gpu_layers if self.gpu_offload else 0,
+                n_threads=threads, n_threads_batch=threads, verbose=False)
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelFileError(
                 f"llama.cpp could not load the model file {path} ({exc}). The file may be damaged "

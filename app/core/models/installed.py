@@ -78,14 +78,17 @@ def list_models(paths: Paths) -> list[InstalledModel]:
     return found
 
 
-def resolve(ref: str | None, paths: Paths, *, default: str = "") -> InstalledModel:
+def resolve(ref: str | None, paths: Paths, *, default: str = "",
+            models: list[InstalledModel] | None = None) -> InstalledModel:
     """Find the model a user means: a path, an id, "starter", or (empty) the default.
+
+    ``models``: the installed models if the caller already listed them (saves a folder scan).
 
     Raises:
         NoModelError: naming what was asked for and what is available.
     """
     ref = (ref or default or "").strip()
-    models = list_models(paths)
+    models = list_models(paths) if models is None else models
     if not ref:
         if not models:
             raise NoModelError("No model is installed. " + how_to_get_a_model(paths))
