@@ -11,7 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
-from app import __version__
+from app import __version__, cli_models
 from app.core import export, hardware, runtime
 from app.core.errors import EnclaveError
 from app.core.models import installed
@@ -50,10 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--format", choices=export.FORMATS, default="json")
     exp.add_argument("--output", "-o", type=Path, help="write to a file instead of stdout")
 
-    models = sub.add_parser("models", help="models on this machine")
-    models_sub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
-    mlist = models_sub.add_parser("list", help="list installed models")
-    mlist.add_argument("--json", action="store_true")
+    cli_models.add_parsers(sub)
 
     doctor = sub.add_parser("doctor", help="check this installation and this machine")
     doctor.add_argument("--json", action="store_true")
@@ -70,7 +67,9 @@ def main(argv: list[str] | None = None) -> int:
         return run_window()
     try:
         rt = runtime.start()
-        handler = {"ask": _ask, "chats": _chats, "models": _models, "doctor": _doctor}
+        handler = {"ask": _ask, "chats": _chats, "models": cli_models.run_models,
+                   "keys": cli_models.run_keys, "config": cli_models.run_config,
+                   "doctor": _doctor}
         return handler[args.command](rt, args)
     except EnclaveError as exc:
         print(f"enclave: {exc}", file=sys.stderr)
@@ -104,10 +103,11 @@ def _ask(rt: runtime.Runtime, args) -> int:
     question = args.question
     if question in (None, "-"):
         question = sys.stdin.read()
+    overrides = {}
     if args.max_tokens is not None:
-        rt.settings.max_answer_tokens = max(1, args.max_tokens)
+        overrides["max_answer_tokens"] = max(1, args.max_tokens)
     if args.temperature is not None:
-        rt.settings.temperature = args.temperature
+        overrides["temperature"] = args.temperature
     for notice in rt.settings.notices:
         _notice(notice)
     from app.core.assistant import Assistant
@@ -116,6 +116,7 @@ def _ask(rt: runtime.Runtime, args) -> int:
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())  # Ctrl+C stops, keeps text
     with Store(rt.paths.database) as store:
         assistant = Assistant(store, rt.settings, rt.paths)
+        assistant.overrides = overrides
 
         def on_start(start):
             for notice in start.notices:
@@ -178,20 +179,6 @@ def _chats(rt: runtime.Runtime, args) -> int:
         _notice(f"exported {len(conversations)} conversation(s) to {args.output}")
     else:
         sys.stdout.write(text)
-    return 0
-
-
-def _models(rt: runtime.Runtime, args) -> int:
-    models = installed.list_models(rt.paths)
-    if args.json:
-        print(json.dumps([{"id": m.id, "path": str(m.path), "source": m.source,
-                           "size_bytes": m.size_bytes} for m in models], indent=2))
-        return 0
-    if not models:
-        _notice("no models installed. " + installed.how_to_get_a_model(rt.paths))
-        return 0
-    for m in models:
-        print(f"{m.id:<40} {m.size_bytes / 1e6:>9.1f} MB  {m.source:<8} {m.path}")
     return 0
 
 

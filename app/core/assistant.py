@@ -78,6 +78,9 @@ class Assistant:
                  host: EngineHost | None = None):
         self.store, self.settings, self.paths = store, settings, paths
         self.host = host or EngineHost(settings)
+        # Settings given for this session only (e.g. `enclave ask --temperature`): they win over
+        # both the user's settings and a model's own defaults.
+        self.overrides: dict = {}
 
     # -- choosing the model --------------------------------------------------------------------
 
@@ -96,13 +99,17 @@ class Assistant:
             gguf.read(model.path)  # raises ModelFileError naming the file
         return model
 
-    def system_prompt_for(self, conversation: Conversation) -> str:
+    def settings_for(self, model: installed.InstalledModel | None) -> Settings:
+        return installed.settings_for(self.settings, model, **self.overrides)
+
+    def system_prompt_for(self, conversation: Conversation,
+                          model: installed.InstalledModel | None = None) -> str:
         if conversation.system_prompt is not None:
             return conversation.system_prompt
-        return self.settings.system_prompt
+        return self.settings_for(model).system_prompt
 
-    def options(self) -> GenerationOptions:
-        s = self.settings
+    def options(self, model: installed.InstalledModel | None = None) -> GenerationOptions:
+        s = self.settings_for(model)
         return GenerationOptions(max_tokens=s.max_answer_tokens, temperature=s.temperature,
                                  top_p=s.top_p, repeat_penalty=s.repeat_penalty)
 
@@ -167,9 +174,10 @@ class Assistant:
         self.store.delete_messages_from(message.conversation_id, message_id + 1)
         return self._answer(message.conversation_id, message_id, cancel, on_start, on_piece)
 
-    def _history(self, conversation: Conversation) -> list[ChatMessage]:
+    def _history(self, conversation: Conversation,
+                 model: installed.InstalledModel | None = None) -> list[ChatMessage]:
         history = []
-        system = self.system_prompt_for(conversation)
+        system = self.system_prompt_for(conversation, model)
         if system.strip():
             history.append(ChatMessage("system", system))
         for m in self.store.messages(conversation.id):
@@ -183,8 +191,8 @@ class Assistant:
         conversation = self.store.conversation(conversation_id)
         model = self.model_for(conversation)
         engine = self.host.get(model)
-        options = self.options()
-        fitted = context.fit(self._history(conversation), engine,
+        options = self.options(model)
+        fitted = context.fit(self._history(conversation, model), engine,
                              answer_tokens=min(options.max_tokens, engine.context_length // 2))
         for notice in fitted.notices:
             log.info("context: %s", notice)

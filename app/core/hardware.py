@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import logging
 import os
 import platform
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+
+log = logging.getLogger(__name__)
 
 
 def total_ram_bytes() -> int | None:
@@ -11,9 +20,12 @@ def total_ram_bytes() -> int | None:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (AttributeError, ValueError, OSError):
         pass
-    if platform.system() == "Windows":
-        import ctypes
+    status = _windows_memory_status()
+    return int(status.ullTotalPhys) if status else None
 
+
+def _windows_memory_status():
+    if platform.system() == "Windows":
         class _MemStatus(ctypes.Structure):
             _fields_ = [("dwLength", ctypes.c_ulong), ("dwMemoryLoad", ctypes.c_ulong),
                         ("ullTotalPhys", ctypes.c_ulonglong), ("ullAvailPhys", ctypes.c_ulonglong),
@@ -25,8 +37,117 @@ def total_ram_bytes() -> int | None:
         status = _MemStatus()
         status.dwLength = ctypes.sizeof(status)
         if ctypes.windll.kernel32.GlobalMemoryStatusEx(ctypes.byref(status)):
-            return int(status.ullTotalPhys)
+            return status
     return None
+
+
+def available_ram_bytes() -> int | None:
+    """Memory that can be used now without swapping (Linux MemAvailable; Windows AvailPhys)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    status = _windows_memory_status()
+    if status:
+        return int(status.ullAvailPhys)
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+@dataclass(frozen=True)
+class Gpu:
+    name: str
+    total: int
+    free: int
+    kind: str  # "nvidia" | "apple" (unified memory) | "llama.cpp" (what the build reports)
+
+
+def _nvml_gpus() -> list[Gpu]:
+    names = ["nvml.dll"] if sys.platform == "win32" else ["libnvidia-ml.so.1",
+                                                           ctypes.util.find_library("nvidia-ml")]
+    lib = None
+    for name in filter(None, names):
+        try:
+            lib = ctypes.CDLL(name)
+            break
+        except OSError:
+            continue
+    if lib is None or lib.nvmlInit_v2() != 0:
+        return []
+
+    class _Memory(ctypes.Structure):
+        _fields_ = [("total", ctypes.c_ulonglong), ("free", ctypes.c_ulonglong),
+                    ("used", ctypes.c_ulonglong)]
+
+    out = []
+    try:
+        count = ctypes.c_uint(0)
+        lib.nvmlDeviceGetCount_v2(ctypes.byref(count))
+        for i in range(count.value):
+            handle, memory = ctypes.c_void_p(), _Memory()
+            name = ctypes.create_string_buffer(96)
+            if lib.nvmlDeviceGetHandleByIndex_v2(i, ctypes.byref(handle)) != 0:
+                continue
+            lib.nvmlDeviceGetName(handle, name, 96)
+            if lib.nvmlDeviceGetMemoryInfo(handle, ctypes.byref(memory)) == 0:
+                out.append(Gpu(name.value.decode(errors="replace"), memory.total, memory.free,
+                               "nvidia"))
+    finally:
+        lib.nvmlShutdown()
+    return out
+
+
+def _nvidia_smi_gpus() -> list[Gpu]:
+    exe = shutil.which("nvidia-smi")
+    if not exe:
+        return []
+    try:
+        out = subprocess.run([exe, "--query-gpu=name,memory.total,memory.free",
+                              "--format=csv,noheader,nounits"], capture_output=True, text=True,
+                             timeout=10, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    gpus = []
+    for line in out.strip().splitlines():
+        try:
+            name, total, free = (x.strip() for x in line.rsplit(",", 2))
+            gpus.append(Gpu(name, int(total) * 2**20, int(free) * 2**20, "nvidia"))
+        except ValueError:
+            continue
+    return gpus
+
+
+def gpus() -> list[Gpu]:
+    """The GPUs a model could use, with their free memory.
+
+    NVIDIA through NVML (or nvidia-smi); Apple Silicon shares system memory with its GPU (Metal
+    lets about three quarters of it be used); otherwise whatever GPU devices llama.cpp reports.
+    """
+    if sys.platform == "darwin" and platform.machine() == "arm64":
+        total, free = total_ram_bytes() or 0, available_ram_bytes() or 0
+        return [Gpu("Apple Silicon (unified memory)", total * 3 // 4, min(free, total * 3 // 4),
+                    "apple")]
+    try:
+        found = _nvml_gpus()
+    except (OSError, AttributeError) as exc:
+        log.info("NVML unavailable: %s", exc)
+        found = []
+    found = found or _nvidia_smi_gpus()
+    if found:
+        return found
+    try:
+        from app.core.engines import llama_lib
+
+        return [Gpu(d["description"] or d["name"], d["total"], d["free"], "llama.cpp")
+                for d in llama_lib.devices() if d["kind"] in ("gpu", "igpu") and d["total"]]
+    except (ImportError, OSError) as exc:
+        log.info("llama.cpp devices unavailable: %s", exc)
+        return []
 
 
 def usable_cores() -> int:

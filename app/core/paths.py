@@ -37,6 +37,21 @@ class Paths:
         return self.data / "enclave.sqlite3"
 
     @property
+    def library_file(self) -> Path:
+        """What Enclave knows about downloaded and imported models (not the files themselves)."""
+        return self.data / "library.json"
+
+    @property
+    def downloads(self) -> Path:
+        """State of unfinished downloads, so they resume after a restart."""
+        return self.data / "downloads"
+
+    @property
+    def keys_index(self) -> Path:
+        """The names (never the values) of secrets stored in the OS keyring."""
+        return self.config / "keys.json"
+
+    @property
     def log_file(self) -> Path:
         return self.logs / "enclave.log"
 

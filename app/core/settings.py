@@ -31,6 +31,8 @@ class Settings:
     threads: int = 0  # 0: let llama.cpp choose
     system_prompt: str = "You are a helpful, concise assistant."
     theme: str = "system"
+    # Work offline: model search and downloads are refused and nothing is contacted.
+    offline: bool = False
     # Where the settings came from, and anything the user should be told about loading them.
     notices: list[str] = field(default_factory=list, repr=False, compare=False)
 
@@ -55,7 +57,7 @@ def _fields() -> dict[str, dataclasses.Field]:
     return {f.name: f for f in dataclasses.fields(Settings) if f.name != "notices"}
 
 
-def _coerce(name: str, value, default):
+def coerce(name: str, value, default):
     """Accept a value of the field's type (ints for floats too); reject anything else."""
     kind = type(default)
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
@@ -92,7 +94,7 @@ def load(path: Path) -> Settings:
             continue
         default = getattr(settings, name)
         try:
-            setattr(settings, name, _coerce(name, value, default))
+            setattr(settings, name, coerce(name, value, default))
         except ValueError as exc:
             settings.notices.append(f"Setting ignored: {exc}.")
     try:

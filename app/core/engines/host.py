@@ -11,7 +11,7 @@ import time
 from typing import Callable
 
 from app.core.engines.base import Engine
-from app.core.models.installed import InstalledModel
+from app.core.models.installed import InstalledModel, settings_for
 from app.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ class EngineHost:
         return self._engine
 
     def _key(self, model: InstalledModel) -> tuple:
-        s = self.settings
+        s = settings_for(self.settings, model)
         return (str(model.path), s.context_length, s.gpu_layers, s.threads)
 
     def get(self, model: InstalledModel) -> Engine:
@@ -46,7 +46,8 @@ class EngineHost:
         if self.on_loading:
             self.on_loading(model.id)
         started = time.perf_counter()
-        self._engine = engine_for(model.path, model_id=model.id, settings=self.settings)
+        self._engine = engine_for(model.path, model_id=model.id,
+                                  settings=settings_for(self.settings, model))
         self._loaded_key = key
         self.last_load_s = time.perf_counter() - started
         log.info("model %s ready in %.2f s", model.id, self.last_load_s)

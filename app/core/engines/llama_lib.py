@@ -75,3 +75,34 @@ def new_llama(llama_cpp, **kwargs):
         return llama_cpp.Llama(flash_attn=True, **kwargs)
     finally:
         constants.LLAMA_FLASH_ATTN_TYPE_ENABLED = enabled
+
+
+def devices() -> list[dict]:
+    """The compute devices this llama.cpp build sees, with their memory (ggml's device API)."""
+    llama_cpp = load()
+    ggml = _ggml_used_by_llama(llama_cpp)
+    try:
+        ggml.ggml_backend_dev_count.restype = ctypes.c_size_t
+        ggml.ggml_backend_dev_get.restype = ctypes.c_void_p
+        ggml.ggml_backend_dev_get.argtypes = [ctypes.c_size_t]
+        for name in ("ggml_backend_dev_name", "ggml_backend_dev_description"):
+            getattr(ggml, name).restype = ctypes.c_char_p
+            getattr(ggml, name).argtypes = [ctypes.c_void_p]
+        ggml.ggml_backend_dev_type.restype = ctypes.c_int
+        ggml.ggml_backend_dev_type.argtypes = [ctypes.c_void_p]
+        ggml.ggml_backend_dev_memory.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t),
+                                                 ctypes.POINTER(ctypes.c_size_t)]
+    except AttributeError:  # an old build without the device API
+        return []
+    kinds = {0: "cpu", 1: "gpu", 2: "igpu", 3: "accel"}
+    out = []
+    for i in range(ggml.ggml_backend_dev_count()):
+        dev = ggml.ggml_backend_dev_get(i)
+        free, total = ctypes.c_size_t(0), ctypes.c_size_t(0)
+        ggml.ggml_backend_dev_memory(dev, ctypes.byref(free), ctypes.byref(total))
+        out.append({"name": (ggml.ggml_backend_dev_name(dev) or b"").decode(errors="replace"),
+                    "description": (ggml.ggml_backend_dev_description(dev) or b"").decode(
+                        errors="replace"),
+                    "kind": kinds.get(ggml.ggml_backend_dev_type(dev), "other"),
+                    "free": free.value, "total": total.value})
+    return out

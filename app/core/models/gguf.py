@@ -195,3 +195,26 @@ def _parse(buf, path: Path, size: int) -> GGUFInfo:
     if data_start + data_end > size:
         raise _Truncated()
     return GGUFInfo(path, version, metadata, tensor_count, parameters, size)
+
+
+def metadata_from_prefix(data: bytes) -> dict | None:
+    """The metadata of a GGUF file from its first bytes; None if more bytes are needed.
+
+    Raises:
+        ModelFileError: the bytes are not the start of a GGUF file.
+    """
+    source = Path("<download>")
+    if data[:4] != MAGIC:
+        raise ModelFileError("The file on the hub is not a GGUF model file.", source)
+    r = _Reader(data, source)
+    r.pos = 4
+    try:
+        r.take("<I")  # version
+        _tensors, kv_count = r.take("<Q"), r.take("<Q")
+        metadata = {}
+        for _ in range(min(kv_count, 1_000_000)):
+            key = r.string()
+            metadata[key] = r.value(r.take("<I"))
+    except _Truncated:
+        return None
+    return metadata

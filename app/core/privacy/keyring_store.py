@@ -1,0 +1,113 @@
+"""Secrets (API keys, the Hugging Face token) live only in the operating system's keyring.
+
+There is no fallback: if no keyring can be used, the feature that needs the secret stays unavailable
+and the message says why and what to do. Secret values are never logged, and the names of the stored
+secrets (not secret themselves) are kept in a small index file so they can be listed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+from app.core.errors import EnclaveError
+
+log = logging.getLogger(__name__)
+SERVICE = "Enclave"
+HUGGINGFACE = "huggingface"
+
+
+class KeyringUnavailableError(EnclaveError):
+    """No usable OS keyring: none installed, locked, or unable to ask for its password."""
+
+
+def _explain(exc: Exception) -> KeyringUnavailableError:
+    from keyring import errors
+
+    if isinstance(exc, errors.KeyringLocked):
+        cause = ("your keyring is locked. Unlock it (log in to your desktop session, or "
+                 "unlock \"Login\" in your keyring manager) and try again")
+    elif isinstance(exc, errors.NoKeyringError):
+        cause = ("no keyring is available on this system. On Linux, install and start a Secret "
+                 "Service (GNOME Keyring or KWallet) in your desktop session; on a server without "
+                 "a desktop, run Enclave inside `dbus-run-session` with gnome-keyring-daemon")
+    elif isinstance(exc, errors.InitError):
+        cause = ("the keyring could not ask for your password here (no desktop session to show "
+                 "its prompt). Unlock it from your desktop first")
+    else:
+        cause = f"the keyring reported an error ({type(exc).__name__})"
+    return KeyringUnavailableError(
+        f"Enclave keeps keys and tokens only in your system's keyring, but {cause}. "
+        f"Nothing was stored anywhere else.")
+
+
+def _keyring():
+    import keyring
+    from keyring.backends import fail
+
+    backend = keyring.get_keyring()
+    if isinstance(backend, fail.Keyring) or getattr(backend, "priority", 1) <= 0:
+        from keyring.errors import NoKeyringError
+
+        raise _explain(NoKeyringError())
+    return keyring
+
+
+class KeyringStore:
+    """Named secrets for Enclave in the OS keyring. ``index`` lists the names (never values)."""
+
+    def __init__(self, index: Path):
+        self.index = index
+
+    def names(self) -> list[str]:
+        try:
+            data = json.loads(self.index.read_text(encoding="utf-8"))
+            return sorted(n for n in data if isinstance(n, str))
+        except (OSError, ValueError):
+            return []
+
+    def _write_names(self, names: set[str]) -> None:
+        self.index.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.index.with_name(self.index.name + ".tmp")
+        tmp.write_text(json.dumps(sorted(names)), encoding="utf-8")
+        os.replace(tmp, self.index)
+
+    def get(self, name: str) -> str | None:
+        """The secret, or None if none is stored. Raises KeyringUnavailableError."""
+        try:
+            return _keyring().get_password(SERVICE, name) or None
+        except KeyringUnavailableError:
+            raise
+        except Exception as exc:  # keyring backends raise their own error types
+            raise _explain(exc) from None
+
+    def set(self, name: str, value: str) -> None:
+        value = value.strip()
+        if not value:
+            raise EnclaveError("The key is empty; nothing was stored.")
+        try:
+            _keyring().set_password(SERVICE, name, value)
+        except KeyringUnavailableError:
+            raise
+        except Exception as exc:
+            raise _explain(exc) from None
+        self._write_names(set(self.names()) | {name})
+        log.info("secret %r stored in the OS keyring", name)
+
+    def remove(self, name: str) -> bool:
+        """Delete a secret; False if there was none."""
+        from keyring.errors import PasswordDeleteError
+
+        try:
+            _keyring().delete_password(SERVICE, name)
+            removed = True
+        except PasswordDeleteError:
+            removed = False
+        except KeyringUnavailableError:
+            raise
+        except Exception as exc:
+            raise _explain(exc) from None
+        self._write_names(set(self.names()) - {name})
+        return removed
