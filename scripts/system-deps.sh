@@ -12,7 +12,7 @@ pkgs=(build-essential cmake libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libf
       libdbus-1-3 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0
       libxcb-shape0 libxcb-randr0 libxcb-xinerama0 fonts-dejavu-core)
 if [ "$what" = test ]; then
-  pkgs+=(xvfb xauth)
+  pkgs+=(xvfb xauth gnome-keyring dbus-user-session)  # a real OS keyring (Secret Service)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

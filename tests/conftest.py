@@ -93,3 +93,40 @@ def run_cli(enclave_home):
             capture_output=True, text=True, encoding="utf-8", timeout=timeout)
 
     return run
+
+
+HUB_REPO = "enclave-test/SmolLM2-135M-Instruct-GGUF"
+HUB_FILE = "SmolLM2-135M-Instruct-Q4_1.gguf"
+
+
+@pytest.fixture(scope="session")
+def starter_hub_file(starter_model):
+    from hub_server import HubFile
+
+    return HubFile(starter_model)  # hashes the file once per session
+
+
+@pytest.fixture
+def hub(starter_hub_file, monkeypatch, tmp_path):
+    """A hub stand-in on loopback serving the starter model's real bytes; HF_ENDPOINT points to it.
+
+    Repositories: the starter (Apache-2.0), a gated one (Llama 3.2 license), one listing hostile
+    file names, and one under a license Enclave does not know.
+    """
+    from hub_server import HubRepo, HubServer
+
+    server = HubServer([
+        HubRepo(HUB_REPO, {HUB_FILE: starter_hub_file}, downloads=500, likes=3,
+                gguf={"total": 134515008, "architecture": "llama", "context_length": 8192}),
+        HubRepo("enclave-test/Gated-GGUF", {"Gated-Q4_1.gguf": starter_hub_file},
+                license="llama3.2", gated=True, downloads=100, likes=9),
+        HubRepo("enclave-test/Hostile-GGUF", {"x.gguf": starter_hub_file}, downloads=1,
+                listed_names=["../escape.gguf", "/tmp/absolute.gguf", "a/../../up.gguf",
+                              "C:/windows.gguf"]),
+        HubRepo("enclave-test/Custom-GGUF", {"Custom-Q4_1.gguf": starter_hub_file},
+                license="other", downloads=2),
+    ]).start()
+    monkeypatch.setenv("HF_ENDPOINT", server.url)
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
+    yield server
+    server.stop()
