@@ -62,7 +62,7 @@ class Faults:
 
 
 class HubServer:
-    def __init__(self, repos: list[HubRepo], token: str = "hf_test_token"):
+    def __init__(self, repos: list[HubRepo], token: str = "hf_test_token", tls=None):
         self.repos = {r.id: r for r in repos}
         self.token = token
         self.faults = Faults()
@@ -70,11 +70,15 @@ class HubServer:
         self._lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.httpd.daemon_threads = True
+        self.scheme = "http"
+        if tls is not None:  # an ssl.SSLContext with the server's certificate
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
+            self.scheme = "https"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        return f"{self.scheme}://127.0.0.1:{self.httpd.server_address[1]}"
 
     def start(self) -> "HubServer":
         self.thread.start()

@@ -158,6 +158,18 @@ def resolve(ref: str | None, paths: Paths, *, default: str = "",
                        f"`enclave models list` shows them with their files.")
 
 
+def apply_defaults(settings, defaults: dict):
+    """A copy of ``settings`` with per-model ``defaults`` applied. Raises ValueError if invalid."""
+    merged = dataclasses.replace(settings, notices=list(settings.notices))
+    for key, value in defaults.items():
+        if value is not None and hasattr(merged, key):
+            setattr(merged, key, value)
+    # A smaller context for this model shortens the longest answer with it.
+    merged.max_answer_tokens = min(merged.max_answer_tokens, merged.context_length // 2)
+    merged.validate()
+    return merged
+
+
 def settings_for(settings, model: InstalledModel | None, **overrides):
     """The user's settings with this model's own defaults (and then ``overrides``) applied.
 
@@ -167,13 +179,9 @@ def settings_for(settings, model: InstalledModel | None, **overrides):
     defaults = model.defaults if model else {}
     if not defaults and not overrides:
         return settings
-    merged = dataclasses.replace(settings, notices=list(settings.notices))
-    for key, value in defaults.items():
-        if value is not None and hasattr(merged, key):
-            setattr(merged, key, value)
     try:
-        merged.validate()
-    except ValueError as exc:  # e.g. a per-model context below max_answer_tokens * 2
+        merged = apply_defaults(settings, defaults)
+    except ValueError as exc:  # e.g. a file edited by hand
         log.warning("per-model settings of %s ignored: %s", model.id, exc)
         merged = dataclasses.replace(settings, notices=list(settings.notices))
     for key, value in overrides.items():

@@ -102,6 +102,7 @@ class ModelLibrary:
                 raise ValueError(f"unknown per-model setting {key!r}; known: "
                                  f"{', '.join(DEFAULT_KEYS)}")
             typed[key] = None if value in (None, "") else _typed(key, value)
+        installed.apply_defaults(self.settings, {**model.defaults, **typed})  # ValueError if bad
         self.library.set_defaults(model.id, model.path, **typed)
 
 
