@@ -12,10 +12,10 @@ from pathlib import Path
 from app.core import runtime, settings as settings_mod
 from app.core.errors import EnclaveError
 from app.core.models import catalog, installed
-from app.core.models.download import Progress
-from app.core.models.importer import find_in_hf_cache, import_file
-from app.core.models.service import ModelLibrary
 from app.core.privacy.keyring_store import KeyringStore
+
+# The hub client (httpx2, huggingface_hub) is imported only by commands that use it, so
+# `enclave ask` starts as fast as before.
 
 
 def add_parsers(sub) -> None:
@@ -78,17 +78,10 @@ def _mb(n) -> str:
     return "?" if n is None else (f"{n / 1e9:.2f} GB" if n >= 1e9 else f"{n / 1e6:.1f} MB")
 
 
-def format_progress(p: Progress) -> str:
-    pct = f"{100 * p.done / p.total:5.1f}%" if p.total else "     "
-    eta = ""
-    if p.eta_s is not None and p.state == "downloading":
-        minutes, seconds = divmod(int(p.eta_s), 60)
-        eta = f"  ETA {minutes // 60}:{minutes % 60:02d}:{seconds:02d}"
-    speed = f"  {p.speed / 1e6:6.1f} MB/s" if p.speed and p.state == "downloading" else ""
-    return f"{p.name}  {pct}  {_mb(p.done)} / {_mb(p.total)}{speed}{eta}  {p.state}"
-
-
 def run_models(rt: runtime.Runtime, args) -> int:
+    from app.core.models.importer import find_in_hf_cache, import_file
+    from app.core.models.service import ModelLibrary
+
     lib = ModelLibrary(rt.paths, rt.settings)
     command = args.models_command
     if command == "list":
@@ -193,7 +186,7 @@ def run_models(rt: runtime.Runtime, args) -> int:
     raise AssertionError(command)
 
 
-def _info(lib: ModelLibrary, args) -> int:
+def _info(lib, args) -> int:
     report = lib.report(args.repo, context=args.context)
     d, lic = report.details, report.details.license
     if args.json:
@@ -229,7 +222,7 @@ def _info(lib: ModelLibrary, args) -> int:
     return 0
 
 
-def _download(lib: ModelLibrary, args) -> int:
+def _download(lib, args) -> int:
     details = lib.hub.details(args.repo)
     request = lib.request(details, args.file)
     if args.accept_license:
@@ -239,14 +232,14 @@ def _download(lib: ModelLibrary, args) -> int:
     tty = sys.stderr.isatty()
     last = {"pct": -10}
 
-    def show(p: Progress) -> None:
+    def show(p) -> None:
         if tty:
-            print("\r" + format_progress(p).ljust(100), end="", file=sys.stderr, flush=True)
+            print("\r" + p.describe().ljust(100), end="", file=sys.stderr, flush=True)
             return
         pct = int(100 * p.done / p.total) if p.total else 0
         if pct >= last["pct"] + 10 or p.state != "downloading":
             last["pct"] = pct
-            print(format_progress(p), file=sys.stderr, flush=True)
+            print(p.describe(), file=sys.stderr, flush=True)
 
     try:
         result = lib.downloader.run(request, pause=pause, on_progress=show)

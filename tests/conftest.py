@@ -95,10 +95,6 @@ def run_cli(enclave_home):
     return run
 
 
-HUB_REPO = "enclave-test/SmolLM2-135M-Instruct-GGUF"
-HUB_FILE = "SmolLM2-135M-Instruct-Q4_1.gguf"
-
-
 @pytest.fixture(scope="session")
 def starter_hub_file(starter_model):
     from hub_server import HubFile
@@ -113,7 +109,7 @@ def hub(starter_hub_file, monkeypatch, tmp_path):
     Repositories: the starter (Apache-2.0), a gated one (Llama 3.2 license), one listing hostile
     file names, and one under a license Enclave does not know.
     """
-    from hub_server import HubRepo, HubServer
+    from hub_server import HUB_FILE, HUB_REPO, HubRepo, HubServer
 
     server = HubServer([
         HubRepo(HUB_REPO, {HUB_FILE: starter_hub_file}, downloads=500, likes=3,

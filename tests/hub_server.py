@@ -19,6 +19,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 CHUNK = 256 * 1024
+HUB_REPO = "enclave-test/SmolLM2-135M-Instruct-GGUF"  # the starter model's bytes, served
+HUB_FILE = "SmolLM2-135M-Instruct-Q4_1.gguf"
 
 
 @dataclass
@@ -253,8 +255,7 @@ if __name__ == "__main__":  # a hub to try the window or CLI against: serves the
     from app.core.models.installed import starter_model_path
 
     starter = HubFile(starter_model_path())
-    hub = HubServer([HubRepo("enclave-test/SmolLM2-135M-Instruct-GGUF",
-                             {"SmolLM2-135M-Instruct-Q4_1.gguf": starter}, downloads=10)])
+    hub = HubServer([HubRepo(HUB_REPO, {HUB_FILE: starter}, downloads=10)])
     if len(sys.argv) > 1 and sys.argv[1] == "--slow":
         hub.faults.bytes_per_s = 5e6
     print(f"HF_ENDPOINT={hub.url}", flush=True)

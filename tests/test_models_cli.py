@@ -12,7 +12,8 @@ import time
 import pytest
 
 from app.core.models.download import target_path
-from conftest import HUB_FILE, HUB_REPO, REPO_ROOT, _cli_env
+from conftest import REPO_ROOT, _cli_env
+from hub_server import HUB_FILE, HUB_REPO
 
 pytestmark = pytest.mark.slow
 

@@ -46,6 +46,7 @@ class MainWindow(QMainWindow):
         self._unsaved_text = ""
         self._streaming_id: int | None = None
         self._models: list[installed.InstalledModel] = []  # listed once, not per switch
+        self.models_dialog = None
 
         self.setWindowTitle("Enclave")
         self._build()
@@ -80,8 +81,12 @@ class MainWindow(QMainWindow):
         self.system_button = QToolButton(text="System prompt…")
         self.system_button.setAccessibleName("System prompt")
         self.system_button.setToolTip("How the model should behave in this conversation")
+        self.models_button = QToolButton(text="Models…")
+        self.models_button.setAccessibleName("Models")
+        self.models_button.setToolTip("Find, download, import and manage models (Ctrl+M)")
         top = QHBoxLayout()
         top.addWidget(self.model_picker)
+        top.addWidget(self.models_button)
         top.addWidget(self.where_badge)
         top.addStretch(1)
         top.addWidget(self.system_button)
@@ -165,6 +170,8 @@ class MainWindow(QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         action(file_menu, "&New chat", self.new_chat, "Ctrl+N")
         action(file_menu, "&Export conversation…", self.export_conversation, "Ctrl+E")
+        action(file_menu, "&Models…", self.show_models, "Ctrl+M",
+               "Find, download, import and manage models")
         file_menu.addSeparator()
         action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         chat_menu = self.menuBar().addMenu("&Chat")
@@ -198,6 +205,7 @@ class MainWindow(QMainWindow):
         self.stop_button.clicked.connect(self.stop)
         self.regenerate_button.clicked.connect(self.regenerate)
         self.system_button.clicked.connect(self.edit_system_prompt)
+        self.models_button.clicked.connect(self.show_models)
         self.model_picker.activated.connect(self._on_model_picker_activated)
         self.chat.copy_requested.connect(self._copy)
         self.chat.edit_requested.connect(self.start_edit)
@@ -205,6 +213,17 @@ class MainWindow(QMainWindow):
         self.chat.external_link_clicked.connect(self._on_chat_link)
 
     # -- models --------------------------------------------------------------------------------
+
+    def show_models(self) -> None:
+        """The Models window; it stays alive when closed, so downloads carry on."""
+        if self.models_dialog is None:
+            from app.ui.models_dialog import ModelsDialog
+
+            self.models_dialog = ModelsDialog(self.rt, self)
+            self.models_dialog.models_changed.connect(self._reload_models)
+        self.models_dialog.show()
+        self.models_dialog.raise_()
+        self.models_dialog.activateWindow()
 
     def _reload_models(self) -> None:
         self.model_picker.clear()
@@ -527,6 +546,8 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         started = time.monotonic()
+        if self.models_dialog is not None:
+            self.models_dialog.shutdown()  # a running download pauses; it resumes next time
         self.models.shutdown()
         # Results the worker posted before it stopped must not reach a closed window.
         QCoreApplication.removePostedEvents(self)

@@ -16,7 +16,7 @@ from app.core.models.installed import list_models
 from app.core.models.service import ModelLibrary
 from app.core.privacy.gate import OfflineError
 from app.core.settings import Settings
-from conftest import HUB_FILE, HUB_REPO
+from hub_server import HUB_FILE, HUB_REPO
 
 
 def _sha(path):

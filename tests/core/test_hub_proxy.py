@@ -11,7 +11,7 @@ import pytest
 
 from app.core.models.service import ModelLibrary
 from app.core.settings import Settings
-from conftest import HUB_FILE, HUB_REPO
+from hub_server import HUB_FILE, HUB_REPO
 
 
 class _Proxy(BaseHTTPRequestHandler):

@@ -109,6 +109,20 @@ class Progress:
     def finished(self) -> bool:
         return self.state in ("done", "failed", "cancelled", "paused")
 
+    def describe(self) -> str:
+        """One line: "name  42.0%  412.3 MB / 981.0 MB  12.5 MB/s  ETA 0:00:45  downloading"."""
+        def size(n):
+            return "?" if n is None else (f"{n / 1e9:.2f} GB" if n >= 1e9 else f"{n / 1e6:.1f} MB")
+
+        pct = f"{100 * self.done / self.total:5.1f}%" if self.total else "     "
+        moving = self.state == "downloading"
+        speed = f"  {self.speed / 1e6:6.1f} MB/s" if self.speed and moving else ""
+        eta = ""
+        if self.eta_s is not None and moving:
+            minutes, seconds = divmod(int(self.eta_s), 60)
+            eta = f"  ETA {minutes // 60}:{minutes % 60:02d}:{seconds:02d}"
+        return f"{self.name}  {pct}  {size(self.done)} / {size(self.total)}{speed}{eta}  {self.state}"
+
 
 def target_path(models_dir: Path, repo: str, filename: str) -> Path:
     """Where a hub file goes: ``models/<owner>/<repo>/<file>``, and never anywhere else.
