@@ -12,7 +12,6 @@ import time
 import pytest
 
 from app.core.models.download import target_path
-from conftest import REPO_ROOT, _cli_env
 from hub_server import HUB_FILE, HUB_REPO
 
 pytestmark = pytest.mark.slow
@@ -73,12 +72,12 @@ def test_download_failures_exit_nonzero_with_a_message(run_cli, hub, tmp_path):
     assert "Traceback" not in missing.stderr + gated.stderr
 
 
-def test_killed_download_resumes_on_the_next_run(hub, tmp_path, enclave_home, paths):
+def test_killed_download_resumes_on_the_next_run(hub, tmp_path, cli_env, repo_root, paths):
     hub.faults.bytes_per_s = 8e6
-    env = _cli_env(enclave_home, **_hub_env(hub, tmp_path))
+    env = {**cli_env, **_hub_env(hub, tmp_path)}
     part = target_path(paths.models, HUB_REPO, HUB_FILE).with_name(HUB_FILE + ".part")
     proc = subprocess.Popen([sys.executable, "-m", "app.cli", "models", "download", HUB_REPO,
-                             HUB_FILE], cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL,
+                             HUB_FILE], cwd=repo_root, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
@@ -92,7 +91,7 @@ def test_killed_download_resumes_on_the_next_run(hub, tmp_path, enclave_home, pa
     kept = part.stat().st_size
     hub.faults.bytes_per_s = None
     again = subprocess.run([sys.executable, "-m", "app.cli", "models", "download", HUB_REPO,
-                            HUB_FILE], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                            HUB_FILE], cwd=repo_root, env=env, capture_output=True, text=True,
                            timeout=120)
     assert again.returncode == 0, again.stderr
     assert hub.downloads()[-1][2]["Range"] == f"bytes={kept}-"

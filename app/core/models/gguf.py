@@ -122,6 +122,14 @@ class _Reader:
     def skip_array(self, kind: int, count: int) -> None:
         if kind in _SCALARS:
             self.pos += struct.calcsize(_SCALARS[kind]) * count
+        elif kind == _STRING:  # token lists: step over each string without decoding it
+            buf, pos, end = self.buf, self.pos, len(self.buf)
+            unpack = struct.Struct("<Q").unpack_from
+            for _ in range(count):
+                if pos + 8 > end:
+                    raise _Truncated()
+                pos += 8 + unpack(buf, pos)[0]
+            self.pos = pos
         else:
             for _ in range(count):
                 self.value(kind)
