@@ -81,9 +81,40 @@ def main(out_dir: str) -> int:
         shoot(window, f"chat{suffix}.png")
         window.close()
         window.deleteLater()
+    theme.apply(app, "light")
+    models_window(rt, pump, shoot)
     for path in saved:
         print(path)
     return 0
+
+
+def models_window(rt, pump, shoot) -> None:
+    """The Models window against the hub stand-in (loopback): a repo's files, then a download."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from hub_server import HUB_FILE, HUB_REPO, HubFile, HubRepo, HubServer
+
+    from app.core.models.installed import starter_model_path
+    from app.ui.models_dialog import ModelsDialog
+
+    hub = HubServer([HubRepo(HUB_REPO, {HUB_FILE: HubFile(starter_model_path())},
+                             downloads=1200, likes=40)]).start()
+    os.environ["HF_ENDPOINT"] = hub.url
+    hub.faults.bytes_per_s = 20e6
+    dialog = ModelsDialog(rt)
+    dialog.resize(1100, 640)
+    dialog.show()
+    dialog.search_box.setText("smollm2")
+    dialog.search()
+    pump(lambda: dialog.results.count() == 1)
+    dialog._on_result_chosen(dialog.results.item(0))
+    pump(lambda: dialog.files.rowCount() == 1)
+    shoot(dialog, "models.png")
+    dialog.download_selected()
+    pump(lambda: dialog.rows and next(iter(dialog.rows.values())).bar.value() > 400)
+    shoot(dialog, "download.png")
+    dialog.shutdown()
+    dialog.close()
+    hub.stop()
 
 
 if __name__ == "__main__":

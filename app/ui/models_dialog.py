@@ -149,7 +149,12 @@ class ModelsDialog(QDialog):
         self.details.linkActivated.connect(self._open_link)
         self.files = QTableWidget(0, 4)
         self.files.setHorizontalHeaderLabels(["Quantization", "Size", "On this machine", "File"])
-        self.files.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        header = self.files.horizontalHeader()
+        for col in range(3):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.files.setWordWrap(False)
+        self.files.verticalHeader().setVisible(False)
         self.files.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.files.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.files.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
