@@ -98,6 +98,16 @@ class ModelsDialog(QDialog):
         self.offline.setToolTip("When on, Enclave searches and downloads nothing")
         self.offline.setChecked(rt.settings.offline)
         self.offline.toggled.connect(self._on_offline_toggled)
+        from app.core.privacy import policy
+
+        rules = policy.load()
+        if rules.force_offline or rules.forbid_hub_downloads:
+            self.offline.blockSignals(True)  # shows the lock; the user's own setting is kept
+            self.offline.setChecked(True)
+            self.offline.blockSignals(False)
+            self.offline.setEnabled(False)
+            self.offline.setToolTip(f"Locked by {rules.locked_by}: getting models from the hub "
+                                    f"is not allowed on this computer")
         token = QPushButton("Hugging Face token…")
         token.setToolTip("Needed only for gated models; kept in your system's keyring")
         token.clicked.connect(self.set_token)

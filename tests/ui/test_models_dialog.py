@@ -125,3 +125,16 @@ def test_main_window_lists_a_downloaded_model(qtbot, make_window, hub):
         dialog.download_selected()
     picker = [window.model_picker.itemData(i) for i in range(window.model_picker.count())]
     assert "SmolLM2-135M-Instruct-Q4_1" in picker
+
+
+def test_admin_policy_locks_the_offline_switch(qtbot, open_dialog, hub, tmp_path, monkeypatch):
+    policy = tmp_path / "policy.json"
+    policy.write_text('{"forbid_hub_downloads": true, "managed_by": "Example IT"}')
+    monkeypatch.setenv("ENCLAVE_POLICY", str(policy))
+    dialog = open_dialog()
+    assert dialog.offline.isChecked() and not dialog.offline.isEnabled()
+    assert not dialog.rt.settings.offline  # the lock is shown, the user's setting untouched
+    assert "Locked by Example IT" in dialog.offline.toolTip()
+    dialog.search()
+    qtbot.waitUntil(lambda: "Example IT" in dialog.status.text(), timeout=10_000)
+    assert hub.requests == []

@@ -1,8 +1,8 @@
 """The one place that decides whether bytes may leave this device.
 
 Every request to another machine (today: the Hugging Face hub for model search and downloads) is made
-inside ``open_for(...)``, which first applies the rules in order — the offline setting, then anything
-the caller adds — and only then lets the network guard pass the hosts that request needs. The HTTP
+inside ``open_for(...)``, which first applies the rules in order — the administrator's policy, then
+the offline setting — and only then lets the network guard pass the hosts that request needs. The HTTP
 client the hub library uses calls ``check_request`` for every request it sends, redirects included,
 so a request made outside an open gate (a library fetching something on its own) is refused.
 """
@@ -35,7 +35,26 @@ class Passage:
     _door: object = field(default=None, repr=False)
 
 
+class PolicyError(OfflineError):
+    """The administrator's policy forbids this."""
+
+
 def refuse_if_offline(settings, purpose: str) -> None:
+    """Apply the rules that can refuse a hub request, in order: admin policy, offline switch.
+
+    The policy is read from disk each time, so a change by IT applies at once and no caller can
+    pass a stale or empty one.
+    """
+    from app.core.privacy import policy as policy_mod
+
+    rules = policy_mod.load()
+    if rules.force_offline:
+        raise PolicyError(f"Your administrator ({rules.locked_by}) keeps Enclave offline, so it "
+                          f"did not contact anything to {purpose}.")
+    if rules.forbid_hub_downloads:
+        raise PolicyError(f"Your administrator ({rules.locked_by}) does not allow getting "
+                          f"models from the Hugging Face hub here, so Enclave did not contact it "
+                          f"to {purpose}. Import a model file instead, or ask your IT team.")
     if getattr(settings, "offline", False):
         raise OfflineError(
             f"Enclave is set to work offline, so it did not contact anything to {purpose}. "
