@@ -11,6 +11,7 @@ from pathlib import Path
 
 from app.core import runtime, settings as settings_mod
 from app.core.errors import EnclaveError
+from app.core.units import size_text
 from app.core.models import catalog, installed
 from app.core.privacy.keyring_store import KeyringStore
 
@@ -74,10 +75,6 @@ def _err(text: str) -> None:
     print(f"enclave: {text}", file=sys.stderr)
 
 
-def _mb(n) -> str:
-    return "?" if n is None else (f"{n / 1e9:.2f} GB" if n >= 1e9 else f"{n / 1e6:.1f} MB")
-
-
 def run_models(rt: runtime.Runtime, args) -> int:
     from app.core.models.importer import find_in_hf_cache, import_file
     from app.core.models.service import ModelLibrary
@@ -92,7 +89,8 @@ def run_models(rt: runtime.Runtime, args) -> int:
             _err("no models installed. " + installed.how_to_get_a_model(rt.paths))
         for r in [] if args.json else rows:
             mark = "*" if r["default"] else " "
-            print(f"{mark} {r['id']:<40} {_mb(r['size_bytes']):>9}  {r['quantization'] or '?':<7} "
+            size = size_text(r["size_bytes"])
+            print(f"{mark} {r['id']:<40} {size:>9}  {r['quantization'] or '?':<7} "
                   f"{r['license'] or '-':<13} {r['source']:<9} {r['path']}")
         return 0
     if command == "catalog":
@@ -133,8 +131,8 @@ def run_models(rt: runtime.Runtime, args) -> int:
         if not pending:
             _err("no unfinished downloads")
         for request, present in pending:
-            print(f"{request.repo}  {request.name}  {_mb(present)} of "
-                  f"{_mb(request.total_bytes)}  (resume: enclave models download "
+            print(f"{request.repo}  {request.name}  {size_text(present)} of "
+                  f"{size_text(request.total_bytes)}  (resume: enclave models download "
                   f"{request.repo} {request.name})")
         return 0
     if command == "import":
@@ -150,24 +148,17 @@ def run_models(rt: runtime.Runtime, args) -> int:
         if not found:
             _err("no GGUF files in the Hugging Face cache")
         for f in found:
-            print(f"{f.repo:<45} {_mb(f.size):>9}  {f.path}")
+            print(f"{f.repo:<45} {size_text(f.size):>9}  {f.path}")
         if found:
             _err("use one with: enclave models import --in-place PATH")
         return 0
     if command == "remove":
         model = lib.remove(args.id)
-        if rt.settings.default_model in (model.id, str(model.path)):
-            rt.settings.default_model = ""
-            rt.save_settings()
         print(f"removed {model.id}" + (" (the file itself was left where it is)"
                                        if model.source == "reference" else ""))
         return 0
     if command == "default":
-        model = installed.resolve(args.id, rt.paths)
-        if model.source == "file":
-            raise EnclaveError(f"There is no installed model called {args.id!r}.")
-        rt.settings.default_model = model.id
-        rt.save_settings()
+        model = lib.set_default(args.id)
         print(f"new chats use {model.id}")
         return 0
     if command == "set":
@@ -215,7 +206,8 @@ def _info(lib, args) -> int:
         f = report.fits.get(c.name)
         mark = "→" if c.name == report.recommended else " "
         parts = f" ({len(c.files)} parts)" if len(c.files) > 1 else ""
-        print(f" {mark} {c.quant or '?':<8} {_mb(c.size):>9}  {f.label if f else '?':<50} "
+        label = f.label if f else "?"
+        print(f" {mark} {c.quant or '?':<8} {size_text(c.size):>9}  {label:<50} "
               f"{c.name}{parts}")
     if report.recommended:
         print(f"Suggested for this machine: {report.recommended}")
@@ -249,7 +241,7 @@ def _download(lib, args) -> int:
             print(file=sys.stderr)
     if result.state == "paused":
         _err(f"paused; run the same command again to resume "
-             f"({_mb(result.done)} of {_mb(result.total)} kept)")
+             f"({size_text(result.done)} of {size_text(result.total)} kept)")
         return 130
     print(f"{result.model_id}: {result.message}")
     return 0

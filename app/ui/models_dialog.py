@@ -24,13 +24,10 @@ from app.core.models.download_queue import DownloadQueue
 from app.core.models.importer import find_in_hf_cache, import_file
 from app.core.models.service import ModelLibrary
 from app.core.privacy.keyring_store import HUGGINGFACE
+from app.core.units import size_text
 from app.ui.tasks import Task
 
 log = logging.getLogger(__name__)
-
-
-def _mb(n) -> str:
-    return "?" if n is None else (f"{n / 1e9:.2f} GB" if n >= 1e9 else f"{n / 1e6:.0f} MB")
 
 
 class _ProgressBridge(QObject):
@@ -243,7 +240,7 @@ class ModelsDialog(QDialog):
             label = fit.label if fit else "size unknown"
             if c.name == report.recommended:
                 label = "★ Suggested · " + label
-            for col, text in enumerate([c.quant or "?", _mb(c.size), label, c.name]):
+            for col, text in enumerate([c.quant or "?", size_text(c.size), label, c.name]):
                 cell = QTableWidgetItem(text)
                 cell.setData(Qt.ItemDataRole.UserRole, c.name)
                 self.files.setItem(r, col, cell)
@@ -313,7 +310,7 @@ class ModelsDialog(QDialog):
             self.requests[request.key] = request
             self._row(request).show_progress(Progress(
                 request.key, request.name, "paused", present, request.total_bytes,
-                message=f"Paused at {_mb(present)} of {_mb(request.total_bytes)}. "
+                message=f"Paused at {size_text(present)} of {size_text(request.total_bytes)}. "
                         f"Resume continues from there."))
 
     def _on_pause_clicked(self, key: str) -> None:
@@ -376,8 +373,9 @@ class ModelsDialog(QDialog):
             r = self.installed.rowCount()
             self.installed.insertRow(r)
             name = model.id + ("  ★ default" if info["default"] else "")
-            for col, text in enumerate([name, _mb(info["size_bytes"]), info["quantization"] or "?",
-                                        info["license"] or "-", model.source, str(model.path)]):
+            texts = [name, size_text(info["size_bytes"]), info["quantization"] or "?",
+                     info["license"] or "-", model.source, str(model.path)]
+            for col, text in enumerate(texts):
                 cell = QTableWidgetItem(text)
                 cell.setData(Qt.ItemDataRole.UserRole, model.id)
                 self.installed.setItem(r, col, cell)
@@ -392,8 +390,11 @@ class ModelsDialog(QDialog):
     def make_default(self) -> None:
         model_id = self._selected_model()
         if model_id:
-            self.rt.settings.default_model = model_id
-            self.rt.save_settings()
+            try:
+                self.library.set_default(model_id)
+            except EnclaveError as exc:
+                self.installed_status.setText(str(exc))
+                return
             self.refresh_installed()
             self.models_changed.emit()
 
@@ -410,9 +411,6 @@ class ModelsDialog(QDialog):
         except EnclaveError as exc:
             self.installed_status.setText(str(exc))
             return
-        if self.rt.settings.default_model == model.id:
-            self.rt.settings.default_model = ""
-            self.rt.save_settings()
         self.installed_status.setText(f"Removed {model.id}.")
         self.refresh_installed()
         self.models_changed.emit()
@@ -476,7 +474,7 @@ class ModelsDialog(QDialog):
         if not found:
             self.installed_status.setText("No GGUF files in the Hugging Face cache.")
             return
-        labels = [f"{f.repo} · {f.path.name} · {_mb(f.size)}" for f in found]
+        labels = [f"{f.repo} · {f.path.name} · {size_text(f.size)}" for f in found]
         choice, ok = QInputDialog.getItem(self, "Use a model from the Hugging Face cache",
                                           "Model (used where it is, not copied):", labels, 0,
                                           False)

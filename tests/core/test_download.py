@@ -8,10 +8,10 @@ import threading
 import pytest
 
 from app.core.models import download as dl
-from app.core.models.download import (ChecksumMismatchError, Downloader, DownloadRequest,
+from app.core.models.download import (ChecksumMismatchError, DownloadRequest,
                                       LicenseNotAcknowledgedError, NotEnoughSpaceError,
                                       UnsafeFileNameError, target_path)
-from app.core.models.hub import GatedModelError, Hub, HubError
+from app.core.models.hub import GatedModelError, HubError
 from app.core.models.installed import list_models
 from app.core.models.service import ModelLibrary
 from app.core.privacy.gate import OfflineError

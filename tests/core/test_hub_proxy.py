@@ -70,5 +70,5 @@ def test_hub_requests_and_downloads_go_through_the_proxy(paths, hub, proxy):
         close_session()
     assert result.state == "done"
     assert any(s.startswith(f"GET {hub.url}/api/models/{HUB_REPO}") for s in proxy.seen)
-    assert any(f"/resolve/" in s and s.endswith(HUB_FILE) for s in proxy.seen)
+    assert any("/resolve/" in s and s.endswith(HUB_FILE) for s in proxy.seen)
     assert len(hub.requests) == len(proxy.seen)  # everything went through it

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from hub_server import HUB_FILE, HUB_REPO
+from hub_server import HUB_REPO
 
 pytestmark = pytest.mark.slow
 

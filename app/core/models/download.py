@@ -17,7 +17,7 @@ import re
 import shutil
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
@@ -30,6 +30,7 @@ from app.core.models.installed import model_id_for
 from app.core.models.library import Library, ModelRecord
 from app.core.paths import Paths
 from app.core.privacy import gate
+from app.core.units import size_text
 
 log = logging.getLogger(__name__)
 CHUNK = 1 << 20
@@ -112,9 +113,6 @@ class Progress:
 
     def describe(self) -> str:
         """One line: "name  42.0%  412.3 MB / 981.0 MB  12.5 MB/s  ETA 0:00:45  downloading"."""
-        def size(n):
-            return "?" if n is None else (f"{n / 1e9:.2f} GB" if n >= 1e9 else f"{n / 1e6:.1f} MB")
-
         pct = f"{100 * self.done / self.total:5.1f}%" if self.total else "     "
         moving = self.state == "downloading"
         speed = f"  {self.speed / 1e6:6.1f} MB/s" if self.speed and moving else ""
@@ -122,7 +120,7 @@ class Progress:
         if self.eta_s is not None and moving:
             minutes, seconds = divmod(int(self.eta_s), 60)
             eta = f"  ETA {minutes // 60}:{minutes % 60:02d}:{seconds:02d}"
-        return f"{self.name}  {pct}  {size(self.done)} / {size(self.total)}{speed}{eta}  {self.state}"
+        return f"{self.name}  {pct}  {size_text(self.done)} / {size_text(self.total)}{speed}{eta}  {self.state}"
 
 
 def target_path(models_dir: Path, repo: str, filename: str) -> Path:

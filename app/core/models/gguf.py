@@ -218,7 +218,8 @@ def metadata_from_prefix(data: bytes) -> dict | None:
     r.pos = 4
     try:
         r.take("<I")  # version
-        _tensors, kv_count = r.take("<Q"), r.take("<Q")
+        r.take("<Q")  # tensor count
+        kv_count = r.take("<Q")
         metadata = {}
         for _ in range(min(kv_count, 1_000_000)):
             key = r.string()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
+from app.core import settings as settings_mod
+from app.core.errors import EnclaveError, NoModelError
 from app.core.models import catalog, fit, gguf, hub, installed
 from app.core.models.download import Downloader, DownloadRequest
 from app.core.models.library import DEFAULT_KEYS, Library
@@ -92,7 +94,28 @@ class ModelLibrary:
                 "defaults": model.defaults}
 
     def remove(self, model_id: str) -> installed.InstalledModel:
-        return installed.remove(model_id, self.paths)
+        """Delete a model; new chats go back to the starter model if it was the default."""
+        model = installed.remove(model_id, self.paths)
+        if self.settings.default_model in (model.id, str(model.path)):
+            self.settings.default_model = ""
+            self._save_settings()
+        return model
+
+    def set_default(self, model_id: str) -> installed.InstalledModel:
+        """New chats use this model."""
+        model = installed.resolve(model_id, self.paths)
+        if model.source == "file":
+            raise NoModelError(f"There is no installed model called {model_id!r}.")
+        self.settings.default_model = model.id
+        self._save_settings()
+        return model
+
+    def _save_settings(self) -> None:
+        try:
+            settings_mod.save(self.settings, self.paths.settings_file)
+        except OSError as exc:
+            raise EnclaveError(f"Your settings could not be saved to "
+                               f"{self.paths.settings_file}: {exc.strerror or exc}.") from exc
 
     def set_model_defaults(self, model_id: str, **values) -> None:
         model = installed.resolve(model_id, self.paths)
