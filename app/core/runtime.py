@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from app.core import logs, paths as paths_mod, settings as settings_mod
-from app.core.errors import EnclaveError
 from app.core.privacy import netguard
 
 
@@ -15,12 +14,7 @@ class Runtime:
     settings: settings_mod.Settings
 
     def save_settings(self) -> None:
-        try:
-            settings_mod.save(self.settings, self.paths.settings_file)
-        except OSError as exc:
-            raise EnclaveError(f"Your settings could not be saved to {self.paths.settings_file}: "
-                               f"{exc.strerror or exc}. Free some disk space or check the "
-                               f"folder's permissions.") from exc
+        settings_mod.save_or_explain(self.settings, self.paths.settings_file)
 
 
 def start() -> Runtime:

@@ -9,10 +9,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from app.core import jsonfile
+from app.core.errors import EnclaveError
 
 log = logging.getLogger(__name__)
 
@@ -108,8 +110,14 @@ def load(path: Path) -> Settings:
 def save(settings: Settings, path: Path) -> None:
     """Write atomically, so a crash mid-write leaves the old file intact."""
     settings.validate()
-    data = {name: getattr(settings, name) for name in _fields()}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    jsonfile.write_atomic(path, {name: getattr(settings, name) for name in _fields()})
+
+
+def save_or_explain(settings: Settings, path: Path) -> None:
+    """``save``, with a failure to write turned into a message a person can act on."""
+    try:
+        save(settings, path)
+    except OSError as exc:
+        raise EnclaveError(f"Your settings could not be saved to {path}: "
+                           f"{exc.strerror or exc}. Free some disk space or check the "
+                           f"folder's permissions.") from exc

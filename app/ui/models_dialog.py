@@ -258,7 +258,7 @@ class ModelsDialog(QDialog):
             return
         name = self.files.selectedItems()[0].data(Qt.ItemDataRole.UserRole)
         try:
-            request = self.library.request(self.report, name)
+            request = self.library.request(self.report.details, name)
             if self.accept_license.isVisible():
                 if not self.accept_license.isChecked():
                     self.status.setText("This license needs your acceptance first: read it, "

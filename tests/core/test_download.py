@@ -48,11 +48,15 @@ def test_download_is_verified_listed_and_loads(library, paths, hub, starter_mode
     moving = [e for e in events if e.state == "downloading" and e.done]
     assert moving and moving[-1].total == starter_model.stat().st_size
     assert events[-1].state == "done" and events[-1].done == starter_model.stat().st_size
+    from app.core.engines.base import ChatMessage, GenerationOptions
     from app.core.engines.local import LocalEngine
 
     engine = LocalEngine(target, context_length=512)
     try:
-        assert engine.count_tokens([]) >= 0 and engine.context_length == 512
+        answer = "".join(engine.stream([ChatMessage("user", "Say hello.")],
+                                       options=GenerationOptions(max_tokens=8, temperature=0),
+                                       cancel=threading.Event()))
+        assert answer.strip()
     finally:
         engine.close()
 

@@ -23,6 +23,7 @@ from typing import Callable
 
 import httpx2
 
+from app.core import jsonfile
 from app.core.errors import EnclaveError
 from app.core.models import gguf, licenses, quant
 from app.core.models.hub import Hub, HubError
@@ -107,10 +108,6 @@ class Progress:
     message: str = ""
     model_id: str | None = None
 
-    @property
-    def finished(self) -> bool:
-        return self.state in ("done", "failed", "cancelled", "paused")
-
     def describe(self) -> str:
         """One line: "name  42.0%  412.3 MB / 981.0 MB  12.5 MB/s  ETA 0:00:45  downloading"."""
         pct = f"{100 * self.done / self.total:5.1f}%" if self.total else "     "
@@ -120,7 +117,8 @@ class Progress:
         if self.eta_s is not None and moving:
             minutes, seconds = divmod(int(self.eta_s), 60)
             eta = f"  ETA {minutes // 60}:{minutes % 60:02d}:{seconds:02d}"
-        return f"{self.name}  {pct}  {size_text(self.done)} / {size_text(self.total)}{speed}{eta}  {self.state}"
+        sizes = f"{size_text(self.done)} / {size_text(self.total)}"
+        return f"{self.name}  {pct}  {sizes}{speed}{eta}  {self.state}"
 
 
 def target_path(models_dir: Path, repo: str, filename: str) -> Path:
@@ -214,11 +212,7 @@ class Downloader:
         return self.paths.downloads / f"{request.key}.json"
 
     def _save_state(self, request: DownloadRequest, state: str) -> None:
-        self.paths.downloads.mkdir(parents=True, exist_ok=True)
-        path = self._state_file(request)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps({**asdict(request), "state": state}), encoding="utf-8")
-        os.replace(tmp, path)
+        jsonfile.write_atomic(self._state_file(request), {**asdict(request), "state": state})
 
     def pending(self) -> list[tuple[DownloadRequest, int]]:
         """Unfinished downloads (paused, interrupted or killed) with the bytes already here."""
@@ -287,7 +281,7 @@ class Downloader:
         cancel, pause = cancel or threading.Event(), pause or threading.Event()
         targets = [target_path(self.paths.models, request.repo, f.name) for f in request.files]
         self.check_license(request)
-        gate.refuse_if_offline(self.hub.settings, f"download {request.name}")
+        gate.check(self.hub.settings, f"download {request.name}")
         self.check_space(request)
         self.paths.downloads.mkdir(parents=True, exist_ok=True)
         lock = filelock.FileLock(str(self._state_file(request)) + ".lock")

@@ -68,10 +68,6 @@ class DownloadQueue:
                     return True
         return False
 
-    def busy(self) -> bool:
-        with self._lock:
-            return self._current is not None or bool(self._waiting)
-
     def close(self, timeout: float = 5.0) -> None:
         """Pause whatever is running (it resumes next time) and stop the thread."""
         with self._lock:

@@ -23,7 +23,7 @@ from app.core.privacy.keyring_store import HUGGINGFACE, KeyringStore, KeyringUna
 log = logging.getLogger(__name__)
 DEFAULT_ENDPOINT = "https://huggingface.co"
 SORTS = ("downloads", "likes")
-_installed = threading.Lock()
+_client_lock = threading.Lock()
 _client_ready = False
 
 
@@ -81,7 +81,7 @@ def client() -> httpx2.Client:
 def install_client() -> None:
     """Make huggingface_hub use ``client`` (once per process)."""
     global _client_ready
-    with _installed:
+    with _client_lock:
         if not _client_ready:
             from huggingface_hub import set_client_factory
 
@@ -106,9 +106,6 @@ class RepoDetails:
     gated: bool
     license: licenses.License
     choices: list[quant.GgufChoice]
-    parameters: int | None = None  # from the hub's GGUF summary, when it has one
-    context_length: int | None = None
-    architecture: str | None = None
 
     def choice(self, name: str) -> quant.GgufChoice:
         for c in self.choices:
@@ -192,12 +189,8 @@ class Hub:
             except Exception as exc:
                 raise self.explain(exc, repo) from exc
         license_id, url = _license_of(info)
-        summary = info.gguf or {}
-        return RepoDetails(
-            info.id, info.sha, bool(info.gated), licenses.describe(license_id, url),
-            quant.group(_files(info)), parameters=summary.get("total"),
-            context_length=summary.get("context_length"),
-            architecture=summary.get("architecture"))
+        return RepoDetails(info.id, info.sha, bool(info.gated),
+                           licenses.describe(license_id, url), quant.group(_files(info)))
 
     def url(self, repo: str, filename: str, revision: str | None) -> str:
         from huggingface_hub import hf_hub_url

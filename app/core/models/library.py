@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+
+from app.core import jsonfile
 
 log = logging.getLogger(__name__)
 
@@ -63,10 +64,7 @@ class Library:
             return {}
 
     def _save(self, data: dict) -> None:
-        self.file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.file.with_name(self.file.name + ".tmp")
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=True), encoding="utf-8")
-        os.replace(tmp, self.file)
+        jsonfile.write_atomic(self.file, data)
 
     def records(self) -> dict[str, ModelRecord]:
         """Model id -> record."""

@@ -6,8 +6,8 @@ import threading
 from dataclasses import dataclass
 
 from app.core import settings as settings_mod
-from app.core.errors import EnclaveError, NoModelError
-from app.core.models import catalog, fit, gguf, hub, installed
+from app.core.errors import NoModelError
+from app.core.models import fit, gguf, hub, installed
 from app.core.models.download import Downloader, DownloadRequest
 from app.core.models.library import DEFAULT_KEYS, Library
 from app.core.paths import Paths
@@ -21,7 +21,6 @@ class RepoReport:
     fits: dict[str, fit.Fit]
     recommended: str | None
     machine: fit.Machine
-    catalog_entry: catalog.CatalogEntry | None
 
 
 class ModelLibrary:
@@ -45,13 +44,12 @@ class ModelLibrary:
     def search(self, query: str, *, sort: str = "downloads", limit: int = 20):
         return self.hub.search(query, sort=sort, limit=limit)
 
-    def report(self, repo: str, *, context: int | None = None,
-               read_header: bool = True) -> RepoReport:
+    def report(self, repo: str, *, context: int | None = None) -> RepoReport:
         """Look a repository up, and estimate how each of its files would run here."""
         details = self.hub.details(repo)
         shape = None
         sized = [c for c in details.choices if c.size]
-        if read_header and sized:
+        if sized:
             smallest = min(sized, key=lambda c: c.size)
             metadata = self.hub.read_metadata(details.id, smallest.files[0].name,
                                               details.revision)
@@ -59,10 +57,9 @@ class ModelLibrary:
         machine = self.machine()
         fits, best = fit.assess(details.choices, shape, context or self.settings.context_length,
                                 machine)
-        return RepoReport(details, fits, best, machine, catalog.find(details.id))
+        return RepoReport(details, fits, best, machine)
 
-    def request(self, report_or_details, name: str) -> DownloadRequest:
-        details = getattr(report_or_details, "details", report_or_details)
+    def request(self, details: hub.RepoDetails, name: str) -> DownloadRequest:
         return DownloadRequest.from_details(details, name)
 
     def acknowledge(self, request: DownloadRequest) -> None:
@@ -111,11 +108,7 @@ class ModelLibrary:
         return model
 
     def _save_settings(self) -> None:
-        try:
-            settings_mod.save(self.settings, self.paths.settings_file)
-        except OSError as exc:
-            raise EnclaveError(f"Your settings could not be saved to "
-                               f"{self.paths.settings_file}: {exc.strerror or exc}.") from exc
+        settings_mod.save_or_explain(self.settings, self.paths.settings_file)
 
     def set_model_defaults(self, model_id: str, **values) -> None:
         model = installed.resolve(model_id, self.paths)

@@ -39,7 +39,7 @@ class PolicyError(OfflineError):
     """The administrator's policy forbids this."""
 
 
-def refuse_if_offline(settings, purpose: str) -> None:
+def check(settings, purpose: str) -> None:
     """Apply the rules that can refuse a hub request, in order: admin policy, offline switch.
 
     The policy is read from disk each time, so a change by IT applies at once and no caller can
@@ -84,7 +84,7 @@ def open_for(settings, purpose: str):
     Raises:
         OfflineError: before anything is contacted, when offline.
     """
-    refuse_if_offline(settings, purpose)
+    check(settings, purpose)
     with netguard.permit() as door:
         for proxy in _proxy_hosts():
             door.add(proxy)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from pathlib import Path
 
+from app.core import jsonfile
 from app.core.errors import EnclaveError
 
 log = logging.getLogger(__name__)
@@ -69,30 +69,29 @@ class KeyringStore:
             return []
 
     def _write_names(self, names: set[str]) -> None:
-        self.index.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.index.with_name(self.index.name + ".tmp")
-        tmp.write_text(json.dumps(sorted(names)), encoding="utf-8")
-        os.replace(tmp, self.index)
+        jsonfile.write_atomic(self.index, sorted(names))
 
-    def get(self, name: str) -> str | None:
-        """The secret, or None if none is stored. Raises KeyringUnavailableError."""
+    @staticmethod
+    def _call(method: str, *args):
+        """A keyring call; any backend's failure becomes KeyringUnavailableError."""
+        from keyring.errors import PasswordDeleteError
+
         try:
-            return _keyring().get_password(SERVICE, name) or None
-        except KeyringUnavailableError:
+            return getattr(_keyring(), method)(SERVICE, *args)
+        except (KeyringUnavailableError, PasswordDeleteError):
             raise
         except Exception as exc:  # keyring backends raise their own error types
             raise _explain(exc) from None
+
+    def get(self, name: str) -> str | None:
+        """The secret, or None if none is stored. Raises KeyringUnavailableError."""
+        return self._call("get_password", name) or None
 
     def set(self, name: str, value: str) -> None:
         value = value.strip()
         if not value:
             raise EnclaveError("The key is empty; nothing was stored.")
-        try:
-            _keyring().set_password(SERVICE, name, value)
-        except KeyringUnavailableError:
-            raise
-        except Exception as exc:
-            raise _explain(exc) from None
+        self._call("set_password", name, value)
         self._write_names(set(self.names()) | {name})
         log.info("secret %r stored in the OS keyring", name)
 
@@ -101,13 +100,9 @@ class KeyringStore:
         from keyring.errors import PasswordDeleteError
 
         try:
-            _keyring().delete_password(SERVICE, name)
+            self._call("delete_password", name)
             removed = True
         except PasswordDeleteError:
             removed = False
-        except KeyringUnavailableError:
-            raise
-        except Exception as exc:
-            raise _explain(exc) from None
         self._write_names(set(self.names()) - {name})
         return removed
