@@ -11,7 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
-from app import __version__, cli_models
+from app import __version__, cli_cloud, cli_models
 from app.core import export, hardware, runtime
 from app.core.errors import EnclaveError
 from app.core.models import installed
@@ -33,13 +33,19 @@ def _parser() -> argparse.ArgumentParser:
 
     ask = sub.add_parser("ask", help="answer one question on this device, streaming to stdout")
     ask.add_argument("question", nargs="?", help="the question; '-' or nothing reads stdin")
-    ask.add_argument("--model", help="model id, 'starter', or a path to a .gguf file")
+    ask.add_argument("--model", help="model id, 'starter', or a path to a .gguf file; with "
+                     "--provider, one of the provider's models")
     ask.add_argument("--system", help="system prompt for this conversation")
     ask.add_argument("--chat", type=int, metavar="ID", help="continue conversation ID")
     ask.add_argument("--json", action="store_true",
                      help="print one JSON object (text, model, engine, tokens, timings)")
     ask.add_argument("--max-tokens", type=int, help="longest answer, in tokens")
     ask.add_argument("--temperature", type=float, help="0 gives the same answer every time")
+    ask.add_argument("--provider", metavar="NAME",
+                     help="ask a cloud or organisation provider instead (shows what would be "
+                          "sent; sends only when you confirm, or with --yes-send)")
+    ask.add_argument("--yes-send", action="store_true",
+                     help="with --provider: send without asking (the payload is still printed)")
 
     chats = sub.add_parser("chats", help="list or export conversations")
     chats_sub = chats.add_subparsers(dest="chats_command", metavar="ACTION", required=True)
@@ -51,6 +57,7 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--output", "-o", type=Path, help="write to a file instead of stdout")
 
     cli_models.add_parsers(sub)
+    cli_cloud.add_parsers(sub)
 
     doctor = sub.add_parser("doctor", help="check this installation and this machine")
     doctor.add_argument("--json", action="store_true")
@@ -69,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         rt = runtime.start()
         handler = {"ask": _ask, "chats": _chats, "models": cli_models.run_models,
                    "keys": cli_models.run_keys, "config": cli_models.run_config,
+                   "providers": cli_cloud.run_providers, "audit": cli_cloud.run_audit,
                    "doctor": _doctor}
         return handler[args.command](rt, args)
     except EnclaveError as exc:
@@ -127,15 +135,22 @@ def _ask(rt: runtime.Runtime, args) -> int:
             sys.stdout.flush()
 
         try:
-            result = assistant.send(args.chat, question, cancel=cancel, model=args.model,
-                                    system_prompt=args.system, on_start=on_start,
-                                    on_piece=None if args.json else on_piece)
+            if args.provider:
+                result = cli_cloud.ask(assistant, args, question, cancel, on_start,
+                                       None if args.json else on_piece)
+                if result is None:
+                    return cli_cloud.NOT_SENT
+            else:
+                result = assistant.send(args.chat, question, cancel=cancel, model=args.model,
+                                        system_prompt=args.system, on_start=on_start,
+                                        on_piece=None if args.json else on_piece)
         finally:
             signal.signal(signal.SIGINT, previous)
             assistant.host.unload()
     if args.json:
         print(json.dumps({
             "text": result.text, "model": result.model, "engine": result.engine,
+            "provider": result.provider,
             "conversation_id": result.conversation_id, "message_id": result.answer_message_id,
             "prompt_tokens": result.stats.prompt_tokens,
             "completion_tokens": result.stats.completion_tokens,
@@ -146,7 +161,8 @@ def _ask(rt: runtime.Runtime, args) -> int:
         sys.stdout.write("\n")
         s = result.stats
         speed = f", {s.tokens_per_s:.1f} tokens/s" if s.tokens_per_s else ""
-        _notice(f"{result.model} on this device · chat {result.conversation_id} · "
+        where = f"via {result.provider}" if result.provider else "on this device"
+        _notice(f"{result.model} {where} · chat {result.conversation_id} · "
                 f"{s.completion_tokens} tokens{speed}"
                 + (" · stopped" if result.cancelled else ""))
     return 130 if result.cancelled else 0

@@ -13,6 +13,7 @@ from app.core import runtime, settings as settings_mod
 from app.core.errors import EnclaveError
 from app.core.units import size_text
 from app.core.models import catalog, installed
+from app.core.privacy import policy
 from app.core.privacy.keyring_store import KeyringStore
 
 # The hub client (httpx2, huggingface_hub) is imported only by commands that use it, so
@@ -275,22 +276,24 @@ def run_config(rt: runtime.Runtime, args) -> int:
             for name in fields:
                 print(f"{name} = {json.dumps(getattr(rt.settings, name))}")
             return 0
-        if args.key not in fields:
-            raise EnclaveError(f"There is no setting called {args.key!r}. Settings: "
-                               f"{', '.join(fields)}.")
-        print(json.dumps(getattr(rt.settings, args.key)))
+        print(json.dumps(getattr(rt.settings, settings_mod.field_name(args.key))))
         return 0
-    if args.key not in fields:
-        raise EnclaveError(f"There is no setting called {args.key!r}. Settings: "
-                           f"{', '.join(fields)}.")
-    current = getattr(rt.settings, args.key)
+    name = settings_mod.field_name(args.key)
+    current = getattr(rt.settings, name)
     try:
-        value = args.value if isinstance(current, str) else json.loads(args.value)
-        new = settings_mod.coerce(args.key, value, current)
-        setattr(rt.settings, args.key, new)
+        if isinstance(current, str):
+            value = args.value
+        elif isinstance(current, list) and not args.value.lstrip().startswith("["):
+            value = [w.strip() for w in args.value.split(",") if w.strip()]  # "a, b, c"
+        else:
+            value = json.loads(args.value)
+        new = settings_mod.coerce(name, value, current)
+        setattr(rt.settings, name, new)
         rt.settings.validate()
     except ValueError as exc:
         raise EnclaveError(f"Not changed: {exc}.") from None
     rt.save_settings()
-    print(f"{args.key} = {json.dumps(new)}")
+    print(f"{name} = {json.dumps(new)}")
+    for notice in policy.overrides(name, new):
+        print(f"enclave: {notice}", file=sys.stderr)
     return 0

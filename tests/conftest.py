@@ -126,3 +126,54 @@ def hub(starter_hub_file, monkeypatch, tmp_path):
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def llama_server(starter_model):
+    """llama-cpp-python's OpenAI-compatible server on the starter model (one per session)."""
+    from provider_server import LlamaServer
+
+    server = LlamaServer(starter_model)
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def provider_server(llama_server):
+    """A provider on loopback in front of the llama.cpp server; records every request and can
+    be switched to fail (``.fault = "401" | "429" | "500" | "timeout" | "malformed" | "cut"``)."""
+    from provider_server import ProviderProxy
+
+    proxy = ProviderProxy(llama_server.port)
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture
+def org_provider(paths, provider_server):
+    """"Org", an organisation's server (no key needed) at the stand-in, with cloud allowed."""
+    from app.core import settings as settings_mod
+    from app.core.cloud.providers import ProviderRegistry
+
+    provider = ProviderRegistry(paths.providers_file).add(
+        "Org", base_url=provider_server.base_url, tier="org", model="starter",
+        context_length=2048)
+    s = settings_mod.load(paths.settings_file)
+    s.cloud_allowed = True
+    settings_mod.save(s, paths.settings_file)
+    return provider
+
+
+def keyring_or_skip():
+    """The real OS keyring; outside scripts/run-tests.sh's keyring session, skip."""
+    import keyring
+
+    from app.core.privacy.keyring_store import KeyringStore, KeyringUnavailableError
+
+    try:
+        KeyringStore._call("get_password", "enclave-probe")
+    except KeyringUnavailableError as exc:
+        if os.environ.get("ENCLAVE_KEYRING_SESSION"):
+            raise
+        pytest.skip(f"no keyring outside scripts/run-tests.sh: {exc}")
+    return keyring

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from app.core import context
-from app.core.engines.base import ChatMessage, GenerationOptions, GenerationStats
+from app.core.engines.base import ChatMessage, Engine, GenerationOptions, GenerationStats
 from app.core.engines.host import EngineHost
 from app.core.errors import EmptyMessageError, EnclaveError
 from app.core.models import gguf, installed
@@ -26,6 +26,19 @@ log = logging.getLogger(__name__)
 # A streaming answer is written to the database this often, so a crash loses at most this much.
 SAVE_INTERVAL_S = 0.5
 TITLE_WORDS = 8
+
+
+@dataclass
+class Route:
+    """An answer from somewhere other than the local model: the engine, the exact messages it
+    sends (already consented to), and how to turn its text back into the user's words."""
+    engine: Engine
+    messages: list[ChatMessage]
+    options: GenerationOptions
+    restore: Callable[[str], str]
+    flush: Callable[[], str]
+    provider: str
+    tier: str
 
 
 @dataclass
@@ -50,6 +63,8 @@ class TurnResult:
     engine: str
     stats: GenerationStats
     notices: list[str] = field(default_factory=list)
+    shortened: bool = False  # the message did not fit the local model: the cloud may help
+    provider: str | None = None  # who answered, when not this device
 
     @property
     def cancelled(self) -> bool:
@@ -152,13 +167,7 @@ class Assistant:
                    on_start: Callable[[TurnStart], None] | None = None,
                    on_piece: Callable[[str], None] | None = None) -> TurnResult:
         """Replace the answer(s) after the last user message with a new one."""
-        messages = self.store.messages(conversation_id)
-        last_user = next((m for m in reversed(messages) if m.role == "user"), None)
-        if last_user is None:
-            raise EnclaveError("There is no message to answer again in this conversation.")
-        later = [m for m in messages if m.id > last_user.id]
-        if later:
-            self.store.delete_messages_from(conversation_id, later[0].id)
+        self.answer_last(conversation_id)
         return self._answer(conversation_id, None, cancel, on_start, on_piece)
 
     def edit_and_resend(self, message_id: int, text: str, *, cancel: threading.Event,
@@ -186,37 +195,68 @@ class Assistant:
             history.append(ChatMessage(m.role, m.content))
         return history
 
+    def answer_last(self, conversation_id: int) -> int:
+        """Drop the answers after the last user message (to answer it again); its id."""
+        messages = self.store.messages(conversation_id)
+        last_user = next((m for m in reversed(messages) if m.role == "user"), None)
+        if last_user is None:
+            raise EnclaveError("There is no message to answer again in this conversation.")
+        later = [m for m in messages if m.id > last_user.id]
+        if later:
+            self.store.delete_messages_from(conversation_id, later[0].id)
+        return last_user.id
+
     def _answer(self, conversation_id: int, user_message_id: int | None,
-                cancel: threading.Event, on_start, on_piece) -> TurnResult:
+                cancel: threading.Event, on_start, on_piece,
+                route: Route | None = None) -> TurnResult:
         conversation = self.store.conversation(conversation_id)
-        model = self.model_for(conversation)
-        engine = self.host.get(model)
-        options = self.options(model)
-        fitted = context.fit(self._history(conversation, model), engine,
-                             answer_tokens=min(options.max_tokens, engine.context_length // 2))
-        for notice in fitted.notices:
-            log.info("context: %s", notice)
-        answer = self.store.add_message(conversation_id, "assistant", "", model=model.id,
-                                        engine=engine.kind, status="streaming")
-        start = TurnStart(conversation_id, user_message_id, answer.id, model.id, engine.kind,
-                          list(fitted.notices))
+        shortened, provider, tier = False, None, None
+        if route is None:
+            model = self.model_for(conversation)
+            engine = self.host.get(model)
+            options = self.options(model)
+            fitted = context.fit(self._history(conversation, model), engine,
+                                 answer_tokens=min(options.max_tokens, engine.context_length // 2))
+            for notice in fitted.notices:
+                log.info("context: %s", notice)
+            model_id, messages, notices = model.id, fitted.messages, list(fitted.notices)
+            shortened = fitted.shortened
+            restore, flush = (lambda piece: piece), (lambda: "")
+        else:
+            engine, options, messages = route.engine, route.options, route.messages
+            model_id, notices = engine.model_id, []
+            restore, flush, provider, tier = route.restore, route.flush, route.provider, route.tier
+        answer = self.store.add_message(conversation_id, "assistant", "", model=model_id,
+                                        engine=engine.kind, status="streaming",
+                                        provider=provider, tier=tier)
+        start = TurnStart(conversation_id, user_message_id, answer.id, model_id, engine.kind,
+                          notices)
         if on_start:
             on_start(start)
         parts: list[str] = []
         last_save = time.monotonic()
-        generation = engine.stream(fitted.messages, options=options, cancel=cancel)
+        generation = engine.stream(messages, options=options, cancel=cancel)
         try:
             for piece in generation:
+                piece = restore(piece)
                 parts.append(piece)
-                if on_piece:
+                if on_piece and piece:
                     on_piece(piece)
                 now = time.monotonic()
                 if now - last_save >= SAVE_INTERVAL_S:
                     self.store.update_text(answer.id, "".join(parts))
                     last_save = now
+            if tail := flush():
+                parts.append(tail)
+                if on_piece:
+                    on_piece(tail)
         except BaseException:
-            self.store.finish_message(answer.id, "".join(parts), status="error")
+            self.store.finish_message(answer.id, "".join(parts) + flush(), status="error")
             raise
+        finally:
+            close = getattr(generation.pieces, "close", None)
+            if close:
+                close()  # a remote stream leaves the gate now, not when collected
         stats = generation.stats
         text = "".join(parts)
         self.store.finish_message(
@@ -225,5 +265,5 @@ class Assistant:
             prompt_tokens=stats.prompt_tokens, completion_tokens=stats.completion_tokens,
             ttft_ms=None if stats.ttft_s is None else stats.ttft_s * 1000,
             tokens_per_s=stats.tokens_per_s)
-        return TurnResult(conversation_id, user_message_id, answer.id, text, model.id,
-                          engine.kind, stats, start.notices)
+        return TurnResult(conversation_id, user_message_id, answer.id, text, model_id,
+                          engine.kind, stats, start.notices, shortened, provider)

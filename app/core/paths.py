@@ -47,6 +47,16 @@ class Paths:
         return self.data / "downloads"
 
     @property
+    def audit_log(self) -> Path:
+        """Every request that left this device (hash-chained; see privacy/audit.py)."""
+        return self.data / "audit.jsonl"
+
+    @property
+    def providers_file(self) -> Path:
+        """The cloud and organisation providers the user added (never their keys)."""
+        return self.config / "providers.json"
+
+    @property
     def keys_index(self) -> Path:
         """The names (never the values) of secrets stored in the OS keyring."""
         return self.config / "keys.json"

@@ -35,6 +35,13 @@ class Settings:
     theme: str = "system"
     # Work offline: model search and downloads are refused and nothing is contacted.
     offline: bool = False
+    # Providers outside this device (cloud APIs, the organisation's server) may be asked at all;
+    # even then every message needs the user's consent. Off until the user turns it on.
+    cloud_allowed: bool = False
+    # Personal data is replaced by placeholders before anything is sent to a provider.
+    redact: bool = True
+    redaction_terms: list = field(default_factory=list)  # the user's own words to hide
+    cloud_timeout_s: float = 60.0
     # Where the settings came from, and anything the user should be told about loading them.
     notices: list[str] = field(default_factory=list, repr=False, compare=False)
 
@@ -51,8 +58,27 @@ class Settings:
             raise ValueError("repeat_penalty must be between 1 and 2")
         if self.gpu_layers < -1 or self.threads < 0:
             raise ValueError("gpu_layers must be -1 or more, threads 0 or more")
+        if not 1.0 <= self.cloud_timeout_s <= 600.0:
+            raise ValueError("cloud_timeout_s must be between 1 and 600 seconds")
+        if not all(isinstance(t, str) for t in self.redaction_terms):
+            raise ValueError("redaction_terms must be a list of words")
         if self.theme not in THEMES:
             raise ValueError(f"theme must be one of {', '.join(THEMES)}")
+
+
+# The names the issue tracker, README and `enclave config` use for some settings.
+ALIASES = {"network.offline": "offline", "cloud.allowed": "cloud_allowed",
+           "cloud.timeout": "cloud_timeout_s", "redaction.enabled": "redact",
+           "redaction.terms": "redaction_terms"}
+
+
+def field_name(key: str) -> str:
+    """The settings field for a name given on the command line (``cloud.allowed`` too)."""
+    name = ALIASES.get(key, key)
+    if name not in _fields():
+        raise EnclaveError(f"There is no setting called {key!r}. Settings: "
+                           f"{', '.join([*ALIASES, *_fields()])}.")
+    return name
 
 
 def _fields() -> dict[str, dataclasses.Field]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from app.core.errors import ConversationNotFoundError, EnclaveError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -43,7 +43,9 @@ CREATE TABLE IF NOT EXISTS messages (
     ttft_ms           REAL,
     tokens_per_s      REAL,
     created           REAL    NOT NULL,
-    updated           REAL    NOT NULL
+    updated           REAL    NOT NULL,
+    provider          TEXT,              -- a cloud or organisation provider's name, NULL: local
+    tier              TEXT               -- 'org' | 'cloud' for answers from a provider
 );
 CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages(conversation_id, id);
 
@@ -59,7 +61,19 @@ CREATE TRIGGER IF NOT EXISTS messages_au AFTER UPDATE OF content ON messages BEG
     INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
     INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
 END;
+""" + """
+-- A conversation the user allowed to use one provider (withdrawn: the row is deleted).
+CREATE TABLE IF NOT EXISTS conversation_consents (
+    conversation_id INTEGER PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,
+    provider        TEXT NOT NULL,
+    model           TEXT NOT NULL,
+    granted         REAL NOT NULL
+);
 """
+
+# Version 1 databases gain what version 2 added to the messages table.
+_UPGRADE_FROM_1 = ("ALTER TABLE messages ADD COLUMN provider TEXT",
+                   "ALTER TABLE messages ADD COLUMN tier TEXT")
 
 BUSY_TIMEOUT_S = 15.0  # how long a write waits for another process's write to finish
 
@@ -97,6 +111,8 @@ class Message:
     tokens_per_s: float | None = None
     created: float = field(default_factory=time.time)
     updated: float = field(default_factory=time.time)
+    provider: str | None = None  # the provider that answered, None: this device
+    tier: str | None = None
 
     @property
     def interrupted(self) -> bool:
@@ -113,7 +129,7 @@ class SearchHit:
 
 
 _MESSAGE_COLUMNS = ("id, conversation_id, role, content, model, engine, status, prompt_tokens, "
-                    "completion_tokens, ttft_ms, tokens_per_s, created, updated")
+                    "completion_tokens, ttft_ms, tokens_per_s, created, updated, provider, tier")
 
 
 def _words(text: str) -> list[str]:
@@ -176,9 +192,16 @@ class Store:
             raise StoreError(f"The database {self.path} was written by a newer Enclave "
                              f"(schema {version}); update Enclave to open it.")
         # Idempotent DDL in one write transaction: a second instance starting at the same moment
-        # simply finds everything there.
-        self._db.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA}\n"
-                               f"PRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
+        # simply finds everything there (or, upgrading, finds the columns already added).
+        upgrade = "".join(f"{s};\n" for s in _UPGRADE_FROM_1) if version == 1 else ""
+        try:
+            self._db.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA}\n{upgrade}"
+                                   f"PRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
+        except sqlite3.OperationalError as exc:
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            if "duplicate column" not in str(exc):
+                raise
 
     @contextlib.contextmanager
     def _transaction(self):
@@ -243,17 +266,19 @@ class Store:
 
     def add_message(self, conversation_id: int, role: str, content: str, *,
                     model: str | None = None, engine: str | None = None,
-                    status: str = "complete") -> Message:
+                    status: str = "complete", provider: str | None = None,
+                    tier: str | None = None) -> Message:
         now = time.time()
         with self._transaction():
             cur = self._db.execute(
                 "INSERT INTO messages (conversation_id, role, content, model, engine, status, "
-                "created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (conversation_id, role, content, model, engine, status, now, now))
+                "created, updated, provider, tier) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (conversation_id, role, content, model, engine, status, now, now, provider,
+                 tier))
             self._db.execute("UPDATE conversations SET updated = ? WHERE id = ?",
                              (now, conversation_id))
         return Message(cur.lastrowid, conversation_id, role, content, model, engine, status,
-                       created=now, updated=now)
+                       created=now, updated=now, provider=provider, tier=tier)
 
     def update_text(self, message_id: int, content: str) -> None:
         """Save a streaming answer's text so far (one short write transaction)."""
@@ -291,6 +316,29 @@ class Store:
         cur = self._db.execute("DELETE FROM messages WHERE conversation_id = ? AND id >= ?",
                                (conversation_id, message_id))
         return cur.rowcount
+
+    # -- what left the device -----------------------------------------------------------------
+
+    def grant_consent(self, conversation_id: int, provider: str, model: str) -> None:
+        """The user allowed this conversation to use ``provider`` until they withdraw it."""
+        self._db.execute("INSERT OR REPLACE INTO conversation_consents VALUES (?, ?, ?, ?)",
+                         (conversation_id, provider, model, time.time()))
+
+    def withdraw_consent(self, conversation_id: int) -> bool:
+        cur = self._db.execute("DELETE FROM conversation_consents WHERE conversation_id = ?",
+                               (conversation_id,))
+        return cur.rowcount > 0
+
+    def consent(self, conversation_id: int) -> tuple[str, str] | None:
+        """(provider, model) this conversation may use without asking, or None."""
+        row = self._db.execute("SELECT provider, model FROM conversation_consents "
+                               "WHERE conversation_id = ?", (conversation_id,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def sent_conversations(self) -> set[int]:
+        """Conversations that sent anything to a provider (answered by one)."""
+        return {r[0] for r in self._db.execute(
+            "SELECT DISTINCT conversation_id FROM messages WHERE provider IS NOT NULL")}
 
     # -- search --------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from app.core.errors import ConversationNotFoundError
-from app.core.store import Store, StoreError, fts_query
+from app.core.store import SCHEMA_VERSION, Store, StoreError, fts_query
 
 
 @pytest.fixture
@@ -231,7 +231,7 @@ def test_wal_mode_and_schema_version(store, db_path):
     db = sqlite3.connect(db_path)
     try:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
     finally:
         db.close()
 
@@ -345,3 +345,29 @@ def test_two_processes_write_at_once(db_path, repo_root):
         assert p.returncode == 0, err
         assert out.startswith("done")
     _check_all_written(db_path, ["proc1", "proc2"])
+
+
+def test_a_version_1_database_is_upgraded_and_keeps_its_messages(db_path):
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(db_path) as db:  # the version 1 layout of messages
+        db.executescript("""
+            CREATE TABLE conversations (id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT NOT NULL,
+                system_prompt TEXT, model TEXT, created REAL NOT NULL, updated REAL NOT NULL);
+            CREATE TABLE messages (id INTEGER PRIMARY KEY AUTOINCREMENT,
+                conversation_id INTEGER NOT NULL, role TEXT NOT NULL, content TEXT NOT NULL,
+                model TEXT, engine TEXT, status TEXT NOT NULL DEFAULT 'complete',
+                prompt_tokens INTEGER, completion_tokens INTEGER, ttft_ms REAL,
+                tokens_per_s REAL, created REAL NOT NULL, updated REAL NOT NULL);
+            INSERT INTO conversations VALUES (1, 'Old', NULL, NULL, 1, 1);
+            INSERT INTO messages (conversation_id, role, content, created, updated)
+                VALUES (1, 'user', 'kept from before', 1, 1);
+            PRAGMA user_version = 1;""")
+    with Store(db_path) as s:
+        [old] = s.messages(1)
+        assert old.content == "kept from before" and old.provider is None
+        answer = s.add_message(1, "assistant", "hi", provider="Org", tier="org")
+        assert s.message(answer.id).tier == "org"
+        assert s.sent_conversations() == {1}
+        s.grant_consent(1, "Org", "m")
+        assert s.consent(1) == ("Org", "m")
+        assert s.withdraw_consent(1) and s.consent(1) is None

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import ssl
 import threading
 from dataclasses import dataclass, field
 
@@ -17,7 +16,7 @@ import httpx2
 
 from app.core.errors import EnclaveError
 from app.core.models import gguf, licenses, quant
-from app.core.privacy import gate
+from app.core.privacy import gate, http
 from app.core.privacy.keyring_store import HUGGINGFACE, KeyringStore, KeyringUnavailableError
 
 log = logging.getLogger(__name__)
@@ -40,44 +39,6 @@ def endpoint() -> str:
     return (os.environ.get("HF_ENDPOINT") or DEFAULT_ENDPOINT).rstrip("/")
 
 
-def tls_context() -> ssl.SSLContext:
-    """Verification always on: the system's CAs, plus a company CA bundle if one is configured.
-
-    Corporate networks that inspect TLS give their CA to tools through SSL_CERT_FILE /
-    REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE (a file) or SSL_CERT_DIR (a folder).
-    """
-    context = ssl.create_default_context()
-    try:
-        import certifi
-
-        context.load_verify_locations(cafile=certifi.where())
-    except (ImportError, OSError):
-        pass
-    for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
-        path = os.environ.get(name)
-        if path and os.path.isfile(path):
-            try:
-                context.load_verify_locations(cafile=path)
-            except (OSError, ssl.SSLError) as exc:
-                raise HubError(f"The CA bundle named by {name} ({path}) could not be read: "
-                               f"{exc}. Fix or unset {name}.") from exc
-    cert_dir = os.environ.get("SSL_CERT_DIR")
-    if cert_dir and os.path.isdir(cert_dir):
-        context.load_verify_locations(capath=cert_dir)
-    return context
-
-
-def _on_request(request: httpx2.Request) -> None:
-    gate.check_request(request.method, str(request.url))
-
-
-def client() -> httpx2.Client:
-    """The HTTP client huggingface_hub uses for every request Enclave makes through it."""
-    return httpx2.Client(
-        event_hooks={"request": [_on_request]}, follow_redirects=True, trust_env=True,
-        verify=tls_context(), timeout=httpx2.Timeout(30.0, read=60.0))
-
-
 def install_client() -> None:
     """Make huggingface_hub use ``client`` (once per process)."""
     global _client_ready
@@ -85,7 +46,7 @@ def install_client() -> None:
         if not _client_ready:
             from huggingface_hub import set_client_factory
 
-            set_client_factory(client)
+            set_client_factory(http.client)
             _client_ready = True
 
 

@@ -116,3 +116,18 @@ def load(env: dict[str, str] | None = None, machine_file: Path | None = None) ->
         if found is not None:
             policy = policy.merge(found)
     return policy
+
+
+def overrides(setting: str, value, rules: Policy | None = None) -> list[str]:
+    """Why a user's setting has no effect under the policy (for the window and the CLI)."""
+    rules = load() if rules is None else rules
+    by = rules.locked_by
+    if setting == "offline" and value is False and rules.force_offline:
+        return [f"Your administrator ({by}) keeps Enclave offline; this setting has no effect."]
+    if setting == "cloud_allowed" and value is True and (rules.force_offline or (
+            rules.forbid_cloud and not rules.allowed_provider_hosts)):
+        return [f"Your administrator ({by}) does not allow cloud or remote providers here; "
+                f"this setting has no effect."]
+    if setting == "redact" and value is False and rules.force_redaction:
+        return [f"Your administrator ({by}) requires redaction; it stays on."]
+    return []

@@ -1,0 +1,140 @@
+"""A conversation turn answered by a provider: first what would be sent, then — only with the
+user's consent — sending it.
+
+``plan`` builds the exact payload (history and new message, redacted, fitted to the provider's
+context) and the ``ConsentRequest`` the user sees; it sends nothing and stores nothing. ``send``
+takes the user's choice: *Cancel* does nothing at all; *Send once* and *Allow for this conversation*
+store the message, answer it through the gate with exactly the messages shown, and put the
+redacted originals back into the answer here. The window and ``enclave ask --provider`` both use it.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Callable
+
+from app.core import context
+from app.core.assistant import Assistant, Route, TurnResult, TurnStart, title_from
+from app.core.cloud.providers import Provider, ProviderError, ProviderRegistry
+from app.core.engines.base import ChatMessage
+from app.core.engines.remote import RemoteEngine
+from app.core.errors import EmptyMessageError
+from app.core.privacy import consent as consent_mod, gate, policy
+from app.core.privacy.keyring_store import KeyringStore
+from app.core.privacy.redaction import Redactor, Restorer
+
+
+@dataclass
+class CloudPlan:
+    """What would be sent, and to whom: shown to the user before anything leaves."""
+    request: consent_mod.ConsentRequest
+    conversation_id: int | None
+    text: str | None  # the new message; None to answer the last one again ("Retry with cloud")
+    redactor: Redactor | None
+
+    @property
+    def provider(self) -> Provider:
+        return self.request.provider
+
+
+def redaction_on(settings) -> bool:
+    return bool(settings.redact) or policy.load().force_redaction
+
+
+class CloudChat:
+    """Lives with its ``Assistant`` on one thread (the window's model thread, or the CLI)."""
+
+    def __init__(self, assistant: Assistant):
+        self.assistant = assistant
+        paths = assistant.paths
+        self.providers = ProviderRegistry(paths.providers_file)
+        self.keys = KeyringStore(paths.keys_index)
+
+    @property
+    def settings(self):
+        return self.assistant.settings
+
+    def plan(self, conversation_id: int | None, text: str | None, provider: str, *,
+             model: str | None = None) -> CloudPlan:
+        """The payload for ``text`` (or the last message again) in a conversation. Sends nothing.
+
+        Raises:
+            PolicyError, OfflineError, CloudNotAllowedError: the rules forbid this provider.
+            ProviderError: no such provider, or no model chosen.
+        """
+        p = self.providers.get(provider)
+        model = model or p.default_model
+        if not model:
+            raise ProviderError(f"Choose a model for {p.name} (--model, or set its default).")
+        gate.check_cloud(self.settings, p, f"ask {p.name}", needs_consent=False)
+        store = self.assistant.store
+        if text is not None and not text.strip():
+            raise EmptyMessageError("The message is empty: type something to send.")
+        if conversation_id is None:
+            system = self.assistant.settings_for(None).system_prompt
+            history = [ChatMessage("system", system)] if system.strip() else []
+        else:
+            conversation = store.conversation(conversation_id)
+            history = self.assistant._history(conversation)
+            if text is None:  # again: the history up to the last message of the user's
+                while history and history[-1].role == "assistant":
+                    history.pop()
+        if text is not None:
+            history.append(ChatMessage("user", text))
+        if not any(m.role == "user" for m in history):
+            raise EmptyMessageError("There is no message of yours to send in this conversation.")
+        redactor = Redactor(self.settings.redaction_terms) if redaction_on(self.settings) \
+            else None
+        if redactor:
+            history = [ChatMessage(m.role, redactor.redact(m.content)) for m in history]
+        options = self.assistant.options(None)
+        engine = RemoteEngine(p, model, settings=self.settings, keys=self.keys)
+        fitted = context.fit(history, engine,
+                             answer_tokens=min(options.max_tokens, p.context_length // 2))
+        request = consent_mod.ConsentRequest(
+            p, model, [m.as_dict() for m in fitted.messages], redacted=redactor is not None,
+            redaction_note=redactor.describe() if redactor else "Redaction is off.",
+            max_answer_tokens=options.max_tokens, notices=list(fitted.notices))
+        return CloudPlan(request, conversation_id, text, redactor)
+
+    def send(self, plan: CloudPlan, choice: str, *, cancel: threading.Event,
+             on_saved: Callable[[int, int], None] | None = None,
+             on_start: Callable[[TurnStart], None] | None = None,
+             on_piece: Callable[[str], None] | None = None) -> TurnResult | None:
+        """Act on the user's choice for ``plan``: None (and nothing done) for *Cancel*."""
+        if choice == consent_mod.CANCEL:
+            return None
+        consent = consent_mod.Consent.for_request(plan.request, choice)
+        store = self.assistant.store
+        cid, user_id = plan.conversation_id, None
+        if plan.text is not None:
+            if cid is None:
+                cid = store.create_conversation(title_from(plan.text)).id
+            user_id = store.add_message(cid, "user", plan.text).id
+            if on_saved:
+                on_saved(cid, user_id)
+        else:
+            self.assistant.answer_last(cid)
+        if choice == consent_mod.CONVERSATION:
+            store.grant_consent(cid, plan.provider.name, plan.request.model)
+        engine = RemoteEngine(plan.provider, plan.request.model, settings=self.settings,
+                              keys=self.keys, consent=consent, conversation=cid)
+        restorer = Restorer(plan.redactor)
+        route = Route(engine, [ChatMessage(m["role"], m["content"])
+                               for m in plan.request.messages],
+                      self.assistant.options(None), restorer.feed, restorer.flush,
+                      plan.provider.name, plan.provider.tier)
+        return self.assistant._answer(cid, user_id, cancel, on_start, on_piece, route=route)
+
+    def standing(self, conversation_id: int | None) -> tuple[Provider, str] | None:
+        """The provider and model this conversation may use without asking, if any."""
+        if conversation_id is None:
+            return None
+        granted = self.assistant.store.consent(conversation_id)
+        if granted is None:
+            return None
+        try:
+            return self.providers.get(granted[0]), granted[1]
+        except ProviderError:
+            return None

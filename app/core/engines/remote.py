@@ -1,0 +1,204 @@
+"""An engine that answers with a provider's OpenAI-compatible API (a cloud, or the organisation's
+own server), through the ``openai`` SDK and only inside the privacy gate.
+
+The SDK gets Enclave's HTTP client (``privacy/http.py``), so the gate sees, checks and audits every
+request; it never retries on its own (each request that leaves is one the user agreed to), and its
+platform headers (``X-Stainless-*``: OS, architecture, Python version) are not sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from typing import Iterable, Iterator
+
+from app.core.engines.base import (ChatMessage, Engine, Generation, GenerationOptions,
+                                   GenerationStats, StatsClock)
+from app.core.errors import EnclaveError
+from app.core.privacy import gate
+from app.core.privacy.consent import estimate_tokens
+from app.core.privacy.keyring_store import KeyringStore
+
+log = logging.getLogger(__name__)
+CHARS_PER_TOKEN = 4
+
+
+class CloudError(EnclaveError):
+    """A provider could not answer; ``kind`` says why, ``retry_after`` when it may try again."""
+
+    def __init__(self, message: str, kind: str, retry_after: float | None = None):
+        super().__init__(message)
+        self.kind = kind
+        self.retry_after = retry_after
+
+
+def api_key(provider, keys: KeyringStore) -> str:
+    """The provider's key from the OS keyring ("none" for a server that needs none)."""
+    key = keys.get(provider.key_name)
+    if key:
+        return key
+    if provider.needs_key:
+        raise CloudError(f"No API key is saved for {provider.name}. Save it with "
+                         f"`enclave keys set \"{provider.name}\"` (it reads the key from standard "
+                         f"input) or in Providers → Set key.", "no key")
+    return "none"
+
+
+def client(provider, keys: KeyringStore, *, timeout_s: float):
+    import httpx2
+    import openai
+
+    from app.core.privacy import http
+
+    return openai.OpenAI(
+        base_url=provider.base_url, api_key=api_key(provider, keys), max_retries=0,
+        http_client=http.client(timeout=httpx2.Timeout(timeout_s, connect=min(timeout_s, 15.0)),
+                                follow_redirects=False))
+
+
+def _retry_after(response) -> float | None:
+    if response is None:
+        return None
+    for name, scale in (("retry-after-ms", 1000.0), ("retry-after", 1.0)):
+        value = response.headers.get(name)
+        if value is None:
+            continue
+        try:
+            return float(value) / scale
+        except ValueError:
+            continue  # an HTTP date: rare enough to show no number
+    return None
+
+
+def explain(exc: Exception, provider, model: str) -> EnclaveError:
+    """A provider failure as a sentence a person can act on."""
+    import openai
+
+    if isinstance(exc, EnclaveError):
+        return exc
+    who = f"{provider.name} ({provider.host})"
+    if isinstance(exc, openai.AuthenticationError):
+        return CloudError(f"{who} refused the API key (401). Check the key you saved for "
+                          f"{provider.name} (Providers → Test key, or `enclave keys set "
+                          f"\"{provider.name}\"`).", "auth")
+    if isinstance(exc, openai.PermissionDeniedError):
+        return CloudError(f"{who} refused access (403): this key may not use {model}.", "auth")
+    if isinstance(exc, openai.NotFoundError):
+        return CloudError(f"{who} has no model {model!r} (404). List its models with "
+                          f"`enclave providers models \"{provider.name}\"`.", "not found")
+    if isinstance(exc, openai.RateLimitError):
+        after = _retry_after(exc.response)
+        wait = f" It asks to wait {after:.0f} s before trying again." if after else \
+            " Wait a moment and try again."
+        return CloudError(f"{who} is limiting requests right now (429 Too Many Requests).{wait}",
+                          "rate limit", after)
+    if isinstance(exc, openai.APIStatusError):
+        status = exc.status_code
+        if status >= 500:
+            return CloudError(f"{who} had a server error ({status}). Try again later.",
+                              "server error")
+        return CloudError(f"{who} rejected the request ({status}): "
+                          f"{_short(exc.message)}", "rejected")
+    if isinstance(exc, openai.APITimeoutError):
+        return CloudError(f"{who} did not answer in time. Try again, or answer on this device.",
+                          "timeout")
+    if isinstance(exc, openai.APIConnectionError):
+        return CloudError(f"Could not reach {who}: {_short(str(exc.__cause__ or exc))}. Check "
+                          f"your network connection (and HTTPS_PROXY if you use a proxy).",
+                          "unreachable")
+    if isinstance(exc, (ValueError, openai.APIError)):
+        # A stream that is not the JSON events the API promises (json.JSONDecodeError is one).
+        return CloudError(f"{who} sent an answer Enclave could not read (a malformed stream). "
+                          f"What arrived before it is kept.", "malformed")
+    log.exception("unexpected provider failure")
+    return CloudError(f"{who} failed in a way Enclave did not expect ({type(exc).__name__}). "
+                      f"Details are in the log file.", "unexpected")
+
+
+def _short(text: str, limit: int = 200) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+class RemoteEngine(Engine):
+    """One provider and model, answering inside the gate with the user's consent. One thread."""
+
+    kind = "remote"
+
+    def __init__(self, provider, model: str, *, settings, keys: KeyringStore, consent=None,
+                 conversation: int | None = None):
+        super().__init__(model)
+        self.provider, self.settings, self.keys = provider, settings, keys
+        self.consent, self.conversation = consent, conversation
+
+    @property
+    def context_length(self) -> int:
+        return self.provider.context_length
+
+    def count_tokens(self, messages: Iterable[ChatMessage]) -> int:
+        return estimate_tokens([m.as_dict() for m in messages])
+
+    def truncate(self, text: str, max_tokens: int) -> str:
+        return text[:max_tokens * CHARS_PER_TOKEN]
+
+    def stream(self, messages: list[ChatMessage], *, options: GenerationOptions,
+               cancel: threading.Event) -> Generation:
+        stats = GenerationStats(prompt_tokens=self.count_tokens(messages))
+        return Generation(self._pieces(messages, options, cancel, stats), stats)
+
+    def _pieces(self, messages, options, cancel, stats) -> Iterator[str]:
+        clock = StatsClock(stats)
+        kwargs = dict(model=self.model_id, messages=[m.as_dict() for m in messages], stream=True,
+                      max_tokens=options.max_tokens, temperature=options.temperature,
+                      top_p=options.top_p)
+        if self.provider.stream_usage:
+            kwargs["stream_options"] = {"include_usage": True}
+        with gate.open_cloud(self.settings, self.provider, f"ask {self.provider.name}",
+                             consent=self.consent, model=self.model_id,
+                             conversation=self.conversation) as passage:
+            passage.tokens_sent = stats.prompt_tokens
+            passage.tokens_received = 0
+            reason = "stop"
+            try:
+                sdk = client(self.provider, self.keys,
+                             timeout_s=getattr(self.settings, "cloud_timeout_s", 60.0))
+                stream = sdk.chat.completions.create(**kwargs)
+                try:
+                    for chunk in stream:
+                        if cancel.is_set():
+                            reason = "cancelled"
+                            break
+                        if chunk.usage:  # the provider's own count replaces the estimate
+                            stats.prompt_tokens = passage.tokens_sent = chunk.usage.prompt_tokens
+                            passage.tokens_received = chunk.usage.completion_tokens
+                        for choice in chunk.choices:
+                            text = choice.delta.content if choice.delta else None
+                            if text:
+                                clock.token()
+                                if not chunk.usage:
+                                    passage.tokens_received += 1
+                                yield text
+                            if choice.finish_reason:
+                                reason = "length" if choice.finish_reason == "length" else "stop"
+                finally:
+                    stream.close()
+            except Exception as exc:
+                raise explain(exc, self.provider, self.model_id) from exc
+            clock.finish(reason)
+            if stats.completion_tokens and not math.isnan(stats.total_s):
+                log.info("%s answered %d pieces in %.1f s", self.provider.name,
+                         stats.completion_tokens, stats.total_s)
+
+
+def list_models(provider, settings, keys: KeyringStore) -> list[str]:
+    """The models the provider offers (one request, no message content): also tests the key."""
+    with gate.open_cloud(settings, provider, f"list the models of {provider.name}",
+                         needs_consent=False):
+        try:
+            found = client(provider, keys, timeout_s=getattr(settings, "cloud_timeout_s", 60.0)
+                           ).models.list()
+            # Gemini's compatible API may name models "models/…".
+            return sorted(m.id.removeprefix("models/") for m in found)
+        except Exception as exc:
+            raise explain(exc, provider, "") from exc
