@@ -109,12 +109,30 @@ def keyring_check() -> Check:
                                              + type(b).__name__ for b in usable), required=False)
 
 
+def cloud_client_check() -> Check:
+    """The provider client can be built (the openai SDK and Enclave's gated HTTP client are
+    there); nothing is contacted."""
+    try:
+        import openai
+
+        from app.core.privacy import http
+
+        client = openai.OpenAI(base_url="http://127.0.0.1:9/v1", api_key="self-test",
+                               http_client=http.client(), max_retries=0)
+        client.chat.completions, client.models  # resolves the SDK's lazily loaded parts
+        client.close()
+    except Exception as exc:
+        return Check("cloud client", False, f"cannot be built: {type(exc).__name__}: {exc}")
+    return Check("cloud client", True, f"openai {openai.__version__}, through the privacy gate")
+
+
 def run(rt: Runtime) -> list[Check]:
     started = time.perf_counter()
     checks = [_folders(rt), *_llama()]
     if checks[1].ok:
         checks += _answer(rt)
     checks.append(keyring_check())
+    checks.append(cloud_client_check())
     checks.append(Check("network guard", netguard.installed(),
                         "refusing connections that leave this device"))
     checks.append(Check("time", True, f"{time.perf_counter() - started:.1f} s", required=False))

@@ -35,6 +35,10 @@ class _Shown:
     streaming: bool = False
 
 
+# The trust tiers' colours, as in the window's where-does-this-go badge (resources/styles/app.qss).
+TIER_COLOURS = {"device": "#2e7d32", "org": "#1565c0", "cloud": "#c62828"}
+
+
 def is_dark(palette: QPalette) -> bool:
     return palette.color(QPalette.ColorRole.Window).lightness() < 128
 
@@ -211,9 +215,15 @@ class ChatView(QTextBrowser):
         if m.role == "user":
             who = "You"
         else:
-            where = "on this device" if (m.engine or "local") == "local" else m.engine
+            if m.provider:  # the badge every answer from outside this device carries
+                label = "Your organisation" if m.tier == "org" else "Cloud"
+                colour = TIER_COLOURS.get(m.tier, TIER_COLOURS["cloud"])
+                where = (f"<span style='background-color:{colour}; color:white;'>&nbsp;"
+                         f"{label}: {html.escape(m.provider)}&nbsp;</span>")
+            else:
+                where = "on this device"
             who = f"Assistant <span style='color:gray;'>· {html.escape(m.model or '?')} · " \
-                  f"{html.escape(where)}</span>"
+                  f"</span>{where}"
         return f"<b>{who}</b>"
 
     def _footer_html(self, shown: _Shown) -> str:

@@ -26,9 +26,11 @@ class ConversationListModel(QAbstractListModel):
         self._rows: list[tuple[int, str, str]] = []
         self._query = ""
         self._exhausted = False
+        self._sent: set[int] = set()  # conversations that sent something off this device
 
     def reload(self, query: str = "") -> None:
         self.beginResetModel()
+        self._sent = self._store.sent_conversations()
         self._query = query.strip()
         self._rows, self._exhausted = [], False
         if self._query:
@@ -61,10 +63,13 @@ class ConversationListModel(QAbstractListModel):
         if not index.isValid() or index.row() >= len(self._rows):
             return None
         cid, title, tip = self._rows[index.row()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
-            return title
+        sent = cid in self._sent
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"☁ {title}" if sent else title
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{title} (sent outside this device)" if sent else title
         if role == Qt.ItemDataRole.ToolTipRole:
-            return tip
+            return f"{tip}\nSent to a provider outside this device" if sent else tip
         if role == IdRole:
             return cid
         return None

@@ -9,18 +9,22 @@ import time
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
+from PySide6.QtGui import QCursor
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMenu,
                                QMessageBox, QPushButton, QSplitter, QToolButton, QVBoxLayout,
                                QWidget)
 
 from app import __version__
 from app.core import export
-from app.core.assistant import TurnResult, TurnStart, model_for
+from app.core.assistant import Assistant, TurnResult, TurnStart, model_for
+from app.core.cloud.chat import CloudChat
+from app.core.privacy import consent
 from app.core.errors import EnclaveError
 from app.core.models import installed
 from app.core.runtime import Runtime
 from app.core.store import Message, Store
 from app.ui.chat_view import ChatView
+from app.ui.consent_dialog import ConsentDialog
 from app.ui.conversation_list import ConversationPanel
 from app.ui.dialogs import SystemPromptDialog, confirm_open_link
 from app.ui.message_input import MessageInput
@@ -47,6 +51,12 @@ class MainWindow(QMainWindow):
         self._streaming_id: int | None = None
         self._models: list[installed.InstalledModel] = []  # listed once, not per switch
         self.models_dialog = None
+        self.providers_dialog = None
+        # Plans what a provider would receive (reads the store; sends nothing). The model thread
+        # sends, once the user consented.
+        self.cloud = CloudChat(Assistant(self.store, rt.settings, rt.paths))
+        self._cloud_turn = False  # the turn in progress is answered by a provider
+        self._notice_action = None
 
         self.setWindowTitle("Enclave")
         self._build()
@@ -78,6 +88,11 @@ class MainWindow(QMainWindow):
         self.where_badge.setAccessibleName("Where your messages go: on this device")
         self.where_badge.setToolTip("A local model answers: your messages never leave this "
                                     "computer.")
+        self.withdraw_button = QToolButton(text="Use this device again")
+        self.withdraw_button.setAccessibleName("Withdraw consent for this conversation")
+        self.withdraw_button.setToolTip("Stop sending this conversation to the provider; the "
+                                        "next answers come from this device")
+        self.withdraw_button.hide()
         self.system_button = QToolButton(text="System prompt…")
         self.system_button.setAccessibleName("System prompt")
         self.system_button.setToolTip("How the model should behave in this conversation")
@@ -88,6 +103,7 @@ class MainWindow(QMainWindow):
         top.addWidget(self.model_picker)
         top.addWidget(self.models_button)
         top.addWidget(self.where_badge)
+        top.addWidget(self.withdraw_button)
         top.addStretch(1)
         top.addWidget(self.system_button)
 
@@ -97,6 +113,12 @@ class MainWindow(QMainWindow):
         self.notice.setAccessibleName("Notice")
         self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.notice.hide()
+        self.notice_button = QPushButton()
+        self.notice_button.setAccessibleName("Notice action")
+        self.notice_button.hide()
+        notice_row = QHBoxLayout()
+        notice_row.addWidget(self.notice, 1)
+        notice_row.addWidget(self.notice_button)
         self.edit_banner = QLabel("Editing your message: Send replaces it and every answer after "
                                   "it. Esc cancels.")
         self.edit_banner.setObjectName("editBanner")
@@ -115,8 +137,13 @@ class MainWindow(QMainWindow):
         self.regenerate_button = QPushButton("Regenerate")
         self.regenerate_button.setAccessibleName("Regenerate")
         self.regenerate_button.setToolTip("Answer the last message again (Ctrl+R)")
+        self.cloud_button = QPushButton("Ask cloud…")
+        self.cloud_button.setAccessibleName("Ask cloud")
+        self.cloud_button.setToolTip("Send this message to a cloud or organisation provider: you "
+                                     "see exactly what would be sent first (Ctrl+Shift+Enter)")
         buttons = QVBoxLayout()
         buttons.addWidget(self.send_button)
+        buttons.addWidget(self.cloud_button)
         buttons.addWidget(self.stop_button)
         buttons.addWidget(self.regenerate_button)
         buttons.addStretch(1)
@@ -129,7 +156,7 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.addLayout(top)
         column.addWidget(self.chat, 1)
-        column.addWidget(self.notice)
+        column.addLayout(notice_row)
         column.addWidget(self.edit_banner)
         column.addLayout(bottom)
 
@@ -178,9 +205,18 @@ class MainWindow(QMainWindow):
         action(chat_menu, "&Regenerate last answer", self.regenerate, "Ctrl+R")
         action(chat_menu, "&Stop", self.stop, "Esc")
         action(chat_menu, "&Copy last answer", self.copy_last_answer, "Ctrl+Shift+C")
+        action(chat_menu, "&Ask cloud…", lambda: self.ask_cloud(), "Ctrl+Shift+Return",
+               "Send this message to a provider, after showing exactly what would be sent")
+        action(chat_menu, "Retry with c&loud…", lambda: self.ask_cloud(retry=True), None,
+               "Answer the last message again with a provider, after showing what would be sent")
         action(chat_menu, "System &prompt…", self.edit_system_prompt)
         action(chat_menu, "Re&name conversation…", self._rename_current, "F2")
         action(chat_menu, "&Delete conversation…", self._delete_current)
+        privacy_menu = self.menuBar().addMenu("&Privacy")
+        action(privacy_menu, "&Providers…", self.show_providers, None,
+               "Cloud APIs and your organisation's servers, keys, redaction")
+        action(privacy_menu, "What &left this device…", self.show_audit, None,
+               "The audit log of every request that left this device")
         help_menu = self.menuBar().addMenu("&Help")
         action(help_menu, "Where my data lives", self.show_data_folders)
         action(help_menu, "&About Enclave", self.show_about)
@@ -206,6 +242,9 @@ class MainWindow(QMainWindow):
         self.regenerate_button.clicked.connect(self.regenerate)
         self.system_button.clicked.connect(self.edit_system_prompt)
         self.models_button.clicked.connect(self.show_models)
+        self.cloud_button.clicked.connect(lambda: self.ask_cloud())
+        self.withdraw_button.clicked.connect(self.withdraw_consent)
+        self.notice_button.clicked.connect(self._on_notice_button_clicked)
         self.model_picker.activated.connect(self._on_model_picker_activated)
         self.chat.copy_requested.connect(self._copy)
         self.chat.edit_requested.connect(self.start_edit)
@@ -283,6 +322,7 @@ class MainWindow(QMainWindow):
             self.chat.show_empty(self._welcome_html())
         self.panel.select(conversation_id)
         self._show_current_model()
+        self._update_where()
         self._update_buttons()
 
     def new_chat(self) -> None:
@@ -292,6 +332,7 @@ class MainWindow(QMainWindow):
         self.panel.view.clearSelection()
         self.chat.show_empty(self._welcome_html())
         self._show_current_model()
+        self._update_where()
         self._update_buttons()
         self.input.setFocus()
 
@@ -341,6 +382,11 @@ class MainWindow(QMainWindow):
             self.show_notice("Type a message first: there is nothing to send.")
             return
         self.hide_notice()
+        standing = self.cloud.standing(self._conversation_id)
+        if standing is not None and self._editing is None:
+            self._send_to_provider(standing[0].name, text, consent.CONVERSATION,
+                                   model=standing[1])
+            return
         self._temp_ids -= 1
         temp = Message(self._temp_ids, self._conversation_id or 0, "user", text)
         if self._editing is not None:
@@ -356,6 +402,121 @@ class MainWindow(QMainWindow):
         self._pending_user_id, self._unsaved_text = temp.id, text
         self.input.clear()
         self._update_busy()
+
+    # -- providers (cloud and organisation) ----------------------------------------------------
+
+    def ask_cloud(self, *, retry: bool = False, provider: str | None = None) -> None:
+        """Send the typed message (or, with ``retry``, the last one again) to a provider, after
+        the consent dialog shows exactly what would leave."""
+        if self._busy:
+            return
+        text = None if retry else self.input.toPlainText()
+        if retry and (not self._conversation_id or self.chat.last_user_id() is None):
+            self.show_notice("There is no message to answer again yet.")
+            return
+        if text is not None and not text.strip():
+            self.show_notice("Type a message first: there is nothing to send.")
+            return
+        name = provider or self._choose_provider()
+        if name is None:
+            return
+        try:
+            plan = self.cloud.plan(self._conversation_id, text, name)
+        except EnclaveError as exc:
+            self.show_notice(str(exc), error=True)
+            return
+        dialog = ConsentDialog(plan.request, self, retry=retry)
+        dialog.exec()
+        if dialog.choice == consent.CANCEL:
+            self.show_notice(f"Nothing was sent to {plan.provider.name}.")
+            return
+        self._start_cloud_turn(plan, dialog.choice)
+
+    def _choose_provider(self) -> str | None:
+        try:
+            providers = self.cloud.providers.all()
+        except EnclaveError as exc:
+            self.show_notice(str(exc), error=True)
+            return None
+        if not providers:
+            self.show_notice("No provider yet: add a cloud API or your organisation's server in "
+                             "Privacy → Providers.", action=("Providers…", self.show_providers))
+            return None
+        if len(providers) == 1:
+            return providers[0].name
+        menu = QMenu(self)
+        for p in providers:
+            menu.addAction(f"{p.name} — {p.tier_label}").setData(p.name)
+        chosen = menu.exec(QCursor.pos())
+        return chosen.data() if chosen else None
+
+    def _send_to_provider(self, name: str, text: str, choice: str, *, model: str) -> None:
+        try:
+            plan = self.cloud.plan(self._conversation_id, text, name, model=model)
+        except EnclaveError as exc:
+            self.show_notice(str(exc), error=True)
+            return
+        self._start_cloud_turn(plan, choice)
+
+    def _start_cloud_turn(self, plan, choice: str) -> None:
+        self.hide_notice()
+        if plan.text is None:  # again: the old answer goes
+            last_user = self.chat.last_user_id()
+            if last_user is not None:
+                self.chat.remove_from(last_user + 1)
+            self._pending_user_id = None
+        else:
+            self._temp_ids -= 1
+            temp = Message(self._temp_ids, self._conversation_id or 0, "user", plan.text)
+            self.chat.add_message(temp)
+            self._pending_user_id, self._unsaved_text = temp.id, plan.text
+            self.input.clear()
+        self._cloud_turn = True
+        self._turns.add(self.models.send_cloud(plan, choice))
+        self._update_busy()
+
+    def withdraw_consent(self) -> None:
+        if self._conversation_id and self.store.withdraw_consent(self._conversation_id):
+            self.show_notice("This conversation is back on this device: nothing more is sent "
+                             "to the provider.")
+        self._update_where()
+
+    def _update_where(self) -> None:
+        """The badge says where the next message goes: this device, or the allowed provider."""
+        standing = self.cloud.standing(self._conversation_id)
+        if standing is None:
+            text, tier = "On this device", "device"
+            tip = "A local model answers: your messages never leave this computer."
+        else:
+            p, model = standing
+            text, tier = p.badge(), p.tier
+            tip = (f"You allowed this conversation to use {p.name} ({p.tier_label}, {p.host}, "
+                   f"model {model}): your messages go there, redacted, and are recorded in the "
+                   f"audit log.")
+        self.where_badge.setText(text)
+        self.where_badge.setToolTip(tip)
+        self.where_badge.setAccessibleName(f"Where your messages go: {text}")
+        self.where_badge.setProperty("tier", tier)
+        self.where_badge.style().unpolish(self.where_badge)
+        self.where_badge.style().polish(self.where_badge)
+        self.withdraw_button.setVisible(standing is not None)
+
+    def show_providers(self) -> None:
+        if self.providers_dialog is None:
+            from app.ui.providers_dialog import ProvidersDialog
+
+            self.providers_dialog = ProvidersDialog(self.rt, self)
+            self.providers_dialog.changed.connect(self._update_where)
+        self.providers_dialog.reload()
+        self.providers_dialog.show()
+        self.providers_dialog.raise_()
+
+    def show_audit(self) -> None:
+        from app.ui.audit_dialog import AuditDialog
+
+        dialog = AuditDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
 
     def regenerate(self) -> None:
         if self._busy or not self._conversation_id:
@@ -416,6 +577,12 @@ class MainWindow(QMainWindow):
         self._streaming_id = None
         if result.conversation_id == self._conversation_id:
             self.chat.finish_message(self.store.message(result.answer_message_id))
+        self._cloud_turn = False
+        self._update_where()
+        if result.shortened and result.conversation_id == self._conversation_id:
+            self.show_notice(" ".join(result.notices) + " A provider with a larger context "
+                             "could read all of it.",
+                             action=("Ask cloud instead…", lambda: self.ask_cloud(retry=True)))
         s = result.stats
         if s.tokens_per_s:
             self.status_speed.setText(f"{s.tokens_per_s:.1f} tokens/s · first token "
@@ -438,7 +605,12 @@ class MainWindow(QMainWindow):
             self._streaming_id = None
         elif conversation_id == self._conversation_id and conversation_id is not None:
             self.open_conversation(conversation_id)  # show what was stored, drop the optimistic
-        self.show_notice(message, error=True)
+        cloud, self._cloud_turn = self._cloud_turn, False
+        if cloud and self._conversation_id:
+            self.show_notice(message + " Your message is kept.", error=True,
+                             action=("Answer on this device", self.regenerate))
+        else:
+            self.show_notice(message, error=True)
         self.panel.refresh(select=self._conversation_id)
 
     def _on_worker_model_loading(self, model_id: str) -> None:
@@ -473,6 +645,7 @@ class MainWindow(QMainWindow):
 
     def _update_buttons(self) -> None:
         self.send_button.setVisible(not self._busy)
+        self.cloud_button.setEnabled(not self._busy)
         self.stop_button.setVisible(self._busy)
         self.regenerate_button.setEnabled(not self._busy and self.chat.last_answer_text()
                                           is not None)
@@ -481,13 +654,26 @@ class MainWindow(QMainWindow):
 
     # -- notices, clipboard, links, export -----------------------------------------------------
 
-    def show_notice(self, text: str, *, error: bool = False) -> None:
+    def show_notice(self, text: str, *, error: bool = False, action=None) -> None:
+        """A message above the input; ``action`` = (button label, callback) offers a next step."""
         self.notice.setText(text)
         self.notice.setProperty("error", error)
         self.notice.show()
+        self._notice_action = action
+        if action:
+            self.notice_button.setText(action[0])
+        self.notice_button.setVisible(bool(action))
 
     def hide_notice(self) -> None:
         self.notice.hide()
+        self.notice_button.hide()
+        self._notice_action = None
+
+    def _on_notice_button_clicked(self) -> None:
+        action = self._notice_action
+        self.hide_notice()
+        if action:
+            action[1]()
 
     def _copy(self, text: str) -> None:
         QGuiApplication.clipboard().setText(text)

@@ -41,6 +41,7 @@ class ModelWorker(QObject):
         super().__init__()
         self._rt = rt
         self._assistant: Assistant | None = None
+        self._cloud = None  # CloudChat, sharing the assistant
         self.cancel_event = threading.Event()
 
     @Slot()
@@ -49,6 +50,9 @@ class ModelWorker(QObject):
                                     self._rt.paths)
         self._assistant.host.on_loading = self.model_loading.emit
         self._assistant.host.on_ready = self.model_ready.emit
+        from app.core.cloud.chat import CloudChat
+
+        self._cloud = CloudChat(self._assistant)
 
     @Slot()
     def close(self) -> None:
@@ -77,6 +81,11 @@ class ModelWorker(QObject):
     def edit(self, request: int, conversation_id: int, message_id: int, text: str) -> None:
         self._run(request, conversation_id, lambda on_saved, **kw: self._assistant
                   .edit_and_resend(message_id, text, **kw))
+
+    @Slot(int, object, str)
+    def send_cloud(self, request: int, plan, choice: str) -> None:
+        """Send a ``CloudPlan`` the user consented to (``choice``: once or conversation)."""
+        self._run(request, plan.conversation_id, lambda **kw: self._cloud.send(plan, choice, **kw))
 
     # -- the work ------------------------------------------------------------------------------
 
@@ -132,6 +141,7 @@ class ModelThread(QObject):
     """The UI thread's handle on the model worker. Lives on the UI thread."""
 
     _send = Signal(int, object, str, str)
+    _send_cloud = Signal(int, object, str)
     _regenerate = Signal(int, int)
     _edit = Signal(int, int, int, str)
     _preload = Signal(int, object)
@@ -144,6 +154,7 @@ class ModelThread(QObject):
         self.worker = ModelWorker(rt)
         self.worker.moveToThread(self._thread)
         self._send.connect(self.worker.send)
+        self._send_cloud.connect(self.worker.send_cloud)
         self._regenerate.connect(self.worker.regenerate)
         self._edit.connect(self.worker.edit)
         self._preload.connect(self.worker.preload)
@@ -163,6 +174,11 @@ class ModelThread(QObject):
     def send(self, conversation_id: int | None, text: str, model: str = "") -> int:
         request = self._next()
         self._send.emit(request, conversation_id, text, model)
+        return request
+
+    def send_cloud(self, plan, choice: str) -> int:
+        request = self._next()
+        self._send_cloud.emit(request, plan, choice)
         return request
 
     def regenerate(self, conversation_id: int) -> int:

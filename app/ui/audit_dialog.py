@@ -1,0 +1,89 @@
+"""The audit log viewer: every request that left this device, newest first, and a check that the
+log was not changed since it was written."""
+
+from __future__ import annotations
+
+import datetime
+
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout,
+                               QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout)
+
+from app.core.cloud.providers import TIERS
+from app.core.errors import EnclaveError
+from app.core.privacy import audit
+
+COLUMNS = (("When", lambda e: datetime.datetime.fromtimestamp(e.get("time") or 0)
+            .strftime("%Y-%m-%d %H:%M:%S")),
+           ("To", lambda e: f"{e.get('provider')} · {TIERS.get(e.get('tier'), e.get('tier'))}"),
+           ("Host", lambda e: e.get("host")),
+           ("Model", lambda e: e.get("model") or ""),
+           ("Chat", lambda e: e.get("conversation") or ""),
+           ("What", lambda e: e.get("purpose")),
+           ("Sent", lambda e: f"{e.get('bytes_sent')} B"),
+           ("Received", lambda e: f"{e.get('bytes_received')} B"),
+           ("Tokens", lambda e: "" if e.get("tokens_sent") is None
+            else f"{e['tokens_sent']} → {e.get('tokens_received')}"),
+           ("Consent", lambda e: e.get("consent")),
+           ("Payload sha256", lambda e: e.get("payload_sha256") or ""))
+
+
+class AuditDialog(QDialog):
+    """Lives on the UI thread; reads the log each time it is shown."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("What left this device — Enclave")
+        self.log = audit.default()
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setAccessibleName("Audit summary")
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels([c for c, _ in COLUMNS])
+        self.table.setAccessibleName("Audit log")
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setSectionResizeMode(
+            QHeaderView.ResizeMode.ResizeToContents)
+        self.verify_button = QPushButton("Verify")
+        self.verify_button.setAccessibleName("Verify the audit log")
+        self.verify_button.setToolTip("Check that no entry was edited, removed or reordered")
+        self.verify_button.clicked.connect(self.verify)
+        self.result = QLabel()
+        self.result.setWordWrap(True)
+        self.result.setAccessibleName("Verification result")
+        row = QHBoxLayout()
+        row.addWidget(self.verify_button)
+        row.addWidget(self.result, 1)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.summary)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(row)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.close)
+        layout.addWidget(close)
+        em = self.fontMetrics().averageCharWidth()
+        self.resize(em * 150, self.fontMetrics().lineSpacing() * 28)
+        self.reload()
+
+    def reload(self) -> None:
+        try:
+            entries = list(reversed(self.log.entries()))
+        except EnclaveError as exc:
+            self.summary.setText(str(exc))
+            return
+        self.table.setRowCount(len(entries))
+        for i, entry in enumerate(entries):
+            for j, (_, value) in enumerate(COLUMNS):
+                self.table.setItem(i, j, QTableWidgetItem(str(value(entry))))
+        sent = sum(e.get("bytes_sent") or 0 for e in entries)
+        self.summary.setText(
+            f"{len(entries)} request(s) left this device, {sent:,} bytes sent in all. The log is "
+            f"kept only here ({self.log.path}); message text is recorded as its sha256 only."
+            if entries else "Nothing has left this device.")
+
+    def verify(self) -> None:
+        try:
+            self.result.setText(self.log.verify().describe())
+        except EnclaveError as exc:
+            self.result.setText(str(exc))

@@ -1,0 +1,79 @@
+"""The question asked before anything leaves: exactly what, to whom, and what it costs.
+
+Shows the full message list after redaction (what the provider will receive, byte for byte in its
+text), the provider, model, host and trust tier, a token count and, where prices are known, a cost
+estimate. *Cancel* is the default button and Esc: sending is never the accident.
+"""
+
+from __future__ import annotations
+
+import html
+
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QPlainTextEdit, QPushButton,
+                               QVBoxLayout)
+
+from app.core.privacy import consent
+from app.core.privacy.consent import ConsentRequest
+
+
+class ConsentDialog(QDialog):
+    """Lives on the UI thread. ``choice`` is ONCE, CONVERSATION or CANCEL once it closes."""
+
+    def __init__(self, request: ConsentRequest, parent=None, *, retry: bool = False):
+        super().__init__(parent)
+        self.request = request
+        self.choice = consent.CANCEL
+        p = request.provider
+        self.setWindowTitle(f"Send to {p.name}?")
+        self.setAccessibleName("Consent to send")
+        intro = "answer your last message again" if retry else "answer this message"
+        heading = QLabel(
+            f"<p><b>{html.escape(p.name)}</b> — <b>{html.escape(p.tier_label)}</b> "
+            f"({html.escape(p.host)}) would {intro} with the model "
+            f"<b>{html.escape(request.model)}</b>.</p>"
+            f"<p>This is exactly what would leave this computer: "
+            f"≈ {request.tokens:,} tokens, {html.escape(request.cost_text())}. "
+            f"{html.escape(request.redaction_note)}</p>")
+        heading.setWordWrap(True)
+        heading.setObjectName("consentHeading")
+        self.payload = QPlainTextEdit(request.payload_text())
+        self.payload.setReadOnly(True)
+        self.payload.setAccessibleName("What will be sent")
+        self.payload.setToolTip("The full message list after redaction: what the provider "
+                                "receives")
+        layout = QVBoxLayout(self)
+        layout.addWidget(heading)
+        for notice in request.notices:
+            note = QLabel(html.escape(notice))
+            note.setWordWrap(True)
+            layout.addWidget(note)
+        layout.addWidget(self.payload, 1)
+        buttons = QDialogButtonBox()
+        self.send_once = QPushButton("Send once")
+        self.send_once.setToolTip("Send this message only; ask again next time")
+        self.allow = QPushButton("Allow for this conversation")
+        self.allow.setToolTip(f"Send this and later messages of this conversation to {p.name} "
+                              f"without asking (you can withdraw it from the badge)")
+        self.cancel = QPushButton("Cancel")
+        self.cancel.setToolTip("Send nothing")
+        for button, role in ((self.send_once, QDialogButtonBox.ButtonRole.AcceptRole),
+                             (self.allow, QDialogButtonBox.ButtonRole.AcceptRole),
+                             (self.cancel, QDialogButtonBox.ButtonRole.RejectRole)):
+            button.setAccessibleName(button.text())
+            button.setAutoDefault(False)
+            buttons.addButton(button, role)
+        self.cancel.setDefault(True)
+        self.send_once.clicked.connect(lambda: self._choose(consent.ONCE))
+        self.allow.clicked.connect(lambda: self._choose(consent.CONVERSATION))
+        self.cancel.clicked.connect(self.reject)
+        layout.addWidget(buttons)
+        em = self.fontMetrics().averageCharWidth()
+        self.resize(em * 100, self.fontMetrics().lineSpacing() * 30)
+
+    def _choose(self, choice: str) -> None:
+        self.choice = choice
+        self.accept()
+
+    def reject(self) -> None:
+        self.choice = consent.CANCEL
+        super().reject()
