@@ -9,8 +9,7 @@ import time
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtGui import QCursor
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow, QMenu,
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
                                QMessageBox, QPushButton, QSplitter, QToolButton, QVBoxLayout,
                                QWidget)
 
@@ -24,7 +23,7 @@ from app.core.models import installed
 from app.core.runtime import Runtime
 from app.core.store import Message, Store
 from app.ui.chat_view import ChatView
-from app.ui.consent_dialog import ConsentDialog
+from app.ui.cloud_actions import CloudActions
 from app.ui.conversation_list import ConversationPanel
 from app.ui.dialogs import SystemPromptDialog, confirm_open_link
 from app.ui.message_input import MessageInput
@@ -33,7 +32,7 @@ from app.ui.model_worker import ModelThread
 log = logging.getLogger(__name__)
 
 
-class MainWindow(QMainWindow):
+class MainWindow(CloudActions, QMainWindow):
     """Lives on the UI thread. Holds no rules: it shows state and forwards intent."""
 
     def __init__(self, rt: Runtime, parent=None):
@@ -402,121 +401,6 @@ class MainWindow(QMainWindow):
         self._pending_user_id, self._unsaved_text = temp.id, text
         self.input.clear()
         self._update_busy()
-
-    # -- providers (cloud and organisation) ----------------------------------------------------
-
-    def ask_cloud(self, *, retry: bool = False, provider: str | None = None) -> None:
-        """Send the typed message (or, with ``retry``, the last one again) to a provider, after
-        the consent dialog shows exactly what would leave."""
-        if self._busy:
-            return
-        text = None if retry else self.input.toPlainText()
-        if retry and (not self._conversation_id or self.chat.last_user_id() is None):
-            self.show_notice("There is no message to answer again yet.")
-            return
-        if text is not None and not text.strip():
-            self.show_notice("Type a message first: there is nothing to send.")
-            return
-        name = provider or self._choose_provider()
-        if name is None:
-            return
-        try:
-            plan = self.cloud.plan(self._conversation_id, text, name)
-        except EnclaveError as exc:
-            self.show_notice(str(exc), error=True)
-            return
-        dialog = ConsentDialog(plan.request, self, retry=retry)
-        dialog.exec()
-        if dialog.choice == consent.CANCEL:
-            self.show_notice(f"Nothing was sent to {plan.provider.name}.")
-            return
-        self._start_cloud_turn(plan, dialog.choice)
-
-    def _choose_provider(self) -> str | None:
-        try:
-            providers = self.cloud.providers.all()
-        except EnclaveError as exc:
-            self.show_notice(str(exc), error=True)
-            return None
-        if not providers:
-            self.show_notice("No provider yet: add a cloud API or your organisation's server in "
-                             "Privacy → Providers.", action=("Providers…", self.show_providers))
-            return None
-        if len(providers) == 1:
-            return providers[0].name
-        menu = QMenu(self)
-        for p in providers:
-            menu.addAction(f"{p.name} — {p.tier_label}").setData(p.name)
-        chosen = menu.exec(QCursor.pos())
-        return chosen.data() if chosen else None
-
-    def _send_to_provider(self, name: str, text: str, choice: str, *, model: str) -> None:
-        try:
-            plan = self.cloud.plan(self._conversation_id, text, name, model=model)
-        except EnclaveError as exc:
-            self.show_notice(str(exc), error=True)
-            return
-        self._start_cloud_turn(plan, choice)
-
-    def _start_cloud_turn(self, plan, choice: str) -> None:
-        self.hide_notice()
-        if plan.text is None:  # again: the old answer goes
-            last_user = self.chat.last_user_id()
-            if last_user is not None:
-                self.chat.remove_from(last_user + 1)
-            self._pending_user_id = None
-        else:
-            self._temp_ids -= 1
-            temp = Message(self._temp_ids, self._conversation_id or 0, "user", plan.text)
-            self.chat.add_message(temp)
-            self._pending_user_id, self._unsaved_text = temp.id, plan.text
-            self.input.clear()
-        self._cloud_turn = True
-        self._turns.add(self.models.send_cloud(plan, choice))
-        self._update_busy()
-
-    def withdraw_consent(self) -> None:
-        if self._conversation_id and self.store.withdraw_consent(self._conversation_id):
-            self.show_notice("This conversation is back on this device: nothing more is sent "
-                             "to the provider.")
-        self._update_where()
-
-    def _update_where(self) -> None:
-        """The badge says where the next message goes: this device, or the allowed provider."""
-        standing = self.cloud.standing(self._conversation_id)
-        if standing is None:
-            text, tier = "On this device", "device"
-            tip = "A local model answers: your messages never leave this computer."
-        else:
-            p, model = standing
-            text, tier = p.badge(), p.tier
-            tip = (f"You allowed this conversation to use {p.name} ({p.tier_label}, {p.host}, "
-                   f"model {model}): your messages go there, redacted, and are recorded in the "
-                   f"audit log.")
-        self.where_badge.setText(text)
-        self.where_badge.setToolTip(tip)
-        self.where_badge.setAccessibleName(f"Where your messages go: {text}")
-        self.where_badge.setProperty("tier", tier)
-        self.where_badge.style().unpolish(self.where_badge)
-        self.where_badge.style().polish(self.where_badge)
-        self.withdraw_button.setVisible(standing is not None)
-
-    def show_providers(self) -> None:
-        if self.providers_dialog is None:
-            from app.ui.providers_dialog import ProvidersDialog
-
-            self.providers_dialog = ProvidersDialog(self.rt, self)
-            self.providers_dialog.changed.connect(self._update_where)
-        self.providers_dialog.reload()
-        self.providers_dialog.show()
-        self.providers_dialog.raise_()
-
-    def show_audit(self) -> None:
-        from app.ui.audit_dialog import AuditDialog
-
-        dialog = AuditDialog(self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.show()
 
     def regenerate(self) -> None:
         if self._busy or not self._conversation_id:
