@@ -83,6 +83,7 @@ def main(out_dir: str) -> int:
         window.deleteLater()
     theme.apply(app, "light")
     models_window(rt, pump, shoot)
+    cloud_window(rt, pump, shoot, current)
     for path in saved:
         print(path)
     return 0
@@ -115,6 +116,53 @@ def models_window(rt, pump, shoot) -> None:
     dialog.shutdown()
     dialog.close()
     hub.stop()
+
+
+def cloud_window(rt, pump, shoot, current) -> None:
+    """Asking the organisation's server (llama-cpp-python's server on loopback): the consent
+    dialog, the answer with its badge, and the audit log."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from provider_server import LlamaServer, ProviderProxy
+
+    from app.core.cloud.providers import ProviderRegistry
+    from app.core.models.installed import starter_model_path
+    from app.core.privacy import consent
+    from app.ui.audit_dialog import AuditDialog
+    from app.ui.consent_dialog import ConsentDialog
+    from app.ui.main_window import MainWindow
+
+    server = LlamaServer(starter_model_path())
+    proxy = ProviderProxy(server.port)
+    ProviderRegistry(rt.paths.providers_file).add(
+        "Lab", base_url=proxy.base_url, tier="org", model="starter", context_length=2048,
+        price_in=0.2, price_out=0.6)
+    rt.settings.cloud_allowed, rt.settings.redaction_terms = True, ["Nightjar"]
+    try:
+        window = MainWindow(rt)
+        current["w"] = window
+        window.resize(1200, 760)
+        window.show()
+        pump(window.idle)
+        window.new_chat()
+        text = ("Draft a two-line status note on Project Nightjar for ana.silva@example.org; "
+                "she can call me on +44 20 7946 0958.")
+        plan = window.cloud.plan(None, text, "Lab")
+        dialog = ConsentDialog(plan.request, window)
+        dialog.show()
+        shoot(dialog, "consent.png")
+        dialog.close()
+        window._start_cloud_turn(plan, consent.CONVERSATION)
+        pump(window.idle)
+        shoot(window, "cloud-answer.png")
+        audit_view = AuditDialog(window)
+        audit_view.verify()
+        audit_view.show()
+        shoot(audit_view, "audit.png")
+        audit_view.close()
+        window.close()
+    finally:
+        proxy.close()
+        server.close()
 
 
 if __name__ == "__main__":

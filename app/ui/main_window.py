@@ -490,6 +490,7 @@ class MainWindow(CloudActions, QMainWindow):
         elif conversation_id == self._conversation_id and conversation_id is not None:
             self.open_conversation(conversation_id)  # show what was stored, drop the optimistic
         cloud, self._cloud_turn = self._cloud_turn, False
+        self._update_where()
         if cloud and self._conversation_id:
             self.show_notice(message + " Your message is kept.", error=True,
                              action=("Answer on this device", self.regenerate))

@@ -260,3 +260,34 @@ def test_hub_requests_are_audited_too(hub, paths):
     assert entries and entries[0]["provider"] == "Hugging Face hub"
     assert entries[0]["purpose"] == "search the model hub" and entries[0]["bytes_received"] > 0
     assert audit.default().verify().ok
+
+
+@pytest.fixture
+def no_keyring():
+    """A machine with no usable OS keyring (keyring's own "fail" backend)."""
+    import keyring
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.set_keyring(previous)
+
+
+def test_without_a_keyring_cloud_is_unavailable_with_a_clear_message_and_no_plaintext(
+        chat, provider_server, paths, enclave_home, no_keyring):
+    cloud = chat.providers.add("Cloudy", preset="openai", base_url=provider_server.base_url,
+                               model="starter")
+    with pytest.raises(Exception, match="no keyring is available") as info:
+        chat.keys.set("Cloudy", "sk-never-stored-1234567890abcdef")
+    assert "Nothing was stored anywhere else" in str(info.value)
+    with pytest.raises(Exception, match="no keyring is available"):
+        list_models(cloud, chat.settings, chat.keys)
+    plan = chat.plan(None, "hi", "Cloudy")
+    with pytest.raises(Exception, match="no keyring is available"):
+        _send(chat, plan)
+    assert provider_server.requests == []
+    assert not [p for p in enclave_home.rglob("*") if p.is_file()
+                and b"sk-never-stored" in p.read_bytes()]
+    # An organisation server that needs no key still works on such a machine.
+    assert _send(chat, chat.plan(None, "hello", "Org")).provider == "Org"

@@ -22,7 +22,8 @@ def test_screenshot_script_draws_a_real_conversation(tmp_path, repo_root, enclav
          "scripts/screenshots.py", str(tmp_path)],
         cwd=repo_root, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
-    for name in ("welcome.png", "chat.png", "chat-dark.png"):
+    for name in ("welcome.png", "chat.png", "chat-dark.png", "consent.png", "cloud-answer.png",
+                 "audit.png"):
         image = QImage(str(tmp_path / name))
         assert not image.isNull() and image.width() >= 800, name
         colours = {image.pixel(x, y) for x in range(0, image.width(), 7)

@@ -18,7 +18,7 @@ from app.core.engines.base import (ChatMessage, Engine, Generation, GenerationOp
 from app.core.errors import EnclaveError
 from app.core.privacy import gate
 from app.core.privacy.consent import estimate_tokens
-from app.core.privacy.keyring_store import KeyringStore
+from app.core.privacy.keyring_store import KeyringStore, KeyringUnavailableError
 
 log = logging.getLogger(__name__)
 CHARS_PER_TOKEN = 4
@@ -35,7 +35,12 @@ class CloudError(EnclaveError):
 
 def api_key(provider, keys: KeyringStore) -> str:
     """The provider's key from the OS keyring ("none" for a server that needs none)."""
-    key = keys.get(provider.key_name)
+    try:
+        key = keys.get(provider.key_name)
+    except KeyringUnavailableError:
+        if provider.needs_key:
+            raise  # names the cause and the fix; there is no other place a key could be
+        key = None  # a server without keys works on a machine without a keyring
     if key:
         return key
     if provider.needs_key:
