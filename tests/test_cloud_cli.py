@@ -84,7 +84,7 @@ def test_offline_and_policy_block_with_zero_requests(run_cli, org, tmp_path, how
 
 def test_a_cloud_key_set_from_stdin_never_lands_in_a_file(run_cli, provider_server,
                                                            enclave_home):
-    from conftest import keyring_or_skip
+    from keyring_check import keyring_or_skip
 
     keyring_or_skip()
     secret = "sk-proj-Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2Rr1Qq0"

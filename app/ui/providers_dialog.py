@@ -8,6 +8,7 @@ is left as it was.
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox,
@@ -136,8 +137,12 @@ class ProvidersDialog(QDialog):
         self.key_button = QPushButton("Set key…")
         self.test_button = QPushButton("Test key")
         self.test_button.setToolTip("List the provider's models: one request, no message")
+        self.model_button = QPushButton("Model…")
+        self.model_button.setToolTip("The model this provider answers with (from the list Test "
+                                     "key fetched, or typed)")
         row = QHBoxLayout()
-        for b in (self.add_button, self.remove_button, self.key_button, self.test_button):
+        for b in (self.add_button, self.remove_button, self.key_button, self.test_button,
+                  self.model_button):
             b.setAccessibleName(b.text().rstrip("…"))
             row.addWidget(b)
         row.addStretch(1)
@@ -165,6 +170,7 @@ class ProvidersDialog(QDialog):
         self.remove_button.clicked.connect(self.remove_provider)
         self.key_button.clicked.connect(self.set_key)
         self.test_button.clicked.connect(self.test_key)
+        self.model_button.clicked.connect(self.choose_model)
         self.reload()
         em = self.fontMetrics().averageCharWidth()
         self.resize(em * 110, self.fontMetrics().lineSpacing() * 28)
@@ -260,8 +266,24 @@ class ProvidersDialog(QDialog):
             .on_success(lambda models: self._on_test_done(p, models)) \
             .on_error(self._on_test_failed).start()
 
+    def choose_model(self) -> None:
+        p = self.selected()
+        if p is None:
+            self.status.setText("Choose a provider first.")
+            return
+        choices = list(p.models) or ([p.default_model] if p.default_model else [])
+        current = choices.index(p.default_model) if p.default_model in choices else 0
+        model, ok = QInputDialog.getItem(self, f"Model for {p.name}", "Model id:", choices,
+                                         current, True)
+        if ok and model.strip():
+            self.registry.update(replace(p, default_model=model.strip()))
+            self.reload()
+            self.changed.emit()
+
     def _on_test_done(self, p, models: list[str]) -> None:
         self.test_button.setEnabled(True)
+        self.registry.update(replace(p, models=tuple(models)))  # for choose_model
+        self.reload()
         shown = ", ".join(models[:12]) + (f" and {len(models) - 12} more" if len(models) > 12
                                            else "")
         self.status.setText(f"{p.name} works: {len(models)} model(s): {shown or 'none'}.")

@@ -197,7 +197,7 @@ def test_retry_with_cloud_replaces_a_local_answer(chat, provider_server):
 
 
 def test_the_key_lives_only_in_the_keyring(paths, provider_server, enclave_home):
-    from conftest import keyring_or_skip
+    from keyring_check import keyring_or_skip
 
     keyring_or_skip()
     secret = "sk-test-a1b2c3d4e5f6g7h8i9j0k1l2m3n4"

@@ -157,3 +157,24 @@ def test_audit_window_lists_entries_and_verifies(qtbot, make_window, wait_idle, 
     dialog.verify()
     assert "intact" in dialog.result.text()
     dialog.close()
+
+
+def test_test_key_lists_models_and_one_can_be_chosen(qtbot, make_window, org_provider,
+                                                     monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    window = make_window()
+    window.show_providers()
+    dialog = window.providers_dialog
+    dialog.table.selectRow(0)
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "works" in dialog.status.text(), timeout=30_000)
+    assert "1 model(s): starter" in dialog.status.text()
+    offered = {}
+    monkeypatch.setattr(QInputDialog, "getItem", lambda *a: (offered.setdefault(
+        "items", a[3]), "starter", True)[1:])
+    dialog.table.selectRow(0)
+    dialog.choose_model()
+    assert offered["items"] == ["starter"]
+    assert dialog.table.item(0, 3).text() == "starter"
+    dialog.close()
