@@ -9,7 +9,7 @@ import sys
 from app.core import runtime
 from app.core.cloud.providers import PRESETS, TIERS, ProviderRegistry
 from app.core.errors import EnclaveError
-from app.core.privacy import audit, consent
+from app.core.privacy import audit
 from app.core.privacy.keyring_store import KeyringStore
 
 NOT_SENT = 3  # `enclave ask --provider` without a confirmation: shown, not sent

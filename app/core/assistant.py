@@ -161,14 +161,14 @@ class Assistant:
         user = self.store.add_message(conversation.id, "user", text)
         if on_saved:
             on_saved(conversation.id, user.id)
-        return self._answer(conversation.id, user.id, cancel, on_start, on_piece)
+        return self.answer(conversation.id, user.id, cancel, on_start, on_piece)
 
     def regenerate(self, conversation_id: int, *, cancel: threading.Event,
                    on_start: Callable[[TurnStart], None] | None = None,
                    on_piece: Callable[[str], None] | None = None) -> TurnResult:
         """Replace the answer(s) after the last user message with a new one."""
-        self.answer_last(conversation_id)
-        return self._answer(conversation_id, None, cancel, on_start, on_piece)
+        self.drop_last_answers(conversation_id)
+        return self.answer(conversation_id, None, cancel, on_start, on_piece)
 
     def edit_and_resend(self, message_id: int, text: str, *, cancel: threading.Event,
                         on_start: Callable[[TurnStart], None] | None = None,
@@ -181,10 +181,11 @@ class Assistant:
             raise EnclaveError("Only your own messages can be edited and sent again.")
         self.store.edit_message(message_id, text)
         self.store.delete_messages_from(message.conversation_id, message_id + 1)
-        return self._answer(message.conversation_id, message_id, cancel, on_start, on_piece)
+        return self.answer(message.conversation_id, message_id, cancel, on_start, on_piece)
 
-    def _history(self, conversation: Conversation,
-                 model: installed.InstalledModel | None = None) -> list[ChatMessage]:
+    def history(self, conversation: Conversation,
+                model: installed.InstalledModel | None = None) -> list[ChatMessage]:
+        """The system prompt and the conversation's messages, as a model should see them."""
         history = []
         system = self.system_prompt_for(conversation, model)
         if system.strip():
@@ -195,7 +196,7 @@ class Assistant:
             history.append(ChatMessage(m.role, m.content))
         return history
 
-    def answer_last(self, conversation_id: int) -> int:
+    def drop_last_answers(self, conversation_id: int) -> int:
         """Drop the answers after the last user message (to answer it again); its id."""
         messages = self.store.messages(conversation_id)
         last_user = next((m for m in reversed(messages) if m.role == "user"), None)
@@ -206,16 +207,17 @@ class Assistant:
             self.store.delete_messages_from(conversation_id, later[0].id)
         return last_user.id
 
-    def _answer(self, conversation_id: int, user_message_id: int | None,
-                cancel: threading.Event, on_start, on_piece,
-                route: Route | None = None) -> TurnResult:
+    def answer(self, conversation_id: int, user_message_id: int | None,
+               cancel: threading.Event, on_start, on_piece,
+               route: Route | None = None) -> TurnResult:
+        """Answer the conversation's last message: with the local model, or along ``route``."""
         conversation = self.store.conversation(conversation_id)
         shortened, provider, tier = False, None, None
         if route is None:
             model = self.model_for(conversation)
             engine = self.host.get(model)
             options = self.options(model)
-            fitted = context.fit(self._history(conversation, model), engine,
+            fitted = context.fit(self.history(conversation, model), engine,
                                  answer_tokens=min(options.max_tokens, engine.context_length // 2))
             for notice in fitted.notices:
                 log.info("context: %s", notice)

@@ -93,7 +93,7 @@ def test_system_prompt_and_model_are_kept_with_the_conversation(assistant, store
     conv = store.conversation(result.conversation_id)
     assert (conv.system_prompt, conv.model) == ("Answer in French.", "starter")
     assert assistant.system_prompt_for(conv) == "Answer in French."
-    history = assistant._history(conv)
+    history = assistant.history(conv)
     assert history[0] == ChatMessage("system", "Answer in French.")
     assert result.stats.prompt_tokens == engine.count_tokens(history[:2])
 
@@ -256,7 +256,7 @@ def test_a_failing_engine_marks_the_answer_as_error(store, settings, paths, engi
     assert user.content == QUESTION
     assert answer.status == "error" and answer.content  # the partial text is kept
     # A failed answer is not part of what the model is shown next time.
-    assert [m.role for m in failing._history(conv)] == ["system", "user"]
+    assert [m.role for m in failing.history(conv)] == ["system", "user"]
 
 
 def test_with_the_real_engine_host(store, settings, paths, starter_model):

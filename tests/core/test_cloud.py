@@ -230,7 +230,7 @@ def test_the_key_lives_only_in_the_keyring(paths, provider_server, enclave_home)
 
 
 def test_providers_registry_rules(paths):
-    registry = ProviderRegistry(paths.providers_file)
+    registry = ProviderRegistry(paths.providers_file)  # nothing here is contacted
     with pytest.raises(ProviderError, match="--tier org"):
         registry.add("X", base_url="http://10.0.0.5/v1")
     with pytest.raises(ProviderError, match="not a web address"):

@@ -15,6 +15,7 @@ from app.core.privacy.redaction import Redactor, Restorer, iban_ok, luhn_ok
     ("IBAN DE89 3704 0044 0532 0130 00 for rent", "[IBAN_1]"),
     ("IBAN GB82WEST12345698765432", "[IBAN_1]"),
     ("host 192.168.10.20 is down", "[IP_1]"),
+    ("the server is 10.2.3.4.", "[IP_1]"),
     ("v6 2001:db8::8a2e:370:7334 too", "[IP_1]"),
     ("key sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8t here", "[SECRET_1]"),
     ("AKIAIOSFODNN7EXAMPLE is aws", "[SECRET_1]"),

@@ -108,6 +108,7 @@ def test_huge_paste_is_shortened_with_a_notice(qtbot, make_window, wait_idle, pa
     window.send()
     wait_idle(window)
     assert "too long" in window.notice.text()
+    assert window.notice_button.text() == "Ask cloud instead…"  # a bigger context may help
     with Store(paths.database) as store:
         user = store.messages(window._conversation_id)[0]
     assert user.content == big  # the whole message is kept

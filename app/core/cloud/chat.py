@@ -76,7 +76,7 @@ class CloudChat:
             history = [ChatMessage("system", system)] if system.strip() else []
         else:
             conversation = store.conversation(conversation_id)
-            history = self.assistant._history(conversation)
+            history = self.assistant.history(conversation)
             if text is None:  # again: the history up to the last message of the user's
                 while history and history[-1].role == "assistant":
                     history.pop()
@@ -115,7 +115,7 @@ class CloudChat:
             if on_saved:
                 on_saved(cid, user_id)
         else:
-            self.assistant.answer_last(cid)
+            self.assistant.drop_last_answers(cid)
         if choice == consent_mod.CONVERSATION:
             store.grant_consent(cid, plan.provider.name, plan.request.model)
         engine = RemoteEngine(plan.provider, plan.request.model, settings=self.settings,
@@ -125,7 +125,7 @@ class CloudChat:
                                for m in plan.request.messages],
                       self.assistant.options(None), restorer.feed, restorer.flush,
                       plan.provider.name, plan.provider.tier)
-        return self.assistant._answer(cid, user_id, cancel, on_start, on_piece, route=route)
+        return self.assistant.answer(cid, user_id, cancel, on_start, on_piece, route=route)
 
     def standing(self, conversation_id: int | None) -> tuple[Provider, str] | None:
         """The provider and model this conversation may use without asking, if any."""

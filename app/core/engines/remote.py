@@ -9,7 +9,6 @@ platform headers (``X-Stainless-*``: OS, architecture, Python version) are not s
 from __future__ import annotations
 
 import logging
-import math
 import threading
 from typing import Iterable, Iterator
 
@@ -191,9 +190,8 @@ class RemoteEngine(Engine):
             except Exception as exc:
                 raise explain(exc, self.provider, self.model_id) from exc
             clock.finish(reason)
-            if stats.completion_tokens and not math.isnan(stats.total_s):
-                log.info("%s answered %d pieces in %.1f s", self.provider.name,
-                         stats.completion_tokens, stats.total_s)
+            log.info("%s answered %d pieces in %.1f s", self.provider.name,
+                     stats.completion_tokens, stats.total_s)
 
 
 def list_models(provider, settings, keys: KeyringStore) -> list[str]:

@@ -8,7 +8,6 @@ checks against the request it lets out: only these messages, to this provider.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 
@@ -72,7 +71,3 @@ class ConsentRequest:
     def payload_text(self) -> str:
         """The message list as it will be sent, for a person to read."""
         return "\n\n".join(f"[{m['role']}]\n{m['content']}" for m in self.messages)
-
-    def payload_json(self) -> str:
-        return json.dumps({"model": self.model, "messages": self.messages}, ensure_ascii=False,
-                          indent=2)

@@ -10,6 +10,7 @@ into the answer locally.
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ _EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9
 _CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
 _IPV4 = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}"
-                   r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\d.])")
+                   r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\d|\.\d)")
 _IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
 _PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d().\s/-]{5,}\d(?![\w])")
 _DATE = re.compile(r"^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$")
@@ -75,6 +76,11 @@ def _phone_ok(text: str) -> bool:
     return text.startswith(("+", "00", "(")) or bool(re.search(r"[\s./-]", text))
 
 
+# Which detector wins where two overlap: keys first (a key may contain an "@" or digits), terms last.
+_ORDER = {kind: i for i, kind in enumerate(("SECRET", "EMAIL", "IBAN", "CARD", "IP", "PHONE",
+                                            "TERM"))}
+
+
 @dataclass(frozen=True)
 class Found:
     start: int
@@ -104,13 +110,17 @@ def _spans(text: str, terms: tuple[str, ...]) -> list[Found]:
         if term.strip():
             add("TERM", re.compile(r"(?<!\w)" + re.escape(term.strip()) + r"(?!\w)",
                                    re.IGNORECASE))
-    # Earlier detectors win an overlap (their order above), then the longer match.
-    order = {id(f): i for i, f in enumerate(found)}
+    # Earlier detectors win an overlap (their order above; the sort is stable), then the longer
+    # match. The chosen spans never overlap, so each candidate needs only its two neighbours.
+    starts: list[int] = []
     chosen: list[Found] = []
-    for f in sorted(found, key=lambda f: (order[id(f)], -(f.end - f.start))):
-        if all(f.end <= c.start or f.start >= c.end for c in chosen):
-            chosen.append(f)
-    return sorted(chosen, key=lambda f: f.start)
+    for f in sorted(found, key=lambda f: (_ORDER[f.kind], -(f.end - f.start))):
+        i = bisect.bisect_left(starts, f.start)
+        if (i == 0 or chosen[i - 1].end <= f.start) and (i == len(starts)
+                                                          or f.end <= starts[i]):
+            starts.insert(i, f.start)
+            chosen.insert(i, f)
+    return chosen
 
 
 def _is_ip(text: str) -> bool:
