@@ -11,7 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
-from app import __version__, cli_cloud, cli_models
+from app import __version__, cli_cloud, cli_docs, cli_models
 from app.core import export, hardware, runtime
 from app.core.errors import EnclaveError
 from app.core.models import installed
@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--provider", metavar="NAME",
                      help="ask a cloud or organisation provider instead (shows what would be "
                           "sent; sends only when you confirm, or with --yes-send)")
+    ask.add_argument("--docs", action="append", metavar="NAME",
+                     help="answer from a document collection (repeat for several); the answer "
+                          "lists the passages it used")
     ask.add_argument("--yes-send", action="store_true",
                      help="with --provider: send without asking (the payload is still printed)")
 
@@ -58,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
 
     cli_models.add_parsers(sub)
     cli_cloud.add_parsers(sub)
+    cli_docs.add_parsers(sub)
 
     doctor = sub.add_parser("doctor", help="check this installation and this machine")
     doctor.add_argument("--json", action="store_true")
@@ -77,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         handler = {"ask": _ask, "chats": _chats, "models": cli_models.run_models,
                    "keys": cli_models.run_keys, "config": cli_models.run_config,
                    "providers": cli_cloud.run_providers, "audit": cli_cloud.run_audit,
+                   "docs": cli_docs.run_docs,
                    "doctor": _doctor}
         return handler[args.command](rt, args)
     except EnclaveError as exc:
@@ -143,10 +148,11 @@ def _ask(rt: runtime.Runtime, args) -> int:
             else:
                 result = assistant.send(args.chat, question, cancel=cancel, model=args.model,
                                         system_prompt=args.system, on_start=on_start,
-                                        on_piece=None if args.json else on_piece)
+                                        on_piece=None if args.json else on_piece,
+                                        collections=args.docs)
         finally:
             signal.signal(signal.SIGINT, previous)
-            assistant.host.unload()
+            assistant.close()
     if args.json:
         print(json.dumps({
             "text": result.text, "model": result.model, "engine": result.engine,
@@ -156,9 +162,15 @@ def _ask(rt: runtime.Runtime, args) -> int:
             "completion_tokens": result.stats.completion_tokens,
             "ttft_s": result.stats.ttft_s, "tokens_per_s": result.stats.tokens_per_s,
             "total_s": result.stats.total_s, "finish_reason": result.stats.finish_reason,
-            "notices": result.notices}, ensure_ascii=False))
+            "notices": result.notices,
+            "sources": [{"n": s.n, "collection": s.collection, "path": s.path, "page": s.page,
+                         "heading": s.heading, "start": s.start, "end": s.end}
+                        for s in result.sources]}, ensure_ascii=False))
     else:
         sys.stdout.write("\n")
+        if result.sources:
+            sys.stdout.write("\nSources:\n" + "".join(
+                f"  [{s.n}] {s.where()} — {s.path}\n" for s in result.sources))
         s = result.stats
         speed = f", {s.tokens_per_s:.1f} tokens/s" if s.tokens_per_s else ""
         where = f"via {result.provider}" if result.provider else "on this device"

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from app.core import context
+from app.core.docs import retrieval
+from app.core.docs.grounding import Documents
 from app.core.engines.base import ChatMessage, Engine, GenerationOptions, GenerationStats
 from app.core.engines.host import EngineHost
 from app.core.errors import EmptyMessageError, EnclaveError
@@ -39,6 +41,7 @@ class Route:
     flush: Callable[[], str]
     provider: str
     tier: str
+    sources: list[retrieval.Source] = field(default_factory=list)  # passages in ``messages``
 
 
 @dataclass
@@ -65,6 +68,7 @@ class TurnResult:
     notices: list[str] = field(default_factory=list)
     shortened: bool = False  # the message did not fit the local model: the cloud may help
     provider: str | None = None  # who answered, when not this device
+    sources: list[retrieval.Source] = field(default_factory=list)  # passages the prompt held
 
     @property
     def cancelled(self) -> bool:
@@ -93,6 +97,7 @@ class Assistant:
                  host: EngineHost | None = None):
         self.store, self.settings, self.paths = store, settings, paths
         self.host = host or EngineHost(settings)
+        self.documents = Documents(paths, settings)
         # Settings given for this session only (e.g. `enclave ask --temperature`): they win over
         # both the user's settings and a model's own defaults.
         self.overrides: dict = {}
@@ -128,14 +133,22 @@ class Assistant:
         return GenerationOptions(max_tokens=s.max_answer_tokens, temperature=s.temperature,
                                  top_p=s.top_p, repeat_penalty=s.repeat_penalty)
 
+    def close(self) -> None:
+        """Unload the models and close the document index (end of this thread's work)."""
+        self.host.unload()
+        self.documents.close()
+
     # -- turns ---------------------------------------------------------------------------------
 
     def send(self, conversation_id: int | None, text: str, *, cancel: threading.Event,
              model: str | None = None, system_prompt: str | None = None,
              on_saved: Callable[[int, int], None] | None = None,
              on_start: Callable[[TurnStart], None] | None = None,
-             on_piece: Callable[[str], None] | None = None) -> TurnResult:
+             on_piece: Callable[[str], None] | None = None,
+             collections: list[str] | None = None) -> TurnResult:
         """Add the user's message to a conversation (a new one when id is None) and answer it.
+
+        ``collections`` (document collection names) replaces those the conversation searches.
 
         The message is stored before the model loads (``on_saved(conversation_id, message_id)``
         says so), so a model that fails to load loses nothing the user typed.
@@ -146,6 +159,8 @@ class Assistant:
         """
         if not text.strip():
             raise EmptyMessageError("The message is empty: type something to send.")
+        for name in collections or ():  # a misspelt name fails before anything is stored
+            self.documents.index.collection(name)
         if conversation_id is None:
             if model:  # fail before anything is stored when the model does not exist
                 self._require_model(model)
@@ -158,6 +173,8 @@ class Assistant:
                 self.store.set_conversation_model(conversation.id, model)
             if system_prompt is not None:
                 self.store.set_system_prompt(conversation.id, system_prompt)
+        if collections is not None:
+            self.store.set_collections(conversation.id, collections)
         user = self.store.add_message(conversation.id, "user", text)
         if on_saved:
             on_saved(conversation.id, user.id)
@@ -217,20 +234,24 @@ class Assistant:
             model = self.model_for(conversation)
             engine = self.host.get(model)
             options = self.options(model)
-            fitted = context.fit(self.history(conversation, model), engine,
-                                 answer_tokens=min(options.max_tokens, engine.context_length // 2))
+            answer_tokens = min(options.max_tokens, engine.context_length // 2)
+            grounded = self.ground(conversation_id, self.history(conversation, model), engine,
+                                   answer_tokens)
+            fitted = context.fit(grounded.messages, engine, answer_tokens=answer_tokens)
             for notice in fitted.notices:
                 log.info("context: %s", notice)
-            model_id, messages, notices = model.id, fitted.messages, list(fitted.notices)
+            model_id, messages = model.id, fitted.messages
+            notices, sources = grounded.notices + fitted.notices, grounded.sources
             shortened = fitted.shortened
             restore, flush = (lambda piece: piece), (lambda: "")
         else:
             engine, options, messages = route.engine, route.options, route.messages
-            model_id, notices = engine.model_id, []
+            model_id, notices, sources = engine.model_id, [], route.sources
             restore, flush, provider, tier = route.restore, route.flush, route.provider, route.tier
         answer = self.store.add_message(conversation_id, "assistant", "", model=model_id,
                                         engine=engine.kind, status="streaming",
-                                        provider=provider, tier=tier)
+                                        provider=provider, tier=tier,
+                                        sources=retrieval.to_json(sources))
         start = TurnStart(conversation_id, user_message_id, answer.id, model_id, engine.kind,
                           notices)
         if on_start:
@@ -268,4 +289,13 @@ class Assistant:
             ttft_ms=None if stats.ttft_s is None else stats.ttft_s * 1000,
             tokens_per_s=stats.tokens_per_s)
         return TurnResult(conversation_id, user_message_id, answer.id, text, model_id,
-                          engine.kind, stats, start.notices, shortened, provider)
+                          engine.kind, stats, start.notices, shortened, provider, sources)
+
+    def ground(self, conversation_id: int, history: list[ChatMessage], engine: Engine,
+               answer_tokens: int):
+        """``history`` with the passages from the conversation's collections in its newest
+        message (unchanged when it searches none)."""
+        return self.documents.ground(
+            history, self.store.collections(conversation_id),
+            count_tokens=lambda text: engine.count_tokens([ChatMessage("user", text)]),
+            context_length=engine.context_length, answer_tokens=answer_tokens)

@@ -37,6 +37,11 @@ class Paths:
         return self.data / "enclave.sqlite3"
 
     @property
+    def documents_index(self) -> Path:
+        """The index of the user's document collections (rebuildable from the documents)."""
+        return self.data / "documents.sqlite3"
+
+    @property
     def library_file(self) -> Path:
         """What Enclave knows about downloaded and imported models (not the files themselves)."""
         return self.data / "library.json"

@@ -42,6 +42,10 @@ class Settings:
     redact: bool = True
     redaction_terms: list = field(default_factory=list)  # the user's own words to hide
     cloud_timeout_s: float = 60.0
+    # Vector search over documents: "" uses the first installed embedding model, "off" none
+    # (full-text search only), anything else names a model.
+    embedding_model: str = ""
+    docs_passages: int = 6  # most passages put into one prompt
     # Where the settings came from, and anything the user should be told about loading them.
     notices: list[str] = field(default_factory=list, repr=False, compare=False)
 
@@ -62,6 +66,8 @@ class Settings:
             raise ValueError("cloud_timeout_s must be between 1 and 600 seconds")
         if not all(isinstance(t, str) for t in self.redaction_terms):
             raise ValueError("redaction_terms must be a list of words")
+        if not 1 <= self.docs_passages <= 20:
+            raise ValueError("docs_passages must be between 1 and 20")
         if self.theme not in THEMES:
             raise ValueError(f"theme must be one of {', '.join(THEMES)}")
 
@@ -69,7 +75,8 @@ class Settings:
 # The names the issue tracker, README and `enclave config` use for some settings.
 ALIASES = {"network.offline": "offline", "cloud.allowed": "cloud_allowed",
            "cloud.timeout": "cloud_timeout_s", "redaction.enabled": "redact",
-           "redaction.terms": "redaction_terms"}
+           "redaction.terms": "redaction_terms", "docs.embedding_model": "embedding_model",
+           "docs.passages": "docs_passages"}
 
 
 def field_name(key: str) -> str:

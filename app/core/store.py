@@ -16,7 +16,7 @@ from pathlib import Path
 
 from app.core.errors import ConversationNotFoundError, EnclaveError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -45,7 +45,8 @@ CREATE TABLE IF NOT EXISTS messages (
     created           REAL    NOT NULL,
     updated           REAL    NOT NULL,
     provider          TEXT,              -- a cloud or organisation provider's name, NULL: local
-    tier              TEXT               -- 'org' | 'cloud' for answers from a provider
+    tier              TEXT,              -- 'org' | 'cloud' for answers from a provider
+    sources           TEXT               -- JSON: the document passages put into the prompt
 );
 CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages(conversation_id, id);
 
@@ -69,11 +70,18 @@ CREATE TABLE IF NOT EXISTS conversation_consents (
     model           TEXT NOT NULL,
     granted         REAL NOT NULL
 );
+-- The document collections a conversation searches (by name: the index is another file).
+CREATE TABLE IF NOT EXISTS conversation_collections (
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    collection      TEXT NOT NULL,
+    PRIMARY KEY (conversation_id, collection)
+);
 """
 
-# Version 1 databases gain what version 2 added to the messages table.
-_UPGRADE_FROM_1 = ("ALTER TABLE messages ADD COLUMN provider TEXT",
-                   "ALTER TABLE messages ADD COLUMN tier TEXT")
+# What each version added to the messages table (new tables come from the idempotent schema).
+_UPGRADES = {1: ("ALTER TABLE messages ADD COLUMN provider TEXT",
+                 "ALTER TABLE messages ADD COLUMN tier TEXT"),
+             2: ("ALTER TABLE messages ADD COLUMN sources TEXT",)}
 
 BUSY_TIMEOUT_S = 15.0  # how long a write waits for another process's write to finish
 
@@ -113,6 +121,7 @@ class Message:
     updated: float = field(default_factory=time.time)
     provider: str | None = None  # the provider that answered, None: this device
     tier: str | None = None
+    sources: str | None = None  # JSON list of passages (docs.retrieval.Source)
 
     @property
     def interrupted(self) -> bool:
@@ -129,7 +138,7 @@ class SearchHit:
 
 
 _MESSAGE_COLUMNS = ("id, conversation_id, role, content, model, engine, status, prompt_tokens, "
-                    "completion_tokens, ttft_ms, tokens_per_s, created, updated, provider, tier")
+                    "completion_tokens, ttft_ms, tokens_per_s, created, updated, provider, tier, sources")
 
 
 def _words(text: str) -> list[str]:
@@ -193,7 +202,8 @@ class Store:
                              f"(schema {version}); update Enclave to open it.")
         # Idempotent DDL in one write transaction: a second instance starting at the same moment
         # simply finds everything there (or, upgrading, finds the columns already added).
-        upgrade = "".join(f"{s};\n" for s in _UPGRADE_FROM_1) if version == 1 else ""
+        upgrade = "".join(f"{s};\n" for v in range(max(version, 1), SCHEMA_VERSION)
+                          for s in _UPGRADES[v]) if version else ""
         try:
             self._db.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA}\n{upgrade}"
                                    f"PRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
@@ -267,18 +277,19 @@ class Store:
     def add_message(self, conversation_id: int, role: str, content: str, *,
                     model: str | None = None, engine: str | None = None,
                     status: str = "complete", provider: str | None = None,
-                    tier: str | None = None) -> Message:
+                    tier: str | None = None, sources: str | None = None) -> Message:
         now = time.time()
         with self._transaction():
             cur = self._db.execute(
                 "INSERT INTO messages (conversation_id, role, content, model, engine, status, "
-                "created, updated, provider, tier) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "created, updated, provider, tier, sources) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (conversation_id, role, content, model, engine, status, now, now, provider,
-                 tier))
+                 tier, sources))
             self._db.execute("UPDATE conversations SET updated = ? WHERE id = ?",
                              (now, conversation_id))
         return Message(cur.lastrowid, conversation_id, role, content, model, engine, status,
-                       created=now, updated=now, provider=provider, tier=tier)
+                       created=now, updated=now, provider=provider, tier=tier, sources=sources)
 
     def update_text(self, message_id: int, content: str) -> None:
         """Save a streaming answer's text so far (one short write transaction)."""
@@ -339,6 +350,34 @@ class Store:
         """Conversations that sent anything to a provider (answered by one)."""
         return {r[0] for r in self._db.execute(
             "SELECT DISTINCT conversation_id FROM messages WHERE provider IS NOT NULL")}
+
+    # -- documents -----------------------------------------------------------------------------
+
+    def collections(self, conversation_id: int) -> list[str]:
+        """The document collections this conversation searches."""
+        return [r[0] for r in self._db.execute(
+            "SELECT collection FROM conversation_collections WHERE conversation_id = ? "
+            "ORDER BY collection", (conversation_id,))]
+
+    def set_collections(self, conversation_id: int, names: list[str]) -> None:
+        with self._transaction():
+            self._db.execute("DELETE FROM conversation_collections WHERE conversation_id = ?",
+                             (conversation_id,))
+            self._db.executemany("INSERT OR IGNORE INTO conversation_collections VALUES (?, ?)",
+                                 [(conversation_id, n) for n in names])
+
+    def cited_collections(self, conversation_id: int) -> set[str]:
+        """Collections whose passages went into any prompt of this conversation."""
+        import json
+
+        found = set()
+        for (text,) in self._db.execute("SELECT sources FROM messages WHERE conversation_id = ? "
+                                        "AND sources IS NOT NULL", (conversation_id,)):
+            try:
+                found.update(s.get("collection") for s in json.loads(text))
+            except (ValueError, AttributeError, TypeError):
+                continue
+        return found - {None}
 
     # -- search --------------------------------------------------------------------------------
 

@@ -57,7 +57,7 @@ class ModelWorker(QObject):
     @Slot()
     def close(self) -> None:
         if self._assistant is not None:
-            self._assistant.host.unload()
+            self._assistant.close()
             self._assistant.store.close()
             self._assistant = None
 

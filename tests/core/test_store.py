@@ -231,7 +231,7 @@ def test_wal_mode_and_schema_version(store, db_path):
     db = sqlite3.connect(db_path)
     try:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     finally:
         db.close()
 
@@ -371,3 +371,20 @@ def test_a_version_1_database_is_upgraded_and_keeps_its_messages(db_path):
         s.grant_consent(1, "Org", "m")
         assert s.consent(1) == ("Org", "m")
         assert s.withdraw_consent(1) and s.consent(1) is None
+        s.set_collections(1, ["Contracts"])  # version 3's tables and columns are there too
+        assert s.collections(1) == ["Contracts"]
+        cited = s.add_message(1, "assistant", "x", sources='[{"collection": "Contracts"}]')
+        assert s.message(cited.id).sources and s.cited_collections(1) == {"Contracts"}
+
+
+def test_a_version_2_database_gains_sources_and_collections(db_path):
+    with Store(db_path) as s:
+        s.create_conversation("Two")
+        s._db.executescript("DROP TABLE conversation_collections; "
+                            "ALTER TABLE messages DROP COLUMN sources; PRAGMA user_version = 2;")
+    with Store(db_path) as s:
+        assert s._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        m = s.add_message(1, "assistant", "hi", sources="[]")
+        assert s.message(m.id).sources == "[]"
+        s.set_collections(1, ["A", "B"])
+        assert s.collections(1) == ["A", "B"]

@@ -1,0 +1,1 @@
+"""Your own documents, searched on this device: collections of files → index → passages."""
