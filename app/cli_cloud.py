@@ -138,9 +138,13 @@ def ask(assistant, args, question: str, cancel, on_start, on_piece):
     from app.core.cloud.chat import CloudChat
 
     chat = CloudChat(assistant)
-    plan = chat.plan(args.chat, question, args.provider, model=args.model)
+    plan = chat.plan(args.chat, question, args.provider, model=args.model,
+                     collections=args.docs)
     request = plan.request
-    shown = f"{request.heading()}\n{request.redaction_note}\n\n{request.payload_text()}\n"
+    shown = f"{request.heading()}\n{request.redaction_note}\n"
+    if request.sources:
+        shown += request.documents_note() + "\n"
+    shown += f"\n{request.payload_text()}\n"
     for notice in request.notices:
         shown += f"\n({notice})"
     if args.yes_send:

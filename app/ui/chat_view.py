@@ -16,6 +16,7 @@ from PySide6.QtGui import (QColor, QGuiApplication, QPalette, QTextCharFormat, Q
                            QTextFrame, QTextFrameFormat)
 from PySide6.QtWidgets import QTextBrowser
 
+from app.core.docs import retrieval
 from app.core.store import Message
 from app.ui.markdown_html import ACTION_SCHEME, DARK_CODE, LIGHT_CODE, MarkdownRenderer
 
@@ -49,6 +50,7 @@ class ChatView(QTextBrowser):
     copy_requested = Signal(str)  # text to put on the clipboard
     edit_requested = Signal(int)  # message id
     regenerate_requested = Signal()
+    source_requested = Signal(int, int)  # message id, passage number
     external_link_clicked = Signal(QUrl)
 
     def __init__(self, parent=None):
@@ -241,6 +243,11 @@ class ChatView(QTextBrowser):
                 parts.append("<i>failed</i>")
             if m.tokens_per_s:
                 parts.append(f"{m.completion_tokens or 0} tokens · {m.tokens_per_s:.1f} tokens/s")
+        if m.role == "assistant" and (sources := retrieval.from_json(m.sources)):
+            parts.append("Sources: " + " · ".join(
+                f"<a {link} href='{ACTION_SCHEME}:source/{m.id}/{s.n}' title='"
+                f"{html.escape(s.path, quote=True)}'>[{s.n}] {html.escape(s.where())}</a>"
+                for s in sources))
         actions = [f"<a {link} href='{ACTION_SCHEME}:copy/{m.id}'>Copy</a>"]
         if m.role == "user" and not shown.streaming:
             actions.append(f"<a {link} href='{ACTION_SCHEME}:edit/{m.id}'>Edit</a>")
@@ -321,3 +328,5 @@ class ChatView(QTextBrowser):
             self.edit_requested.emit(message_id)
         elif action == "regenerate":
             self.regenerate_requested.emit()
+        elif action == "source" and len(parts) > 1 and parts[1].isdigit():
+            self.source_requested.emit(message_id, int(parts[1]))

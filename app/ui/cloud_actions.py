@@ -36,7 +36,8 @@ class CloudActions:
         if name is None:
             return
         try:
-            plan = self.cloud.plan(self._conversation_id, text, name)
+            plan = self.cloud.plan(self._conversation_id, text, name, collections=(
+                self._pending_collections if self._conversation_id is None else None))
         except EnclaveError as exc:
             self.show_notice(str(exc), error=True)
             return

@@ -43,6 +43,13 @@ class ConsentDialog(QDialog):
                                 "receives")
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
+        if request.sources:
+            self.documents = QLabel(html.escape(request.documents_note()))
+            self.documents.setObjectName("consentDocuments")
+            self.documents.setWordWrap(True)
+            self.documents.setToolTip("The passages are part of the message below, redacted "
+                                      "like the rest of it")
+            layout.addWidget(self.documents)
         for notice in request.notices:
             note = QLabel(html.escape(notice))
             note.setWordWrap(True)

@@ -25,6 +25,7 @@ from app.core.store import Message, Store
 from app.ui.chat_view import ChatView
 from app.ui.cloud_actions import CloudActions
 from app.ui.conversation_list import ConversationPanel
+from app.ui.document_actions import DocumentActions
 from app.ui.dialogs import SystemPromptDialog, confirm_open_link
 from app.ui.message_input import MessageInput
 from app.ui.model_worker import ModelThread
@@ -32,7 +33,7 @@ from app.ui.model_worker import ModelThread
 log = logging.getLogger(__name__)
 
 
-class MainWindow(CloudActions, QMainWindow):
+class MainWindow(CloudActions, DocumentActions, QMainWindow):
     """Lives on the UI thread. Holds no rules: it shows state and forwards intent."""
 
     def __init__(self, rt: Runtime, parent=None):
@@ -70,6 +71,7 @@ class MainWindow(CloudActions, QMainWindow):
             self.new_chat()
         # Load the model in the background, so the first answer starts quickly.
         QTimer.singleShot(0, self._preload)
+        QTimer.singleShot(0, self._start_documents)
 
     # -- building ------------------------------------------------------------------------------
 
@@ -101,6 +103,7 @@ class MainWindow(CloudActions, QMainWindow):
         top = QHBoxLayout()
         top.addWidget(self.model_picker)
         top.addWidget(self.models_button)
+        top.addWidget(self._build_documents())
         top.addWidget(self.where_badge)
         top.addWidget(self.withdraw_button)
         top.addStretch(1)
@@ -198,6 +201,8 @@ class MainWindow(CloudActions, QMainWindow):
         action(file_menu, "&Export conversation…", self.export_conversation, "Ctrl+E")
         action(file_menu, "&Models…", self.show_models, "Ctrl+M",
                "Find, download, import and manage models")
+        action(file_menu, "&Documents…", self.show_documents, "Ctrl+Shift+D",
+               "Collections of your documents that conversations can answer from")
         file_menu.addSeparator()
         action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         chat_menu = self.menuBar().addMenu("&Chat")
@@ -248,6 +253,7 @@ class MainWindow(CloudActions, QMainWindow):
         self.chat.copy_requested.connect(self._copy)
         self.chat.edit_requested.connect(self.start_edit)
         self.chat.regenerate_requested.connect(self.regenerate)
+        self.chat.source_requested.connect(self.show_source)
         self.chat.external_link_clicked.connect(self._on_chat_link)
 
     # -- models --------------------------------------------------------------------------------
@@ -320,6 +326,7 @@ class MainWindow(CloudActions, QMainWindow):
         else:
             self.chat.show_empty(self._welcome_html())
         self.panel.select(conversation_id)
+        self._update_documents_button()
         self._show_current_model()
         self._update_where()
         self._update_buttons()
@@ -330,6 +337,8 @@ class MainWindow(CloudActions, QMainWindow):
         self.setWindowTitle("Enclave")
         self.panel.view.clearSelection()
         self.chat.show_empty(self._welcome_html())
+        self._pending_collections = []
+        self._update_documents_button()
         self._show_current_model()
         self._update_where()
         self._update_buttons()
@@ -394,9 +403,10 @@ class MainWindow(CloudActions, QMainWindow):
             self.chat.remove_from(message_id)
             self._turns.add(self.models.edit(self._conversation_id, message_id, text))
         else:
+            new = self._conversation_id is None
             self._turns.add(self.models.send(
-                self._conversation_id, text,
-                "" if self._conversation_id else self.rt.settings.default_model))
+                self._conversation_id, text, self.rt.settings.default_model if new else "",
+                self._pending_collections if new else None))
         self.chat.add_message(temp)
         self._pending_user_id, self._unsaved_text = temp.id, text
         self.input.clear()
@@ -620,6 +630,7 @@ class MainWindow(CloudActions, QMainWindow):
         if self.models_dialog is not None:
             self.models_dialog.shutdown()  # a running download pauses; it resumes next time
         self.models.shutdown()
+        self.indexing.shutdown()
         # Results the worker posted before it stopped must not reach a closed window.
         QCoreApplication.removePostedEvents(self)
         QCoreApplication.removePostedEvents(self.chat)

@@ -67,10 +67,10 @@ class ModelWorker(QObject):
     def preload(self, request: int, conversation_id) -> None:
         self._run(request, conversation_id, None)
 
-    @Slot(int, object, str, str)
-    def send(self, request: int, conversation_id, text: str, model: str) -> None:
+    @Slot(int, object, str, str, object)
+    def send(self, request: int, conversation_id, text: str, model: str, collections) -> None:
         self._run(request, conversation_id, lambda **kw: self._assistant.send(
-            conversation_id, text, model=model or None, **kw))
+            conversation_id, text, model=model or None, collections=collections, **kw))
 
     @Slot(int, int)
     def regenerate(self, request: int, conversation_id: int) -> None:
@@ -140,7 +140,7 @@ class ModelWorker(QObject):
 class ModelThread(QObject):
     """The UI thread's handle on the model worker. Lives on the UI thread."""
 
-    _send = Signal(int, object, str, str)
+    _send = Signal(int, object, str, str, object)
     _send_cloud = Signal(int, object, str)
     _regenerate = Signal(int, int)
     _edit = Signal(int, int, int, str)
@@ -171,9 +171,11 @@ class ModelThread(QObject):
         self._last_request += 1
         return self._last_request
 
-    def send(self, conversation_id: int | None, text: str, model: str = "") -> int:
+    def send(self, conversation_id: int | None, text: str, model: str = "",
+             collections: list[str] | None = None) -> int:
+        """Answer ``text``; ``collections`` are the document collections of a new chat."""
         request = self._next()
-        self._send.emit(request, conversation_id, text, model)
+        self._send.emit(request, conversation_id, text, model, collections)
         return request
 
     def send_cloud(self, plan, choice: str) -> int:

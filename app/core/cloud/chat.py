@@ -11,7 +11,7 @@ redacted originals back into the answer here. The window and ``enclave ask --pro
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from app.core import context
@@ -32,6 +32,7 @@ class CloudPlan:
     conversation_id: int | None
     text: str | None  # the new message; None to answer the last one again ("Retry with cloud")
     redactor: Redactor | None
+    collections: list[str] = field(default_factory=list)  # searched for this message
 
     @property
     def provider(self) -> Provider:
@@ -56,19 +57,33 @@ class CloudChat:
         return self.assistant.settings
 
     def plan(self, conversation_id: int | None, text: str | None, provider: str, *,
-             model: str | None = None) -> CloudPlan:
+             model: str | None = None, collections: list[str] | None = None) -> CloudPlan:
         """The payload for ``text`` (or the last message again) in a conversation. Sends nothing.
+
+        The conversation's document collections (or ``collections``, for a new one) are searched
+        as for a local answer, and their passages are part of the payload — redacted like the
+        rest and shown in the consent dialog.
 
         Raises:
             PolicyError, OfflineError, CloudNotAllowedError: the rules forbid this provider.
+            PrivateDocumentsError: the conversation draws on a never-to-the-cloud collection.
             ProviderError: no such provider, or no model chosen.
         """
         p = self.providers.get(provider)
         model = model or p.default_model
         if not model:
             raise ProviderError(f"Choose a model for {p.name} (--model, or set its default).")
-        gate.check_cloud(self.settings, p, f"ask {p.name}", needs_consent=False)
         store = self.assistant.store
+        if collections is None:
+            collections = store.collections(conversation_id) if conversation_id else []
+        else:
+            for name in collections:  # a misspelt name fails here, with the names there are
+                self.assistant.documents.index.collection(name)
+        used = set(collections) | (store.cited_collections(conversation_id)
+                                   if conversation_id else set())
+        private = self.assistant.documents.private(sorted(used))
+        gate.check_cloud(self.settings, p, f"ask {p.name}", needs_consent=False,
+                         private_documents=private)
         if text is not None and not text.strip():
             raise EmptyMessageError("The message is empty: type something to send.")
         if conversation_id is None:
@@ -84,19 +99,25 @@ class CloudChat:
             history.append(ChatMessage("user", text))
         if not any(m.role == "user" for m in history):
             raise EmptyMessageError("There is no message of yours to send in this conversation.")
+        options = self.assistant.options(None)
+        engine = RemoteEngine(p, model, settings=self.settings, keys=self.keys)
+        answer_tokens = min(options.max_tokens, p.context_length // 2)
+        grounded = self.assistant.documents.ground(
+            history, collections, context_length=p.context_length, answer_tokens=answer_tokens,
+            count_tokens=lambda t: engine.count_tokens([ChatMessage("user", t)]))
+        history = grounded.messages
         redactor = Redactor(self.settings.redaction_terms) if redaction_on(self.settings) \
             else None
         if redactor:
             history = [ChatMessage(m.role, redactor.redact(m.content)) for m in history]
-        options = self.assistant.options(None)
-        engine = RemoteEngine(p, model, settings=self.settings, keys=self.keys)
-        fitted = context.fit(history, engine,
-                             answer_tokens=min(options.max_tokens, p.context_length // 2))
+        fitted = context.fit(history, engine, answer_tokens=answer_tokens)
         request = consent_mod.ConsentRequest(
             p, model, [m.as_dict() for m in fitted.messages], redacted=redactor is not None,
             redaction_note=redactor.describe() if redactor else "Redaction is off.",
-            max_answer_tokens=options.max_tokens, notices=list(fitted.notices))
-        return CloudPlan(request, conversation_id, text, redactor)
+            max_answer_tokens=options.max_tokens,
+            notices=grounded.notices + list(fitted.notices), sources=grounded.sources,
+            private_documents=private)
+        return CloudPlan(request, conversation_id, text, redactor, collections)
 
     def send(self, plan: CloudPlan, choice: str, *, cancel: threading.Event,
              on_saved: Callable[[int, int], None] | None = None,
@@ -111,6 +132,7 @@ class CloudChat:
         if plan.text is not None:
             if cid is None:
                 cid = store.create_conversation(title_from(plan.text)).id
+            store.set_collections(cid, plan.collections)
             user_id = store.add_message(cid, "user", plan.text).id
             if on_saved:
                 on_saved(cid, user_id)
@@ -124,7 +146,7 @@ class CloudChat:
         route = Route(engine, [ChatMessage(m["role"], m["content"])
                                for m in plan.request.messages],
                       self.assistant.options(None), restorer.feed, restorer.flush,
-                      plan.provider.name, plan.provider.tier)
+                      plan.provider.name, plan.provider.tier, plan.request.sources)
         return self.assistant.answer(cid, user_id, cancel, on_start, on_piece, route=route)
 
     def standing(self, conversation_id: int | None) -> tuple[Provider, str] | None:

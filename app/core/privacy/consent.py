@@ -29,10 +29,12 @@ class Consent:
     provider: str
     messages: tuple  # the exact message dicts that may be sent
     redacted: bool
+    private_documents: tuple = ()  # collections marked never-cloud in the payload: the gate refuses
 
     @classmethod
     def for_request(cls, request: "ConsentRequest", kind: str) -> "Consent":
-        return cls(kind, request.provider.name, tuple(request.messages), request.redacted)
+        return cls(kind, request.provider.name, tuple(request.messages), request.redacted,
+                   tuple(request.private_documents))
 
 
 @dataclass
@@ -44,6 +46,17 @@ class ConsentRequest:
     redaction_note: str = ""
     max_answer_tokens: int = 1024
     notices: list[str] = field(default_factory=list)
+    sources: list = field(default_factory=list)  # docs.retrieval.Source passages in the payload
+    private_documents: list[str] = field(default_factory=list)
+
+    def documents_note(self) -> str:
+        """Which of the user's document passages the payload carries."""
+        if not self.sources:
+            return ""
+        places = "; ".join(f"[{s.n}] {s.where()}" for s in self.sources)
+        names = ", ".join(sorted({s.collection for s in self.sources}))
+        return (f"Includes {len(self.sources)} passage(s) from your documents ({names}): "
+                f"{places}.")
 
     @property
     def tokens(self) -> int:

@@ -47,6 +47,10 @@ class CloudNotAllowedError(EnclaveError):
     """The user has not turned on "Allow cloud" (it is off until they do)."""
 
 
+class PrivateDocumentsError(EnclaveError):
+    """Passages of a collection marked *never send to the cloud* would have left."""
+
+
 class ConsentError(EnclaveError):
     """A chat request without the user's consent to exactly what it would send."""
 
@@ -145,12 +149,15 @@ def check(settings, purpose: str) -> None:
 
 
 def check_cloud(settings, provider, purpose: str, consent=None, *,
-                needs_consent: bool = True) -> None:
+                needs_consent: bool = True, private_documents=()) -> None:
     """Apply the rules for a request to a provider, in order: admin policy, offline switch,
-    "allow cloud", consent. ``provider`` has ``name``, ``host`` and ``tier``.
+    "allow cloud", documents that must stay, consent. ``provider`` has ``name``, ``host`` and
+    ``tier``; ``private_documents`` (and a consent's) names collections marked *never send to
+    the cloud* that the payload draws on.
 
     Raises:
-        PolicyError, OfflineError, CloudNotAllowedError, ConsentError: nothing was contacted.
+        PolicyError, OfflineError, CloudNotAllowedError, PrivateDocumentsError, ConsentError:
+        nothing was contacted.
     """
     rules = _admin(purpose)
     host = (provider.host or "").lower()
@@ -171,6 +178,12 @@ def check_cloud(settings, provider, purpose: str, consent=None, *,
             f"{provider.name} to {purpose}. Turn on \"Allow cloud and remote providers\" in "
             f"Providers (or run `enclave config set cloud.allowed true`); you will still be "
             f"asked before each message leaves.")
+    private = sorted({*private_documents, *getattr(consent, "private_documents", ())})
+    if private:
+        raise PrivateDocumentsError(
+            f"This conversation uses {', '.join(repr(n) for n in private)}, marked never to be "
+            f"sent to the cloud, so Enclave did not contact {provider.name}. Answer on this "
+            f"device, or start a new conversation without that collection.")
     if not needs_consent:
         return
     if consent is None or consent.provider != provider.name:
