@@ -98,3 +98,36 @@ def make_docx(path: Path, paragraphs: list[tuple[str | None, str]]) -> Path:
         z.writestr("_rels/.rels", _DOCX_RELS)
         z.writestr("word/document.xml", document)
     return path
+
+
+def make_mixed_folder(root: Path) -> Path:
+    """A folder a user might add: every supported kind, plus files that cannot be indexed."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "notes.txt").write_text(
+        "The office wifi password rotates every Monday. Ask Priya in IT for the new one.\n\n"
+        "Parking for visitors is in garage B, level 3.\n", encoding="utf-8")
+    (root / "handbook.md").write_text(
+        "# Onboarding\nWelcome to the team.\n\n## Laptop\nEvery engineer gets a ThinkPad X1 "
+        "Carbon with 32 GB of memory.\n\n## Holidays\nStaff get 27 days of annual leave plus "
+        "public holidays.\n", encoding="utf-8")
+    make_pdf(root / "contract.pdf", [
+        "SERVICE AGREEMENT\nThis agreement is made between Acme Ltd and Globex Corporation.",
+        "Payment terms: invoices are payable within 45 days of receipt.\n"
+        "Late payment incurs interest of 2 percent per month."])
+    (root / "policies").mkdir(exist_ok=True)
+    make_docx(root / "policies" / "travel.docx", [
+        ("Heading1", "Travel expenses"),
+        (None, "Meals are reimbursed up to 60 euros per day when travelling abroad."),
+        ("Heading2", "Trains"), (None, "Book second class for journeys under four hours.")])
+    (root / "faq.html").write_text(
+        "<html><head><style>p{}</style><script>track()</script></head><body>"
+        "<h1>Support</h1><p>The help desk answers on extension 4455 from 8 to 18 o'clock.</p>"
+        "</body></html>", encoding="utf-8")
+    (root / "backup.py").write_text(
+        "def backup_schedule():\n    \"\"\"Nightly backups run at 02:30 to the Falkenstein "
+        "data centre.\"\"\"\n    return '02:30'\n", encoding="utf-8")
+    make_broken_pdf(root / "scan-cut-off.pdf")
+    make_encrypted_pdf(root / "locked.pdf", "Salaries are confidential.")
+    (root / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    (root / ".hidden.txt").write_text("never indexed", encoding="utf-8")
+    return root
