@@ -42,12 +42,12 @@ class _Worker(QObject):
 
     @Slot(str)
     def index(self, name: str) -> None:
-        last = [0.0]
+        last = {"at": 0.0, "phase": None}
 
-        def report(p: Progress) -> None:
+        def report(p: Progress) -> None:  # every change of phase, else ten times a second
             now = time.monotonic()
-            if now - last[0] >= PROGRESS_INTERVAL_S or p.phase != "reading":
-                last[0] = now
+            if now - last["at"] >= PROGRESS_INTERVAL_S or p.phase != last["phase"]:
+                last.update(at=now, phase=p.phase)
                 self.progress.emit(dataclasses.replace(p))
 
         try:

@@ -1,0 +1,78 @@
+"""`enclave docs …` and `enclave ask --docs` as a user runs them (subprocesses)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from docs_files import make_mixed_folder
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def folder(tmp_path):
+    return make_mixed_folder(tmp_path / "docs")
+
+
+def test_add_index_list_show_search_remove(run_cli, folder):
+    added = run_cli("docs", "add", "Work", folder)
+    assert added.returncode == 0, added.stderr
+    assert "made the collection 'Work'" in added.stderr
+    assert "reading 9/9 files" in added.stderr  # progress on stderr
+    assert "not indexed: " + str(folder / "locked.pdf") + ": it is encrypted" in added.stderr
+    assert "6 new" in added.stderr and added.stdout == ""
+
+    listed = json.loads(run_cli("docs", "list", "--json").stdout)
+    assert [(c["name"], c["files"], c["not_indexed"], c["state"]) for c in listed] == \
+        [("Work", 6, 3, "ready")]
+    shown = run_cli("docs", "show", "Work").stdout
+    assert "scan-cut-off.pdf: it is not a readable PDF" in shown
+
+    found = run_cli("docs", "search", "Work", "when are invoices payable")
+    assert found.returncode == 0
+    assert found.stdout.startswith("[1] contract.pdf, page 2")
+    hits = json.loads(run_cli("docs", "search", "Work", "meals abroad", "--json").stdout)
+    assert hits[0]["path"].endswith("travel.docx") and hits[0]["heading"] == "Travel expenses"
+
+    again = run_cli("docs", "index", "Work")
+    assert "0 new, 0 changed, 7 unchanged, 0 removed" in again.stderr
+
+    assert run_cli("docs", "remove", "Work").returncode == 0
+    gone = run_cli("docs", "search", "Work", "invoices")
+    assert gone.returncode == 1 and "no collection called 'Work'" in gone.stderr
+    assert (folder / "notes.txt").exists()  # the files themselves are untouched
+
+
+def test_ask_with_docs_lists_its_sources(run_cli, folder):
+    run_cli("docs", "add", "Work", folder)
+    answer = run_cli("ask", "--docs", "Work", "--max-tokens", "16", "--temperature", "0",
+                     "Where do visitors park?")
+    assert answer.returncode == 0, answer.stderr
+    assert "\nSources:\n  [1] notes.txt — " + str(folder / "notes.txt") in answer.stdout
+    data = json.loads(run_cli("ask", "--docs", "Work", "--max-tokens", "8", "--json",
+                              "How many days of annual leave?").stdout)
+    assert data["sources"][0]["path"].endswith("handbook.md")
+    assert data["sources"][0]["heading"] == "Onboarding › Holidays"
+
+
+def test_bad_paths_and_names_are_explained(run_cli, tmp_path):
+    missing = run_cli("docs", "add", "Work", tmp_path / "nope")
+    assert missing.returncode == 1 and "does not exist: nothing was added" in missing.stderr
+    ask = run_cli("ask", "--docs", "Nope", "hello")
+    assert ask.returncode == 1 and "no collection called 'Nope'" in ask.stderr
+
+
+def test_never_cloud_from_the_command_line(run_cli, folder, org_provider, provider_server):
+    run_cli("docs", "add", "HR", folder, "--never-cloud")
+    assert json.loads(run_cli("docs", "list", "--json").stdout)[0]["never_cloud"] is True
+    refused = run_cli("ask", "--provider", "Org", "--docs", "HR", "--yes-send",
+                      "What are the payment terms?")
+    assert refused.returncode == 1 and "marked never to be sent" in refused.stderr
+    assert provider_server.requests == []
+    run_cli("docs", "cloud", "HR", "ask")
+    shown = run_cli("ask", "--provider", "Org", "--docs", "HR", "What are the payment terms?")
+    assert shown.returncode == 3  # printed, not sent: no --yes-send and no terminal
+    assert "Includes" in shown.stderr + shown.stdout and "within 45 days" in shown.stdout
+    assert provider_server.requests == []
