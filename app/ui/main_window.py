@@ -271,7 +271,7 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
 
     def _reload_models(self) -> None:
         self.model_picker.clear()
-        self._models = models = installed.list_models(self.rt.paths)
+        self._models = models = installed.chat_models(self.rt.paths)
         for m in models:
             label = f"{m.id}  (starter)" if m.source == "starter" else m.id
             self.model_picker.addItem(label, m.id)

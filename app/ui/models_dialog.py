@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog,
                                QVBoxLayout, QWidget)
 
 from app.core.errors import EnclaveError
-from app.core.models import catalog
+from app.core.models import catalog, installed
 from app.core.models.download_queue import DownloadQueue
 from app.core.models.importer import find_in_hf_cache, import_file
 from app.core.models.service import ModelLibrary
@@ -194,7 +194,8 @@ class ModelsDialog(QDialog):
         self.results.clear()
         for entry in catalog.load():
             size = f"{entry.parameters_b}B" if entry.parameters_b else ""
-            item = QListWidgetItem(f"{entry.name}  ·  {size}  ·  {entry.commercial_text}")
+            kind = "  ·  for document search" if entry.kind == "embedding" else ""
+            item = QListWidgetItem(f"{entry.name}  ·  {size}{kind}  ·  {entry.commercial_text}")
             item.setData(Qt.ItemDataRole.UserRole, entry.repo)
             item.setToolTip(entry.repo)
             self.results.addItem(item)
@@ -346,6 +347,9 @@ class ModelsDialog(QDialog):
         buttons = QHBoxLayout()
         for text, slot, tip in [
                 ("Use for new chats", self.make_default, "New chats will use this model"),
+                ("Use for documents", self.use_for_documents,
+                 "Search your documents by meaning with this embedding model; collections "
+                 "compute its vectors at their next indexing"),
                 ("Model settings…", self.edit_model_settings,
                  "Context length, temperature, GPU layers and system prompt for this model"),
                 ("Remove", self.remove_selected, "Delete the model and free its disk space"),
@@ -372,7 +376,9 @@ class ModelsDialog(QDialog):
             info = self.library.describe(model)
             r = self.installed.rowCount()
             self.installed.insertRow(r)
-            name = model.id + ("  ★ default" if info["default"] else "")
+            name = model.id + ("  ★ default" if info["default"] else "") + (
+                "  ⌕ documents" if info["for_documents"] else
+                "  (embedding model)" if info["embedding"] else "")
             texts = [name, size_text(info["size_bytes"]), info["quantization"] or "?",
                      info["license"] or "-", model.source, str(model.path)]
             for col, text in enumerate(texts):
@@ -397,6 +403,21 @@ class ModelsDialog(QDialog):
                 return
             self.refresh_installed()
             self.models_changed.emit()
+
+    def use_for_documents(self) -> None:
+        model_id = self._selected_model()
+        if model_id:
+            try:
+                model = self.library.use_for_documents(model_id)
+            except EnclaveError as exc:
+                self.installed_status.setText(str(exc))
+                return
+            self.installed_status.setText(
+                f"Documents are searched by meaning with {model.id} from their next indexing "
+                f"(Documents → Index now)." + ("" if installed.is_embedding_model(model.path)
+                                               else " It is a chat model: an embedding model "
+                                               "finds passages far better."))
+            self.refresh_installed()
 
     def remove_selected(self) -> None:
         model_id = self._selected_model()

@@ -198,3 +198,34 @@ def test_passages_are_chosen_within_the_token_budget():
     assert prompt.startswith(retrieval.INSTRUCTION) and "[2] f3.txt\ntext 3" in prompt
     assert prompt.endswith("Question: What?")
     assert retrieval.from_json(retrieval.to_json(chosen)) == chosen
+
+
+def _tiny_gguf(path, architecture: str):
+    """A GGUF header naming only its architecture: enough to tell a model's kind."""
+    import struct
+
+    def string(s: str) -> bytes:
+        return struct.pack("<Q", len(s.encode())) + s.encode()
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    header = (b"GGUF" + struct.pack("<IQQ", 3, 0, 1) + string("general.architecture")
+              + struct.pack("<I", 8) + string(architecture))
+    path.write_bytes(header + b"\0" * (-len(header) % 32))  # the data section's alignment
+    return path
+
+
+def test_embedding_models_are_found_and_kept_out_of_the_chat_picker(paths):
+    from app.core import settings as settings_mod
+    from app.core.docs import embedder as embedder_mod
+    from app.core.models import installed
+
+    s = settings_mod.Settings()
+    assert embedder_mod.chosen_model(s, paths) is None  # none installed: words only
+    _tiny_gguf(paths.models / "bge-small-en-v1.5-q8_0.gguf", "bert")
+    assert embedder_mod.chosen_model(s, paths).id == "bge-small-en-v1.5-q8_0"
+    assert "bge-small-en-v1.5-q8_0" not in [m.id for m in installed.chat_models(paths)]
+    assert installed.chat_models(paths)[0].source == "starter"
+    s.embedding_model = "off"
+    assert embedder_mod.chosen_model(s, paths) is None
+    s.embedding_model = "starter"  # a chat model can be chosen too
+    assert embedder_mod.chosen_model(s, paths).source == "starter"

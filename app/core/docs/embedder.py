@@ -21,9 +21,6 @@ from app.core.paths import Paths
 log = logging.getLogger(__name__)
 
 OFF = "off"
-# Architectures llama.cpp runs as encoders: embedding models, never chat models.
-EMBEDDING_ARCHITECTURES = {"bert", "nomic-bert", "nomic-bert-moe", "jina-bert-v2", "jina-bert-v3",
-                           "t5encoder", "modern-bert", "neo-bert"}
 # Some models were trained to see what a text is for; without these prefixes they rank worse.
 PREFIXES = {"nomic-embed": ("search_query: ", "search_document: "),
             "bge-small-en": ("Represent this sentence for searching relevant passages: ", ""),
@@ -34,20 +31,8 @@ CONTEXT = 512  # tokens per passage embedded (longer passages are cut; ours are 
 BATCH = 16
 
 
-def is_embedding_model(info: gguf.GGUFInfo) -> bool:
-    arch = info.architecture
-    return arch in EMBEDDING_ARCHITECTURES or f"{arch}.pooling_type" in info.metadata
-
-
 def installed_embedding_models(paths: Paths) -> list[installed.InstalledModel]:
-    found = []
-    for model in installed.list_models(paths):
-        try:
-            if is_embedding_model(gguf.read(model.path)):
-                found.append(model)
-        except ModelFileError:
-            continue
-    return found
+    return [m for m in installed.list_models(paths) if installed.is_embedding_model(m.path)]
 
 
 def chosen_model(settings, paths: Paths) -> installed.InstalledModel | None:

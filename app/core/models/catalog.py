@@ -33,6 +33,7 @@ class CatalogEntry:
     license_url: str | None = None
     commercial_use: bool | str | None = None  # True, False, or "restricted" (with conditions)
     gated: bool | None = None
+    kind: str = "chat"  # or "embedding": turns text into vectors for document search
 
     @property
     def license(self) -> licenses.License:
@@ -53,7 +54,8 @@ def load() -> tuple[CatalogEntry, ...]:
             m["id"], m["name"], m.get("family", ""), m["repo"],
             tuple(CatalogFile(f["file"], f.get("quant", "")) for f in m["files"]),
             m.get("parameters_b"), m.get("context_length"), m.get("license"),
-            m.get("license_url"), m.get("commercial_use"), m.get("gated"))
+            m.get("license_url"), m.get("commercial_use"), m.get("gated"),
+            m.get("kind", "chat"))
         for m in raw["models"])
 
 

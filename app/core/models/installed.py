@@ -100,6 +100,28 @@ def _is_model_file(path: Path) -> bool:
     return info is None or info[1] == 1
 
 
+# Architectures llama.cpp runs as encoders: embedding models, never chat models.
+EMBEDDING_ARCHITECTURES = {"bert", "nomic-bert", "nomic-bert-moe", "jina-bert-v2", "jina-bert-v3",
+                           "t5encoder", "modern-bert", "neo-bert"}
+
+
+def is_embedding_model(path: Path) -> bool:
+    """A model that turns text into vectors (for document search) and cannot chat."""
+    from app.core.models import gguf
+
+    try:
+        info = gguf.read(path)
+    except Exception:  # noqa: BLE001 — a damaged file is listed as a chat model, to be removed
+        return False
+    arch = info.architecture
+    return arch in EMBEDDING_ARCHITECTURES or f"{arch}.pooling_type" in info.metadata
+
+
+def chat_models(paths: Paths) -> list[InstalledModel]:
+    """The installed models that can answer (embedding models left out)."""
+    return [m for m in list_models(paths) if not is_embedding_model(m.path)]
+
+
 def list_models(paths: Paths) -> list[InstalledModel]:
     """Every model on this machine: the starter model first, then the others by name."""
     found: list[InstalledModel] = []

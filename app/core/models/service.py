@@ -88,6 +88,8 @@ class ModelLibrary:
                 "license": (record.license if record and record.license else license_id),
                 "repo": record.repo if record else None,
                 "default": model.id == self.settings.default_model,
+                "embedding": installed.is_embedding_model(model.path),
+                "for_documents": model.id == self.settings.embedding_model,
                 "defaults": model.defaults}
 
     def remove(self, model_id: str) -> installed.InstalledModel:
@@ -104,6 +106,13 @@ class ModelLibrary:
         if model.source == "file":
             raise NoModelError(f"There is no installed model called {model_id!r}.")
         self.settings.default_model = model.id
+        self._save_settings()
+        return model
+
+    def use_for_documents(self, model_id: str) -> installed.InstalledModel:
+        """Document search by meaning uses this model (an embedding model, ideally)."""
+        model = installed.resolve(model_id, self.paths)
+        self.settings.embedding_model = model.id
         self._save_settings()
         return model
 
