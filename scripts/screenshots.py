@@ -84,6 +84,7 @@ def main(out_dir: str) -> int:
     theme.apply(app, "light")
     models_window(rt, pump, shoot)
     cloud_window(rt, pump, shoot, current)
+    documents_window(rt, pump, shoot, current)
     for path in saved:
         print(path)
     return 0
@@ -163,6 +164,39 @@ def cloud_window(rt, pump, shoot, current) -> None:
     finally:
         proxy.close()
         server.close()
+
+
+def documents_window(rt, pump, shoot, current) -> None:
+    """A folder of mixed documents indexed in the Documents window, then an answer citing them."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from docs_files import make_mixed_folder
+
+    from app.ui.main_window import MainWindow
+
+    folder = make_mixed_folder(Path(tempfile.mkdtemp(prefix="enclave-docs-")) / "Company docs")
+    rt.settings.max_answer_tokens = 60
+    window = MainWindow(rt)
+    current["w"] = window
+    window.resize(1200, 760)
+    window.show()
+    pump(window.idle)
+    window.show_documents()
+    dialog = window.documents_dialog
+    dialog.resize(980, 560)
+    dialog.new_collection("Company docs")
+    done = []
+    window.indexing.finished.connect(done.append)
+    dialog.add_paths([folder], "Company docs")
+    pump(lambda: done and not window.indexing.busy)
+    shoot(dialog, "documents.png")
+    dialog.close()
+    window.new_chat()
+    window.set_collections(["Company docs"])
+    window.input.setPlainText("Within how many days must invoices be paid?")
+    window.send()
+    pump(window.idle)
+    shoot(window, "documents-answer.png")
+    window.close()
 
 
 if __name__ == "__main__":

@@ -126,6 +126,34 @@ def cloud_client_check() -> Check:
     return Check("cloud client", True, f"openai {openai.__version__}, through the privacy gate")
 
 
+def documents_check() -> Check:
+    """Document reading and search work here: a PDF page and a Word heading read, and a passage
+    found by SQLite's full-text search (FTS5), in a throwaway index."""
+    import tempfile
+    from pathlib import Path
+
+    from app.core.docs import formats
+    from app.core.docs.chunking import chunk_sections
+    from app.core.docs.index import DocIndex
+
+    try:
+        import pypdf
+
+        with tempfile.TemporaryDirectory() as tmp:
+            with DocIndex(Path(tmp) / "check.sqlite3") as index:
+                c = index.create("check")
+                sections = formats.extract(Path("check.md"), b"# Check\nself test passage\n")
+                index.put_file(c.id, "check.md", size=1, mtime=0.0, sha256=None,
+                               status="indexed", chunks=chunk_sections(sections))
+                found = index.search_text([c.id], "passage")
+        if not found or found[0].heading != "Check":
+            return Check("documents", False, "full-text search found nothing")
+    except Exception as exc:  # noqa: BLE001 — the self-test reports, it does not crash
+        return Check("documents", False, f"{type(exc).__name__}: {exc}")
+    return Check("documents", True, f"PDF (pypdf {pypdf.__version__}), Word, HTML, text; FTS5 "
+                                    f"search")
+
+
 def run(rt: Runtime) -> list[Check]:
     started = time.perf_counter()
     checks = [_folders(rt), *_llama()]
@@ -133,6 +161,7 @@ def run(rt: Runtime) -> list[Check]:
         checks += _answer(rt)
     checks.append(keyring_check())
     checks.append(cloud_client_check())
+    checks.append(documents_check())
     checks.append(Check("network guard", netguard.installed(),
                         "refusing connections that leave this device"))
     checks.append(Check("time", True, f"{time.perf_counter() - started:.1f} s", required=False))

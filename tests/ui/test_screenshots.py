@@ -23,9 +23,9 @@ def test_screenshot_script_draws_a_real_conversation(tmp_path, repo_root, enclav
         cwd=repo_root, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     for name in ("welcome.png", "chat.png", "chat-dark.png", "consent.png", "cloud-answer.png",
-                 "audit.png"):
+                 "audit.png", "documents.png", "documents-answer.png"):
         image = QImage(str(tmp_path / name))
-        dialog = name in ("consent.png", "audit.png")
+        dialog = name in ("consent.png", "audit.png", "documents.png")
         assert not image.isNull() and image.width() >= (400 if dialog else 800), name
         colours = {image.pixel(x, y) for x in range(0, image.width(), 7)
                    for y in range(0, image.height(), 7)}
