@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from app.core import runtime
-from app.core.docs import retrieval
+from app.core.docs import embedder as embedder_mod, retrieval
 from app.core.docs.grounding import Documents
 from app.core.docs.indexer import Indexer, Progress
 from app.core.docs.index import DocsError
@@ -126,10 +126,10 @@ def _run_index(docs: Documents, name: str) -> int:
 
 def _list(docs: Documents, args) -> int:
     collections = docs.index.collections()
-    model = docs.embedder()
+    model = embedder_mod.chosen_model(docs.settings, docs.paths)
     rows = [{"name": c.name, "files": c.files, "passages": c.chunks, "not_indexed": c.problems,
              "state": c.state, "never_cloud": c.never_cloud, "roots": c.roots,
-             "vectors": docs.index.vector_count(c.id, model.model_id) if model else 0}
+             "vectors": docs.index.vector_count(c.id, model.id) if model else 0}
             for c in collections]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -160,11 +160,11 @@ def _show(docs: Documents, args) -> int:
 
 def _search(docs: Documents, args) -> int:
     names = [n.strip() for n in args.name.split(",") if n.strip()]
-    hits = docs.search(names, args.query, mode=args.mode, limit=max(1, args.limit))
     if args.mode == "vector" and docs.embedder() is None:
-        raise DocsError("Vector search needs an embedding model: install one (Models, or "
-                        "`enclave models catalog`) or set `enclave config set "
-                        "docs.embedding_model MODEL`.")
+        raise DocsError(docs.embedder_error or (
+            "Vector search needs an embedding model: install one (Models, or `enclave models "
+            "catalog`) or set `enclave config set docs.embedding_model MODEL`."))
+    hits = docs.search(names, args.query, mode=args.mode, limit=max(1, args.limit))
     if docs.embedder_error:
         _notice(f"searched by words only: {docs.embedder_error}")
     if args.json:

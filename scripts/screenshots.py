@@ -31,7 +31,6 @@ def main(out_dir: str) -> int:
 
     from app.core import runtime
     from app.ui import theme
-    from app.ui.main_window import MainWindow
 
     app = QApplication([sys.argv[0]])
     rt = runtime.start()
@@ -65,11 +64,7 @@ def main(out_dir: str) -> int:
 
     for choice, suffix in (("light", ""), ("dark", "-dark")):
         theme.apply(app, choice)
-        window = MainWindow(rt)
-        current["w"] = window
-        window.resize(1200, 760)
-        window.show()
-        pump(window.idle)
+        window = open_window(rt, pump, current)
         if suffix:
             window.new_chat()
         else:
@@ -88,6 +83,18 @@ def main(out_dir: str) -> int:
     for path in saved:
         print(path)
     return 0
+
+
+def open_window(rt, pump, current):
+    """The main window at the README's size, once it has loaded the model."""
+    from app.ui.main_window import MainWindow
+
+    window = MainWindow(rt)
+    current["w"] = window
+    window.resize(1200, 760)
+    window.show()
+    pump(window.idle)
+    return window
 
 
 def models_window(rt, pump, shoot) -> None:
@@ -130,7 +137,6 @@ def cloud_window(rt, pump, shoot, current) -> None:
     from app.core.privacy import consent
     from app.ui.audit_dialog import AuditDialog
     from app.ui.consent_dialog import ConsentDialog
-    from app.ui.main_window import MainWindow
 
     server = LlamaServer(starter_model_path())
     proxy = ProviderProxy(server.port)
@@ -139,11 +145,7 @@ def cloud_window(rt, pump, shoot, current) -> None:
         price_in=0.2, price_out=0.6)
     rt.settings.cloud_allowed, rt.settings.redaction_terms = True, ["Nightjar"]
     try:
-        window = MainWindow(rt)
-        current["w"] = window
-        window.resize(1200, 760)
-        window.show()
-        pump(window.idle)
+        window = open_window(rt, pump, current)
         window.new_chat()
         text = ("Draft a two-line status note on Project Nightjar for ana.silva@example.org; "
                 "she can call me on +44 20 7946 0958.")
@@ -171,15 +173,10 @@ def documents_window(rt, pump, shoot, current) -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     from docs_files import make_mixed_folder
 
-    from app.ui.main_window import MainWindow
 
     folder = make_mixed_folder(Path(tempfile.mkdtemp(prefix="enclave-docs-")) / "Company docs")
     rt.settings.max_answer_tokens = 60
-    window = MainWindow(rt)
-    current["w"] = window
-    window.resize(1200, 760)
-    window.show()
-    pump(window.idle)
+    window = open_window(rt, pump, current)
     window.show_documents()
     dialog = window.documents_dialog
     dialog.resize(980, 560)

@@ -7,13 +7,13 @@ crash loses at most the last moments of tokens and never the file.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.core import sqlite
 from app.core.errors import ConversationNotFoundError, EnclaveError
 
 SCHEMA_VERSION = 3
@@ -83,8 +83,6 @@ _UPGRADES = {1: ("ALTER TABLE messages ADD COLUMN provider TEXT",
                  "ALTER TABLE messages ADD COLUMN tier TEXT"),
              2: ("ALTER TABLE messages ADD COLUMN sources TEXT",)}
 
-BUSY_TIMEOUT_S = 15.0  # how long a write waits for another process's write to finish
-
 # A streaming answer not touched for this long was cut off by a crash or a killed process.
 STALE_STREAM_S = 15.0
 
@@ -138,7 +136,8 @@ class SearchHit:
 
 
 _MESSAGE_COLUMNS = ("id, conversation_id, role, content, model, engine, status, prompt_tokens, "
-                    "completion_tokens, ttft_ms, tokens_per_s, created, updated, provider, tier, sources")
+                    "completion_tokens, ttft_ms, tokens_per_s, created, updated, provider, tier, "
+                    "sources")
 
 
 def _words(text: str) -> list[str]:
@@ -156,33 +155,12 @@ class Store:
     def __init__(self, path: Path):
         self.path = Path(path)
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-            self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            self._open()
+            self._db = sqlite.connect(self.path, self._migrate)
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 f"The conversation database {self.path} cannot be opened ({exc}). If the disk is "
                 f"full, free some space; if the file is damaged, move it aside and Enclave will "
                 f"start a new one.") from exc
-
-    def _open(self) -> None:
-        # Switching a new file to WAL can fail with "database is locked" without waiting on the
-        # busy handler when another process is creating the same database at that moment.
-        deadline = time.monotonic() + BUSY_TIMEOUT_S
-        while True:
-            try:
-                self._db.execute("PRAGMA journal_mode = WAL")
-                self._db.execute("PRAGMA synchronous = NORMAL")
-                self._db.execute("PRAGMA foreign_keys = ON")
-                self._migrate()
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) or time.monotonic() > deadline:
-                    raise
-                if self._db.in_transaction:
-                    self._db.execute("ROLLBACK")
-                time.sleep(0.05)
 
     def close(self) -> None:
         self._db.close()
@@ -193,8 +171,8 @@ class Store:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _migrate(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
         if version == SCHEMA_VERSION:
             return
         if version > SCHEMA_VERSION:
@@ -205,23 +183,16 @@ class Store:
         upgrade = "".join(f"{s};\n" for v in range(max(version, 1), SCHEMA_VERSION)
                           for s in _UPGRADES[v]) if version else ""
         try:
-            self._db.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA}\n{upgrade}"
-                                   f"PRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
+            db.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA}\n{upgrade}"
+                             f"PRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
         except sqlite3.OperationalError as exc:
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
+            if db.in_transaction:
+                db.execute("ROLLBACK")
             if "duplicate column" not in str(exc):
                 raise
 
-    @contextlib.contextmanager
     def _transaction(self):
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        return sqlite.transaction(self._db)
 
     # -- conversations -------------------------------------------------------------------------
 

@@ -112,9 +112,8 @@ class IndexingService(QObject):
         return self.current is not None
 
     def request(self, name: str) -> None:
-        """Index ``name`` (incrementally) as soon as the thread is free."""
-        if name == self.current and not self.worker.cancel.is_set():
-            return
+        """Index ``name`` (incrementally) as soon as the thread is free. Asked while it is being
+        indexed, it runs once more afterwards: a file may have changed behind the running pass."""
         if name not in self._queue:
             self._queue.append(name)
         self._next()

@@ -4,7 +4,6 @@ never-to-the-cloud collections refused by the gate."""
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time

@@ -7,35 +7,18 @@ from __future__ import annotations
 import json
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import Qt
 
 from app.core.privacy import audit
-from app.ui.consent_dialog import ConsentDialog
+from consent_helper import answer_consent
 
 pytestmark = pytest.mark.slow
-
-
-def _answer_consent(qtbot, button: str, seen: dict):
-    """When the consent dialog opens, note what it shows and press ``button``."""
-
-    def act():
-        dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, ConsentDialog):
-            QTimer.singleShot(20, act)
-            return
-        seen["payload"] = dialog.payload.toPlainText()
-        seen["heading"] = dialog.request.heading()
-        {"once": dialog.send_once, "conversation": dialog.allow,
-         "cancel": dialog.cancel}[button].click()
-
-    QTimer.singleShot(20, act)
 
 
 def _ask_cloud(qtbot, window, text, button, seen=None):
     seen = {} if seen is None else seen
     window.input.setPlainText(text)
-    _answer_consent(qtbot, button, seen)
+    answer_consent(button, seen)
     qtbot.mouseClick(window.cloud_button, Qt.MouseButton.LeftButton)
     return seen
 
@@ -113,7 +96,7 @@ def test_retry_with_cloud_on_a_local_answer(qtbot, make_window, wait_idle, org_p
     qtbot.mouseClick(window.send_button, Qt.MouseButton.LeftButton)
     wait_idle(window)
     seen = {}
-    _answer_consent(qtbot, "once", seen)
+    answer_consent("once", seen)
     window.ask_cloud(retry=True)
     wait_idle(window)
     assert "Local first" in seen["payload"]

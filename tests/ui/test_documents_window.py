@@ -8,13 +8,11 @@ import os
 import time
 
 import pytest
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
 
 from app.core.docs import retrieval
 from app.core.docs.index import DocIndex
-from app.ui.consent_dialog import ConsentDialog
 from app.ui.source_dialog import SourceDialog, file_url
+from consent_helper import answer_consent
 from docs_files import make_mixed_folder
 
 pytestmark = pytest.mark.slow
@@ -127,17 +125,7 @@ def test_the_consent_dialog_lists_the_passages(qtbot, make_window, wait_idle, tm
     window.new_chat()
     window.set_collections(["Work"])
     seen = {}
-
-    def act():
-        dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, ConsentDialog):
-            QTimer.singleShot(20, act)
-            return
-        seen["documents"] = dialog.documents.text()
-        seen["payload"] = dialog.payload.toPlainText()
-        dialog.cancel.click()
-
-    QTimer.singleShot(20, act)
+    answer_consent("cancel", seen)
     window.input.setPlainText("When are invoices payable?")
     window.ask_cloud()
     assert "[1] contract.pdf, page 2" in seen["documents"]

@@ -10,7 +10,6 @@ vectors (float32, normalised, one row per passage and model).
 
 from __future__ import annotations
 
-import contextlib
 import re
 import sqlite3
 import time
@@ -19,11 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
+from app.core import sqlite
 from app.core.docs.chunking import Chunk
 from app.core.errors import EnclaveError
 
 SCHEMA_VERSION = 1
-BUSY_TIMEOUT_S = 15.0
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS collections (
@@ -162,24 +161,21 @@ class DocIndex:
         self.path = Path(path)
         self._vector_cache: dict = {}
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
-            self._db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            self._db.execute("PRAGMA journal_mode = WAL")
-            self._db.execute("PRAGMA synchronous = NORMAL")
-            self._db.execute("PRAGMA foreign_keys = ON")
-            version = self._db.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise DocsError(f"The document index {self.path} was written by a newer Enclave; "
-                                f"update Enclave to use it.")
-            if version < SCHEMA_VERSION:
-                self._db.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA}\n"
-                                       f"PRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
+            self._db = sqlite.connect(self.path, self._migrate)
         except sqlite3.DatabaseError as exc:
             raise DocsError(
                 f"The document index {self.path} cannot be opened ({exc}). If the disk is full, "
                 f"free some space; if the file is damaged, delete it: your documents are not in "
                 f"it, and indexing them again rebuilds it.") from exc
+
+    def _migrate(self, db: sqlite3.Connection) -> None:
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise DocsError(f"The document index {self.path} was written by a newer Enclave; "
+                            f"update Enclave to use it.")
+        if version < SCHEMA_VERSION:  # idempotent: a second thread starting now finds it done
+            db.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA}\n"
+                             f"PRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
 
     def close(self) -> None:
         self._db.close()
@@ -190,15 +186,8 @@ class DocIndex:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    @contextlib.contextmanager
     def transaction(self):
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
+        return sqlite.transaction(self._db)
 
     # -- collections ---------------------------------------------------------------------------
 
@@ -259,9 +248,9 @@ class DocIndex:
                          (int(never), self.collection(name).id))
 
     def set_state(self, collection_id: int, state: str) -> None:
-        indexed = ", indexed = " + str(time.time()) if state == "ready" else ""
-        self._db.execute(f"UPDATE collections SET state = ?{indexed} WHERE id = ?",
-                         (state, collection_id))
+        finished = time.time() if state == "ready" else None
+        self._db.execute("UPDATE collections SET state = ?, indexed = COALESCE(?, indexed) "
+                         "WHERE id = ?", (state, finished, collection_id))
 
     def unfinished(self) -> list[str]:
         """Collections whose indexing stopped part way (closed, killed, cancelled)."""

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Callable
 
 from app.core.docs.embedder import Embedder
-from app.core.docs.index import DocIndex, Hit, where
+from app.core.docs.index import DocIndex, Hit
 
 RRF_K = 60  # the constant from Cormack et al. (2009); it damps the weight of the very top ranks
 CANDIDATES = 30  # taken from each ranking before fusing
@@ -21,20 +21,10 @@ MODES = ("hybrid", "text", "vector")
 
 
 @dataclass
-class Source:
-    """A passage that went into a prompt: what the answer lists, and the store keeps."""
-    n: int
-    collection: str
-    path: str
-    page: int | None
-    heading: str | None
-    start: int
-    end: int
-    text: str
-    chunk_id: int
-
-    def where(self) -> str:
-        return where(self.path, self.page, self.heading)
+class Source(Hit):
+    """A passage that went into a prompt, numbered as the prompt cites it: what the answer lists
+    and the store keeps (with its text, so it can be shown even after the file changed)."""
+    n: int = 0
 
 
 def search(index: DocIndex, collections: list[str], query: str, *,
@@ -70,8 +60,7 @@ def within_budget(hits: list[Hit], count_tokens: Callable[[str], int], budget: i
         cost = count_tokens(hit.text) + 12  # the "[n] file, page" line around it
         if used + cost > budget:
             continue  # a shorter passage further down may still fit
-        chosen.append(Source(len(chosen) + 1, hit.collection, hit.path, hit.page, hit.heading,
-                             hit.start, hit.end, hit.text, hit.chunk_id))
+        chosen.append(Source(**asdict(hit), n=len(chosen) + 1))
         used += cost
         if len(chosen) >= most:
             break
