@@ -12,10 +12,12 @@ import logging
 import os
 import threading
 import time
+from pathlib import Path
 
 from PySide6.QtCore import (QCoreApplication, QFileSystemWatcher, QObject, QThread, QTimer, Signal,
                             Slot)
 
+from app.core.docs import formats
 from app.core.docs.grounding import Documents
 from app.core.docs.index import DocIndex
 from app.core.docs.indexer import SKIP_DIRS, Indexer, Progress
@@ -157,7 +159,8 @@ class IndexingService(QObject):
     # -- watching ------------------------------------------------------------------------------
 
     def watch(self) -> None:
-        """Watch every collection's folders (and files added one by one) for changes."""
+        """Watch every collection's folders (a file added or removed, a save by rename) and its
+        documents (a save in place), up to ``MAX_WATCHED`` paths."""
         roots: dict[str, str] = {}
         with DocIndex(self.rt.paths.documents_index) as index:
             for c in index.collections():
@@ -169,9 +172,11 @@ class IndexingService(QObject):
             if os.path.isfile(root):
                 paths.append(root)
                 continue
-            for folder, dirs, _ in os.walk(root):
+            for folder, dirs, files in os.walk(root):
                 dirs[:] = [d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS]
                 paths.append(folder)
+                paths += [os.path.join(folder, f) for f in files
+                          if not f.startswith(".") and formats.kind_of(Path(f))]
                 if len(paths) >= MAX_WATCHED:
                     break
         old = self._watcher.directories() + self._watcher.files()

@@ -71,13 +71,18 @@ def test_a_new_user_adds_a_folder_asks_and_opens_the_source(qtbot, make_window, 
     assert opened["text"] == (sources[0].text, True)  # exactly what the prompt held
     assert file_url(sources[0]).toString().endswith("contract.pdf#page=2")
 
-    # Edit the file; the watched folder is indexed again on its own.
+    # Edit the file in place (as many editors save); the watched file is indexed again alone.
     notes = folder / "notes.txt"
     with qtbot.waitSignal(window.indexing.finished, timeout=INDEX_TIMEOUT_MS) as again:
-        notes.write_text("Visitors park in garage C, level 1.\n", encoding="utf-8")
+        with notes.open("w", encoding="utf-8") as f:
+            f.write("Visitors park in garage C, level 1.\n")
         os.utime(notes, (time.time() + 5, time.time() + 5))
-        os.utime(folder, None)  # what an editor's save-by-rename does to the folder
     assert again.args[0].changed == 1
+    with qtbot.waitSignal(window.indexing.finished, timeout=INDEX_TIMEOUT_MS) as added:
+        draft = folder / "policies" / "draft.md"  # saved the way editors save: write, rename
+        draft.with_suffix(".tmp").write_text("# Bikes\nLease two bikes.\n", encoding="utf-8")
+        draft.with_suffix(".tmp").rename(draft)
+    assert added.args[0].added == 1
     later = _ask(qtbot, window, wait_idle, "Where do visitors park?")
     assert "garage C" in retrieval.from_json(later.sources)[0].text
 
