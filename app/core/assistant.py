@@ -159,8 +159,7 @@ class Assistant:
         """
         if not text.strip():
             raise EmptyMessageError("The message is empty: type something to send.")
-        for name in collections or ():  # a misspelt name fails before anything is stored
-            self.documents.index.collection(name)
+        self.documents.require(collections or ())  # a misspelt name: nothing is stored
         if conversation_id is None:
             if model:  # fail before anything is stored when the model does not exist
                 self._require_model(model)
@@ -235,8 +234,8 @@ class Assistant:
             engine = self.host.get(model)
             options = self.options(model)
             answer_tokens = min(options.max_tokens, engine.context_length // 2)
-            grounded = self.ground(conversation_id, self.history(conversation, model), engine,
-                                   answer_tokens)
+            grounded = self.ground(self.store.collections(conversation_id),
+                                   self.history(conversation, model), engine, answer_tokens)
             fitted = context.fit(grounded.messages, engine, answer_tokens=answer_tokens)
             for notice in fitted.notices:
                 log.info("context: %s", notice)
@@ -291,11 +290,11 @@ class Assistant:
         return TurnResult(conversation_id, user_message_id, answer.id, text, model_id,
                           engine.kind, stats, start.notices, shortened, provider, sources)
 
-    def ground(self, conversation_id: int, history: list[ChatMessage], engine: Engine,
+    def ground(self, collections: list[str], history: list[ChatMessage], engine: Engine,
                answer_tokens: int):
-        """``history`` with the passages from the conversation's collections in its newest
-        message (unchanged when it searches none)."""
+        """``history`` with the passages from ``collections`` that fit ``engine``'s context in
+        its newest message (unchanged when there are none)."""
         return self.documents.ground(
-            history, self.store.collections(conversation_id),
+            history, collections,
             count_tokens=lambda text: engine.count_tokens([ChatMessage("user", text)]),
             context_length=engine.context_length, answer_tokens=answer_tokens)

@@ -337,18 +337,22 @@ class Store:
             self._db.executemany("INSERT OR IGNORE INTO conversation_collections VALUES (?, ?)",
                                  [(conversation_id, n) for n in names])
 
-    def cited_collections(self, conversation_id: int) -> set[str]:
-        """Collections whose passages went into any prompt of this conversation."""
+    def cited_collections(self, conversation_id: int) -> dict[str, bool]:
+        """Collections whose passages went into any prompt of this conversation, each with
+        whether it was marked never-to-the-cloud when cited."""
         import json
 
-        found = set()
+        found: dict[str, bool] = {}
         for (text,) in self._db.execute("SELECT sources FROM messages WHERE conversation_id = ? "
                                         "AND sources IS NOT NULL", (conversation_id,)):
             try:
-                found.update(s.get("collection") for s in json.loads(text))
+                for s in json.loads(text):
+                    name = s.get("collection")
+                    if name:
+                        found[name] = found.get(name, False) or bool(s.get("never_cloud"))
             except (ValueError, AttributeError, TypeError):
                 continue
-        return found - {None}
+        return found
 
     # -- search --------------------------------------------------------------------------------
 

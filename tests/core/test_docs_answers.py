@@ -140,6 +140,10 @@ def test_a_never_to_cloud_collection_is_refused_with_nothing_sent(cloud, work, p
     cloud.assistant.store.set_collections(local.conversation_id, [])
     with pytest.raises(gate.PrivateDocumentsError):
         cloud.plan(local.conversation_id, "And the payment terms?", "Org")
+    with DocIndex(paths.documents_index) as index:
+        index.remove("Work")  # its passages are still in the answers: the mark stays with them
+    with pytest.raises(gate.PrivateDocumentsError, match="'Work'"):
+        cloud.plan(local.conversation_id, "And the payment terms?", "Org")
     assert provider_server.requests == [] and audit.default().entries() == []
 
 

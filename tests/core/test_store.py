@@ -374,7 +374,7 @@ def test_a_version_1_database_is_upgraded_and_keeps_its_messages(db_path):
         s.set_collections(1, ["Contracts"])  # version 3's tables and columns are there too
         assert s.collections(1) == ["Contracts"]
         cited = s.add_message(1, "assistant", "x", sources='[{"collection": "Contracts"}]')
-        assert s.message(cited.id).sources and s.cited_collections(1) == {"Contracts"}
+        assert s.message(cited.id).sources and s.cited_collections(1) == {"Contracts": False}
 
 
 def test_a_version_2_database_gains_sources_and_collections(db_path):

@@ -77,11 +77,10 @@ class CloudChat:
         if collections is None:
             collections = store.collections(conversation_id) if conversation_id else []
         else:
-            for name in collections:  # a misspelt name fails here, with the names there are
-                self.assistant.documents.index.collection(name)
-        used = set(collections) | (store.cited_collections(conversation_id)
-                                   if conversation_id else set())
-        private = self.assistant.documents.private(sorted(used))
+            self.assistant.documents.require(collections)
+        private = self.assistant.documents.private(
+            collections, cited=store.cited_collections(conversation_id) if conversation_id
+            else None)
         gate.check_cloud(self.settings, p, f"ask {p.name}", needs_consent=False,
                          private_documents=private)
         if text is not None and not text.strip():
@@ -102,9 +101,7 @@ class CloudChat:
         options = self.assistant.options(None)
         engine = RemoteEngine(p, model, settings=self.settings, keys=self.keys)
         answer_tokens = min(options.max_tokens, p.context_length // 2)
-        grounded = self.assistant.documents.ground(
-            history, collections, context_length=p.context_length, answer_tokens=answer_tokens,
-            count_tokens=lambda t: engine.count_tokens([ChatMessage("user", t)]))
+        grounded = self.assistant.ground(collections, history, engine, answer_tokens)
         history = grounded.messages
         redactor = Redactor(self.settings.redaction_terms) if redaction_on(self.settings) \
             else None

@@ -67,15 +67,24 @@ class Documents:
         return retrieval.search(self.index, collections, query, embedder=self.embedder()
                                 if mode != "text" else None, mode=mode, limit=limit)
 
-    def private(self, collections) -> list[str]:
-        """Those of ``collections`` marked *never send to the cloud* (gone ones count as not)."""
-        marked = []
+    def require(self, collections) -> None:
+        """Raise DocsError, naming the collections there are, for a name that is not one."""
         for name in collections:
+            self.index.collection(name)
+
+    def private(self, collections, *, cited: dict[str, bool] | None = None) -> list[str]:
+        """Those of ``collections`` marked *never send to the cloud*. A collection removed since
+        a conversation cited it keeps the mark it had then (``cited``: name → marked): its
+        passages are still in that conversation's answers."""
+        cited = cited or {}
+        marked = []
+        for name in sorted({*collections, *cited}):
             try:
-                if self.index.collection(name).never_cloud:
-                    marked.append(name)
+                never = self.index.collection(name).never_cloud
             except DocsError:
-                continue
+                never = cited.get(name, False)
+            if never:
+                marked.append(name)
         return marked
 
     def ground(self, history: list[ChatMessage], collections: list[str], *,
