@@ -3,8 +3,9 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-# cpu (default) | cuda | vulkan | metal | portable — see scripts/install-llama-cpp.sh
-LLAMA_BUILD ?= cpu
+# auto (default: the GPU this machine has, else the CPU) | cpu | vulkan | cuda | metal —
+# see scripts/install-llama-cpp.sh
+LLAMA_BUILD ?= auto
 
 LLAMA_STAMP := $(VENV)/.llama-cpp-$(LLAMA_BUILD)
 STAMP := $(VENV)/.enclave-installed

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from app import __version__, cli_cloud, cli_docs, cli_models
 from app.core import export, hardware, runtime
+from app.core.engines import placement
 from app.core.errors import EnclaveError
 from app.core.models import installed
 from app.core.store import Store
@@ -150,6 +151,9 @@ def _ask(rt: runtime.Runtime, args) -> int:
                                         system_prompt=args.system, on_start=on_start,
                                         on_piece=None if args.json else on_piece,
                                         collections=args.docs)
+            engine = assistant.host.engine
+            where = engine.placement.as_dict() if result.engine == "local" and engine else {
+                "device": None, "device_description": None, "gpu_layers": None, "reason": None}
         finally:
             signal.signal(signal.SIGINT, previous)
             assistant.close()
@@ -162,6 +166,8 @@ def _ask(rt: runtime.Runtime, args) -> int:
             "completion_tokens": result.stats.completion_tokens,
             "ttft_s": result.stats.ttft_s, "tokens_per_s": result.stats.tokens_per_s,
             "total_s": result.stats.total_s, "finish_reason": result.stats.finish_reason,
+            "threads": result.stats.threads,
+            **where,
             "notices": result.notices,
             "sources": [{"n": s.n, "collection": s.collection, "path": s.path, "page": s.page,
                          "heading": s.heading, "start": s.start, "end": s.end}
@@ -214,12 +220,16 @@ def doctor_report(rt: runtime.Runtime) -> dict:
     llama = hardware.llama_build_info()
     starter = installed.starter_model_path()
     ram = hardware.total_ram_bytes()
+    compute = placement.report() if llama.get("available") else {}
+    if compute:
+        compute["default_model"] = _planned_placement(rt)
     return {
         "enclave": __version__,
         "python": platform.python_version(),
         "platform": platform.platform(),
         "llama_cpp": llama,
         "gpu_offload": bool(llama.get("gpu_offload")),
+        "compute": compute,
         "ram_gb": round(ram / 2**30, 1) if ram else None,
         "cores": hardware.usable_cores(),
         "folders": {name: str(p) for name, p in rt.paths.folders().items()},
@@ -227,6 +237,44 @@ def doctor_report(rt: runtime.Runtime) -> dict:
         "starter_model": str(starter) if starter else None,
         "models_installed": len(installed.list_models(rt.paths)),
     }
+
+
+def _planned_placement(rt: runtime.Runtime) -> dict | None:
+    """Where the default model would run, planned as a load would plan it (nothing is loaded)."""
+    from app.core.models import gguf
+
+    try:
+        model = installed.resolve(None, rt.paths, default=rt.settings.default_model)
+        info = gguf.read(model.path)
+    except EnclaveError:
+        return None
+    s = installed.settings_for(rt.settings, model)
+    where = placement.for_gguf(info, context_length=s.context_length, gpu_layers=s.gpu_layers)
+    return {"model": model.id, "label": where.label, **where.as_dict()}
+
+
+def _compute_lines(compute: dict) -> list[tuple[str, str]]:
+    build = compute["build"]
+    built = "unknown (not installed by scripts/install-llama-cpp.sh)"
+    if build:
+        built = build["installed"] + (" (portable)" if build.get("portable") else "")
+        built += f" — {build['fallback']}" if build.get("fallback") else f" — {build['reason']}"
+    lines = [("llama.cpp build", built),
+             ("Backends", ", ".join(compute["backends"]) or "none")]
+    for d in compute["devices"]:
+        memory = f"{d['free'] / 2**30:.1f} of {d['total'] / 2**30:.1f} GB free" if d["total"] \
+            else "system memory"
+        lines.append(("Device", f"{d['name']} · {d['description']} ({d['kind']}, {memory})"))
+    if compute["memory_cap"] is not None:
+        lines.append(("GPU memory cap", f"{compute['memory_cap'] / 2**20:.0f} MB "
+                                        f"({placement.GPU_MEMORY_CAP_ENV}, for tests)"))
+    if compute["why_no_gpu"]:
+        lines.append(("GPU", f"not used: {compute['why_no_gpu']}"))
+    planned = compute.get("default_model")
+    if planned:
+        why = f" ({planned['reason']})" if planned["reason"] else ""
+        lines.append(("Default model", f"{planned['model']} would run on {planned['label']}{why}"))
+    return lines
 
 
 def _doctor(rt: runtime.Runtime, args) -> int:
@@ -242,8 +290,7 @@ def _doctor(rt: runtime.Runtime, args) -> int:
         ("Platform", report["platform"]),
         ("llama.cpp", f"llama-cpp-python {llama.get('version')}" if llama.get("available")
          else f"NOT AVAILABLE ({llama.get('error')})"),
-        ("GPU offload", "supported by this build" if report["gpu_offload"]
-         else "not in this build (CPU only; see README: GPU builds)"),
+        *(_compute_lines(report["compute"]) if report["compute"] else []),
         ("CPU features", llama.get("system_info", "?")),
         ("Memory", f"{report['ram_gb']} GB RAM, {report['cores']} cores"),
         *[(f"{name.capitalize()} folder", f"{path} ({ok}, writable)")

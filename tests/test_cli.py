@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 
 import pytest
@@ -65,6 +66,11 @@ def test_ask_json_prints_one_object(run_cli, starter_model):
     assert data["prompt_tokens"] > 0
     assert data["ttft_s"] > 0 and data["tokens_per_s"] > 0
     assert data["finish_reason"] in ("stop", "length")
+    # where it ran: this build's devices, all layers on the GPU or none
+    assert data["gpu_layers"]["total"] == 31
+    assert (data["device"], data["gpu_layers"]["used"]) == ("CPU", 0) or \
+        data["gpu_layers"]["used"] == 31
+    assert data["threads"] >= 1
     msgs = stored_messages(data["conversation_id"])
     assert msgs[-1].id == data["message_id"] and msgs[-1].content == data["text"]
 
@@ -261,10 +267,13 @@ def test_doctor(run_cli, starter_model, enclave_home):
     r = run_cli("doctor")
     assert r.returncode == 0, r.stderr
     out = r.stdout
-    for label in ("llama.cpp", "GPU offload", "Starter model", "Config folder", "Data folder",
-                  "Models folder", "Memory"):
+    for label in ("llama.cpp", "Backends", "Device", "Default model", "Starter model",
+                  "Config folder", "Data folder", "Models folder", "Memory"):
         assert label in out, label
     assert "llama-cpp-python" in out
+    assert re.search(r"Device +CPU · .+ \(cpu, [\d.]+ of [\d.]+ GB free\)", out), out
+    assert re.search(r"Default model +SmolLM2-135M-Instruct.Q4_1 would run on (CPU|\w+\d · .+ · "
+                     r"\d+/31 layers)", out), out
     assert str(starter_model) in out
     assert str(enclave_home / "data") in out
 
@@ -275,6 +284,15 @@ def test_doctor_json(run_cli, starter_model, enclave_home):
     report = json.loads(r.stdout)
     assert report["llama_cpp"]["available"] is True
     assert isinstance(report["gpu_offload"], bool)
+    compute = report["compute"]
+    assert "CPU" in compute["backends"]
+    cpu = next(d for d in compute["devices"] if d["kind"] == "cpu")
+    assert 0 < cpu["free"] <= cpu["total"]
+    gpus = [d for d in compute["devices"] if d["kind"] in ("gpu", "igpu")]
+    assert bool(gpus) == report["gpu_offload"] and bool(compute["why_no_gpu"]) != bool(gpus)
+    planned = compute["default_model"]
+    assert planned["gpu_layers"]["total"] == 31  # SmolLM2-135M: 30 blocks and the output layer
+    assert planned["gpu_layers"]["used"] == (31 if gpus else 0)
     assert report["starter_model"] == str(starter_model)
     assert report["folders"]["data"] == str(enclave_home / "data")
     assert report["database"] == str(enclave_home / "data" / "enclave.sqlite3")

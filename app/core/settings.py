@@ -29,7 +29,7 @@ class Settings:
     temperature: float = 0.7
     top_p: float = 0.95
     repeat_penalty: float = 1.1
-    gpu_layers: int = -1  # -1: as many as the llama.cpp build can offload; 0: CPU only
+    gpu_layers: int = -1  # -1: as many as fit in the GPU's free memory; 0: CPU only; N: N layers
     threads: int = 0  # 0: let llama.cpp choose
     system_prompt: str = "You are a helpful, concise assistant."
     theme: str = "system"

@@ -173,6 +173,7 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         self.setCentralWidget(container)
 
         self.status_model = QLabel()
+        self.status_model.setTextFormat(Qt.TextFormat.PlainText)  # device names come from drivers
         self.status_model.setAccessibleName("Loaded model")
         self.status_speed = QLabel()
         self.status_speed.setAccessibleName("Speed of the last answer")
@@ -512,10 +513,16 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         self.status_model.setText(f"{model_id} (loading…)")
         self.status_state.setText("Loading model…")
 
-    def _on_worker_model_ready(self, model_id: str, seconds: float) -> None:
-        self.status_model.setText(model_id)
+    def _on_worker_model_ready(self, model_id: str, seconds: float, where) -> None:
+        label = where.label if where else "CPU"
+        self.status_model.setText(f"{model_id} · {label}")
+        self.status_model.setToolTip(where.reason if where and where.reason else
+                                     f"All of {model_id}'s layers run on {label}.")
         self.status_state.setText("Ready" if not self._busy else "Answering…")
-        log.info("model %s ready in %.2f s", model_id, seconds)
+        if where and where.warn:
+            runs = "runs on the CPU" if not where.layers_on_gpu else f"runs on {label}"
+            self.show_notice(f"{model_id} {runs}: {where.reason}.")
+        log.info("model %s ready in %.2f s on %s", model_id, seconds, label)
 
     def _preload(self) -> None:
         self._loads.add(self.models.preload(self._conversation_id))

@@ -34,7 +34,7 @@ class ModelWorker(QObject):
     turn_finished = Signal(object)  # TurnResult
     turn_failed = Signal(object, str)  # conversation id or None, message for the user
     model_loading = Signal(str)
-    model_ready = Signal(str, float)  # model id, seconds it took to load
+    model_ready = Signal(str, float, object)  # model id, seconds it took to load, Placement
     request_done = Signal(int)  # request id: that request has finished, however it ended
 
     def __init__(self, rt: Runtime):

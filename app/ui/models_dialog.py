@@ -336,10 +336,10 @@ class ModelsDialog(QDialog):
     # -- installed -------------------------------------------------------------------------
 
     def _build_installed(self) -> QWidget:
-        self.installed = QTableWidget(0, 6)
+        self.installed = QTableWidget(0, 7)
         self.installed.setHorizontalHeaderLabels(
-            ["Model", "Size", "Quantization", "License", "Source", "Location"])
-        self.installed.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+            ["Model", "Size", "Quantization", "Runs on", "License", "Source", "Location"])
+        self.installed.horizontalHeader().setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
         self.installed.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.installed.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.installed.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -379,11 +379,14 @@ class ModelsDialog(QDialog):
             name = model.id + ("  ★ default" if info["default"] else "") + (
                 "  ⌕ documents" if info["for_documents"] else
                 "  (embedding model)" if info["embedding"] else "")
+            runs_on = info["runs_on"] or {"label": "?", "reason": "the file cannot be read"}
             texts = [name, size_text(info["size_bytes"]), info["quantization"] or "?",
-                     info["license"] or "-", model.source, str(model.path)]
+                     runs_on["label"], info["license"] or "-", model.source, str(model.path)]
             for col, text in enumerate(texts):
                 cell = QTableWidgetItem(text)
                 cell.setData(Qt.ItemDataRole.UserRole, model.id)
+                if col == 3 and runs_on["reason"]:
+                    cell.setToolTip(runs_on["reason"])
                 self.installed.setItem(r, col, cell)
 
     def _selected_model(self) -> str | None:
@@ -446,7 +449,7 @@ class ModelsDialog(QDialog):
         form = QFormLayout(dialog)
         fields = {}
         for key, label in [("context_length", "Context length (tokens)"),
-                           ("temperature", "Temperature"), ("gpu_layers", "GPU layers (-1: all)"),
+                           ("temperature", "Temperature"), ("gpu_layers", "GPU layers (-1: fit to GPU memory)"),
                            ("system_prompt", "System prompt")]:
             edit = QLineEdit("" if current.get(key) is None else str(current[key]))
             edit.setPlaceholderText("as in Settings")

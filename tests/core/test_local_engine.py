@@ -200,7 +200,7 @@ def test_engine_host_keeps_one_model_loaded(starter_model):
     host = EngineHost(settings)
     events = []
     host.on_loading = lambda model_id: events.append(("loading", model_id))
-    host.on_ready = lambda model_id, seconds: events.append(("ready", model_id, seconds > 0))
+    host.on_ready = lambda model_id, seconds, where: events.append(("ready", model_id, seconds > 0))
     model = InstalledModel(starter_model.stem, starter_model, "starter")
     try:
         first = host.get(model)

@@ -40,6 +40,7 @@ class GenerationStats:
     tokens_per_s: float | None = None  # decode speed after the first token
     total_s: float = 0.0
     finish_reason: str = "stop"  # "stop" | "length" | "cancelled"
+    threads: int | None = None  # CPU threads a local engine used
 
     def as_dict(self) -> dict:
         return asdict(self)

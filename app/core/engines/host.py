@@ -25,7 +25,8 @@ class EngineHost:
         self.last_load_s: float | None = None
         # Told when a (slow) load starts and ends, e.g. to show it in the status bar.
         self.on_loading: Callable[[str], None] | None = None
-        self.on_ready: Callable[[str, float], None] | None = None
+        # on_ready(model id, seconds, placement): where it runs (engines.placement.Placement)
+        self.on_ready: Callable[[str, float, object], None] | None = None
 
     @property
     def engine(self) -> Engine | None:
@@ -52,7 +53,7 @@ class EngineHost:
         self.last_load_s = time.perf_counter() - started
         log.info("model %s ready in %.2f s", model.id, self.last_load_s)
         if self.on_ready:
-            self.on_ready(model.id, self.last_load_s)
+            self.on_ready(model.id, self.last_load_s, getattr(self._engine, "placement", None))
         return self._engine
 
     def unload(self) -> None:

@@ -8,9 +8,12 @@ backends themselves, and this is a no-op.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
+import json
 import logging
+import sys
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -58,6 +61,72 @@ def backend_folders(llama_cpp) -> list[Path]:
     or where llama.cpp's install rules put them when pip installs it (site-packages/bin)."""
     package = Path(llama_cpp.__file__).parent
     return [folder for folder in (package / "lib", package.parent / "bin") if folder.is_dir()]
+
+
+GPU_BACKENDS = ("vulkan", "cuda", "metal", "hip", "sycl", "musa", "opencl")
+
+
+def gpu_backend_files() -> list[Path]:
+    """The GPU backend libraries a dispatch build ships (empty for a CPU build, or for a build
+    that links its GPU backend into libggml; ``registered_backends`` covers that case)."""
+    import llama_cpp
+
+    return sorted(p for folder in backend_folders(llama_cpp) for p in folder.iterdir()
+                  if p.name.startswith(("libggml-", "ggml-"))
+                  and p.name.split("-", 1)[1].split(".")[0] in GPU_BACKENDS)
+
+
+def backend_load_error(path: Path) -> str | None:
+    """Why the system cannot load a backend library (its missing dependency), or None."""
+    try:
+        ctypes.CDLL(str(path))
+    except OSError as exc:
+        return str(exc).replace(str(path) + ": ", "")
+    return None
+
+
+def registered_backends() -> list[str]:
+    """The names of the backends llama.cpp registered: "CPU", "Vulkan", "CUDA", "Metal"…"""
+    ggml = _ggml_used_by_llama(load())
+    try:
+        ggml.ggml_backend_reg_get.restype = ctypes.c_void_p
+        ggml.ggml_backend_reg_get.argtypes = [ctypes.c_size_t]
+        ggml.ggml_backend_reg_name.restype = ctypes.c_char_p
+        ggml.ggml_backend_reg_name.argtypes = [ctypes.c_void_p]
+    except AttributeError:
+        return []
+    return [(ggml.ggml_backend_reg_name(ggml.ggml_backend_reg_get(i)) or b"").decode()
+            for i in range(ggml.ggml_backend_reg_count())]
+
+
+def build_record() -> dict:
+    """What the installer asked for, chose and installed (scripts/install-llama-cpp.sh), if known.
+    It lies in the environment's prefix, which in a bundle is the bundle's own folder."""
+    try:
+        return json.loads((Path(sys.prefix) / "llama-build.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+@contextlib.contextmanager
+def captured_log(llama_cpp):
+    """Collect llama.cpp's log lines while the block runs (a model load), then restore its logger.
+
+    The log is the only place llama.cpp says how many layers it offloaded, and why a load failed.
+    """
+    lines: list[str] = []
+
+    @llama_cpp.llama_log_callback
+    def collect(level, text, user_data):  # noqa: ARG001
+        lines.append(text.decode("utf-8", errors="replace"))
+
+    llama_cpp.llama_log_set(collect, ctypes.c_void_p(0))
+    try:
+        yield lines
+    finally:
+        from llama_cpp import _logger
+
+        llama_cpp.llama_log_set(_logger.llama_log_callback, ctypes.c_void_p(0))
 
 
 def new_llama(llama_cpp, **kwargs):

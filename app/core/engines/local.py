@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import codecs
 import logging
+import re
 import threading
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import jinja2
 
-from app.core import hardware
 from app.core.context import MAX_CHARS_PER_TOKEN
 from app.core.engines.base import (ChatMessage, Engine, Generation, GenerationOptions,
                                    GenerationStats, StatsClock)
+from app.core.engines import placement
+from app.core.engines.threads import ThreadChooser
 from app.core.errors import EnclaveError, ModelFileError
 from app.core.models import gguf
 
@@ -41,26 +43,45 @@ class LocalEngine(Engine):
         self.info = gguf.read(path)  # a clear ModelFileError for missing/empty/damaged files
         super().__init__(model_id or path.stem)
         self.path = path
-        trained = self.info.context_length or context_length
-        n_ctx = max(256, min(context_length, trained))
-        self.gpu_offload = hardware.gpu_offload_supported() and gpu_layers != 0
-        threads = threads or hardware.default_threads()
+        n_ctx, need = placement.context_and_need(self.info, context_length)
+        # threads=0: chosen before each answer from how busy the CPUs are (engines/threads.py)
+        self._thread_chooser = ThreadChooser() if not threads else None
+        threads = threads or self._thread_chooser.last
+        self.threads = threads
 
         from app.core.engines import llama_lib
 
         llama_cpp = llama_lib.load()  # imported here: loading the native library takes a moment
 
         self._llama_cpp = llama_cpp
-        try:
-            self._llama = llama_lib.new_llama(
-                llama_cpp, model_path=str(path), n_ctx=n_ctx,
-                n_gpu_layers=gpu_layers if self.gpu_offload else 0,
-                n_threads=threads, n_threads_batch=threads, verbose=False)
-        except (ValueError, RuntimeError, OSError) as exc:
-            raise ModelFileError(
-                f"llama.cpp could not load the model file {path} ({exc}). The file may be damaged "
-                f"or made for a newer llama.cpp: delete it and download it again, or update "
-                f"Enclave.", path) from exc
+
+        def load(where: placement.Placement):
+            options = {"main_gpu": where.main_gpu} if where.layers_on_gpu else {}
+            if where.single_gpu and where.layers_on_gpu:
+                options["split_mode"] = llama_cpp.LLAMA_SPLIT_MODE_NONE
+            with llama_lib.captured_log(llama_cpp) as lines:
+                try:
+                    model = llama_lib.new_llama(
+                        llama_cpp, model_path=str(path), n_ctx=n_ctx,
+                        n_gpu_layers=where.gpu_layers if where.layers_on_gpu else 0,
+                        n_threads=threads, n_threads_batch=threads, verbose=False, **options)
+                except (ValueError, RuntimeError, OSError) as exc:
+                    said = "".join(lines)
+                    if where.layers_on_gpu and re.search(
+                            r"failed to allocate|out of (device )?memory|OutOfDeviceMemory",
+                            said, re.I):
+                        log.warning("loading %s with %d GPU layers ran out of memory: %s", path,
+                                    where.layers_on_gpu, said[-500:])
+                        raise placement.OutOfDeviceMemory(str(exc)) from exc
+                    raise ModelFileError(
+                        f"llama.cpp could not load the model file {path} ({exc}). The file may "
+                        f"be damaged or made for a newer llama.cpp: delete it and download it "
+                        f"again, or update Enclave.", path) from exc
+            return model, where.verified("".join(lines))
+
+        (self._llama, self.placement), _ = placement.load_with_fallback(
+            load, placement.for_model(need, gpu_layers))
+        self.gpu_offload = bool(self.placement.layers_on_gpu)
         self._vocab = self._llama._model.vocab
 
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
@@ -76,8 +97,9 @@ class LocalEngine(Engine):
             log.warning("chat template of %s unusable (%s); using ChatML", path, exc)
         self.chat_template_source = "model" if formatter else "fallback (ChatML)"
         self._formatter = formatter or Jinja2ChatFormatter(template=CHATML_TEMPLATE, **tokens)
-        log.info("loaded %s: n_ctx=%d gpu_offload=%s threads=%d template=%s", path, n_ctx,
-                 self.gpu_offload, threads, self.chat_template_source)
+        log.info("loaded %s: n_ctx=%d on %s%s threads=%d template=%s", path, n_ctx,
+                 self.placement.label, f" ({self.placement.reason})" if self.placement.reason
+                 else "", threads, self.chat_template_source)
 
     # -- Engine --------------------------------------------------------------------------------
 
@@ -126,6 +148,12 @@ class LocalEngine(Engine):
     def _generate(self, messages, options: GenerationOptions, cancel: threading.Event,
                   stats: GenerationStats) -> Iterator[str]:
         clock = StatsClock(stats)
+        if self._thread_chooser:
+            threads = self._thread_chooser.choose()
+            if threads != self.threads:
+                self._llama._ctx.set_n_threads(threads, threads)
+                self.threads = threads
+        stats.threads = self.threads
         prompt = self._tokenize_prompt(messages)
         stats.prompt_tokens = len(prompt)
         room = self.context_length - len(prompt)

@@ -79,8 +79,9 @@ class ModelLibrary:
             info = gguf.read(model.path)
             quant, arch, ctx = info.quantization, info.architecture, info.context_length
             params, license_id = info.parameter_count, info.license
+            runs_on = self._runs_on(model, info)
         except Exception:  # a damaged file is still listed, so it can be removed
-            quant = arch = ctx = params = license_id = None
+            quant = arch = ctx = params = license_id = runs_on = None
         record = model.record
         return {"id": model.id, "path": str(model.path), "source": model.source,
                 "size_bytes": model.size_bytes, "quantization": quant, "architecture": arch,
@@ -90,7 +91,16 @@ class ModelLibrary:
                 "default": model.id == self.settings.default_model,
                 "embedding": installed.is_embedding_model(model.path),
                 "for_documents": model.id == self.settings.embedding_model,
-                "defaults": model.defaults}
+                "defaults": model.defaults, "runs_on": runs_on}
+
+    def _runs_on(self, model: installed.InstalledModel, info) -> dict:
+        """Where the model would run now: the same plan its load makes (engines/placement)."""
+        from app.core.engines import placement
+
+        s = installed.settings_for(self.settings, model)
+        where = placement.for_gguf(info, context_length=s.context_length,
+                                   gpu_layers=s.gpu_layers)
+        return {"label": where.label, "reason": where.reason}
 
     def remove(self, model_id: str) -> installed.InstalledModel:
         """Delete a model; new chats go back to the starter model if it was the default."""
