@@ -3,7 +3,10 @@ llama-cpp-python streaming loop on the same model, threads and sampling settings
 
 from __future__ import annotations
 
+import contextlib
 import statistics
+import subprocess
+import sys
 import threading
 import time
 
@@ -25,25 +28,43 @@ def _messages(nonce: int, text: str) -> list[ChatMessage]:
             ChatMessage("user", text)]
 
 
-def enclave(model, *, threads: int, runs: int) -> dict:
-    engine = LocalEngine(model, context_length=4096, threads=threads)
-    decode, ttft, pp = [], [], []
+def enclave(model, *, threads: int, runs: int, gpu_layers: int = -1) -> dict:
+    """Enclave's engine; ``threads`` 0 is its default: chosen before each answer."""
+    engine = LocalEngine(model, context_length=4096, threads=threads, gpu_layers=gpu_layers)
+    decode, ttft, pp, used = [], [], [], []
     try:
         for run in range(runs):
             g = engine.stream(_messages(run, STORY), options=OPTIONS, cancel=threading.Event())
             "".join(g)
             decode.append(g.stats.tokens_per_s or 0.0)
             ttft.append(g.stats.ttft_s or 0.0)
+            used.append(g.stats.threads)
             depth = g.stats.prompt_tokens
             g = engine.stream(_messages(1000 + run, LONG),
                               options=GenerationOptions(max_tokens=1), cancel=threading.Event())
             "".join(g)
             pp.append(g.stats.prompt_tokens / g.stats.ttft_s)
             prompt_tokens = g.stats.prompt_tokens
+            used.append(g.stats.threads)
+        where = engine.placement.label
     finally:
         engine.close()
     return {"tg": statistics.median(decode), "ttft_s": statistics.median(ttft),
-            "pp": statistics.median(pp), "pp_prompt_tokens": prompt_tokens, "tg_depth": depth}
+            "pp": statistics.median(pp), "pp_prompt_tokens": prompt_tokens, "tg_depth": depth,
+            "threads": sorted(set(used)), "device": where}
+
+
+@contextlib.contextmanager
+def busy_neighbour(seconds: float = 900):
+    """Another process keeping one core busy (a browser, a build), for at most ``seconds``."""
+    spin = subprocess.Popen([sys.executable, "-c", "import time\nend = time.time() + "
+                             f"{seconds}\nwhile time.time() < end: pass"])
+    time.sleep(0.5)  # let the scheduler see it before anything is measured
+    try:
+        yield
+    finally:
+        spin.kill()
+        spin.wait()
 
 
 def raw_loop(model, *, threads: int, runs: int, prompt_tokens: int) -> dict:

@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -25,6 +26,9 @@ TARGETS = {
     "decode vs llama-bench tg at the same depth": (0.95, 0.5, "higher"),
     "decode vs raw llama-cpp-python loop": (1.0, 0.6, "higher"),
     "prompt processing vs llama-bench pp": (0.9, 0.3, "higher"),
+    "decode beside a busy process vs idle": (0.5, 0.2, "higher"),
+    "GPU decode vs llama-bench tg, same backend": (0.95, 0.5, "higher"),
+    "GPU prompt processing vs llama-bench pp, same backend": (0.9, 0.3, "higher"),
     "time to first token vs raw loop": (1.1, 3.0, "lower"),
     "longest UI stall while streaming (ms)": (50, 500, "lower"),
     "append cost growth with answer length": (2.0, 10.0, "lower"),
@@ -36,6 +40,10 @@ TARGETS = {
     "download vs plain GET, 1 Gbit/s link": (0.9, 0.5, "higher"),
     "download vs plain GET, unlimited loopback": (0.7, 0.3, "higher"),
 }
+# Measured only where llama.cpp lists a GPU (on a machine with only Mesa's lavapipe, run with
+# GGML_VK_VISIBLE_DEVICES=0 from an environment with a Vulkan build, e.g. .venv-dist).
+GPU_ROWS = {"GPU decode vs llama-bench tg, same backend",
+            "GPU prompt processing vs llama-bench pp, same backend"}
 
 
 def fresh_runtime(home: Path):
@@ -55,28 +63,57 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from app.core import hardware
+    from app.core.engines import placement
+    from app.core.engines.threads import physical_cores
     from app.core.models.installed import starter_model_path
     from bench import cold_start, download, engine_speed, history, llama_bench, window
 
     app = QApplication.instance() or QApplication([sys.argv[0]])  # noqa: F841
     model = starter_model_path()
-    threads = hardware.default_threads()
+    cores = physical_cores()
     runs = 2 if quick else 5
     raw, figures, values = {}, {}, {}
     scratch = Path(tempfile.mkdtemp(prefix="enclave-bench-"))
 
-    ours = engine_speed.enclave(model, threads=threads, runs=runs)
-    reference = llama_bench.measure(model, threads=threads, prompt=ours["pp_prompt_tokens"],
-                                    generate=engine_speed.OPTIONS.max_tokens,
-                                    depth=ours["tg_depth"], repetitions=3 if not quick else 2)
+    # The CPU: Enclave's default (threads chosen per answer) against llama-bench at its best
+    # thread count, idle and beside a busy process.
+    ours = engine_speed.enclave(model, threads=0, runs=runs, gpu_layers=0)
+    sizes = dict(prompt=ours["pp_prompt_tokens"], generate=engine_speed.OPTIONS.max_tokens,
+                 depth=ours["tg_depth"], repetitions=3 if not quick else 2)
+    reference = llama_bench.best(model, cores=cores, **sizes)
+    threads = max(ours["threads"])
     loop = engine_speed.raw_loop(model, threads=threads, runs=runs,
                                  prompt_tokens=ours["pp_prompt_tokens"])
-    raw["engine"] = {"threads": threads, "llama_bench": reference, "enclave": ours,
-                     "raw_loop": loop}
+    with engine_speed.busy_neighbour():
+        busy = engine_speed.enclave(model, threads=0, runs=runs, gpu_layers=0)
+    raw["engine"] = {"threads": threads, "cores": cores, "llama_bench": reference,
+                     "enclave": ours, "enclave_beside_busy": busy, "raw_loop": loop}
+    if not quick:  # before/after: fixed thread counts, idle and beside a busy process
+        fixed = {}
+        for n in sorted({1, cores}):
+            fixed[n] = {"idle": engine_speed.enclave(model, threads=n, runs=runs, gpu_layers=0)}
+            with engine_speed.busy_neighbour():
+                fixed[n]["busy"] = engine_speed.enclave(model, threads=n, runs=runs,
+                                                        gpu_layers=0)
+        raw["engine"]["fixed_threads"] = fixed
     values["decode vs llama-bench tg at the same depth"] = ours["tg"] / reference["tg_at_depth"]
     values["decode vs raw llama-cpp-python loop"] = ours["tg"] / loop["tg"]
     values["prompt processing vs llama-bench pp"] = ours["pp"] / reference["pp"]
     values["time to first token vs raw loop"] = ours["ttft_s"] / loop["ttft_s"]
+    values["decode beside a busy process vs idle"] = busy["tg"] / ours["tg"]
+
+    gpus = placement.gpu_devices()
+    if gpus:  # the GPU: every layer offloaded, against llama-bench built with the same backend
+        backend = re.match(r"[A-Za-z]+", gpus[0].name)[0].lower()
+        on_gpu = engine_speed.enclave(model, threads=0, runs=max(1, runs // 2))
+        gpu_ref = llama_bench.measure(model, threads=max(on_gpu["threads"]), backend=backend,
+                                      **{**sizes, "repetitions": 2})
+        raw["gpu"] = {"device": on_gpu["device"], "backend": backend, "enclave": on_gpu,
+                      "llama_bench": gpu_ref}
+        values["GPU decode vs llama-bench tg, same backend"] = \
+            on_gpu["tg"] / gpu_ref["tg_at_depth"]
+        values["GPU prompt processing vs llama-bench pp, same backend"] = \
+            on_gpu["pp"] / gpu_ref["pp"]
 
     stall = window.streaming_stall(fresh_runtime(scratch / "stall"),
                                    messages=200 if not quick else 60,
@@ -121,9 +158,20 @@ def main() -> int:
               f"{'yes' if met else 'NO':>4}")
         if off:
             failures.append(f"{name}: {value:.3g} is wildly off (limit {wild})")
-    print(f"\nllama-bench: tg {reference['tg']:.1f} tokens/s into an empty context, "
-          f"{reference['tg_at_depth']:.1f} after {reference['depth']} tokens; Enclave "
-          f"{ours['tg']:.1f}")
+    print(f"\nllama-bench (best of 1–{cores} threads): tg {reference['tg']:.1f} tokens/s into an "
+          f"empty context, {reference['tg_at_depth']:.1f} after {reference['depth']} tokens, pp "
+          f"{reference['pp']:.0f}; Enclave ({threads} threads) tg {ours['tg']:.1f}, pp "
+          f"{ours['pp']:.0f}; beside a busy process ({max(busy['threads'])} threads) tg "
+          f"{busy['tg']:.1f}, pp {busy['pp']:.0f}")
+    for n, fixed in raw["engine"].get("fixed_threads", {}).items():
+        print(f"  fixed {n} thread(s): idle tg {fixed['idle']['tg']:.1f} pp "
+              f"{fixed['idle']['pp']:.0f} first token {fixed['idle']['ttft_s']:.2f} s; beside a "
+              f"busy process tg {fixed['busy']['tg']:.1f} pp {fixed['busy']['pp']:.0f}")
+    if "gpu" in raw:
+        g = raw["gpu"]
+        print(f"GPU {g['device']}: Enclave tg {g['enclave']['tg']:.1f} pp "
+              f"{g['enclave']['pp']:.0f}; llama-bench ({g['backend']}) tg "
+              f"{g['llama_bench']['tg_at_depth']:.1f} pp {g['llama_bench']['pp']:.0f}")
     print(f"idle memory: {cold['without_model']['idle_rss_mb']:.0f} MB without a model, "
           f"{cold['with_model']['idle_rss_mb']:.0f} MB with the starter model loaded; "
           f"list loaded {scale['rows_loaded_in_list']} of {scale['conversations']} "

@@ -20,7 +20,7 @@ def test_quick_benchmark_finds_no_broken_hot_path(repo_root, tmp_path, cli_env):
     print(done.stdout)  # the table, in the test log
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     figures = json.loads(out.read_text())["figures"]
-    from bench.run import TARGETS
+    from bench.run import GPU_ROWS, TARGETS
 
-    assert set(figures) == set(TARGETS)
+    assert set(TARGETS) - GPU_ROWS <= set(figures) <= set(TARGETS)
     assert all(f["value"] is not None for f in figures.values())

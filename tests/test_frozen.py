@@ -3,30 +3,14 @@ own: its self-test answers with the bundled starter model, and its window comes 
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
-BUNDLE = "dist/enclave/enclave.exe" if sys.platform == "win32" else "dist/enclave/enclave"
+from bundle import bundle_binary, run_bundle as _run
 
 
 @pytest.fixture
 def frozen(repo_root):
-    binary = repo_root / BUNDLE
-    if not binary.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{BUNDLE} was not built: `make test` builds it with `make dist` first")
-        pytest.skip(f"{BUNDLE} not built (run `make dist`)")
-    return binary
-
-
-def _run(binary, *args, home, timeout=180):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
-    env.update(ENCLAVE_HOME=str(home), QT_QPA_PLATFORM="offscreen")
-    return subprocess.run([str(binary), *args], env=env, cwd=home, capture_output=True,
-                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    return bundle_binary(repo_root)
 
 
 @pytest.mark.timeout(240)

@@ -12,11 +12,14 @@ def test_self_test_passes_and_reports(run_cli):
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
     assert out.rstrip().endswith("PASSED")
-    for name in ("data folders", "llama.cpp", "GPU offload", "model", "answer", "OS keyring",
+    for name in ("data folders", "llama.cpp", "GPU", "model", "answer", "OS keyring",
                  "network guard"):
         assert name in out
     answer = next(line for line in out.splitlines() if "answer" in line)
     assert answer.split()[0] == "ok" and "tokens/s" in answer
+    gpu = next(line for line in out.splitlines() if line.split()[1:2] == ["GPU"])
+    # either the devices, and the answer on one of them, or the reason there is none
+    assert ("on CPU)" in answer and "none: " in gpu) or ("layers)" in answer and "GB free" in gpu)
 
 
 @pytest.mark.timeout(180)

@@ -1,7 +1,7 @@
 """`enclave --self-test`: does this installation work on this machine?
 
 For IT roll-outs and frozen builds: needs no display, loads the default model, answers one short
-prompt, checks the data folders are writable, and reports on the OS keyring and GPU offload. Only
+prompt, checks the data folders are writable, and reports on the OS keyring and the GPU. Only
 the core decides the exit code; the keyring and the GPU are reported, not required.
 """
 
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from app import __version__
 from app.core import hardware
+from app.core.engines import placement
 from app.core.engines.base import ChatMessage, GenerationOptions
 from app.core.errors import EnclaveError
 from app.core.models import installed
@@ -51,12 +52,13 @@ def _llama() -> tuple[Check, Check]:
     info = hardware.llama_build_info()
     if not info.get("available"):
         return (Check("llama.cpp", False, f"cannot load: {info.get('error')}"),
-                Check("GPU offload", False, "unknown", required=False))
+                Check("GPU", False, "unknown", required=False))
     cpu = info.get("system_info", "").replace("CPU : ", "")[:70]
-    gpu = info.get("gpu_offload")
+    gpus = placement.gpu_devices()
+    found = ", ".join(f"{d.name} · {d.description} ({d.free / 2**30:.1f} GB free)" for d in gpus)
     return (Check("llama.cpp", True, f"llama-cpp-python {info['version']} ({cpu}…)"),
-            Check("GPU offload", bool(gpu), "available in this build" if gpu
-                  else "not in this build (CPU only)", required=False))
+            Check("GPU", bool(gpus), found or f"none: {placement.why_no_gpu()}",
+                  required=False))
 
 
 def _answer(rt: Runtime) -> list[Check]:
@@ -85,7 +87,8 @@ def _answer(rt: Runtime) -> list[Check]:
     shown = text if len(text) <= 50 else text[:49] + "…"
     return checks + [Check("answer", True, f"“{shown}” ({s.completion_tokens} tokens, "
                                            f"{s.tokens_per_s or 0:.1f} tokens/s, first token "
-                                           f"{(s.ttft_s or 0) * 1000:.0f} ms)")]
+                                           f"{(s.ttft_s or 0) * 1000:.0f} ms, on "
+                                           f"{engine.placement.label})")]
 
 
 def keyring_check() -> Check:

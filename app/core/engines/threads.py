@@ -13,10 +13,11 @@ free on small machines.
 from __future__ import annotations
 
 import os
+import time
 
 from app.core import hardware
 
-MIN_WINDOW_TICKS = 10  # 0.1 s (USER_HZ is 100): a shorter look says little, keep the last choice
+MIN_WINDOW_S = 0.1  # ten ticks of /proc/stat: a shorter look says little
 BUSY_CORE = 0.5  # a core busy at least half of the time counts as taken
 
 
@@ -59,25 +60,32 @@ class ThreadChooser:
 
     def __init__(self, cores: int | None = None):
         self.cores = cores or physical_cores()
-        self.last = max(1, self.cores - 1)  # until something was measured: leave one core free
-        self._seen = _cpu_times()
+        self.last = max(1, self.cores - 1)  # where nothing can be measured: leave one core free
+        self.measured = False
+        self._seen, self._seen_at = _cpu_times(), time.monotonic()
 
     def busy_cores(self) -> float | None:
         """Cores that other processes kept busy since the last look; None where unknown, or
         when the look was too short to say. This process's own time (the model's threads, the
         window) does not count."""
+        if self._seen is None or time.monotonic() - self._seen_at < MIN_WINDOW_S:
+            return None
         now = _cpu_times()
-        if now is None or self._seen is None:
+        if now is None:
             return None
         busy, own, elapsed = (a - b for a, b in zip(now, self._seen))
-        if elapsed < MIN_WINDOW_TICKS:
-            return None
-        self._seen = now
-        return max(0, busy - own) / elapsed
+        self._seen, self._seen_at = now, time.monotonic()
+        return max(0, busy - own) / elapsed if elapsed > 0 else None
 
     def choose(self) -> int:
+        """The thread count for the next answer. The first answer after a load may wait up to
+        MIN_WINDOW_S for a first look; later ones keep the last choice when asked too soon."""
+        wait = MIN_WINDOW_S - (time.monotonic() - self._seen_at)
+        if not self.measured and self._seen is not None and wait > 0:
+            time.sleep(wait)
         busy = self.busy_cores()
         if busy is not None:
             taken = int(busy + (1 - BUSY_CORE))  # a core busy half the time or more is taken
             self.last = max(1, self.cores - taken)
+            self.measured = True
         return self.last
