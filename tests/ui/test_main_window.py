@@ -215,3 +215,39 @@ def test_a_message_that_could_not_be_stored_goes_back_to_the_input(qtbot, make_w
     assert "gone.gguf" in window.notice.text()
     assert window.input.toPlainText() == "Please keep this text"
     assert "Please keep this text" not in window.chat.toPlainText()
+
+
+def test_the_status_bar_names_where_the_model_runs(qtbot, make_window):
+    from app.core.engines import placement
+
+    window = make_window()
+    qtbot.waitUntil(lambda: " · " in window.status_model.text(), timeout=60_000)  # loaded
+    label = window.status_model.text()
+    assert label.startswith("SmolLM2-135M-Instruct.Q4_1 · ")
+    if placement.gpu_devices():  # a GPU build on a machine with a device
+        assert label.endswith("31/31 layers")
+    else:
+        assert label.endswith(" · CPU") and window.status_model.toolTip()
+        assert not window.notice.isVisible()  # no GPU here: nothing to warn about
+
+
+def test_a_gpu_left_unused_is_said_plainly_with_the_reason(qtbot, make_window, monkeypatch):
+    """A CPU-only build on a machine whose system lists a GPU (the probe is made up here; the
+    real one is tested in tests/core/test_placement.py and on Vulkan in tests/test_vulkan.py)."""
+    from app.core import gpu_probe
+    from app.core.engines import llama_lib, placement
+
+    rtx = gpu_probe.VulkanDevice("NVIDIA GeForce RTX 4060 Laptop GPU", "discrete", "NVIDIA",
+                                 8 * 2**30)
+    monkeypatch.setattr(gpu_probe, "cached", lambda: gpu_probe.Probe("Linux",
+                                                                     vulkan_devices=[rtx]))
+    monkeypatch.setattr(placement, "gpu_devices", lambda: [])
+    monkeypatch.setattr(llama_lib, "gpu_backend_files", lambda: [])
+    monkeypatch.setattr(llama_lib, "registered_backends", lambda: ["CPU"])
+    window = make_window()
+    qtbot.waitUntil(lambda: " · " in window.status_model.text(), timeout=60_000)  # loaded
+    assert window.status_model.text().endswith(" · CPU")
+    notice = window.notice.text()
+    assert window.notice.isVisible() and "runs on the CPU" in notice
+    assert "for the CPU only, although a GPU is present (NVIDIA GeForce RTX 4060" in notice
+    assert "LLAMA_BUILD=vulkan" in notice and not window.notice.property("error")
