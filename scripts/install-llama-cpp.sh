@@ -9,7 +9,8 @@
 #   AMX in CPUID without enabling it, and llama.cpp's AMX kernels then die with a
 #   general-protection fault on the first prompt.
 # vulkan / cuda: the CPU as above plus the GPU backend, loaded at run time (GGML_BACKEND_DL), so a
-#   machine whose GPU driver goes away still runs on the CPU instead of failing to import.
+#   machine whose GPU driver goes away still runs on the CPU instead of failing to import. (CMake
+#   refuses GGML_NATIVE with GGML_BACKEND_DL, so "native" is asked of the compiler directly.)
 # portable: for installers that run on other people's machines: every CPU variant, chosen at run
 #   time, instead of -march=native; GPU backends loaded dynamically as above.
 #
@@ -48,7 +49,7 @@ cmake_args() {
   if [ -n "$PORTABLE" ]; then
     args+=(-DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON)
   elif [ "$backend" != cpu ] && [ "$backend" != metal ]; then
-    args+=(-DGGML_BACKEND_DL=ON)
+    args+=(-DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON)
   fi
   case "$backend" in
     vulkan)
@@ -67,8 +68,9 @@ build() {
   local backend=$1 args started
   args=$(cmake_args "$backend") || return 1
   if [ "$(uname -m)" = x86_64 ] && [ -z "$PORTABLE" ]; then
-    export CFLAGS="${BASE_CFLAGS:-} -mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
-    export CXXFLAGS="${BASE_CXXFLAGS:-} -mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+    local flags="-mno-amx-tile -mno-amx-int8 -mno-amx-bf16"
+    case "$backend" in vulkan|cuda) flags="-march=native $flags" ;; esac
+    export CFLAGS="${BASE_CFLAGS:-} $flags" CXXFLAGS="${BASE_CXXFLAGS:-} $flags"
   fi
   export CMAKE_ARGS="${BASE_CMAKE_ARGS:-} $args"
   export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc 2>/dev/null || echo 2)}
