@@ -79,7 +79,7 @@ def test_a_load_that_runs_out_of_memory_retries_with_fewer_layers_then_the_cpu()
         tried.append(where.layers_on_gpu)
         if where.layers_on_gpu > limit:
             raise OutOfDeviceMemory("failed to allocate Vulkan0 buffer")
-        return "model"
+        return "model", where
 
     limit = 20
     assert placement.load_with_fallback(load, planned)[1].layers_on_gpu == 16
@@ -89,6 +89,14 @@ def test_a_load_that_runs_out_of_memory_retries_with_fewer_layers_then_the_cpu()
     model, where = placement.load_with_fallback(load, planned)
     assert model == "model" and tried == [33, 16, 0]
     assert where.label == "CPU" and where.warn and "running on the CPU" in where.reason
+
+
+def test_out_of_memory_is_told_apart_from_a_damaged_file():
+    said = ("ggml_vulkan: Device memory allocation of size 1073741824 failed.\n"
+            "alloc_tensor_range: failed to allocate Vulkan0 buffer of size 1073741824\n")
+    assert placement.OUT_OF_MEMORY.search(said)
+    assert placement.OUT_OF_MEMORY.search("CUDA error: out of memory")
+    assert not placement.OUT_OF_MEMORY.search("gguf_init_from_file_impl: invalid magic characters")
 
 
 def test_a_load_on_the_cpu_that_fails_is_not_retried():

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import codecs
 import logging
-import re
 import threading
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -16,9 +15,9 @@ from typing import Iterable, Iterator
 import jinja2
 
 from app.core.context import MAX_CHARS_PER_TOKEN
+from app.core.engines import placement
 from app.core.engines.base import (ChatMessage, Engine, Generation, GenerationOptions,
                                    GenerationStats, StatsClock)
-from app.core.engines import placement
 from app.core.engines.threads import ThreadChooser
 from app.core.errors import EnclaveError, ModelFileError
 from app.core.models import gguf
@@ -67,9 +66,7 @@ class LocalEngine(Engine):
                         n_threads=threads, n_threads_batch=threads, verbose=False, **options)
                 except (ValueError, RuntimeError, OSError) as exc:
                     said = "".join(lines)
-                    if where.layers_on_gpu and re.search(
-                            r"failed to allocate|out of (device )?memory|OutOfDeviceMemory",
-                            said, re.I):
+                    if where.layers_on_gpu and placement.OUT_OF_MEMORY.search(said):
                         log.warning("loading %s with %d GPU layers ran out of memory: %s", path,
                                     where.layers_on_gpu, said[-500:])
                         raise placement.OutOfDeviceMemory(str(exc)) from exc
@@ -79,9 +76,8 @@ class LocalEngine(Engine):
                         f"again, or update Enclave.", path) from exc
             return model, where.verified("".join(lines))
 
-        (self._llama, self.placement), _ = placement.load_with_fallback(
+        self._llama, self.placement = placement.load_with_fallback(
             load, placement.for_model(need, gpu_layers))
-        self.gpu_offload = bool(self.placement.layers_on_gpu)
         self._vocab = self._llama._model.vocab
 
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter

@@ -73,6 +73,10 @@ class OutOfDeviceMemory(Exception):
     """A load failed because a device ran out of memory (the estimate was optimistic)."""
 
 
+# What llama.cpp logs when a device cannot hold what a load asked of it.
+OUT_OF_MEMORY = re.compile(r"failed to allocate|out of (device )?memory|OutOfDeviceMemory", re.I)
+
+
 def attempts(planned: Placement) -> list[Placement]:
     """What to try in turn: the plan, then half as many layers, then the CPU."""
     out = [planned]
@@ -88,15 +92,15 @@ def attempts(planned: Placement) -> list[Placement]:
 
 
 def load_with_fallback(load, planned: Placement):
-    """``load(placement)`` for each of ``attempts(planned)`` until one does not run out of memory.
-    Returns (what load returned, the placement it used)."""
+    """``load(placement)`` for each of ``attempts(planned)`` until one does not raise
+    OutOfDeviceMemory; returns what that load returned."""
     tries = attempts(planned)
     for attempt in tries[:-1]:
         try:
-            return load(attempt), attempt
+            return load(attempt)
         except OutOfDeviceMemory:
             continue
-    return load(tries[-1]), tries[-1]
+    return load(tries[-1])
 
 
 def memory_cap() -> int | None:
