@@ -113,16 +113,24 @@ def _pci_gpus() -> list[str]:
     return out
 
 
-def _nvidia_gpus() -> list[str]:
+def nvidia_smi(*fields: str) -> list[list[str]]:
+    """One row per NVIDIA GPU with the asked ``--query-gpu`` fields (units left out); [] without
+    the NVIDIA driver."""
     exe = shutil.which("nvidia-smi")
     if not exe:
         return []
     try:
-        out = subprocess.run([exe, "--query-gpu=name", "--format=csv,noheader"],
-                             capture_output=True, text=True, timeout=10, check=True).stdout
+        out = subprocess.run([exe, f"--query-gpu={','.join(fields)}",
+                              "--format=csv,noheader,nounits"], capture_output=True, text=True,
+                             timeout=10, check=True).stdout
     except (OSError, subprocess.SubprocessError):
         return []
-    return [line.strip() for line in out.splitlines() if line.strip()]
+    rows = [[x.strip() for x in line.rsplit(",", len(fields) - 1)] for line in out.splitlines()]
+    return [row for row in rows if len(row) == len(fields) and row[0]]
+
+
+def _nvidia_gpus() -> list[str]:
+    return [row[0] for row in nvidia_smi("name")]
 
 
 def _nvcc() -> str | None:

@@ -7,8 +7,6 @@ import ctypes.util
 import logging
 import os
 import platform
-import shutil
-import subprocess
 import sys
 from dataclasses import dataclass
 
@@ -103,19 +101,11 @@ def _nvml_gpus() -> list[Gpu]:
 
 
 def _nvidia_smi_gpus() -> list[Gpu]:
-    exe = shutil.which("nvidia-smi")
-    if not exe:
-        return []
-    try:
-        out = subprocess.run([exe, "--query-gpu=name,memory.total,memory.free",
-                              "--format=csv,noheader,nounits"], capture_output=True, text=True,
-                             timeout=10, check=True).stdout
-    except (OSError, subprocess.SubprocessError):
-        return []
+    from app.core import gpu_probe
+
     gpus = []
-    for line in out.strip().splitlines():
+    for name, total, free in gpu_probe.nvidia_smi("name", "memory.total", "memory.free"):
         try:
-            name, total, free = (x.strip() for x in line.rsplit(",", 2))
             gpus.append(Gpu(name, int(total) * 2**20, int(free) * 2**20, "nvidia"))
         except ValueError:
             continue

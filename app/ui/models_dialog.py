@@ -449,7 +449,8 @@ class ModelsDialog(QDialog):
         form = QFormLayout(dialog)
         fields = {}
         for key, label in [("context_length", "Context length (tokens)"),
-                           ("temperature", "Temperature"), ("gpu_layers", "GPU layers (-1: fit to GPU memory)"),
+                           ("temperature", "Temperature"),
+                           ("gpu_layers", "GPU layers (-1: fit to GPU memory)"),
                            ("system_prompt", "System prompt")]:
             edit = QLineEdit("" if current.get(key) is None else str(current[key]))
             edit.setPlaceholderText("as in Settings")

@@ -49,7 +49,8 @@ def _cpu_times() -> tuple[int, int, int] | None:
             own = f.read().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
-    fields = [int(x) for x in lines[0].split()[1:9]]  # user nice system idle iowait irq softirq steal
+    # user nice system idle iowait irq softirq steal
+    fields = [int(x) for x in lines[0].split()[1:9]]
     cpus = sum(1 for line in lines if line.startswith("cpu") and line[3:4].isdigit())
     idle = fields[3] + fields[4]
     return sum(fields) - idle, int(own[11]) + int(own[12]), sum(fields) // max(1, cpus)
