@@ -3,7 +3,9 @@ screenshots for the README.
 
     xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python scripts/screenshots.py docs/screenshots
 
-Uses a fresh temporary ENCLAVE_HOME, so it never touches your own conversations.
+With --gpu (from an environment with a GPU build, on a machine with a device) it only takes
+gpu.png: an answer, with the status bar naming the device. Uses a fresh temporary ENCLAVE_HOME, so
+it never touches your own conversations.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ PROMPTS = [
 ]
 
 
-def main(out_dir: str) -> int:
+def main(out_dir: str, *, gpu_only: bool = False) -> int:
     out = Path(out_dir).absolute()
     out.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("ENCLAVE_HOME", tempfile.mkdtemp(prefix="enclave-shots-"))
@@ -62,6 +64,17 @@ def main(out_dir: str) -> int:
             raise OSError(f"could not write {path}")
         saved.append(path)
 
+    if gpu_only:
+        theme.apply(app, "light")
+        rt.settings.max_answer_tokens = 24
+        window = open_window(rt, pump, current)
+        window.input.setPlainText("What is the capital of France?")
+        window.send()
+        pump(window.idle, timeout_s=600)
+        shoot(window, "gpu.png")
+        window.close()
+        print(*saved, sep="\n")
+        return 0
     for choice, suffix in (("light", ""), ("dark", "-dark")):
         theme.apply(app, choice)
         window = open_window(rt, pump, current)
@@ -197,4 +210,5 @@ def documents_window(rt, pump, shoot, current) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "docs/screenshots"))
+    args = [a for a in sys.argv[1:] if a != "--gpu"]
+    sys.exit(main(args[0] if args else "docs/screenshots", gpu_only="--gpu" in sys.argv))
