@@ -16,6 +16,10 @@
 #
 # A GPU build that fails to compile is replaced by the CPU build, with a message. What was asked
 # for, chosen and installed is written to PREFIX/llama-build.json (enclave doctor shows it).
+# Built wheels are kept in ~/.cache/enclave-build/wheels (ENCLAVE_BUILD_CACHE), keyed by the
+# llama-cpp-python version and everything that shapes the build (flags, compiler, Python, and for
+# builds tuned to this machine its CPU), so a second checkout or CI on the same machine installs
+# in seconds; anything else compiles from scratch.
 # Environment: CMAKE_ARGS (extra CMake options), LLAMA_CUDA_ARCHS (CUDA architectures; default:
 # the GPU's own, or common ones for a portable build), LLAMA_CPP_VERSION_SPEC.
 set -euo pipefail
@@ -74,14 +78,39 @@ build() {
   fi
   export CMAKE_ARGS="${BASE_CMAKE_ARGS:-} $args"
   export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-$(nproc 2>/dev/null || echo 2)}
-  say "compiling llama-cpp-python ($backend; CMAKE_ARGS=$CMAKE_ARGS) — minutes on 2 cores"
-  started=$(date +%s)
-  # --no-cache-dir: pip's wheel cache ignores build flags and would hand back another flavour.
-  "$PY" -m pip install --no-cache-dir --force-reinstall --no-deps "$VERSION_SPEC" || return 1
-  say "compiled the $backend build in $(( $(date +%s) - started )) s"
+  # The source package pip would build now: its version is part of the cache key.
+  local fetched sdist version cpu key wheels
+  fetched=$(mktemp -d)
+  "$PY" -m pip download --quiet --no-deps --no-binary :all: -d "$fetched" "$VERSION_SPEC" \
+    || { rm -rf "$fetched"; return 1; }
+  sdist=$(ls "$fetched"/llama_cpp_python-*.tar.gz)
+  version=${sdist##*/llama_cpp_python-} version=${version%.tar.gz}
+  cpu=""
+  [ -z "$PORTABLE" ] && cpu=$(grep -m1 -E '^(flags|Features)' /proc/cpuinfo 2>/dev/null || uname -v)
+  key=$(printf '%s\n' "$version" "$backend" "$PORTABLE" "$CMAKE_ARGS" "${CFLAGS:-}" \
+        "${CXXFLAGS:-}" "$(uname -sm)" "$("$PY" -c 'import sys; print(sys.version)')" \
+        "$( (c++ --version || clang++ --version) 2>/dev/null | head -n 1)" "$cpu" \
+        | sha256sum | cut -c1-16)
+  wheels=$WHEEL_CACHE/$version-$backend${PORTABLE:+-portable}-$key
+  if ls "$wheels"/*.whl >/dev/null 2>&1; then
+    say "using the $backend build compiled before with the same version and flags ($wheels)"
+  else
+    say "compiling llama-cpp-python $version ($backend; CMAKE_ARGS=$CMAKE_ARGS) — minutes on 2 cores"
+    started=$(date +%s)
+    rm -rf "$wheels.partial"
+    # --no-cache-dir: pip's own wheel cache ignores build flags and would hand back another flavour.
+    "$PY" -m pip wheel --no-cache-dir --no-deps -w "$wheels.partial" "$sdist" \
+      || { rm -rf "$fetched" "$wheels.partial"; return 1; }
+    mv "$wheels.partial" "$wheels"
+    say "compiled the $backend build in $(( $(date +%s) - started )) s"
+  fi
+  rm -rf "$fetched"
+  "$PY" -m pip install --quiet --force-reinstall --no-deps "$wheels"/*.whl
 }
 
 BASE_CMAKE_ARGS=${CMAKE_ARGS:-} BASE_CFLAGS=${CFLAGS:-} BASE_CXXFLAGS=${CXXFLAGS:-}
+WHEEL_CACHE=${ENCLAVE_BUILD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/enclave-build}/wheels
+mkdir -p "$WHEEL_CACHE"
 INSTALLED=$BACKEND FALLBACK=""
 if ! build "$BACKEND"; then
   [ "$BACKEND" = cpu ] && { say "the CPU build failed: see the compiler output above"; exit 1; }
