@@ -57,8 +57,10 @@ def enclave(model, *, threads: int, runs: int, gpu_layers: int = -1) -> dict:
 @contextlib.contextmanager
 def busy_neighbour(seconds: float = 900):
     """Another process keeping one core busy (a browser, a build), for at most ``seconds``."""
-    spin = subprocess.Popen([sys.executable, "-c", "import time\nend = time.time() + "
-                             f"{seconds}\nwhile time.time() < end: pass"])
+    # It also stops when the benchmark dies (its parent changes), so none is left spinning.
+    spin = subprocess.Popen([sys.executable, "-c", "import os, time\nparent = os.getppid()\n"
+                             f"end = time.time() + {seconds}\n"
+                             "while time.time() < end and os.getppid() == parent: pass"])
     time.sleep(0.5)  # let the scheduler see it before anything is measured
     try:
         yield

@@ -53,12 +53,37 @@ def fresh_runtime(home: Path):
     return runtime.start()
 
 
+def gpu_rows(model, runs: int, values: dict) -> dict:
+    """The GPU rows: every layer offloaded, against llama-bench built with the same backend."""
+    from app.core.engines import placement
+    from bench import engine_speed, llama_bench
+
+    backend = re.match(r"[A-Za-z]+", placement.gpu_devices()[0].name)[0].lower()
+    on_gpu = engine_speed.enclave(model, threads=0, runs=max(1, runs // 2))
+    reference = llama_bench.measure(model, threads=max(on_gpu["threads"]), backend=backend,
+                                    prompt=on_gpu["pp_prompt_tokens"],
+                                    generate=engine_speed.OPTIONS.max_tokens,
+                                    depth=on_gpu["tg_depth"], repetitions=2)
+    values["GPU decode vs llama-bench tg, same backend"] = \
+        on_gpu["tg"] / reference["tg_at_depth"]
+    values["GPU prompt processing vs llama-bench pp, same backend"] = \
+        on_gpu["pp"] / reference["pp"]
+    print(f"GPU {on_gpu['device']}: Enclave tg {on_gpu['tg']:.2f} pp {on_gpu['pp']:.1f}; "
+          f"llama-bench ({backend}) tg {reference['tg_at_depth']:.2f} pp {reference['pp']:.1f}")
+    return {"device": on_gpu["device"], "backend": backend, "enclave": on_gpu,
+            "llama_bench": reference}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results.json")
+    parser.add_argument("--gpu-only", action="store_true",
+                        help="only the GPU rows (written to bench/results-gpu.json)")
+    parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     quick = args.quick
+    args.json = args.json or ROOT / "bench" / ("results-gpu.json" if args.gpu_only
+                                               else "results.json")
 
     from PySide6.QtWidgets import QApplication
 
@@ -72,8 +97,14 @@ def main() -> int:
     model = starter_model_path()
     cores = physical_cores()
     runs = 2 if quick else 5
-    raw, figures, values = {}, {}, {}
+    raw, values = {}, {}
     scratch = Path(tempfile.mkdtemp(prefix="enclave-bench-"))
+    if args.gpu_only:
+        if not placement.gpu_devices():
+            print(f"no GPU that llama.cpp can use: {placement.why_no_gpu()}")
+            return 1
+        raw["gpu"] = gpu_rows(model, runs, values)
+        return report(args, values, raw)
 
     # The CPU: Enclave's default (threads chosen per answer) against llama-bench at its best
     # thread count, idle and beside a busy process.
@@ -102,18 +133,8 @@ def main() -> int:
     values["time to first token vs raw loop"] = ours["ttft_s"] / loop["ttft_s"]
     values["decode beside a busy process vs idle"] = busy["tg"] / ours["tg"]
 
-    gpus = placement.gpu_devices()
-    if gpus:  # the GPU: every layer offloaded, against llama-bench built with the same backend
-        backend = re.match(r"[A-Za-z]+", gpus[0].name)[0].lower()
-        on_gpu = engine_speed.enclave(model, threads=0, runs=max(1, runs // 2))
-        gpu_ref = llama_bench.measure(model, threads=max(on_gpu["threads"]), backend=backend,
-                                      **{**sizes, "repetitions": 2})
-        raw["gpu"] = {"device": on_gpu["device"], "backend": backend, "enclave": on_gpu,
-                      "llama_bench": gpu_ref}
-        values["GPU decode vs llama-bench tg, same backend"] = \
-            on_gpu["tg"] / gpu_ref["tg_at_depth"]
-        values["GPU prompt processing vs llama-bench pp, same backend"] = \
-            on_gpu["pp"] / gpu_ref["pp"]
+    if placement.gpu_devices():
+        raw["gpu"] = gpu_rows(model, runs, values)
 
     stall = window.streaming_stall(fresh_runtime(scratch / "stall"),
                                    messages=200 if not quick else 60,
@@ -146,7 +167,33 @@ def main() -> int:
     values["download vs plain GET, 1 Gbit/s link"] = fetched["ratio"]
     values["download vs plain GET, unlimited loopback"] = unlimited["ratio"]
 
-    failures = []
+    summary = (
+        f"llama-bench (best of 1–{cores} threads): tg {reference['tg']:.1f} tokens/s into an "
+        f"empty context, {reference['tg_at_depth']:.1f} after {reference['depth']} tokens, pp "
+        f"{reference['pp']:.0f}; Enclave ({threads} threads) tg {ours['tg']:.1f}, pp "
+        f"{ours['pp']:.0f}; beside a busy process ({max(busy['threads'])} threads) tg "
+        f"{busy['tg']:.1f}, pp {busy['pp']:.0f}\n")
+    for n, fixed in raw["engine"].get("fixed_threads", {}).items():
+        summary += (f"  fixed {n} thread(s): idle tg {fixed['idle']['tg']:.1f} pp "
+                    f"{fixed['idle']['pp']:.0f} first token {fixed['idle']['ttft_s']:.2f} s; "
+                    f"beside a busy process tg {fixed['busy']['tg']:.1f} pp "
+                    f"{fixed['busy']['pp']:.0f}\n")
+    summary += (f"idle memory: {cold['without_model']['idle_rss_mb']:.0f} MB without a model, "
+                f"{cold['with_model']['idle_rss_mb']:.0f} MB with the starter model loaded; "
+                f"list loaded {scale['rows_loaded_in_list']} of {scale['conversations']} "
+                f"conversations; {threads} threads on {hardware.usable_cores()} cores\n")
+    summary += (f"download, unlimited loopback: {unlimited['enclave_mb_s']:.0f} MB/s through "
+                f"Enclave (verified), {unlimited['plain_httpx_mb_s']:.0f} MB/s plain GET with the "
+                f"same HTTP client, {unlimited['plain_stdlib_mb_s']:.0f} MB/s with http.client; "
+                f"{unlimited['bytes'] / 1e6:.0f} MB file")
+    return report(args, values, raw, summary)
+
+
+def report(args, values: dict, raw: dict, summary: str = "") -> int:
+    """Print the table (and ``summary``), write the JSON; in quick mode, fail on a wild value."""
+    from app.core import hardware
+
+    failures, figures = [], {}
     print(f"\n{'measure':<46} {'value':>10} {'target':>10}  {'met':>4}")
     for name, value in values.items():
         target, wild, better = TARGETS[name]
@@ -158,38 +205,17 @@ def main() -> int:
               f"{'yes' if met else 'NO':>4}")
         if off:
             failures.append(f"{name}: {value:.3g} is wildly off (limit {wild})")
-    print(f"\nllama-bench (best of 1–{cores} threads): tg {reference['tg']:.1f} tokens/s into an "
-          f"empty context, {reference['tg_at_depth']:.1f} after {reference['depth']} tokens, pp "
-          f"{reference['pp']:.0f}; Enclave ({threads} threads) tg {ours['tg']:.1f}, pp "
-          f"{ours['pp']:.0f}; beside a busy process ({max(busy['threads'])} threads) tg "
-          f"{busy['tg']:.1f}, pp {busy['pp']:.0f}")
-    for n, fixed in raw["engine"].get("fixed_threads", {}).items():
-        print(f"  fixed {n} thread(s): idle tg {fixed['idle']['tg']:.1f} pp "
-              f"{fixed['idle']['pp']:.0f} first token {fixed['idle']['ttft_s']:.2f} s; beside a "
-              f"busy process tg {fixed['busy']['tg']:.1f} pp {fixed['busy']['pp']:.0f}")
-    if "gpu" in raw:
-        g = raw["gpu"]
-        print(f"GPU {g['device']}: Enclave tg {g['enclave']['tg']:.1f} pp "
-              f"{g['enclave']['pp']:.0f}; llama-bench ({g['backend']}) tg "
-              f"{g['llama_bench']['tg_at_depth']:.1f} pp {g['llama_bench']['pp']:.0f}")
-    print(f"idle memory: {cold['without_model']['idle_rss_mb']:.0f} MB without a model, "
-          f"{cold['with_model']['idle_rss_mb']:.0f} MB with the starter model loaded; "
-          f"list loaded {scale['rows_loaded_in_list']} of {scale['conversations']} "
-          f"conversations; {threads} threads on {hardware.usable_cores()} cores")
-    print(f"download, unlimited loopback: {unlimited['enclave_mb_s']:.0f} MB/s through Enclave "
-          f"(verified), {unlimited['plain_httpx_mb_s']:.0f} MB/s plain GET with the same HTTP "
-          f"client, {unlimited['plain_stdlib_mb_s']:.0f} MB/s with http.client; "
-          f"{unlimited['bytes'] / 1e6:.0f} MB file")
+    if summary:
+        print("\n" + summary)
     machine = {"python": platform.python_version(), "machine": platform.machine(),
                "cores": hardware.usable_cores(), "platform": platform.platform()}
-    args.json.write_text(json.dumps({"quick": quick, "machine": machine, "figures": figures,
+    args.json.write_text(json.dumps({"quick": args.quick, "machine": machine, "figures": figures,
                                      "raw": raw}, indent=2) + "\n")
     print(f"results: {args.json}")
-    if quick and failures:
+    if args.quick and failures:
         print("\n".join(["FAILED (a hot path is broken):"] + failures))
         return 1
     return 0
-
 
 if __name__ == "__main__":
     sys.exit(main())
