@@ -58,6 +58,11 @@ class Probe:
             cpu_devices = bool(os.environ.get("GGML_VK_VISIBLE_DEVICES"))
         return [d for d in self.vulkan_devices if d.is_gpu or cpu_devices]
 
+    def gpus(self) -> list[str]:
+        """Every GPU the system shows, by name where known: what a model could be running on."""
+        return [d.name for d in self.vulkan_gpus()] + self.nvidia + (
+            [] if self.vulkan_gpus() or self.nvidia else self.pci_gpus)
+
     def as_dict(self) -> dict:
         out = asdict(self)
         out["vulkan_devices"] = [asdict(d) for d in self.vulkan_devices]

@@ -178,10 +178,8 @@ def for_model(estimate: fit.Estimate, gpu_layers: int) -> Placement:
         return plan(estimate, gpu_layers=gpu_layers, devices=devices)
     from app.core import gpu_probe
 
-    found = gpu_probe.cached()
-    present = bool(found.vulkan_gpus() or found.nvidia or found.pci_gpus)
     return plan(estimate, gpu_layers=gpu_layers, devices=[], no_gpu_reason=why_no_gpu(),
-                gpu_present=present)
+                gpu_present=bool(gpu_probe.cached().gpus()))
 
 
 def why_no_gpu() -> str:
@@ -192,7 +190,7 @@ def why_no_gpu() -> str:
     files = llama_lib.gpu_backend_files()
     registered = llama_lib.registered_backends()
     found = gpu_probe.cached()
-    gpus = [d.name for d in found.vulkan_gpus()] + found.nvidia
+    gpus = found.gpus()
     if not files and not (set(registered) - {"CPU", "BLAS", "RPC"}):
         build = llama_lib.build_record()
         if build.get("fallback"):
@@ -205,8 +203,9 @@ def why_no_gpu() -> str:
     for path in files:
         error = llama_lib.backend_load_error(path)
         if error:
-            return (f"the GPU backend {path.name} could not be loaded ({error}); install the "
-                    f"Vulkan loader (libvulkan1) and your GPU's driver")
+            needs = ("the NVIDIA driver" if "cuda" in path.name else
+                     "the Vulkan loader (libvulkan1) and your GPU's Vulkan driver")
+            return f"the GPU backend {path.name} could not be loaded ({error}); install {needs}"
     if found.vulkan_error:
         return f"no Vulkan device: {found.vulkan_error}"
     cpu_only = [d.name for d in found.vulkan_devices if not d.is_gpu]
