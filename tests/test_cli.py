@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import sqlite3
+import subprocess
+import sys
 
 import pytest
 
@@ -73,6 +77,30 @@ def test_ask_json_prints_one_object(run_cli, starter_model):
     assert data["threads"] >= 1
     msgs = stored_messages(data["conversation_id"])
     assert msgs[-1].id == data["message_id"] and msgs[-1].content == data["text"]
+
+
+def test_ctrl_c_stops_the_answer_exits_130_and_keeps_what_was_printed(repo_root, cli_env):
+    ask = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "ask", "--max-tokens", "2000",
+         "Write a very long story about a lighthouse keeper."], cwd=repo_root, env=cli_env,
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        printed = b""
+        while len(printed.split()) < 5:  # the answer is streaming: a few words are out
+            chunk = os.read(ask.stdout.fileno(), 4096)
+            assert chunk, ask.stderr.read().decode()
+            printed += chunk
+        ask.send_signal(signal.SIGINT)  # what Ctrl+C in a terminal does
+        out, err = ask.communicate(timeout=60)
+    finally:
+        ask.kill()
+    printed, err = (printed + out).decode(), err.decode()
+    assert ask.returncode == 130, err
+    assert "stopped" in err and "Traceback" not in err
+    (answer,) = [m for m in stored_messages(1) if m.role == "assistant"]
+    assert answer.status == "cancelled"
+    assert answer.content.strip() and answer.content.strip() == printed.strip()
+    assert answer.completion_tokens < 2000
 
 
 def test_ask_chat_continues_a_conversation(run_cli):
