@@ -24,6 +24,15 @@ def enclave_home(tmp_path, monkeypatch) -> Path:
     return home
 
 
+@pytest.fixture(autouse=True)
+def keyring_service(request, monkeypatch) -> str:
+    """Every test keeps its secrets under its own keyring service, never the user's "Enclave"
+    entries (subprocesses inherit it): even a test that removes a key cannot remove theirs."""
+    name = f"Enclave-test-{os.getpid()}-{abs(hash(request.node.nodeid)):x}"
+    monkeypatch.setenv("ENCLAVE_KEYRING_SERVICE", name)
+    return name
+
+
 @pytest.fixture
 def paths(enclave_home):
     """The test's Enclave folders, created."""

@@ -8,15 +8,18 @@ import pytest
 
 
 def keyring_or_skip():
-    """The real OS keyring; outside scripts/run-tests.sh's keyring session, skip."""
+    """The real OS keyring, only inside scripts/run-tests.sh's private keyring session.
+
+    Outside it the keyring is the user's own: a test writing there could prompt for their
+    password or change their entries, so it is skipped (with the reason shown by ``-rs``).
+    Inside it, a keyring that does not work is a failure, never a skip.
+    """
     import keyring
 
-    from app.core.privacy.keyring_store import KeyringStore, KeyringUnavailableError
+    from app.core.privacy.keyring_store import KeyringStore
 
-    try:
-        KeyringStore._call("get_password", "enclave-probe")
-    except KeyringUnavailableError as exc:
-        if os.environ.get("ENCLAVE_KEYRING_SESSION"):
-            raise
-        pytest.skip(f"no keyring outside scripts/run-tests.sh: {exc}")
+    if not os.environ.get("ENCLAVE_KEYRING_SESSION"):
+        pytest.skip("keyring tests run only inside scripts/run-tests.sh's private keyring "
+                    "session; they never touch your own keyring")
+    KeyringStore._call("get_password", "enclave-probe")  # KeyringUnavailableError: fails
     return keyring

@@ -1,7 +1,9 @@
-"""`enclave models …`, `enclave keys …`, `enclave config …` in a subprocess, against the hub stand-in."""
+"""`enclave models …`, `enclave keys …`, `enclave config …` in a subprocess, against the hub
+stand-in."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -130,16 +132,26 @@ def test_import_copy_and_in_place(run_cli, starter_model, tmp_path, paths):
     assert result.returncode == 1 and "damaged" in result.stderr
 
 
-def test_keys_live_only_in_the_keyring(run_cli, enclave_home):
-    secret = "hf_supersecret_value_123"
-    stored = run_cli("keys", "set", "huggingface", input=secret + "\n")
-    if stored.returncode != 0 and not os.environ.get("ENCLAVE_KEYRING_SESSION"):
-        assert "Nothing was stored anywhere else" in stored.stderr
-        pytest.skip("no Secret Service session (run through scripts/run-tests.sh)")
-    assert stored.returncode == 0, stored.stderr
-    assert run_cli("keys", "list").stdout.split() == ["huggingface"]
-    for path in enclave_home.rglob("*"):
-        if path.is_file():
-            assert secret.encode() not in path.read_bytes(), path
-    assert run_cli("keys", "remove", "huggingface").returncode == 0
-    assert run_cli("keys", "list").stdout.strip() == ""
+def test_keys_live_only_in_the_keyring_and_never_touch_the_users_entries(run_cli, enclave_home):
+    from keyring_check import keyring_or_skip
+
+    from app.core.privacy.keyring_store import SERVICE
+
+    keyring = keyring_or_skip()
+    # The user's own token under the real service name (in the private test keyring): the
+    # test's set and remove below must leave it as it was.
+    keyring.set_password(SERVICE, "huggingface", "hf_the_users_own_token")
+    try:
+        secret = "hf_supersecret_value_123"
+        stored = run_cli("keys", "set", "huggingface", input=secret + "\n")
+        assert stored.returncode == 0, stored.stderr
+        assert run_cli("keys", "list").stdout.split() == ["huggingface"]
+        for path in enclave_home.rglob("*"):
+            if path.is_file():
+                assert secret.encode() not in path.read_bytes(), path
+        assert run_cli("keys", "remove", "huggingface").returncode == 0
+        assert run_cli("keys", "list").stdout.strip() == ""
+        assert keyring.get_password(SERVICE, "huggingface") == "hf_the_users_own_token"
+    finally:
+        with contextlib.suppress(keyring.errors.PasswordDeleteError):
+            keyring.delete_password(SERVICE, "huggingface")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 
 from app.core import jsonfile
@@ -17,6 +18,12 @@ from app.core.errors import EnclaveError
 log = logging.getLogger(__name__)
 SERVICE = "Enclave"
 HUGGINGFACE = "huggingface"
+
+
+def service() -> str:
+    """The keyring service Enclave's secrets live under. ENCLAVE_KEYRING_SERVICE exists for the
+    tests, so they never read, overwrite or delete the user's own entries."""
+    return os.environ.get("ENCLAVE_KEYRING_SERVICE") or SERVICE
 
 
 class KeyringUnavailableError(EnclaveError):
@@ -77,7 +84,7 @@ class KeyringStore:
         from keyring.errors import PasswordDeleteError
 
         try:
-            return getattr(_keyring(), method)(SERVICE, *args)
+            return getattr(_keyring(), method)(service(), *args)
         except (KeyringUnavailableError, PasswordDeleteError):
             raise
         except Exception as exc:  # keyring backends raise their own error types
