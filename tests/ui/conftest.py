@@ -34,6 +34,18 @@ def make_window(qtbot):
 
 
 @pytest.fixture
+def dialogs(qtbot):
+    """Answers modal dialogs for this test (see consent_helper.py); an answer whose dialog never
+    opened fails the test here, and none outlives it."""
+    from consent_helper import DialogAnswerer
+
+    answerer = DialogAnswerer()
+    yield answerer
+    if unanswered := answerer.close():
+        pytest.fail(f"a dialog this test answers never opened: {', '.join(unanswered)}")
+
+
+@pytest.fixture
 def wait_idle(qtbot):
     """Wait until the window has finished answering and loading."""
 

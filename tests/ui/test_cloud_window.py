@@ -10,24 +10,23 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.core.privacy import audit
-from consent_helper import answer_consent
 
 pytestmark = pytest.mark.slow
 
 
-def _ask_cloud(qtbot, window, text, button, seen=None):
+def _ask_cloud(qtbot, dialogs, window, text, button, seen=None):
     seen = {} if seen is None else seen
     window.input.setPlainText(text)
-    answer_consent(button, seen)
+    dialogs.consent(button, seen)
     qtbot.mouseClick(window.cloud_button, Qt.MouseButton.LeftButton)
     return seen
 
 
 def test_cancel_sends_nothing_and_send_once_answers_with_a_badge(
-        qtbot, make_window, wait_idle, org_provider, provider_server):
+        qtbot, dialogs, make_window, wait_idle, org_provider, provider_server):
     window = make_window(redaction_terms=["Nightjar"])
     wait_idle(window)
-    seen = _ask_cloud(qtbot, window, "Nightjar status for ana@corp.example?", "cancel")
+    seen = _ask_cloud(qtbot, dialogs, window, "Nightjar status for ana@corp.example?", "cancel")
     assert "[TERM_1] status for [EMAIL_1]?" in seen["payload"]
     assert "ana@corp.example" not in seen["payload"]
     assert "Your organisation" in seen["heading"] and "tokens" in seen["heading"]
@@ -35,7 +34,7 @@ def test_cancel_sends_nothing_and_send_once_answers_with_a_badge(
     assert window.input.toPlainText() == "Nightjar status for ana@corp.example?"  # not lost
     assert "Nothing was sent" in window.notice.text()
 
-    _ask_cloud(qtbot, window, "Say hello.", "once")
+    _ask_cloud(qtbot, dialogs, window, "Say hello.", "once")
     wait_idle(window)
     assert len(provider_server.chats()) == 1
     html = window.chat.toHtml()
@@ -47,11 +46,11 @@ def test_cancel_sends_nothing_and_send_once_answers_with_a_badge(
     assert [e["consent"] for e in audit.default().entries()] == ["once"]
 
 
-def test_allow_for_this_conversation_then_withdraw(qtbot, make_window, wait_idle, org_provider,
-                                                   provider_server):
+def test_allow_for_this_conversation_then_withdraw(qtbot, dialogs, make_window, wait_idle,
+                                                   org_provider, provider_server):
     window = make_window()
     wait_idle(window)
-    _ask_cloud(qtbot, window, "First question", "conversation")
+    _ask_cloud(qtbot, dialogs, window, "First question", "conversation")
     wait_idle(window)
     assert window.where_badge.text() == "Your organisation: Org"
     assert window.where_badge.property("tier") == "org" and window.withdraw_button.isVisible()
@@ -72,11 +71,11 @@ def test_allow_for_this_conversation_then_withdraw(qtbot, make_window, wait_idle
 
 
 def test_a_failing_provider_keeps_the_message_and_offers_a_local_answer(
-        qtbot, make_window, wait_idle, org_provider, provider_server):
+        qtbot, dialogs, make_window, wait_idle, org_provider, provider_server):
     provider_server.fault = "500"
     window = make_window()
     wait_idle(window)
-    _ask_cloud(qtbot, window, "Please keep me", "once")
+    _ask_cloud(qtbot, dialogs, window, "Please keep me", "once")
     wait_idle(window)
     assert "server error (500)" in window.notice.text()
     assert window.notice_button.isVisible()
@@ -88,7 +87,7 @@ def test_a_failing_provider_keeps_the_message_and_offers_a_local_answer(
     assert messages[-1].provider is None and messages[-1].content.strip()
 
 
-def test_retry_with_cloud_on_a_local_answer(qtbot, make_window, wait_idle, org_provider,
+def test_retry_with_cloud_on_a_local_answer(qtbot, dialogs, make_window, wait_idle, org_provider,
                                             provider_server):
     window = make_window()
     wait_idle(window)
@@ -96,7 +95,7 @@ def test_retry_with_cloud_on_a_local_answer(qtbot, make_window, wait_idle, org_p
     qtbot.mouseClick(window.send_button, Qt.MouseButton.LeftButton)
     wait_idle(window)
     seen = {}
-    answer_consent("once", seen)
+    dialogs.consent("once", seen)
     window.ask_cloud(retry=True)
     wait_idle(window)
     assert "Local first" in seen["payload"]
@@ -125,11 +124,11 @@ def test_providers_window_shows_tiers_and_the_policy_lock(qtbot, make_window, or
     dialog.close()
 
 
-def test_audit_window_lists_entries_and_verifies(qtbot, make_window, wait_idle, org_provider,
-                                                 provider_server):
+def test_audit_window_lists_entries_and_verifies(qtbot, dialogs, make_window, wait_idle,
+                                                 org_provider, provider_server):
     window = make_window()
     wait_idle(window)
-    _ask_cloud(qtbot, window, "For the record", "once")
+    _ask_cloud(qtbot, dialogs, window, "For the record", "once")
     wait_idle(window)
     from app.ui.audit_dialog import AuditDialog
 

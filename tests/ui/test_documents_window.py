@@ -12,7 +12,6 @@ import pytest
 from app.core.docs import retrieval
 from app.core.docs.index import DocIndex
 from app.ui.source_dialog import SourceDialog, file_url
-from consent_helper import answer_consent
 from docs_files import make_mixed_folder
 
 pytestmark = pytest.mark.slow
@@ -119,7 +118,7 @@ def test_cancel_keeps_what_was_done_and_the_next_start_resumes(qtbot, make_windo
         assert index.collection("Many").files == 400
 
 
-def test_the_consent_dialog_lists_the_passages(qtbot, make_window, wait_idle, tmp_path,
+def test_the_consent_dialog_lists_the_passages(qtbot, dialogs, make_window, wait_idle, tmp_path,
                                                org_provider, provider_server):
     folder = make_mixed_folder(tmp_path / "docs")
     window = make_window()
@@ -130,7 +129,7 @@ def test_the_consent_dialog_lists_the_passages(qtbot, make_window, wait_idle, tm
     window.new_chat()
     window.set_collections(["Work"])
     seen = {}
-    answer_consent("cancel", seen)
+    dialogs.consent("cancel", seen)
     window.input.setPlainText("When are invoices payable?")
     window.ask_cloud()
     assert "[1] contract.pdf, page 2" in seen["documents"]
