@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import subprocess
+import sys
 
 import pytest
 
 from app.core import hardware, runtime, settings as settings_mod
 from app.core.paths import DataFolderError
-from app.core.privacy import netguard
 
 
 @pytest.fixture
@@ -38,7 +39,6 @@ def test_start_prepares_everything(enclave_home, clean_logging):
     rt = runtime.start()
     for folder in rt.paths.folders().values():
         assert folder.is_dir() and enclave_home in folder.parents
-    assert netguard.installed()
     assert rt.settings.theme == "dark"
     assert any("threads" in n for n in rt.settings.notices)
     logging.getLogger("app.test").warning("hello log")
@@ -46,6 +46,29 @@ def test_start_prepares_everything(enclave_home, clean_logging):
     rt.settings.temperature = 0.3
     rt.save_settings()
     assert settings_mod.load(rt.paths.settings_file).temperature == 0.3
+
+
+_GUARD_AFTER_START = """
+import socket
+from app.core import runtime
+from app.core.privacy import netguard
+before = netguard.installed()
+runtime.start()
+try:
+    socket.create_connection(("192.0.2.1", 9), timeout=1)  # TEST-NET-1: never routed
+    refused = False
+except netguard.NetworkBlockedError:
+    refused = True
+print(before, netguard.installed(), refused)
+"""
+
+
+def test_start_installs_the_network_guard_in_a_fresh_process(repo_root, cli_env):
+    # A fresh interpreter: in this one an earlier test may already have installed the guard.
+    done = subprocess.run([sys.executable, "-c", _GUARD_AFTER_START], cwd=repo_root,
+                          env=cli_env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "True", "True"]
 
 
 def test_start_with_an_unwritable_home(tmp_path, monkeypatch):
