@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from hub_server import HUB_REPO
+from app.core.models.download import target_path
+from hub_server import HUB_FILE, HUB_REPO
 
 pytestmark = pytest.mark.slow
 
@@ -84,6 +85,9 @@ def test_unfinished_download_resumes_after_reopening(qtbot, open_dialog, hub, pa
     dialog.shutdown()  # the app closes mid-download
     qtbot.waitUntil(lambda: row.state == "paused", timeout=10_000)
     kept = row.bar.value()
+    part = target_path(paths.models, HUB_REPO, HUB_FILE).with_name(HUB_FILE + ".part")
+    kept_bytes = part.stat().st_size
+    assert kept_bytes > 0
 
     hub.faults.bytes_per_s = None
     again = open_dialog()
@@ -93,7 +97,7 @@ def test_unfinished_download_resumes_after_reopening(qtbot, open_dialog, hub, pa
     with qtbot.waitSignal(again.models_changed, timeout=60_000):
         qtbot.mouseClick(resumed.pause_button, Qt.MouseButton.LeftButton)
     assert resumed.state == "done"
-    assert hub.downloads()[-1][2]["Range"].startswith("bytes=")
+    assert hub.downloads()[-1][2]["Range"] == f"bytes={kept_bytes}-"  # not a restart
 
 
 def test_custom_license_needs_the_box_ticked(qtbot, open_dialog, hub):
