@@ -4,7 +4,7 @@
 thing Enclave talks to through the real ``openai`` SDK. ``ProviderProxy`` sits in front of it and
 records every request (method, path, headers, body), so tests can count what arrived — zero before
 consent — and read exactly what was sent. Its ``fault`` switches it into a failing provider: 401,
-429 with Retry-After, 500, a timeout, or a malformed stream.
+429 with Retry-After, 500, a timeout, a malformed stream, or a stream cut mid-answer.
 
 Runnable on its own for trying the window by hand::
 
@@ -155,8 +155,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         sent = 0
         while chunk := r.read1(65536):
-            if owner.fault == "cut" and sent > 200:
-                self.connection.shutdown(socket.SHUT_RDWR)  # the network drops mid-answer
+            if owner.fault == "cut" and sent + len(chunk) > owner.cut_after:
+                # The network drops mid-answer, mid-event: what went before has arrived.
+                part = chunk[:owner.cut_after - sent]
+                self.wfile.write(b"%x\r\n%s" % (len(chunk), part))
+                self.wfile.flush()
+                self.connection.shutdown(socket.SHUT_RDWR)
                 upstream.close()
                 return
             self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
@@ -175,6 +179,7 @@ class ProviderProxy:
         self.key = key  # when set, any other Authorization is answered with 401
         self.fault: str | None = None
         self.delay_s = 5.0
+        self.cut_after = 1500  # "cut": answer bytes that arrive before the connection drops
         self.requests: list[Recorded] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True

@@ -142,18 +142,23 @@ def test_an_allowed_host_passes_a_forbid_cloud_policy(chat, provider_server, tmp
     assert _send(chat, plan).text == "write to bob@example.org"
 
 
-@pytest.mark.parametrize("fault, kind, words", [
-    ("401", "auth", "refused the API key"),
-    ("429", "rate limit", "wait 7 s"),
-    ("500", "server error", "server error (500)"),
-    ("timeout", "timeout", "did not answer in time"),
-    ("malformed", "malformed", "could not read"),
+# Each fault with the one status its audit entry must carry: the provider's own, or
+# "no response" when none arrived in time; a stream that broke after 200 is still a 200.
+@pytest.mark.parametrize("fault, kind, words, status", [
+    ("401", "auth", "refused the API key", 401),
+    ("429", "rate limit", "wait 7 s", 429),
+    ("500", "server error", "server error (500)", 500),
+    ("timeout", "timeout", "did not answer in time", "no response"),
+    ("malformed", "malformed", "could not read", 200),
+    ("cut", "cut", "was cut mid-answer", 200),
 ])
 def test_provider_failures_give_a_clear_message_and_keep_the_message(
-        chat, provider_server, fault, kind, words):
+        chat, provider_server, fault, kind, words, status):
     provider_server.fault = fault
     provider_server.delay_s = 4
-    chat.assistant.settings.cloud_timeout_s = 1.0
+    # Short enough for "timeout", long enough for the real server's prompt before a "cut".
+    chat.assistant.settings.cloud_timeout_s = 1.0 if fault == "timeout" else 30.0
+    chat.assistant.overrides["max_answer_tokens"] = 64  # "cut": the answer outlasts cut_after
     plan = chat.plan(None, "Keep this message", "Org")
     with pytest.raises(CloudError) as info:
         _send(chat, plan)
@@ -167,12 +172,19 @@ def test_provider_failures_give_a_clear_message_and_keep_the_message(
     assert messages[-1].status == "error"
     if fault == "malformed":
         assert messages[-1].content == "Half an answer"
+    if fault == "cut":  # what arrived before the cut is kept, and on record as received
+        assert messages[-1].content.strip()
+        entry = audit.default().entries()[0]
+        assert 0 < entry["tokens_received"] and 0 < entry["bytes_received"] \
+            < provider_server.cut_after + 1000
+        assert entry["payload_sha256"] == hashlib.sha256(provider_server.chats()[0].body) \
+            .hexdigest()
     # ... and it can be answered on this device instead.
     local = chat.assistant.regenerate(conversation.id, cancel=threading.Event())
     assert local.engine == "local" and local.provider is None
     assert [m.content for m in store.messages(conversation.id)][0] == "Keep this message"
     [entry] = audit.default().entries()  # the failed request is on record too
-    assert entry["status"] in (401, 429, 500, 200, "no response")
+    assert entry["status"] == status
 
 
 def test_conversation_consent_is_remembered_and_can_be_withdrawn(chat, provider_server):

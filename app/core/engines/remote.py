@@ -75,13 +75,20 @@ def _retry_after(response) -> float | None:
     return None
 
 
-def explain(exc: Exception, provider, model: str) -> EnclaveError:
-    """A provider failure as a sentence a person can act on."""
+def explain(exc: Exception, provider, model: str, *, answering: bool = False) -> EnclaveError:
+    """A provider failure as a sentence a person can act on (``answering``: its answer had
+    begun to arrive)."""
+    import httpx2
     import openai
 
     if isinstance(exc, EnclaveError):
         return exc
     who = f"{provider.name} ({provider.host})"
+    if answering and isinstance(exc, (openai.APIConnectionError, httpx2.TransportError)) and \
+            not isinstance(exc, (openai.APITimeoutError, httpx2.TimeoutException)):
+        # It was reached: "could not reach" would send the user to check the wrong thing.
+        return CloudError(f"The connection to {who} was cut mid-answer. What arrived before it "
+                          f"is kept; try again, or answer on this device.", "cut")
     if isinstance(exc, openai.AuthenticationError):
         return CloudError(f"{who} refused the API key (401). Check the key you saved for "
                           f"{provider.name} (Providers → Test key, or `enclave keys set "
@@ -163,11 +170,12 @@ class RemoteEngine(Engine):
                              conversation=self.conversation) as passage:
             passage.tokens_sent = stats.prompt_tokens
             passage.tokens_received = 0
-            reason = "stop"
+            reason, answering = "stop", False
             try:
                 sdk = client(self.provider, self.keys,
                              timeout_s=getattr(self.settings, "cloud_timeout_s", 60.0))
                 stream = sdk.chat.completions.create(**kwargs)
+                answering = True
                 try:
                     for chunk in stream:
                         if cancel.is_set():
@@ -188,7 +196,7 @@ class RemoteEngine(Engine):
                 finally:
                     stream.close()
             except Exception as exc:
-                raise explain(exc, self.provider, self.model_id) from exc
+                raise explain(exc, self.provider, self.model_id, answering=answering) from exc
             clock.finish(reason)
             log.info("%s answered %d pieces in %.1f s", self.provider.name,
                      stats.completion_tokens, stats.total_s)
