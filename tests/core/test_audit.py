@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from app.core.privacy.audit import AuditLog
+from app.core.privacy.audit import AuditLog, _digest
 
 
 @pytest.fixture
@@ -71,3 +71,52 @@ def test_the_chain_continues_across_processes_and_without_a_head(log):
     log.head.unlink()
     entry = log.append(purpose="later")
     assert entry["seq"] == 5 and AuditLog(log.path).verify().ok
+
+
+def _forged(after: dict, seq: int, **fields) -> str:
+    """An entry made the way ``append`` makes one, chained to ``after``: a careful forger's."""
+    entry = {"seq": seq, "time": after["time"] + 1, **fields, "prev": after["hash"]}
+    entry["hash"] = _digest(entry)
+    return json.dumps(entry, separators=(",", ":"))
+
+
+def test_an_entry_inserted_in_the_middle_is_caught(log):
+    lines = _lines(log)
+    lines.insert(2, _forged(json.loads(lines[1]), 3, purpose="nothing to see"))
+    _write(log, lines)
+    result = log.verify()
+    assert not result.ok
+    # The forged entry itself links up; the real entry 3 after it no longer does.
+    assert "entry 3 (line 4) does not follow the entry before it" in result.describe()
+
+
+def test_an_entry_inserted_at_the_end_is_caught_by_the_head(log):
+    lines = _lines(log)
+    lines.append(_forged(json.loads(lines[-1]), 5, purpose="nothing to see"))
+    _write(log, lines)
+    assert "the log ends at entry 5 but entry 4 was the last one written" in \
+        log.verify().describe()
+
+
+def test_a_repeated_entry_is_caught(log):
+    lines = _lines(log)
+    lines.insert(2, lines[1])
+    _write(log, lines)
+    assert "line 3 holds entry 2 where entry 3 belongs" in log.verify().describe()
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\x85", "\x1c", "\r"])
+def test_entries_hidden_from_the_viewer_are_caught(log, separator):
+    """Lines joined by a character some readers take for a line break: the viewer and verify
+    must see the same entries, or verify vouches for entries the viewer does not show."""
+    lines = _lines(log)
+    lines[1:3] = [lines[1] + separator + lines[2]]
+    _write(log, lines)
+    assert [e["seq"] for e in log.entries()] == [1, 4]
+    assert "line 2 is not a valid entry" in log.verify().describe()
+
+
+def test_an_honest_entry_with_a_line_separator_in_a_value_verifies(tmp_path):
+    log = AuditLog(tmp_path / "audit.jsonl")
+    log.append(purpose="ask", model="a\u2028model\x85name")  # names come from providers
+    assert log.verify().ok and log.entries()[0]["model"] == "a\u2028model\x85name"

@@ -3,9 +3,11 @@
 One JSON object per line in ``data/audit.jsonl``. Each entry holds the sha256 of the entry before
 it (``prev``) and its own (``hash``, over everything else in it), and a small head file remembers
 the newest entry's number and hash. ``verify`` then catches an entry that was edited (its hash no
-longer matches), removed or reordered (a ``prev`` or a number no longer follows), or cut off the
-end (the head names an entry that is gone). The log holds no message text and no secrets: the
-payload appears only as its sha256, so the user can prove what was sent without keeping it twice.
+longer matches), removed, inserted or reordered (a ``prev`` or a number no longer follows), or
+cut off the end (the head names an entry that is gone). The chain has no secret: someone who
+recomputes every hash after a change and rewrites the head file is not caught. The log holds no
+message text and no secrets: the payload appears only as its sha256, so the user can prove what
+was sent without keeping it twice.
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ class Verification:
 
     def describe(self) -> str:
         if self.ok:
-            return f"The audit log is intact: {self.entries} entr{'y' if self.entries == 1 else 'ies'}, every link verified."
+            noun = "entry" if self.entries == 1 else "entries"
+            return f"The audit log is intact: {self.entries} {noun}, every link verified."
         return "The audit log was changed:\n" + "\n".join(f"  - {p}" for p in self.problems)
 
 
@@ -97,34 +100,37 @@ class AuditLog:
         entries = self.entries()
         return (entries[-1]["seq"], entries[-1]["hash"]) if entries else (0, GENESIS)
 
-    def entries(self) -> list[dict]:
-        """Every entry, oldest first; lines that are not JSON objects are skipped."""
-        out = []
+    def _lines(self) -> list[str]:
+        r"""The log's lines, split only where ``append`` ends one ("\n"). The viewer and
+        ``verify`` must read the same lines: a split at U+2028, \r or \x1c (which
+        ``str.splitlines`` and text mode honour, and JSON allows inside strings) would let
+        entries verify while the viewer hides them, or make an honest entry look tampered with."""
         try:
-            with open(self.path, encoding="utf-8") as f:
-                for line in f:
-                    try:
-                        entry = json.loads(line)
-                    except ValueError:
-                        continue
-                    if isinstance(entry, dict):
-                        out.append(entry)
+            with open(self.path, encoding="utf-8", newline="") as f:
+                text = f.read()
         except FileNotFoundError:
-            pass
+            return []
         except OSError as exc:
             raise AuditError(f"The audit log {self.path} could not be read: {exc.strerror}.") \
                 from exc
+        return text.removesuffix("\n").split("\n") if text else []
+
+    def entries(self) -> list[dict]:
+        """Every entry, oldest first; lines that are not JSON objects are skipped."""
+        out = []
+        for line in self._lines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict):
+                out.append(entry)
         return out
 
     def verify(self) -> Verification:
         problems: list[str] = []
         prev, expected_seq, count = GENESIS, 1, 0
-        try:
-            lines = self.path.read_text(encoding="utf-8").splitlines() if self.path.exists() \
-                else []
-        except OSError as exc:
-            raise AuditError(f"The audit log {self.path} could not be read: {exc.strerror}.") \
-                from exc
+        lines = self._lines()
         for number, line in enumerate(lines, 1):
             try:
                 entry = json.loads(line)
