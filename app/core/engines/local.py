@@ -180,6 +180,9 @@ class LocalEngine(Engine):
                     yield text
                 if count >= max_tokens:
                     break
+                if cancel.is_set():  # before asking for the next token, which costs a decode
+                    reason = "cancelled"
+                    break
         finally:
             tokens.close()
             tail = decoder.decode(b"", final=True)
