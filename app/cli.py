@@ -11,7 +11,7 @@ import sys
 import threading
 from pathlib import Path
 
-from app import __version__, cli_cloud, cli_docs, cli_models
+from app import __version__, cli_cloud, cli_docs, cli_models, std_streams
 from app.core import export, hardware, runtime
 from app.core.engines import placement
 from app.core.errors import EnclaveError
@@ -70,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    std_streams.ensure_open()  # first: a windowed start has none, and model loads need them
     args = _parser().parse_args(argv)
     if args.self_test:
         return _self_test(args)

@@ -21,11 +21,17 @@ def bundle_binary(repo_root):
     return binary
 
 
-def run_bundle(binary, *args, home, timeout=180, env=None):
-    """The bundle, with the environment a user's shell would give it (``env`` adds to it)."""
+def run_bundle(binary, *args, home, timeout=180, env=None, streams_closed=False):
+    """The bundle, with the environment a user's shell would give it (``env`` adds to it).
+    ``streams_closed``: with no stdin, stdout or stderr at all, as a windowed start from a menu
+    has them (then nothing is captured)."""
     full = {k: v for k, v in os.environ.items()
             if not k.startswith(("PYTHON", "VIRTUAL_ENV", "GGML_", "ENCLAVE_GPU"))}
     full.update(ENCLAVE_HOME=str(home), QT_QPA_PLATFORM="offscreen", **(env or {}))
     os.makedirs(home, exist_ok=True)
-    return subprocess.run([str(binary), *args], env=full, cwd=home, capture_output=True,
-                          text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    command = [str(binary), *args]
+    if streams_closed:
+        command = ["sh", "-c", '"$0" "$@" <&- >&- 2>&-', *command]
+    return subprocess.run(command, env=full, cwd=home, capture_output=not streams_closed,
+                          text=True, timeout=timeout,
+                          stdin=None if streams_closed else subprocess.DEVNULL)

@@ -103,6 +103,18 @@ def test_ctrl_c_stops_the_answer_exits_130_and_keeps_what_was_printed(repo_root,
     assert answer.completion_tokens < 2000
 
 
+def test_ask_with_standard_streams_closed_still_answers(repo_root, cli_env, enclave_home):
+    # What a windowed start from a menu gives: no stdin, stdout or stderr at all.
+    done = subprocess.run(["sh", "-c", '"$0" "$@" <&- >&- 2>&-', sys.executable, "-m",
+                           "app.cli", "ask", "--max-tokens", "8", "Say hello."],
+                          cwd=repo_root, env=cli_env, timeout=120)
+    assert done.returncode == 0
+    (answer,) = [m for m in stored_messages(1) if m.role == "assistant"]
+    assert answer.status == "complete" and answer.content.strip()
+    log = (enclave_home / "logs" / "enclave.log").read_text(encoding="utf-8")
+    assert "Traceback" not in log and answer.content.strip() not in log  # nothing printed there
+
+
 def test_ask_chat_continues_a_conversation(run_cli):
     lisbon, _ = seed()
     r = run_cli("ask", "--chat", lisbon, "--json", "--max-tokens", MAX, "And for dinner?")

@@ -37,3 +37,14 @@ def test_frozen_cli_answers_and_stores(frozen, tmp_path):
     assert '"engine": "local"' in done.stdout
     listed = _run(frozen, "chats", "list", home=tmp_path)
     assert "Hello" in listed.stdout
+
+
+@pytest.mark.timeout(240)
+def test_frozen_self_test_and_ask_work_with_standard_streams_closed(frozen, tmp_path):
+    # A windowed app started from the Start menu or the Dock has no standard streams; llama.cpp's
+    # model load needs descriptor 1, so without them every load failed as a "damaged" file.
+    assert _run(frozen, "--self-test", home=tmp_path, streams_closed=True).returncode == 0
+    done = _run(frozen, "ask", "--max-tokens", "8", "Hello", home=tmp_path, streams_closed=True)
+    assert done.returncode == 0
+    listed = _run(frozen, "chats", "list", home=tmp_path)
+    assert "2 msgs" in listed.stdout, listed.stdout + listed.stderr
