@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the system packages Enclave needs, where apt is available and they are missing.
 #   build: compilers for llama.cpp and the libraries Qt loads.
-#   test:  also a virtual X screen for screenshots, and a real Vulkan device without a GPU (Mesa's
+#   test:  also a virtual X screen for screenshots, strace, and a real Vulkan device without a GPU (Mesa's
 #          lavapipe, a conformant Vulkan driver that runs on the CPU) for the GPU tests.
 set -euo pipefail
 what=${1:-build}
@@ -14,6 +14,7 @@ pkgs=(build-essential cmake libgl1 libegl1 libxkbcommon0 libxkbcommon-x11-0 libf
       libxcb-shape0 libxcb-randr0 libxcb-xinerama0 fonts-dejavu-core)
 if [ "$what" = test ]; then
   pkgs+=(xvfb xauth gnome-keyring dbus-user-session)  # a real OS keyring (Secret Service)
+  pkgs+=(strace)  # the network tests watch native code's system calls too
   pkgs+=(libvulkan1 mesa-vulkan-drivers vulkan-tools)
 fi
 missing=()
