@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install the system packages Enclave needs, where apt is available and they are missing.
 #   build: compilers for llama.cpp and the libraries Qt loads.
-#   test:  also a virtual X screen for screenshots, strace, and a real Vulkan device without a GPU (Mesa's
-#          lavapipe, a conformant Vulkan driver that runs on the CPU) for the GPU tests.
+#   test:  also a virtual X screen for screenshots, strace for the network tests, and a real
+#          Vulkan device without a GPU (Mesa's lavapipe, a conformant Vulkan driver that runs on
+#          the CPU) for the GPU tests.
 set -euo pipefail
 what=${1:-build}
 if ! command -v apt-get >/dev/null 2>&1; then
