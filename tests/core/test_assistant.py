@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 import threading
+import time
 
 import pytest
 
@@ -224,6 +226,57 @@ def test_the_answer_is_saved_while_it_streams(assistant, store, settings, paths,
     # Each piece is saved right after it is shown: piece k sees the text of pieces 1..k-1.
     assert [content for _, content in seen] == ["".join(pieces[:k]) for k in range(len(pieces))]
     assert store.message(result.answer_message_id).status == "complete"
+
+
+def test_a_streaming_answer_is_saved_every_half_second(assistant, settings, paths):
+    """With the real interval: what another connection (or a crash) finds at any moment lacks no
+    piece written more than SAVE_INTERVAL_S ago, give or take the wait for the next piece (the
+    save rides on a piece) and the write itself."""
+    interval = assistant_mod.SAVE_INTERVAL_S
+    assert interval == 0.5  # the figure the README promises
+    settings.max_answer_tokens = 1000
+    cancel, started, done = threading.Event(), threading.Event(), threading.Event()
+    answer_id: list[int] = []
+    written: list[tuple[float, int]] = []  # (when, characters so far) after each piece
+    stored: list[tuple[float, str]] = []  # (when, the answer's text in the database)
+
+    def sample():
+        started.wait()
+        with Store(paths.database) as other:
+            while not done.is_set():
+                at = time.monotonic()  # the read sees this moment's state or a later one
+                stored.append((at, other.message(answer_id[0]).content))
+                time.sleep(0.01)
+
+    def on_start(start):
+        answer_id.append(start.answer_message_id)
+        started.set()
+
+    def on_piece(piece):
+        written.append((time.monotonic(), (written[-1][1] if written else 0) + len(piece)))
+        if written[-1][0] - written[0][0] > 5 * interval:  # long enough for several saves
+            cancel.set()
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        result = assistant.send(None, "Write a very long story about a lighthouse keeper.",
+                                cancel=cancel, on_start=on_start, on_piece=on_piece)
+    finally:
+        started.set()
+        done.set()
+        sampler.join()
+    assert result.cancelled, "the answer ended before it needed several saves"
+    lengths = [length for _, length in written]
+    worst = 0.0
+    for at, content in stored:
+        assert result.text.startswith(content)
+        first_unsaved = bisect.bisect_right(lengths, len(content))
+        if first_unsaved < len(written) and written[first_unsaved][0] <= at:
+            worst = max(worst, at - written[first_unsaved][0])
+    longest_gap = max(b - a for (a, _), (b, _) in zip(written, written[1:]))
+    assert len(stored) > 20 and worst > 0  # sampled while it streamed, and saw it behind
+    assert worst <= interval + longest_gap + 0.1, (worst, longest_gap)
 
 
 class _Failing:
