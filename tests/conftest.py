@@ -150,7 +150,8 @@ def llama_server(starter_model):
 @pytest.fixture
 def provider_server(llama_server):
     """A provider on loopback in front of the llama.cpp server; records every request and can
-    be switched to fail (``.fault = "401" | "429" | "500" | "timeout" | "malformed" | "cut"``)."""
+    be switched to fail (``.fault = "401" | "429" | "500" | "timeout" | "malformed" | "cut" |
+    "redirect"``)."""
     from provider_server import ProviderProxy
 
     proxy = ProviderProxy(llama_server.port)

@@ -1,10 +1,14 @@
 """A Hugging Face hub stand-in on loopback: what huggingface_hub and Enclave's downloader use.
 
 Implements model search (``GET /api/models``), model info with LFS sizes and sha256
-(``GET /api/models/{repo}?blobs=true``) and file downloads (``HEAD``/``GET /{repo}/resolve/{rev}/{file}``
-with Range). Files are served from real paths (the starter model). Faults can be switched on per
-file: drop the connection after N bytes, serve wrong bytes, slow down; gated repositories answer 401
-or 403 like the hub. Every request is recorded, so tests can assert that nothing was asked.
+(``GET /api/models/{repo}?blobs=true``) and file downloads
+(``HEAD``/``GET /{repo}/resolve/{rev}/{file}`` with Range). Files are served from real paths (the
+starter model). Faults can be switched on per file: drop the connection after N bytes, serve wrong
+bytes, slow down; gated repositories answer 401 or 403 like the hub. Every request is recorded, so
+tests can assert that nothing was asked.
+
+Like huggingface.co, which sends file downloads to its CDN, ``redirect_files_to`` makes file
+requests answer 302 to another server (a second ``HubServer``, named differently: ``host``).
 """
 
 from __future__ import annotations
@@ -64,9 +68,12 @@ class Faults:
 
 
 class HubServer:
-    def __init__(self, repos: list[HubRepo], token: str = "hf_test_token", tls=None):
+    def __init__(self, repos: list[HubRepo], token: str = "hf_test_token", tls=None,
+                 host: str = "127.0.0.1"):
         self.repos = {r.id: r for r in repos}
         self.token = token
+        self.host = host  # the name in ``url``; the server listens on 127.0.0.1 whatever it is
+        self.redirect_files_to: str | None = None  # a base URL: file requests answer 302 there
         self.faults = Faults()
         self.requests: list[tuple[str, str, dict]] = []
         self._lock = threading.Lock()
@@ -80,7 +87,7 @@ class HubServer:
 
     @property
     def url(self) -> str:
-        return f"{self.scheme}://127.0.0.1:{self.httpd.server_address[1]}"
+        return f"{self.scheme}://{self.host}:{self.httpd.server_address[1]}"
 
     def start(self) -> "HubServer":
         self.thread.start()
@@ -189,6 +196,8 @@ class HubServer:
                     forced = server.faults.status.pop(filename, None)
                 if forced and self.command == "GET":
                     return self._error(forced, None, "server trouble")
+                if server.redirect_files_to:
+                    return self._redirect(repo, f)
                 size, start = f.size, 0
                 rng = self.headers.get("Range")
                 if rng and not server.faults.ignore_range and self.command == "GET":
@@ -213,6 +222,16 @@ class HubServer:
                 if self.command == "HEAD":
                     return
                 self._send_bytes(f, filename, start, size)
+
+            def _redirect(self, repo: HubRepo, f: HubFile):
+                """The hub's answer for a file kept on its CDN: where, and what it will get."""
+                self.send_response(302)
+                self.send_header("Location", server.redirect_files_to + self.path)
+                self.send_header("Content-Length", "0")
+                self.send_header("X-Repo-Commit", repo.sha)
+                self.send_header("X-Linked-Size", str(f.size))
+                self.send_header("X-Linked-Etag", f'"{f.sha256}"')
+                self.end_headers()
 
             def _send_bytes(self, f: HubFile, filename: str, start: int, size: int):
                 with server._lock:

@@ -4,7 +4,8 @@
 thing Enclave talks to through the real ``openai`` SDK. ``ProviderProxy`` sits in front of it and
 records every request (method, path, headers, body), so tests can count what arrived — zero before
 consent — and read exactly what was sent. Its ``fault`` switches it into a failing provider: 401,
-429 with Retry-After, 500, a timeout, a malformed stream, or a stream cut mid-answer.
+429 with Retry-After, 500, a timeout, a malformed stream, a stream cut mid-answer, or a redirect
+to another host.
 
 Runnable on its own for trying the window by hand::
 
@@ -23,7 +24,7 @@ import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-FAULTS = ("401", "429", "500", "timeout", "malformed", "cut", "echo")
+FAULTS = ("401", "429", "500", "timeout", "malformed", "cut", "redirect", "echo")
 
 
 def free_port() -> int:
@@ -122,6 +123,8 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(429, "Rate limit reached.", {"Retry-After": "7"})
         if fault == "500":
             return self._error(500, "The server had an error.")
+        if fault == "redirect":  # elsewhere: the same server under another loopback name
+            return self._send(307, b"", {"Location": f"http://localhost:{owner.port}{rec.path}"})
         if fault == "timeout":
             time.sleep(owner.delay_s)
             return self._error(504, "late")

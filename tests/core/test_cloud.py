@@ -14,7 +14,7 @@ from app.core.assistant import Assistant
 from app.core.cloud.chat import CloudChat
 from app.core.cloud.providers import ProviderError, ProviderRegistry
 from app.core.engines.remote import CloudError, list_models
-from app.core.privacy import audit, consent, gate
+from app.core.privacy import audit, consent, gate, netguard
 from app.core.privacy.keyring_store import KeyringStore
 from app.core.store import Store
 
@@ -185,6 +185,27 @@ def test_provider_failures_give_a_clear_message_and_keep_the_message(
     assert [m.content for m in store.messages(conversation.id)][0] == "Keep this message"
     [entry] = audit.default().entries()  # the failed request is on record too
     assert entry["status"] == status
+
+
+def test_a_providers_redirect_to_another_host_is_not_followed(chat, provider_server):
+    """Providers get no redirects to other hosts: the SDK's client does not follow them, and the
+    gate refuses one even for a client that would."""
+    from app.core.privacy import http
+
+    provider_server.fault = "redirect"  # to "localhost": the same stand-in, under another name
+    with pytest.raises(CloudError) as info:
+        _send(chat, chat.plan(None, "Where does this go?", "Org"))
+    assert info.value.kind == "redirect"
+    assert "redirected the request to localhost" in str(info.value)
+    assert len(provider_server.requests) == 1  # the redirect's target was never asked
+    assert [(e["host"], e["status"]) for e in audit.default().entries()] == [("127.0.0.1", 307)]
+
+    provider = chat.providers.get("Org")
+    with gate.open_cloud(chat.settings, provider, "list models", needs_consent=False):
+        with pytest.raises(netguard.NetworkBlockedError,
+                           match="refused a request to localhost: only 127.0.0.1 was allowed"):
+            http.client(follow_redirects=True).get(provider.base_url + "/models")
+    assert len(provider_server.requests) == 2  # again one request, the redirect's target none
 
 
 def test_conversation_consent_is_remembered_and_can_be_withdrawn(chat, provider_server):

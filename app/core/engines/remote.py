@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import urllib.parse
 from typing import Iterable, Iterator
 
 from app.core.engines.base import (ChatMessage, Engine, Generation, GenerationOptions,
@@ -106,6 +107,12 @@ def explain(exc: Exception, provider, model: str, *, answering: bool = False) ->
                           "rate limit", after)
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
+        if 300 <= status < 400:  # the client follows no redirects: see privacy/gate.py
+            location = exc.response.headers.get("location", "")
+            where = urllib.parse.urlsplit(location).hostname or provider.host
+            return CloudError(f"{who} redirected the request to {where} ({status}). Enclave "
+                              f"does not follow a provider's redirects, so nothing was sent "
+                              f"there; check the provider's base URL.", "redirect")
         if status >= 500:
             return CloudError(f"{who} had a server error ({status}). Try again later.",
                               "server error")
