@@ -2,14 +2,42 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QDialogButtonBox, QInputDialog
 
 from app.core.store import Store
+from app.ui.dialogs import SystemPromptDialog
+
+CTRL, SHIFT = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
 
 
 def _send(qtbot, window, text):
     window.input.setPlainText(text)
     qtbot.keyClick(window.input, Qt.Key.Key_Return)
+
+
+def _press(qtbot, window, key, modifiers=Qt.KeyboardModifier.NoModifier):
+    """A key the user presses while typing: shortcuts act only once the window is active."""
+    qtbot.waitUntil(window.isActiveWindow, timeout=5_000)
+    qtbot.keyClick(window.input, key, modifiers)
+
+
+@pytest.fixture
+def model_prompts(monkeypatch) -> list[str]:
+    """The text of every prompt the model thread hands to llama.cpp, special tokens spelled out:
+    what the model really reads, whatever the window or the store say."""
+    import llama_cpp
+
+    prompts, real = [], llama_cpp.Llama.generate
+
+    def generate(self, tokens, *args, **kwargs):
+        prompts.append(self.detokenize(list(tokens), special=True).decode("utf-8", "replace"))
+        return real(self, tokens, *args, **kwargs)
+
+    monkeypatch.setattr(llama_cpp.Llama, "generate", generate)
+    return prompts
 
 
 def test_send_streams_answer_and_history_survives_restart(qtbot, make_window, wait_idle, paths):
@@ -42,13 +70,18 @@ def test_send_streams_answer_and_history_survives_restart(qtbot, make_window, wa
     assert again.panel.model.rowCount() == 1
 
 
-def test_stop_keeps_partial_answer(qtbot, make_window, wait_idle, paths):
+@pytest.mark.parametrize("how", ["Stop button", "Esc"])
+def test_stop_keeps_partial_answer(qtbot, make_window, wait_idle, paths, how):
     window = make_window(max_answer_tokens=900)
     batches = []
     window.models.worker.text_received.connect(lambda _mid, text: batches.append(text))
     _send(qtbot, window, "Write a very long story about a lighthouse keeper.")
     qtbot.waitUntil(lambda: len(batches) >= 2, timeout=60_000)
-    qtbot.mouseClick(window.stop_button, Qt.MouseButton.LeftButton)
+    if how == "Esc":
+        _press(qtbot, window, Qt.Key.Key_Escape)
+        assert window.input.hasFocus()  # pressed where the user just pressed Enter
+    else:
+        qtbot.mouseClick(window.stop_button, Qt.MouseButton.LeftButton)
     wait_idle(window, timeout=3_000)
     with Store(paths.database) as store:
         answer = store.messages(window._conversation_id)[-1]
@@ -83,6 +116,11 @@ def test_edit_and_resend_then_regenerate(qtbot, make_window, wait_idle, paths):
 
     window.start_edit(user.id)
     assert window.input.toPlainText() == "Name a colour." and window.edit_banner.isVisible()
+    _press(qtbot, window, Qt.Key.Key_Escape)  # changed my mind
+    assert not window.edit_banner.isVisible() and window.input.toPlainText() == ""
+    window.send()
+    assert not window._busy  # nothing to send: the edit was cancelled, not left pending
+    window.start_edit(user.id)
     window.input.setPlainText("Name a fruit.")
     window.send()
     wait_idle(window)
@@ -115,19 +153,37 @@ def test_huge_paste_is_shortened_with_a_notice(qtbot, make_window, wait_idle, pa
     assert "more characters are not shown" in window.chat.toPlainText()
 
 
-def test_system_prompt_is_per_conversation(qtbot, make_window, wait_idle, paths, monkeypatch):
-    from app.ui import main_window
+def test_system_prompt_is_per_conversation_and_reaches_the_model(qtbot, dialogs, make_window,
+                                                                  wait_idle, model_prompts):
+    def system_part(prompt):
+        return f"<|im_start|>system\n{prompt}<|im_end|>"
 
     window = make_window(max_answer_tokens=8)
+    default = window.rt.settings.system_prompt
     _send(qtbot, window, "Hello")
     wait_idle(window)
-    monkeypatch.setattr(main_window.SystemPromptDialog, "exec", lambda self: True)
-    monkeypatch.setattr(main_window.SystemPromptDialog, "prompt", lambda self: "Talk like a pirate.")
-    window.edit_system_prompt()
-    with Store(paths.database) as store:
-        assert store.conversation(window._conversation_id).system_prompt == "Talk like a pirate."
-        window.new_chat()
-        assert window._conversation_id is None
+    assert system_part(default) in model_prompts[-1]
+
+    def write(dialog):
+        dialog.use_default.click()  # it was on: this conversation used the default
+        dialog.editor.setPlainText("Talk like a pirate.")
+        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save).click()
+
+    dialogs.answer(SystemPromptDialog, write)
+    qtbot.mouseClick(window.system_button, Qt.MouseButton.LeftButton)
+    cid = window._conversation_id
+    assert window.store.conversation(cid).system_prompt == "Talk like a pirate."
+    _send(qtbot, window, "Who are you?")
+    wait_idle(window)
+    assert system_part("Talk like a pirate.") in model_prompts[-1]
+    assert default not in model_prompts[-1]
+
+    window.new_chat()  # other conversations keep the default
+    assert window._conversation_id is None
+    _send(qtbot, window, "Hello again")
+    wait_idle(window)
+    assert system_part(default) in model_prompts[-1] and "pirate" not in model_prompts[-1]
+    assert len(model_prompts) == 3
 
 
 def test_without_any_model_the_window_explains_how_to_get_one(qtbot, make_window, wait_idle,
@@ -191,6 +247,54 @@ def test_keyboard_new_chat_and_search(qtbot, make_window, wait_idle, paths):
     index = window.panel.model.index(0)
     window.panel.view.clicked.emit(index)
     assert window._conversation_id == first
+
+
+def test_keyboard_copy_regenerate_and_rename(qtbot, dialogs, make_window, wait_idle):
+    window = make_window(max_answer_tokens=16)
+    _send(qtbot, window, "Name a colour.")
+    wait_idle(window)
+    cid = window._conversation_id
+    first = window.store.messages(cid)[-1]
+
+    QGuiApplication.clipboard().clear()
+    _press(qtbot, window, Qt.Key.Key_C, CTRL | SHIFT)
+    assert first.content.strip() and QGuiApplication.clipboard().text() == first.content
+
+    _press(qtbot, window, Qt.Key.Key_R, CTRL)
+    assert window._busy
+    wait_idle(window)
+    user, again = window.store.messages(cid)
+    assert user.content == "Name a colour."
+    assert again.id != first.id and again.status == "complete"
+
+    def retitle(dialog):
+        assert dialog.textValue() == window.store.conversation(cid).title  # the current one
+        dialog.setTextValue("Colours")
+        dialog.accept()
+
+    dialogs.answer(QInputDialog, retitle)
+    _press(qtbot, window, Qt.Key.Key_F2)
+    assert window.store.conversation(cid).title == "Colours"
+    assert window.panel.model.data(window.panel.model.index(0),
+                                   Qt.ItemDataRole.DisplayRole) == "Colours"
+
+
+def test_ctrl_shift_enter_shows_what_a_provider_would_receive(qtbot, dialogs, make_window,
+                                                              paths):
+    from app.core.cloud.providers import ProviderRegistry
+
+    # Nothing listens on the discard port: were anything sent, it could only fail.
+    ProviderRegistry(paths.providers_file).add("Org", base_url="http://127.0.0.1:9/v1",
+                                               tier="org", model="starter", context_length=2048)
+    window = make_window(cloud_allowed=True)
+    window.input.setPlainText("Where would this go?")
+    seen = {}
+    dialogs.consent("cancel", seen)
+    _press(qtbot, window, Qt.Key.Key_Return, CTRL | SHIFT)
+    assert "Where would this go?" in seen["payload"] and "Org" in seen["heading"]
+    assert "Nothing was sent to Org" in window.notice.text()
+    assert window.input.toPlainText() == "Where would this go?"  # no new line, nothing lost
+    assert window._conversation_id is None and not window._busy
 
 
 def test_two_windows_share_one_database(qtbot, make_window, wait_idle, paths):
