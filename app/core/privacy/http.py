@@ -97,7 +97,15 @@ def _on_response(response: httpx2.Response) -> None:
 def client(*, timeout: httpx2.Timeout | None = None, follow_redirects: bool = True) \
         -> httpx2.Client:
     """A client whose every request passes the gate (it refuses any made outside a passage)."""
-    return httpx2.Client(
-        event_hooks={"request": [_on_request], "response": [_on_response]},
-        follow_redirects=follow_redirects, trust_env=True, verify=tls_context(),
-        timeout=timeout or httpx2.Timeout(30.0, read=60.0))
+    try:
+        return httpx2.Client(
+            event_hooks={"request": [_on_request], "response": [_on_response]},
+            follow_redirects=follow_redirects, trust_env=True, verify=tls_context(),
+            timeout=timeout or httpx2.Timeout(30.0, read=60.0))
+    except ImportError as exc:  # a socks:// proxy needs socksio, which Enclave does not ship
+        if "socks" not in str(exc).lower():
+            raise
+        raise EnclaveError(
+            "A SOCKS proxy is set (ALL_PROXY or HTTPS_PROXY starts with socks), which Enclave "
+            "cannot use, so it contacted nothing. Set HTTPS_PROXY to an HTTP proxy "
+            "(http://host:port) instead.") from exc
