@@ -2,22 +2,61 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QUrl
+import pytest
+from PySide6.QtCore import QObject, QPoint, Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices, QTextCursor
+from PySide6.QtWidgets import QMessageBox
 
 from app.core.store import Message, Store
 from app.ui.chat_view import ChatView
 
+LINK_SCHEMES = ("http", "https", "mailto")
 
-def _has_images(view: ChatView) -> bool:
+
+def _fragments(view: ChatView):
     block = view.document().begin()
     while block.isValid():
         it = block.begin()
         while not it.atEnd():
-            if it.fragment().charFormat().isImageFormat():
-                return True
+            yield it.fragment()
             it += 1
         block = block.next()
-    return False
+
+
+def _has_images(view: ChatView) -> bool:
+    return any(f.charFormat().isImageFormat() for f in _fragments(view))
+
+
+def _link_point(view: ChatView, href: str) -> QPoint:
+    """Where the link to ``href`` is drawn, in the view's viewport, scrolled into sight."""
+    fragment = next(f for f in _fragments(view) if f.charFormat().anchorHref() == href)
+    cursor = QTextCursor(view.document())
+    cursor.setPosition(fragment.position() + fragment.length() // 2)
+    view.setTextCursor(cursor)
+    view.ensureCursorVisible()
+    return view.cursorRect(cursor).center()
+
+
+class _Browser(QObject):
+    """Stands in for the web browser: QDesktopServices.openUrl hands it the URL."""
+
+    def __init__(self):
+        super().__init__()
+        self.opened: list[QUrl] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.opened.append(url)
+
+
+@pytest.fixture
+def browser():
+    stand_in = _Browser()
+    for scheme in LINK_SCHEMES:
+        QDesktopServices.setUrlHandler(scheme, stand_in, "open")
+    yield stand_in
+    for scheme in LINK_SCHEMES:
+        QDesktopServices.unsetUrlHandler(scheme)
 
 
 def test_images_in_a_reply_cause_no_request(qtbot, loopback_server, make_window, paths):
@@ -45,6 +84,42 @@ def test_images_in_a_reply_cause_no_request(qtbot, loopback_server, make_window,
     assert not _has_images(view), "images must be shown as links, never loaded"
     assert "[image:" in view.toPlainText()
     assert "<img" in view.toPlainText()  # raw HTML is shown as text, not interpreted
+
+
+def test_a_link_opens_only_after_a_click_and_a_yes(qtbot, dialogs, browser, loopback_server,
+                                                   make_window, paths):
+    url = f"http://127.0.0.1:{loopback_server.server_address[1]}/page"
+    with Store(paths.database) as store:
+        c = store.create_conversation("Links")
+        store.add_message(c.id, "user", "Where can I read more?")
+        store.add_message(c.id, "assistant", f"Read [the page]({url}) later.", model="m",
+                          engine="local")
+    view = make_window().chat  # opens the newest conversation
+    point = _link_point(view, url)
+    assert view.anchorAt(point) == url
+    qtbot.mouseMove(view.viewport(), point)  # rendered and hovered: nothing opens
+    view.grab()
+    qtbot.wait(200)
+    assert browser.opened == []
+
+    asked = []
+
+    def press(button):
+        def act(box: QMessageBox):
+            asked.append(box.text())
+            box.button(button).click()
+
+        return act
+
+    dialogs.answer(QMessageBox, press(QMessageBox.StandardButton.No))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert len(asked) == 1 and url in asked[0] and "web browser" in asked[0]
+    assert browser.opened == []
+
+    dialogs.answer(QMessageBox, press(QMessageBox.StandardButton.Yes))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert len(asked) == 2 and browser.opened == [QUrl(url)]
+    assert loopback_server.requests == []  # only the stand-in saw it; nothing was fetched
 
 
 def test_resources_are_refused(qtbot):
