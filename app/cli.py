@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import platform
 import signal
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -30,6 +32,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="check this installation (no display needed) and exit 0 if it works")
     p.add_argument("--window", action="store_true",
                    help="with --self-test: also open the window, load the model and close it")
+    p.add_argument("--scratch", action="store_true",
+                   help="with --self-test: use a throw-away data folder, so an installer's check "
+                        "leaves nothing in anyone's profile")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     ask = sub.add_parser("ask", help="answer one question on this device, streaming to stdout")
@@ -94,6 +99,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _self_test(args) -> int:
+    if args.scratch:
+        # ignore_cleanup_errors: on Windows the open log file cannot be removed before exit.
+        with tempfile.TemporaryDirectory(prefix="enclave-self-test-",
+                                         ignore_cleanup_errors=True) as home:
+            os.environ["ENCLAVE_HOME"] = home
+            return _self_test_here(args)
+    return _self_test_here(args)
+
+
+def _self_test_here(args) -> int:
     from app.core import selftest
 
     try:

@@ -39,21 +39,45 @@ def load():
     return llama_cpp
 
 
-def _ggml_used_by_llama(llama_cpp):
-    """The ggml library instance libllama itself calls.
+class Ggml:
+    """ggml's C functions, each taken from the first of ``libraries`` that exports it."""
 
-    llama-cpp-python's own ``_ggml`` helper opens ``libggml.so`` by path; wheels ship it as a copy
-    of ``libggml.so.0``, so on Linux it becomes a second ggml in the process with its own backend
-    registry. Symbols looked up through libllama's handle resolve in libllama's dependencies.
+    def __init__(self, libraries: list):
+        self._libraries = libraries
+
+    def __getattr__(self, name: str):
+        for library in self._libraries:
+            try:
+                function = getattr(library, name)
+            except AttributeError:
+                continue
+            setattr(self, name, function)  # found once; its restype and argtypes stay set
+            return function
+        raise AttributeError(name)
+
+
+def _ggml_libraries(llama_cpp) -> list:
+    """The libraries that together export ggml's C API, in lookup order.
+
+    On Linux and macOS, symbols looked up through libllama's handle resolve in its dependencies:
+    the very ggml instance libllama calls. (llama-cpp-python's own ``_ggml`` helper opens
+    ``libggml.so`` by path; wheels ship it as a copy of ``libggml.so.0``, so there it would be a
+    second ggml with its own, empty backend registry.) Windows resolves exports per DLL, and each
+    DLL is loaded once: the backend registry (``ggml_backend_reg_count``, ``…_dev_get``,
+    ``…_load_all_from_path``) is in ggml.dll, the device and registry details
+    (``ggml_backend_dev_name``, ``…_dev_memory``, ``…_reg_name``) in ggml-base.dll.
     """
-    lib = llama_cpp.llama_cpp._lib
-    try:
-        lib.ggml_backend_reg_count  # noqa: B018  (a lookup, not a call)
-        return lib
-    except AttributeError:  # Windows: exports are per DLL, and ggml.dll is loaded only once
+    libraries = [llama_cpp.llama_cpp._lib]
+    if sys.platform == "win32":
         from llama_cpp import _ggml
+        from llama_cpp._ctypes_extensions import load_shared_library
 
-        return _ggml.libggml
+        libraries += [_ggml.libggml, load_shared_library("ggml-base", _ggml.libggml_base_path)]
+    return libraries
+
+
+def _ggml_used_by_llama(llama_cpp) -> Ggml:
+    return Ggml(_ggml_libraries(llama_cpp))
 
 
 def backend_folders(llama_cpp) -> list[Path]:

@@ -1,0 +1,45 @@
+"""ggml's C API found across the libraries that export it (on Windows: ggml.dll and
+ggml-base.dll), so the GPU devices are seen on every system."""
+
+from __future__ import annotations
+
+import types
+
+from app.core.engines import llama_lib
+
+
+class _Function:
+    def __init__(self, result):
+        self.result, self.restype, self.argtypes = result, None, None
+
+    def __call__(self, *args):
+        return self.result(*args) if callable(self.result) else self.result
+
+
+def _windows_like_libraries():
+    """llama.dll exports no ggml symbols; ggml.dll has the registry; ggml-base.dll the details."""
+    llama = types.SimpleNamespace()
+    ggml = types.SimpleNamespace(ggml_backend_dev_count=_Function(2),
+                                 ggml_backend_dev_get=_Function(lambda i: 100 + i),
+                                 ggml_backend_reg_count=_Function(1),
+                                 ggml_backend_reg_get=_Function(lambda i: 7))
+    base = types.SimpleNamespace(
+        ggml_backend_dev_name=_Function(lambda d: {100: b"CPU", 101: b"Vulkan0"}[d]),
+        ggml_backend_dev_description=_Function(lambda d: b"a device"),
+        ggml_backend_dev_type=_Function(lambda d: {100: 0, 101: 1}[d]),
+        ggml_backend_dev_memory=_Function(None),
+        ggml_backend_reg_name=_Function(lambda r: b"Vulkan"))
+    return [llama, ggml, base]
+
+
+def test_devices_and_backends_are_found_when_exports_are_split_across_libraries(monkeypatch):
+    monkeypatch.setattr(llama_lib, "load", lambda: None)
+    monkeypatch.setattr(llama_lib, "_ggml_libraries", lambda _: _windows_like_libraries())
+    assert [(d["name"], d["kind"]) for d in llama_lib.devices()] == [("CPU", "cpu"),
+                                                                     ("Vulkan0", "gpu")]
+    assert llama_lib.registered_backends() == ["Vulkan"]
+
+
+def test_the_real_library_lists_its_cpu_device_and_backend():
+    assert "cpu" in [d["kind"] for d in llama_lib.devices()]
+    assert "CPU" in llama_lib.registered_backends()
