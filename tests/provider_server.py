@@ -182,7 +182,7 @@ class ProviderProxy:
         self.key = key  # when set, any other Authorization is answered with 401
         self.fault: str | None = None
         self.delay_s = 5.0
-        self.cut_after = 1500  # "cut": answer bytes that arrive before the connection drops
+        self.cut_after = 1000  # "cut": answer bytes that arrive before the connection drops
         self.requests: list[Recorded] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
