@@ -203,3 +203,11 @@ def test_linux_install_upgrade_and_uninstall(unpacked, tmp_path):
     assert set(listed) == {e for e in expected if e}  # every folder the app really uses
     removed = _install(unpacked, home, "--uninstall", "--remove-data")
     assert removed.returncode == 0 and not data.exists()
+
+
+def test_the_built_bundle_carries_nothing_that_never_ships(repo_root):
+    bundle = bundle_binary(repo_root).parent
+    shipped = [str(p.relative_to(bundle)) for p in bundle.rglob("*") if p.is_file()]
+    assert [p for p in shipped if bundle_rules.DROP.search(p)] == []
+    names = [p.rsplit("/", 1)[-1] for p in shipped if "llama_cpp/lib/" in p]
+    assert names and all(bundle_rules.wanted_llama_library(n) for n in names)

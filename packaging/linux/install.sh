@@ -31,8 +31,9 @@ mkdir -p "$apps" "$icons" "$bin" "$(dirname "$opt")"
 rm -rf "$opt" && cp -a "$here/enclave" "$opt"
 cp "$here/enclave.png" "$icons/enclave.png"
 # The path quoted as the desktop entry specification asks (a home folder may contain spaces);
-# inside the quotes \ " ` $ are escaped, and sed's own & \ | too.
-exec_path=$(printf '%s' "$opt/enclave" | sed -e 's/[\\"`$]/\\&/g' -e 's/[\\&|]/\\&/g')
+# inside the quotes \ " ` $ are escaped and % doubled, then sed's own & \ | are escaped.
+exec_path=$(printf '%s' "$opt/enclave" | sed -e 's/[\\"`$]/\\&/g' -e 's/%/%%/g' \
+            -e 's/[\\&|]/\\&/g')
 sed "s|^Exec=enclave|Exec=\"$exec_path\"|" "$here/enclave.desktop" > "$apps/enclave.desktop"
 ln -sf "$opt/enclave" "$bin/enclave"
 if "$opt/enclave" --self-test --scratch >/dev/null; then
