@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from app.ui.consent_dialog import ConsentDialog
@@ -45,15 +46,18 @@ class DialogAnswerer:
 
     def consent(self, button: str, seen: dict, **kwargs) -> None:
         """When the consent dialog opens, note what it shows in ``seen`` and press ``button``
-        ("once", "conversation" or "cancel")."""
+        ("once", "conversation" or "cancel"), or the Esc key ("esc")."""
 
         def act(dialog: ConsentDialog):
             seen["payload"] = dialog.payload.toPlainText()
             seen["heading"] = dialog.request.heading()
             documents = getattr(dialog, "documents", None)
             seen["documents"] = documents.text() if documents is not None else None
-            {"once": dialog.send_once, "conversation": dialog.allow,
-             "cancel": dialog.cancel}[button].click()
+            if button == "esc":
+                QTest.keyClick(dialog, Qt.Key.Key_Escape)
+            else:
+                {"once": dialog.send_once, "conversation": dialog.allow,
+                 "cancel": dialog.cancel}[button].click()
 
         self.answer(ConsentDialog, act, **kwargs)
 

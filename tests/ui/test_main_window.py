@@ -289,7 +289,7 @@ def test_ctrl_shift_enter_shows_what_a_provider_would_receive(qtbot, dialogs, ma
     window = make_window(cloud_allowed=True)
     window.input.setPlainText("Where would this go?")
     seen = {}
-    dialogs.consent("cancel", seen)
+    dialogs.consent("esc", seen)  # Esc in the dialog is Cancel
     _press(qtbot, window, Qt.Key.Key_Return, CTRL | SHIFT)
     assert "Where would this go?" in seen["payload"] and "Org" in seen["heading"]
     assert "Nothing was sent to Org" in window.notice.text()
