@@ -9,6 +9,7 @@ import pytest
 
 from app.core.errors import EnclaveError, ModelFileError
 from app.core.models import gguf
+import gguf_build as gb
 
 
 @pytest.fixture(scope="module")
@@ -119,3 +120,112 @@ def test_a_whole_copy_reads_the_same(tmp_path, starter_model, info):
     assert again.path == copy
     assert (again.tensor_count, again.parameter_count, again.quantization) == (
         info.tensor_count, info.parameter_count, info.quantization)
+
+
+# -- Files no honest writer produces: each must end in the one clear error, never a crash -------
+
+_TEXT = (gb.STRING, "thirty")
+_HOSTILE_METADATA = {
+    "block-count-as-text": {"llama__block_count": _TEXT},
+    "context-length-as-text": {"llama__context_length": _TEXT},
+    "embedding-length-as-text": {"llama__embedding_length": _TEXT},
+    "head-count-as-text": {"llama__attention__head_count": _TEXT},
+    "kv-heads-as-text-array": {"llama__attention__head_count_kv": (gb.ARRAY, (gb.STRING, ["a"]))},
+    "key-length-as-empty-array": {"llama__attention__key_length": (gb.ARRAY, (gb.U32, []))},
+    "context-length-as-nan": {"llama__context_length": (gb.F32, float("nan"))},
+    "block-count-negative": {"llama__block_count": (gb.I32, -1)},
+    "vocab-size-as-bool": {"llama__vocab_size": (gb.BOOL, True)},
+    "file-type-as-array": {"general__file_type": (gb.ARRAY, (gb.U32, [1, 2]))},
+    "file-type-as-text": {"general__file_type": _TEXT},
+    "architecture-as-array": {"general__architecture": (gb.ARRAY, (gb.STRING, ["llama"]))},
+    "chat-template-as-number": {"tokenizer__chat_template": (gb.U32, 7)},
+    "license-as-array": {"general__license": (gb.ARRAY, (gb.STRING, ["mit"]))},
+    "tokens-as-number": {"tokenizer__ggml__tokens": (gb.U32, 5)},
+    "alignment-as-text": {"general__alignment": _TEXT},
+    "alignment-not-a-power-of-two": {"general__alignment": (gb.U32, 24)},
+    "alignment-zero": {"general__alignment": (gb.U32, 0)},
+    "deeply-nested-arrays": {"x": (gb.ARRAY, gb.nested_array(100_000))},
+    "array-in-an-array": {"x": (gb.ARRAY, gb.nested_array(1))},
+    "unknown-value-type": {"x": (13, gb.Raw(b"\0" * 8))},
+    "huge-array-of-bytes": {"x": (gb.ARRAY, gb.Raw(struct.pack("<IQ", gb.U8, 2**63)))},
+    "huge-array-of-strings": {"x": (gb.ARRAY, gb.Raw(struct.pack("<IQ", gb.STRING, 2**62)))},
+    "huge-array-of-arrays": {"x": (gb.ARRAY, gb.Raw(struct.pack("<IQ", gb.ARRAY, 2**62)))},
+    "short-array-of-long-strings": {
+        "x": (gb.ARRAY, gb.Raw(struct.pack("<IQQ", gb.STRING, 3, 2**63)))},
+    "string-longer-than-the-file": {"general__name": (gb.STRING, gb.Raw(struct.pack("<Q", 2**40)))},
+}
+_BAD_TENSOR = {
+    "five-dimensions": ("w", [2, 2, 2, 1, 1], 0, 0),
+    "not-whole-blocks": ("w", [7], 2, 0),  # Q4_0 stores 32 values per block
+    "unaligned-offset": ("w", [8], 0, 3),
+    "data-beyond-the-file": ("w", [2**40], 0, 0),
+    "dimension-count-huge": gb.Raw(gb.string("w") + struct.pack("<I", 2**31) + b"\0" * 64),
+}
+_HOSTILE = {
+    **{name: gb.model_bytes(gb.llama_metadata(**change))
+       for name, change in _HOSTILE_METADATA.items()},
+    **{name: gb.model_bytes(tensors=[t]) for name, t in _BAD_TENSOR.items()},
+    "more-tensors-than-listed": gb.model_bytes(tensor_count=5),
+    "more-keys-than-the-file-holds": gb.model_bytes(kv_count=900_000),
+    "key-longer-than-the-file": b"GGUF" + struct.pack("<IQQQ", 3, 0, 1, 2**63),
+}
+
+
+def _assert_clear(exc: ModelFileError, path, *words: str) -> None:
+    """The reader recognised the problem itself (no stray exception underneath)."""
+    assert type(exc) is ModelFileError and exc.__cause__ is None
+    _assert_names_file(exc, path)
+    for word in words or ("damaged", "download it again"):
+        assert word in str(exc)
+
+
+def test_a_well_formed_small_file_reads_and_every_field_is_usable(tmp_path):
+    from app.core.engines import placement
+
+    path = gb.write(tmp_path / "tiny.gguf", gb.model_bytes(gb.llama_metadata(
+        llama__attention__head_count_kv=(gb.ARRAY, (gb.I32, [2, 1])))))
+    info = gguf.read(path)
+    assert (info.layer_count, info.context_length, info.quantization) == (1, 256, "F32")
+    assert (info.architecture, info.name, info.license) == ("llama", "tiny", "apache-2.0")
+    assert info.parameter_count == 8 and info.chat_template == "{{ messages }}"
+    n_ctx, need = placement.context_and_need(info, 512)
+    assert n_ctx == 256 and need.layers == 1
+
+
+@pytest.mark.parametrize("name", sorted(_HOSTILE))
+def test_a_malformed_file_ends_in_the_clear_error(tmp_path, name):
+    path = gb.write(tmp_path / f"{name}.gguf", _HOSTILE[name])
+    with pytest.raises(ModelFileError) as e:
+        gguf.read(path)
+    _assert_clear(e.value, path)
+
+
+def test_a_weight_format_enclave_does_not_know(tmp_path):
+    path = gb.write(tmp_path / "new.gguf", gb.model_bytes(tensors=[("w", [8], 999, 0)]))
+    with pytest.raises(ModelFileError) as e:
+        gguf.read(path)
+    _assert_clear(e.value, path, "ggml type 999", "cannot read", "Update Enclave")
+
+
+@pytest.mark.parametrize("name", sorted(n for n in _HOSTILE_METADATA if "-as-" in n))
+def test_a_field_of_the_wrong_type_is_named(tmp_path, name):
+    path = gb.write(tmp_path / "bad.gguf", _HOSTILE[name])
+    with pytest.raises(ModelFileError) as e:
+        gguf.read(path)
+    key = next(iter(_HOSTILE_METADATA[name])).replace("__", ".")
+    assert key in str(e.value)
+
+
+@pytest.mark.parametrize("name", ["block-count-as-text", "deeply-nested-arrays",
+                                  "tokens-as-number", "huge-array-of-arrays"])
+def test_a_malformed_header_on_the_hub_is_the_clear_error(name):
+    with pytest.raises(ModelFileError, match="hub"):
+        gguf.metadata_from_prefix(_HOSTILE[name])
+
+
+def test_a_good_header_on_the_hub_gives_the_models_shape():
+    from app.core.models import fit
+
+    metadata = gguf.metadata_from_prefix(gb.model_bytes()[:600])
+    assert fit.ModelShape.from_metadata(metadata).layers == 1
+    assert gguf.metadata_from_prefix(gb.model_bytes()[:100]) is None  # more bytes needed

@@ -1,11 +1,16 @@
 """Read and check GGUF model files without loading them.
 
-Checking here, before llama.cpp sees a file, turns a missing, empty, truncated or foreign file into a
-sentence naming the file instead of a crash or a cryptic loader error.
+Checking here, before llama.cpp sees a file, turns a missing, empty, truncated, foreign or malformed
+file into a sentence naming the file instead of a crash or a cryptic loader error. Whatever the
+bytes, the reader raises ModelFileError and nothing else: counts and lengths are checked against the
+bytes there are before anything is allocated or looped over, arrays of arrays are refused (so there
+is no recursion to exhaust), and the metadata fields Enclave uses must hold what it expects
+(tests/core/test_gguf_fuzz.py mutates the starter model's header to check this).
 """
 
 from __future__ import annotations
 
+import logging
 import mmap
 import struct
 from dataclasses import dataclass, field
@@ -13,6 +18,7 @@ from pathlib import Path
 
 from app.core.errors import ModelFileError
 
+log = logging.getLogger(__name__)
 MAGIC = b"GGUF"
 
 # GGUF value types: id -> struct format (None for string/array, handled apart).
@@ -85,21 +91,65 @@ class GGUFInfo:
         return self.metadata.get("general.license")
 
 
+# Bounds a damaged or hostile file cannot push the reader past. Real files stay far inside them.
+_TEXT_MAX = 64 << 20  # bytes in one key, value or tensor name
+_DIMS_MAX = 4  # GGML_MAX_DIMS
+_HEAD_MAX = 1_000_000  # keys, and tensors, in one file
+_KV_MIN = 8 + 4 + 1  # the smallest metadata entry: key length, type, a one-byte value
+_TENSOR_MIN = 8 + 4 + 4 + 8  # the smallest tensor entry: name length, dims, type, offset
+_ITEM_MIN = {**{k: struct.calcsize(f) for k, f in _SCALARS.items()}, _STRING: 8}
+_STRUCTS = {fmt: struct.Struct(fmt) for fmt in {*_SCALARS.values(), "<I", "<Q"}}
+
+# The metadata Enclave reads, and what each must hold. A file that stores text where a count
+# belongs is refused here, naming the field, instead of crashing whatever reads it later.
+_TEXT_FIELDS = ("general.architecture", "general.name", "general.license",
+                "tokenizer.chat_template")
+_COUNT_FIELDS = ("general.file_type", "{arch}.context_length", "{arch}.block_count",
+                 "{arch}.embedding_length", "{arch}.vocab_size")
+_PER_LAYER_FIELDS = ("{arch}.attention.head_count", "{arch}.attention.head_count_kv",
+                     "{arch}.attention.key_length", "{arch}.attention.value_length")
+_ARRAY_FIELDS = ("tokenizer.ggml.tokens",)
+
+
+class _Truncated(Exception):
+    """The bytes end before the structure they describe (for a prefix: more bytes are needed)."""
+
+
+class _Damaged(Exception):
+    """The bytes break the format; the message completes "The model file … is damaged: "."""
+
+
 class _Reader:
     def __init__(self, buf, path: Path):
         self.buf, self.pos, self.path = buf, 0, path
 
+    def left(self) -> int:
+        return len(self.buf) - self.pos
+
     def take(self, fmt: str):
-        size = struct.calcsize(fmt)
-        if self.pos + size > len(self.buf):
+        unpacker = _STRUCTS[fmt]
+        if unpacker.size > self.left():
             raise _Truncated()
-        (value,) = struct.unpack_from(fmt, self.buf, self.pos)
-        self.pos += size
+        (value,) = unpacker.unpack_from(self.buf, self.pos)
+        self.pos += unpacker.size
         return value
+
+    def count(self, item_size: int, what: str) -> int:
+        """A count of items that follow, each at least ``item_size`` bytes: more than the bytes
+        left can hold is a file that ends early, checked before any loop runs that long."""
+        n = self.take("<Q")
+        if n > _HEAD_MAX and what != "array":
+            raise _Damaged(f"its header lists {n:,} {what}, far more than any model has")
+        if n * item_size > self.left():
+            raise _Truncated()
+        return n
 
     def string(self) -> str:
         length = self.take("<Q")
-        if self.pos + length > len(self.buf):
+        if length > _TEXT_MAX:
+            raise _Damaged(f"it holds a text of {length:,} bytes, longer than any model "
+                           f"file's")
+        if length > self.left():
             raise _Truncated()
         raw = bytes(self.buf[self.pos:self.pos + length])
         self.pos += length
@@ -110,42 +160,91 @@ class _Reader:
             return self.take(_SCALARS[kind])
         if kind == _STRING:
             return self.string()
-        if kind == _ARRAY:
-            item_kind, count = self.take("<I"), self.take("<Q")
-            if count > _KEEP_ARRAY_MAX:
-                self.skip_array(item_kind, count)
-                return None
-            return [self.value(item_kind) for _ in range(count)]
-        raise ModelFileError(f"The model file {self.path} is damaged: unknown metadata type "
-                             f"{kind}. Delete it and download it again.", self.path)
+        if kind != _ARRAY:
+            raise _Damaged(f"unknown metadata type {kind}")
+        item_kind = self.take("<I")
+        if item_kind == _ARRAY:  # llama.cpp refuses them too; refusing also bounds recursion
+            raise _Damaged("it holds an array of arrays, which llama.cpp does not read")
+        if item_kind not in _ITEM_MIN:
+            raise _Damaged(f"unknown metadata type {item_kind}")
+        n = self.count(_ITEM_MIN[item_kind], "array")
+        if n > _KEEP_ARRAY_MAX:
+            self.skip_array(item_kind, n)
+            return None
+        return [self.value(item_kind) for _ in range(n)]
 
-    def skip_array(self, kind: int, count: int) -> None:
-        if kind in _SCALARS:
-            self.pos += struct.calcsize(_SCALARS[kind]) * count
-        elif kind == _STRING:  # token lists: step over each string without decoding it
-            buf, pos, end = self.buf, self.pos, len(self.buf)
-            unpack = struct.Struct("<Q").unpack_from
-            for _ in range(count):
-                if pos + 8 > end:
-                    raise _Truncated()
+    def skip_array(self, kind: int, n: int) -> None:
+        if kind != _STRING:
+            self.pos += _ITEM_MIN[kind] * n  # within the file: count() checked it
+            return
+        # Token lists: step over each string without decoding it. A length that runs past the
+        # end shows as unpack_from's error on the next one, or in the final check.
+        buf, pos, unpack = self.buf, self.pos, _STRUCTS["<Q"].unpack_from
+        try:
+            for _ in range(n):
                 pos += 8 + unpack(buf, pos)[0]
-            self.pos = pos
-        else:
-            for _ in range(count):
-                self.value(kind)
-        if self.pos > len(self.buf):
+        except struct.error:
+            raise _Truncated() from None
+        if pos > len(buf):
             raise _Truncated()
+        self.pos = pos
+
+    def metadata(self, kv_count: int) -> dict:
+        metadata = {}
+        for _ in range(kv_count):
+            key = self.string()
+            if key in metadata:
+                raise _Damaged("a metadata key appears twice")
+            metadata[key] = self.value(self.take("<I"))
+        _check_fields(metadata)
+        return metadata
 
 
-class _Truncated(Exception):
-    pass
+def _kind_of(value) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, float):
+        return "a fraction"
+    if isinstance(value, list) or value is None:  # None: a long array, skipped
+        return "a list"
+    return f"the number {value}"
+
+
+def _count(value) -> bool:
+    return type(value) is int and 0 <= value < 2**32
+
+
+def _check_fields(metadata: dict) -> None:
+    """The fields Enclave uses hold what it expects (see _TEXT_FIELDS and the rest)."""
+    arch = metadata.get("general.architecture", "unknown")
+    rules = [(k, "text", lambda v: isinstance(v, str)) for k in _TEXT_FIELDS]
+    rules += [(k.format(arch=arch), "a whole number", _count) for k in _COUNT_FIELDS]
+    rules += [(k.format(arch=arch), "a whole number, or one per layer",
+               lambda v: _count(v) or (isinstance(v, list) and v and all(map(_count, v))))
+              for k in _PER_LAYER_FIELDS]
+    rules += [(k, "a list", lambda v: v is None or isinstance(v, list)) for k in _ARRAY_FIELDS]
+    rules += [("general.alignment", "a power of two",
+               lambda v: _count(v) and v > 0 and v & (v - 1) == 0)]
+    for key, expected, fits in rules:
+        if key in metadata and not fits(metadata[key]):
+            raise _Damaged(f"its metadata field {key} holds {_kind_of(metadata[key])} where "
+                           f"{expected} belongs")
+
+
+# What a reader bug would raise. read() turns it into the clear error too, chained to the cause
+# (and logged), so a user never sees a traceback; the fuzz test looks for that chain.
+_UNEXPECTED = (ArithmeticError, LookupError, TypeError, ValueError, RecursionError, MemoryError,
+               struct.error)
 
 
 def read(path: str | Path) -> GGUFInfo:
     """Parse a GGUF file's header, metadata and tensor table, and check the file is whole.
 
     Raises:
-        ModelFileError: with a message naming the file and what to do.
+        ModelFileError: with a message naming the file and what to do; the only error, whatever
+            the bytes are.
     """
     path = Path(path)
     if not path.exists():
@@ -163,9 +262,19 @@ def read(path: str | Path) -> GGUFInfo:
     except _Truncated:
         raise ModelFileError(f"The model file {path} is damaged: it ends early (truncated, "
                              f"{size:,} bytes). Delete it and download it again.", path) from None
+    except _Damaged as exc:
+        raise ModelFileError(f"The model file {path} is damaged: {exc}. Delete it and download "
+                             f"it again.", path) from None
     except PermissionError as exc:
         raise ModelFileError(f"Enclave may not read the model file {path}: {exc.strerror}.",
                              path) from exc
+    except OSError as exc:
+        raise ModelFileError(f"The model file {path} could not be read ({exc.strerror or exc}). "
+                             f"Check the disk, or download it again.", path) from exc
+    except _UNEXPECTED as exc:
+        log.exception("reading %s failed unexpectedly", path)
+        raise ModelFileError(f"The model file {path} is damaged: Enclave could not make sense "
+                             f"of it. Delete it and download it again.", path) from exc
 
 
 def _parse(buf, path: Path, size: int) -> GGUFInfo:
@@ -178,27 +287,37 @@ def _parse(buf, path: Path, size: int) -> GGUFInfo:
     if version not in (2, 3):
         raise ModelFileError(f"The model file {path} uses GGUF version {version}, which this "
                              f"Enclave cannot read. Update Enclave or choose another file.", path)
-    tensor_count, kv_count = r.take("<Q"), r.take("<Q")
-    if tensor_count > 1_000_000 or kv_count > 1_000_000:
-        raise ModelFileError(f"The model file {path} is damaged: its header is not valid. "
-                             f"Delete it and download it again.", path)
-    metadata = {}
-    for _ in range(kv_count):
-        key = r.string()
-        metadata[key] = r.value(r.take("<I"))
-    alignment = int(metadata.get("general.alignment", 32) or 32)
+    tensor_count = r.count(0, "tensors")  # checked against the bytes once the metadata is read
+    metadata = r.metadata(r.count(_KV_MIN, "metadata entries"))
+    if tensor_count * _TENSOR_MIN > r.left():
+        raise _Truncated()
+    alignment = metadata.get("general.alignment", 32)
     data_end, parameters = 0, 0
     for _ in range(tensor_count):
         r.string()  # tensor name
         n_dims = r.take("<I")
+        if n_dims > _DIMS_MAX:
+            raise _Damaged(f"a tensor has {n_dims:,} dimensions (at most {_DIMS_MAX} exist)")
         dims = [r.take("<Q") for _ in range(n_dims)]
         kind, offset = r.take("<I"), r.take("<Q")
+        if kind not in _TENSOR_BLOCKS:
+            raise ModelFileError(f"The model file {path} stores weights in a format (ggml type "
+                                 f"{kind}) this Enclave cannot read. Update Enclave or choose "
+                                 f"another file.", path)
+        per_block, block_bytes = _TENSOR_BLOCKS[kind]
         elements = 1
         for d in dims:
             elements *= d
+        if dims and dims[0] % per_block:
+            raise _Damaged(f"a tensor's rows do not divide into its type's blocks of "
+                           f"{per_block}")
+        if offset % alignment:
+            raise _Damaged("a tensor's data is not aligned as the file says")
+        end = offset + elements // per_block * block_bytes
+        if end > size:  # beyond the file wherever the data starts; stops absurd sizes early
+            raise _Truncated()
         parameters += elements
-        per_block, block_bytes = _TENSOR_BLOCKS.get(kind, (1, 0))
-        data_end = max(data_end, offset + (elements // per_block) * block_bytes)
+        data_end = max(data_end, end)
     data_start = (r.pos + alignment - 1) // alignment * alignment
     if data_start + data_end > size:
         raise _Truncated()
@@ -209,7 +328,7 @@ def metadata_from_prefix(data: bytes) -> dict | None:
     """The metadata of a GGUF file from its first bytes; None if more bytes are needed.
 
     Raises:
-        ModelFileError: the bytes are not the start of a GGUF file.
+        ModelFileError: the bytes are not the start of a well-formed GGUF file.
     """
     source = Path("<download>")
     if data[:4] != MAGIC:
@@ -219,11 +338,12 @@ def metadata_from_prefix(data: bytes) -> dict | None:
     try:
         r.take("<I")  # version
         r.take("<Q")  # tensor count
-        kv_count = r.take("<Q")
-        metadata = {}
-        for _ in range(min(kv_count, 1_000_000)):
-            key = r.string()
-            metadata[key] = r.value(r.take("<I"))
+        return r.metadata(r.count(_KV_MIN, "metadata entries"))
     except _Truncated:
         return None
-    return metadata
+    except _Damaged as exc:
+        raise ModelFileError(f"The model file on the hub is damaged: {exc}.", source) from None
+    except _UNEXPECTED as exc:
+        log.exception("reading a GGUF header from the hub failed unexpectedly")
+        raise ModelFileError("The model file on the hub is damaged: Enclave could not make "
+                             "sense of its header.", source) from exc
