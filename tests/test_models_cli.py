@@ -34,7 +34,7 @@ def test_search_info_download_list_remove(run_cli, hub, tmp_path, paths):
     info = run_cli("models", "info", HUB_REPO, env=env)
     assert info.returncode == 0, info.stderr
     assert "License: Apache License 2.0" in info.stdout
-    assert "CPU only (needs ~0.2 GB)" in info.stdout or "on GPU" in info.stdout
+    assert "CPU only (needs ~0.3 GB)" in info.stdout or "on GPU" in info.stdout
     assert f"Suggested for this machine: {HUB_FILE}" in info.stdout
 
     got = run_cli("models", "download", HUB_REPO, HUB_FILE, env=env)

@@ -11,12 +11,12 @@ from app.core.store import Conversation, Message, Store
 FORMATS = ("json", "md")
 
 
-def _iso(ts: float) -> str:
+def iso_time(ts: float) -> str:
     return dt.datetime.fromtimestamp(ts, dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def message_dict(m: Message) -> dict:
-    out = {"id": m.id, "role": m.role, "content": m.content, "created": _iso(m.created),
+    out = {"id": m.id, "role": m.role, "content": m.content, "created": iso_time(m.created),
            "status": "interrupted" if m.interrupted else m.status}
     if m.role == "assistant":
         out.update(model=m.model, engine=m.engine, prompt_tokens=m.prompt_tokens,
@@ -27,13 +27,13 @@ def message_dict(m: Message) -> dict:
 
 def conversation_dict(store: Store, c: Conversation) -> dict:
     return {"id": c.id, "title": c.title, "system_prompt": c.system_prompt, "model": c.model,
-            "created": _iso(c.created), "updated": _iso(c.updated),
+            "created": iso_time(c.created), "updated": iso_time(c.updated),
             "messages": [message_dict(m) for m in store.messages(c.id)]}
 
 
 def to_json(store: Store, conversations: list[Conversation]) -> str:
     doc = {"format": "enclave-chats", "version": 1, "enclave": __version__,
-           "exported": _iso(dt.datetime.now().timestamp()),
+           "exported": iso_time(dt.datetime.now().timestamp()),
            "conversations": [conversation_dict(store, c) for c in conversations]}
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
@@ -41,7 +41,7 @@ def to_json(store: Store, conversations: list[Conversation]) -> str:
 def to_markdown(store: Store, conversations: list[Conversation]) -> str:
     out = []
     for c in conversations:
-        out.append(f"# {c.title}\n\n_Conversation {c.id}, started {_iso(c.created)}_\n")
+        out.append(f"# {c.title}\n\n_Conversation {c.id}, started {iso_time(c.created)}_\n")
         if c.system_prompt:
             out.append(f"> **System prompt:** {c.system_prompt}\n")
         for m in store.messages(c.id):

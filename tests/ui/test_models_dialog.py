@@ -53,7 +53,7 @@ def test_search_license_fit_download_progress_and_cancel(qtbot, open_dialog, hub
     _search_and_choose(qtbot, dialog)
     assert "Apache License 2.0" in dialog.details.text()
     fit_label = dialog.files.item(0, 2).text()
-    assert fit_label.startswith("★ Suggested") and "needs ~0.2 GB" in fit_label
+    assert fit_label.startswith("★ Suggested") and "needs ~0.3 GB" in fit_label
     assert not dialog.accept_license.isVisible()
 
     hub.faults.bytes_per_s = 15e6

@@ -1,8 +1,9 @@
-"""Will this model run well here? Estimate the memory a GGUF file needs and compare with the machine.
+"""Will this model run well here? Estimate the memory a GGUF file needs, compare with the machine.
 
-Need = weights (the file) + KV cache for the chosen context (from the model's shape: layers, KV heads,
-head sizes; llama.cpp stores it as f16) + compute buffers and runtime. On the starter model the
-estimate is within 10 % of the buffers llama.cpp reports it allocated (tests/core/test_fit.py).
+Need = weights (the file) + KV cache for the chosen context (from the model's shape: layers, KV
+heads, head sizes; llama.cpp stores it as f16) + compute buffers and runtime. On the starter
+model the estimate is within 10 % of the buffers llama.cpp reports it allocated
+(tests/core/test_fit.py).
 """
 
 from __future__ import annotations
@@ -53,13 +54,14 @@ class ModelShape:
 class Estimate:
     weights: int
     kv_cache: int
-    compute: int
+    compute: int  # activations and runtime: needed wherever layers run
     context: int
     layers: int | None
+    output: int = 0  # the logits of a micro-batch: on the GPU only when the output layer is
 
     @property
     def total(self) -> int:
-        return self.weights + self.kv_cache + self.compute
+        return self.weights + self.kv_cache + self.compute + self.output
 
     @property
     def per_layer(self) -> int:
@@ -74,11 +76,11 @@ def estimate(file_size: int, shape: ModelShape | None, context: int) -> Estimate
     if shape.context_trained:
         context = min(context, int(shape.context_trained))
     kv = shape.layers * context * shape.kv_heads * (shape.key_length + shape.value_length) * 2
-    # llama.cpp reserves compute for a full micro-batch of f32 logits (vocab × ubatch, which
-    # dominates for small models with large vocabularies) and its activations, plus one output row.
-    compute = (RUNTIME_BYTES + (shape.vocab + 2 * shape.embedding) * UBATCH * 4
-               + shape.vocab * 4)
-    return Estimate(file_size, kv, compute, context, shape.layers)
+    # llama.cpp reserves compute for a micro-batch's activations and its f32 logits (vocab ×
+    # ubatch: the largest part for small models with large vocabularies), plus one output row.
+    compute = RUNTIME_BYTES + 2 * shape.embedding * UBATCH * 4
+    output = shape.vocab * (UBATCH + 1) * 4
+    return Estimate(file_size, kv, compute, context, shape.layers, output)
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,8 @@ class Fit:
         if self.kind == "gpu":
             return f"Fully on GPU ({need})"
         if self.kind == "partial":
-            return f"Partial offload: {self.gpu_layers} of {self.estimate.layers} layers on GPU ({need})"
+            return (f"Partial offload: {self.gpu_layers} of {self.estimate.layers} layers on GPU "
+                    f"({need})")
         if self.kind == "cpu":
             return f"CPU only ({need})"
         return f"Too big for this machine ({need})"

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import signal
-import sys
 import threading
 import time
 from pathlib import Path
 
+from app.cli.common import INTERRUPTED, ProgressLine, ctrl_c_sets, notice
 from app.core import runtime
 from app.core.docs import embedder as embedder_mod, retrieval
 from app.core.docs.grounding import Documents
@@ -16,10 +15,8 @@ from app.core.docs.indexer import Indexer, Progress
 from app.core.docs.index import DocsError
 from app.core.units import size_text
 
-INTERRUPTED = 130
 
-
-def add_parsers(sub) -> None:
+def add_parser(sub) -> None:
     docs = sub.add_parser("docs", help="your document collections, searched on this device")
     d = docs.add_subparsers(dest="docs_command", metavar="ACTION", required=True)
     add = d.add_parser("add", help="add folders or files to a collection (made if new) and "
@@ -50,11 +47,7 @@ def add_parsers(sub) -> None:
     rm.add_argument("name")
 
 
-def _notice(text: str) -> None:
-    print(f"enclave: {text}", file=sys.stderr)
-
-
-def run_docs(rt: runtime.Runtime, args) -> int:
+def run(rt: runtime.Runtime, args) -> int:
     docs = Documents(rt.paths, rt.settings)
     try:
         return _COMMANDS[args.docs_command](docs, args)
@@ -72,12 +65,12 @@ def _add(docs: Documents, args) -> int:
         index.collection(args.name)
     except DocsError:
         index.create(args.name)
-        _notice(f"made the collection {args.name!r}")
+        notice(f"made the collection {args.name!r}")
     index.add_roots(args.name, paths)
     if args.never_cloud:
         index.set_never_cloud(args.name, True)
     if args.no_index:
-        _notice(f"added; `enclave docs index {args.name}` indexes it")
+        notice(f"added; `enclave docs index {args.name}` indexes it")
         return 0
     return _run_index(docs, args.name)
 
@@ -87,40 +80,34 @@ def _index(docs: Documents, args) -> int:
 
 
 def _run_index(docs: Documents, name: str) -> int:
-    cancel = threading.Event()
-    previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
-    tty = sys.stderr.isatty()
-    last = [0.0]
+    line, last = ProgressLine(), [0.0]
 
     def on_progress(p: Progress) -> None:
         now = time.monotonic()
-        if p.phase not in ("done",) and now - last[0] < (0.2 if tty else 2.0) \
+        if p.phase not in ("done",) and now - last[0] < (0.2 if line.tty else 2.0) \
                 and p.files_done not in (0, p.files_total):
             return
         last[0] = now
         eta = f", about {p.eta_s:.0f} s left" if p.eta_s is not None and p.phase == "reading" \
             else ""
-        line = (f"{p.collection}: {p.phase} {p.files_done}/{p.files_total} files, "
-                f"{size_text(p.bytes_done)}/{size_text(p.bytes_total)}, "
-                f"{p.chunks} passages{eta}")
-        print(("\r\x1b[K" + line) if tty else line, end="" if tty else "\n", file=sys.stderr,
-              flush=True)
+        line.show(f"{p.collection}: {p.phase} {p.files_done}/{p.files_total} files, "
+                  f"{size_text(p.bytes_done)}/{size_text(p.bytes_total)}, "
+                  f"{p.chunks} passages{eta}")
 
     try:
         embedder = docs.embedder()
         if docs.embedder_error:
-            _notice(f"vector search is off: {docs.embedder_error}")
-        result = Indexer(docs.index, embedder=embedder).run(name, cancel=cancel,
-                                                            on_progress=on_progress)
+            notice(f"vector search is off: {docs.embedder_error}")
+        with ctrl_c_sets(threading.Event()) as cancel:  # Ctrl+C stops; running again resumes
+            result = Indexer(docs.index, embedder=embedder).run(name, cancel=cancel,
+                                                                on_progress=on_progress)
     finally:
-        signal.signal(signal.SIGINT, previous)
-        if tty:
-            print(file=sys.stderr)
+        line.close()
     for root in result.missing_roots:
-        _notice(f"{root} is not there (unplugged or moved?): its files were kept in the index")
+        notice(f"{root} is not there (unplugged or moved?): its files were kept in the index")
     for path, reason in result.problems:
-        _notice(f"not indexed: {path}: {reason}")
-    _notice(result.summary())
+        notice(f"not indexed: {path}: {reason}")
+    notice(result.summary())
     return INTERRUPTED if result.cancelled else 0
 
 
@@ -135,7 +122,7 @@ def _list(docs: Documents, args) -> int:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
     if not rows:
-        _notice("no collections yet: `enclave docs add NAME FOLDER` makes one")
+        notice("no collections yet: `enclave docs add NAME FOLDER` makes one")
     for r in rows:
         flags = (" · never sent to the cloud" if r["never_cloud"] else "") + (
             " · indexing unfinished: run `enclave docs index` to resume"
@@ -166,14 +153,14 @@ def _search(docs: Documents, args) -> int:
             "catalog`) or set `enclave config set docs.embedding_model MODEL`."))
     hits = docs.search(names, args.query, mode=args.mode, limit=max(1, args.limit))
     if docs.embedder_error:
-        _notice(f"searched by words only: {docs.embedder_error}")
+        notice(f"searched by words only: {docs.embedder_error}")
     if args.json:
         print(json.dumps([{"rank": i, "collection": h.collection, "path": h.path, "page": h.page,
                            "heading": h.heading, "start": h.start, "end": h.end, "text": h.text}
                           for i, h in enumerate(hits, start=1)], ensure_ascii=False, indent=2))
         return 0
     if not hits:
-        _notice("nothing matched")
+        notice("nothing matched")
     for i, h in enumerate(hits, start=1):
         text = " ".join(h.text.split())
         print(f"[{i}] {h.where()}  ({h.path}, characters {h.start}–{h.end})\n    "
@@ -183,14 +170,14 @@ def _search(docs: Documents, args) -> int:
 
 def _cloud(docs: Documents, args) -> int:
     docs.index.set_never_cloud(args.name, args.choice == "never")
-    _notice(f"{args.name}: " + ("never sent to a provider" if args.choice == "never" else
+    notice(f"{args.name}: " + ("never sent to a provider" if args.choice == "never" else
                                  "may be sent to a provider, only with your consent"))
     return 0
 
 
 def _remove(docs: Documents, args) -> int:
     docs.index.remove(args.name)
-    _notice(f"removed {args.name!r} from the index; your files were not touched")
+    notice(f"removed {args.name!r} from the index; your files were not touched")
     return 0
 
 
