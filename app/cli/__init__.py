@@ -1,0 +1,5 @@
+"""The `enclave` command (see main.py); `python -m app.cli` runs it too."""
+
+from app.cli.main import main
+
+__all__ = ["main"]

@@ -1,0 +1,140 @@
+"""`enclave ask`: one question answered on this device, or by a provider after the payload is
+shown and confirmed (`--provider`; nothing is sent without a confirmation typed in the terminal
+or ``--yes-send``)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+
+from app.cli.common import INTERRUPTED, ctrl_c_sets, notice
+from app.core import runtime
+from app.core.store import Store
+
+NOT_SENT = 3  # `enclave ask --provider` without a confirmation: shown, not sent
+
+
+def add_parser(sub) -> None:
+    ask = sub.add_parser("ask", help="answer one question on this device, streaming to stdout")
+    ask.add_argument("question", nargs="?", help="the question; '-' or nothing reads stdin")
+    ask.add_argument("--model", help="model id, 'starter', or a path to a .gguf file; with "
+                     "--provider, one of the provider's models")
+    ask.add_argument("--system", help="system prompt for this conversation")
+    ask.add_argument("--chat", type=int, metavar="ID", help="continue conversation ID")
+    ask.add_argument("--json", action="store_true",
+                     help="print one JSON object (text, model, engine, tokens, timings)")
+    ask.add_argument("--max-tokens", type=int, help="longest answer, in tokens")
+    ask.add_argument("--temperature", type=float, help="0 gives the same answer every time")
+    ask.add_argument("--provider", metavar="NAME",
+                     help="ask a cloud or organisation provider instead (shows what would be "
+                          "sent; sends only when you confirm, or with --yes-send)")
+    ask.add_argument("--docs", action="append", metavar="NAME",
+                     help="answer from a document collection (repeat for several); the answer "
+                          "lists the passages it used")
+    ask.add_argument("--yes-send", action="store_true",
+                     help="with --provider: send without asking (the payload is still printed)")
+
+
+
+def run(rt: runtime.Runtime, args) -> int:
+    question = args.question
+    if question in (None, "-"):
+        question = sys.stdin.read()
+    overrides = {}
+    if args.max_tokens is not None:
+        overrides["max_answer_tokens"] = max(1, args.max_tokens)
+    if args.temperature is not None:
+        overrides["temperature"] = args.temperature
+    for text in rt.settings.notices:
+        notice(text)
+    from app.core.assistant import Assistant
+
+    cancel = threading.Event()
+    with ctrl_c_sets(cancel), Store(rt.paths.database) as store:  # Ctrl+C stops, keeps text
+        assistant = Assistant(store, rt.settings, rt.paths)
+        assistant.overrides = overrides
+
+        def on_start(start):
+            for text in start.notices:
+                notice(text)
+
+        def on_piece(piece: str):
+            sys.stdout.write(piece)
+            sys.stdout.flush()
+
+        try:
+            if args.provider:
+                result = _ask_provider(assistant, args, question, cancel, on_start,
+                                       None if args.json else on_piece)
+                if result is None:
+                    return NOT_SENT
+            else:
+                result = assistant.send(args.chat, question, cancel=cancel, model=args.model,
+                                        system_prompt=args.system, on_start=on_start,
+                                        on_piece=None if args.json else on_piece,
+                                        collections=args.docs)
+            engine = assistant.host.engine
+            where = engine.placement.as_dict() if result.engine == "local" and engine else {
+                "device": None, "device_description": None, "gpu_layers": None, "reason": None}
+        finally:
+            assistant.close()
+    if args.json:
+        print(json.dumps({
+            "text": result.text, "model": result.model, "engine": result.engine,
+            "provider": result.provider,
+            "conversation_id": result.conversation_id, "message_id": result.answer_message_id,
+            "prompt_tokens": result.stats.prompt_tokens,
+            "completion_tokens": result.stats.completion_tokens,
+            "ttft_s": result.stats.ttft_s, "tokens_per_s": result.stats.tokens_per_s,
+            "total_s": result.stats.total_s, "finish_reason": result.stats.finish_reason,
+            "threads": result.stats.threads,
+            **where,
+            "notices": result.notices,
+            "sources": [{"n": s.n, "collection": s.collection, "path": s.path, "page": s.page,
+                         "heading": s.heading, "start": s.start, "end": s.end}
+                        for s in result.sources]}, ensure_ascii=False))
+    else:
+        sys.stdout.write("\n")
+        if result.sources:
+            sys.stdout.write("\nSources:\n" + "".join(
+                f"  [{s.n}] {s.where()} — {s.path}\n" for s in result.sources))
+        s = result.stats
+        speed = f", {s.tokens_per_s:.1f} tokens/s" if s.tokens_per_s else ""
+        where = f"via {result.provider}" if result.provider else "on this device"
+        notice(f"{result.model} {where} · chat {result.conversation_id} · "
+                f"{s.completion_tokens} tokens{speed}"
+                + (" · stopped" if result.cancelled else ""))
+    return INTERRUPTED if result.cancelled else 0
+
+
+def _ask_provider(assistant, args, question: str, cancel, on_start, on_piece):
+    """``enclave ask --provider``: show the payload; send only when confirmed. None: not sent."""
+    from app.core.cloud.chat import CloudChat
+
+    chat = CloudChat(assistant)
+    plan = chat.plan(args.chat, question, args.provider, model=args.model,
+                     collections=args.docs)
+    request = plan.request
+    shown = f"{request.heading()}\n{request.redaction_note}\n"
+    if request.sources:
+        shown += request.documents_note() + "\n"
+    shown += f"\n{request.payload_text()}\n"
+    for note in request.notices:
+        shown += f"\n({note})"
+    if args.yes_send:
+        print(shown, file=sys.stderr)
+        kind = "--yes-send"
+    elif sys.stdin.isatty() and args.question not in (None, "-"):
+        print(shown, file=sys.stderr)
+        reply = input(f"Send this to {plan.provider.name}? [y/N] ").strip().lower()
+        if reply not in ("y", "yes"):
+            notice("nothing was sent.")
+            return None
+        kind = "confirmed in terminal"
+    else:
+        sys.stdout.write(shown)
+        notice(f"nothing was sent. This is what would go to {plan.provider.name}; add "
+               f"--yes-send to send it (or run in a terminal to confirm).")
+        return None
+    return chat.send(plan, kind, cancel=cancel, on_start=on_start, on_piece=on_piece)
