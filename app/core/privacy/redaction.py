@@ -1,11 +1,15 @@
 """Personal data out of a payload before it leaves, and back into the answer when it returns.
 
 E-mail addresses, phone numbers, card numbers (Luhn-checked), IBANs (mod-97-checked), IP addresses,
-strings that look like API keys or passwords, and the user's own terms become placeholders such as
-``[EMAIL_1]``. One ``Redactor`` serves one payload: the same original always gets the same
-placeholder in it, so the provider can still tell that two mentions are the same person. The
-mapping never leaves this device; ``restore`` (or ``Restorer`` for a stream) puts the originals back
-into the answer locally.
+keys, tokens and passwords, and the user's own terms become placeholders such as ``[EMAIL_1]``.
+Matching runs on a folded view of the text (``textnorm``: NFKC, zero-width characters and soft
+hyphens dropped, every space a plain space), so an address with a zero-width space in it or a term
+that a PDF wrapped onto two lines is still found, while what is cut out and what stays is the text
+as written. One ``Redactor`` serves one payload and sees all of it at once (``redact_all``): the
+same value gets the same placeholder in every message and in every shape it is written in, a value
+found by its context in one message (``password: x``) is replaced wherever else it appears, and a
+term split across two messages is caught. The mapping never leaves this device; ``restore`` (or
+``Restorer`` for a stream) puts the originals back into the answer locally.
 """
 
 from __future__ import annotations
@@ -15,32 +19,113 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
+from app.core.privacy.textnorm import Folded, fold
+
 KINDS = {"EMAIL": ("e-mail address", "e-mail addresses"),
          "PHONE": ("phone number", "phone numbers"), "CARD": ("card number", "card numbers"),
          "IBAN": ("IBAN", "IBANs"), "IP": ("IP address", "IP addresses"),
          "SECRET": ("key or password", "keys or passwords"),
          "TERM": ("term from your list", "terms from your list")}
 
-_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
-_CARD = re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])")
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
-_IPV4 = re.compile(r"(?<![\d.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}"
+# Everything below matches the folded text: horizontal spaces are " ", line breaks "\n".
+
+# "@" or an obfuscated "(at)", "[at]"; a dot or "(dot)"; any script in names, IDN or punycode TLDs.
+_AT = r"(?:@|\s?[(\[{]\s?(?:at|@)\s?[)\]}]\s?)"
+_DOT = r"(?:\.|\s?[(\[{]\s?(?:dot|punkt|point|punto)\s?[)\]}]\s?)"
+_EMAIL = re.compile(
+    rf"(?<![\w.%+'-])[\w%+'-]+(?:\.[\w%+'-]+)*{_AT}[\w-]+(?:{_DOT}[\w-]+)*{_DOT}"
+    r"(?:[^\W\d_]{2,}|xn--[a-z0-9-]+)(?![\w-])", re.IGNORECASE)
+_CARD = re.compile(r"(?<![\w.,+/-])[2-6](?:[ .-]?\d){12,18}(?!\w|[.,/-]\d)")
+# Groups of four, any case, spaces, dashes, dots or a line break between them; the exact end is
+# found by the checksum (``_iban_end``), since a trailing word can look like one more group.
+_IBAN = re.compile(r"(?<![\w-])[A-Za-z]{2} ?\d{2}(?:[ .\n-]?[A-Za-z0-9]{1,4}){3,9}(?![\w-])")
+_IPV4 = re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}"
                    r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\d|\.\d)")
 _IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
-_PHONE = re.compile(r"(?<![\w+])(?:\+|00)?\(?\d[\d().\s/-]{5,}\d(?![\w])")
-_DATE = re.compile(r"^\d{4}[-./]\d{1,2}[-./]\d{1,2}$|^\d{1,2}[-./]\d{1,2}[-./]\d{2,4}$")
-# Keys with a recognisable shape, then "password: x" style assignments, then long random tokens.
+_PHONE = re.compile(r"(?<![\w+.,/-])(?:\+|00)?(?:\(\d{1,4}\)|\d)(?:[ ./-]{0,3}(?:\(\d{1,4}\)|\d))"
+                    r"{5,17}(?!\w|[.,/-]\d)")
+_DATE = re.compile(r"\b(?:\d{1,2}[-./]\d{1,2}[-./](?:19|20)\d\d|(?:19|20)\d\d[-./]\d{1,2}"
+                   r"[-./]\d{1,2})\b|^\d{1,2}[-./]\d{1,2}[-./]\d{2}$"
+                   r"|\d{1,2}[.:]\d\d ?- ?\d{1,2}[.:]\d\d")
+_THOUSANDS = re.compile(r"[1-9]\d{0,2}([ .,])\d{3}(?:\1\d{3})*")
+
+# Words before a number that say what it is: a phone number, or some other number.
+_PHONE_WORDS = re.compile(
+    r"\b(?:tel(?:\b|\.|efon\w*|ephon\w*|éfono|efono|efoon|emóvel|efone)|t[ée]l[ée]phon\w*|tél\b"
+    r"|phone\w*|call\w*|mobil\w*|mob\b|cell\w*|fax\b|whats ?app|ring\b|dial\w*|hotline"
+    r"|handy\w*|ruf\w*|anruf\w*|erreichbar|portable|appel\w*|joindre|m[óo]vil|llam\w*"
+    r"|celular|chiam\w*|bel\b|bell\w*|gsm\b|mobiel|ligue\w*|zadzwo\w*|kom[óo]rk\w*)",
+    re.IGNORECASE)
+_OTHER_NUMBER_WORDS = re.compile(
+    r"\b(?:order\w*|bestell\w*|auftrag\w*|invoice\w*|rechnung\w*|isbn|issn|ean\b|gtin|upc\b"
+    r"|sku\b|art\.|artikel\w*|item\w*|article\w*|artículo|articolo|serial|serien\w*|s/n"
+    r"|ref\b|ref\.|reference|referenz|réf\w*|commande|facture|pedido|factura|ordine|fattura"
+    r"|bestelling|factuur|zam[óo]wieni\w*|faktur\w*|encomenda|fatura|ticket\w*|case\b"
+    r"|booking|buchung\w*|réservation|reserva\w*|prenotazion\w*|tracking|sendung\w*|colis"
+    r"|envío|spedizion\w*|zending|version\w*|versi[óo]n|version[ei]|versie|vers[ãa]o|wersj\w*"
+    r"|build\w*|release\w*|firmware|kunden\w*|customer|kund\w*|patient\w*|dossier"
+    r"|aktenzeichen|lot\b|batch|charge\b|imei|policy|polizz\w*|póliza|vertrag\w*|contrat\w*"
+    r"|contract\w*|umow\w*|modell?\b|model\b|part no|v\b|iban|bic|swift|blz|konto\w*"
+    r"|account\w*|compte|cuenta|conto|rekening|conta)", re.IGNORECASE)
+_HASH_WORDS = re.compile(r"\b(?:sha\w*|md5|hash\w*|checksum\w*|digest|commit\w*|prüfsumme"
+                         r"|fingerprint|empreinte|somme de contrôle|suma de comprobación)",
+                         re.IGNORECASE)
+
+# Keys with a recognisable shape (provider prefixes), private keys, credentials in URLs.
 _KEY_SHAPES = re.compile(
-    r"\b(?:sk-(?:proj-|ant-)?[A-Za-z0-9_-]{16,}|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{30,}"
-    r"|AKIA[0-9A-Z]{16}|xox[abprs]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}|hf_[A-Za-z0-9]{30,}"
-    r"|glpat-[A-Za-z0-9_-]{20,}|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,})")
-_PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----",
-                  re.DOTALL)
-_ASSIGNED = re.compile(r"(?i)\b(?:password|passwd|passphrase|pwd|secret|token|api[_-]?key|"
-                       r"access[_-]?key|client[_-]?secret)\b[\"']?\s*(?:[:=]|\bis\b)\s*"
-                       r"[\"']?([^\s\"',;]{4,})")
-_RANDOM = re.compile(r"(?<![\w/+=-])[A-Za-z0-9_+/=-]{32,}(?![\w/+=-])")
+    r"(?<![A-Za-z0-9_-])(?:sk-(?:proj-|svcacct-|admin-|ant-)?[A-Za-z0-9_-]{20,}"
+    r"|(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{16,}|whsec_[A-Za-z0-9+/=]{24,}"
+    r"|gh[pousr]_[A-Za-z0-9]{30,}|github_pat_\w{30,}|glpat-[A-Za-z0-9_-]{20,}"
+    r"|(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}|AIza[0-9A-Za-z_-]{35}|ya29\.[0-9A-Za-z_-]{20,}"
+    r"|GOCSPX-[A-Za-z0-9_-]{20,}|xox[abposre]-[A-Za-z0-9-]{10,}|xapp-\d-[A-Za-z0-9-]{20,}"
+    r"|hf_[A-Za-z0-9]{30,}|npm_[A-Za-z0-9]{36}|pypi-[A-Za-z0-9_-]{50,}"
+    r"|SG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}|SK[0-9a-f]{32}|key-[0-9a-f]{32}"
+    r"|shp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}|dop_v1_[a-f0-9]{64}|lin_api_[A-Za-z0-9]{40}"
+    r"|(?:secret|ntn)_[A-Za-z0-9]{40,}|AGE-SECRET-KEY-1[0-9A-Z]{58}|\d{8,10}:AA[\w-]{33}"
+    r"|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"
+    r"|(?<=hooks\.slack\.com/services/)[A-Za-z0-9/]{20,}"
+    r"|(?<=/api/webhooks/)\d+/[A-Za-z0-9_-]{20,})(?![A-Za-z0-9_-])")
+_PEM_LABEL = r"-----(?:BEGIN|END) (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
+_PEM = re.compile(_PEM_LABEL.replace("(?:BEGIN|END)", "BEGIN")
+                  + r"(?:.*?" + _PEM_LABEL.replace("(?:BEGIN|END)", "END")
+                  + r"|[A-Za-z0-9+/=:, \n-]*)", re.DOTALL)
+_URL_PASSWORD = re.compile(r"(?i)\b[a-z][a-z0-9+.-]{1,15}://[^\s/:@]+:(?P<value>[^\s/@]{3,})@")
+_BEARER = re.compile(r"(?i)\b(?:bearer|basic)\s+(?P<value>[A-Za-z0-9._~+/-]{16,}=*)")
+
+# "password" in the languages people write in, alone or inside a name (DB_PASSWORD, apiKey).
+_SECRET_WORDS = (
+    r"pass(?:words?|wd|phrase|wort|w[öo]rter|code)|pwd|pw|kennw[öo]rt(?:er)?|mot de passe|mdp"
+    r"|contrase[ñn]as?|clave(?: de acceso)?|wachtwoord(?:en)?|senhas?|palavra[- ]passe"
+    r"|has[łl]o|l[öo]senord|adgangskode|passord|salasana|heslo|[şs]ifre|parola(?: d'ordine)?"
+    r"|пароль|secret|token|jeton|pin(?:[ -]?code)?|credentials?"
+    r"|(?:api|access|account|secret|private|signing|master|app|client|auth)[ _-]?"
+    r"(?:key|token|secret|schl[üu]ssel)|cl[ée] (?:d')?api|chiave api|clave api|klucz api"
+    r"|api-sleutel")
+_COPULAS = (r"is|was|ist|lautet|war|est|était|es|era|è|e|é|jest|to|är|er|on|="
+            r"|(?:is|ist|est|es|è|é) (?:now|jetzt|nun|maintenant|ahora|ora|nu|agora|teraz)")
+_ASSIGNED = re.compile(
+    r"(?<![\w-])(?P<name>(?:[A-Za-z0-9]+[_.-]|[a-z0-9]+(?=[A-Z])|[A-Z0-9]+(?=[A-Z]))*"
+    rf"(?i:{_SECRET_WORDS})(?:[_.-][A-Za-z0-9]+)*)(?![\w])"
+    r"(?P<sep>[\"']?[ \t]*(?::=|=>|[:=])[ \t]*|[ \t]+(?i:" + _COPULAS + r")[ \t]+|[ \t]+)"
+    r"(?P<value>\"[^\"\n]{4,}?\"|'[^'\n]{4,}?'|“[^”\n]{4,}?”|„[^“”\n]{4,}?[“”]"
+    r"|« ?[^»\n]{4,}? ?»|[^\s\"'`,;<>]{4,})")
+_NOT_A_VALUE = re.compile(r"(?i)^(?:none|null|nil|true|false|undefined|required|optional|empty"
+                          r"|hidden|redacted|changed?|reset|[*•x]+)$|^[$%{<\[]|^(?:os|process)\.")
+_RANDOM = re.compile(r"(?<![\w/+=-])[A-Za-z0-9_+/=-]{20,}(?![\w/+=-])")
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
 _PLACEHOLDER = re.compile(r"\[(?:%s)_\d+\]" % "|".join(KINDS))
+
+# Lengths of IBANs by country, where a checksum alone could stop at the wrong group.
+_IBAN_LENGTH = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
+    "BR": 29, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28, "EE": 20,
+    "EG": 29, "ES": 24, "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18,
+    "GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IS": 26, "IT": 27, "JO": 30,
+    "KW": 30, "KZ": 20, "LB": 28, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "MC": 27, "MD": 24,
+    "ME": 22, "MK": 19, "MR": 27, "MT": 31, "MU": 30, "NL": 18, "NO": 15, "PK": 24, "PL": 28,
+    "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "SA": 24, "SE": 24, "SI": 19, "SK": 24,
+    "SM": 27, "TN": 24, "TR": 26, "UA": 29, "VG": 24, "XK": 20}
 
 
 def luhn_ok(digits: str) -> bool:
@@ -54,66 +139,194 @@ def luhn_ok(digits: str) -> bool:
 
 
 def iban_ok(text: str) -> bool:
-    s = text.replace(" ", "")
-    if not 15 <= len(s) <= 34:
+    s = re.sub(r"[^A-Za-z0-9]", "", text).upper()
+    if not 15 <= len(s) <= 34 or len(s) != _IBAN_LENGTH.get(s[:2], len(s)) \
+            or not s[2:4].isdigit():
         return False
     moved = s[4:] + s[:4]
     return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
 
 
-def _looks_random(token: str) -> bool:
-    """A long run mixing letters and digits (a key), not a word, a path or a hash in prose."""
-    has = (any(c.islower() for c in token), any(c.isupper() for c in token),
-           any(c.isdigit() for c in token))
-    return sum(has) >= 2 and any(c.isdigit() for c in token) and len(set(token)) >= 12
+def _iban_end(text: str) -> int:
+    """Length of the longest prefix of ``text`` that ends a group and is a valid IBAN, or 0."""
+    ends = [m.end() for m in re.finditer(r"[A-Za-z0-9]+", text)]
+    return next((end for end in reversed(ends) if iban_ok(text[:end])), 0)
 
 
-def _phone_ok(text: str) -> bool:
-    digits = sum(c.isdigit() for c in text)
-    if not 7 <= digits <= 15 or _DATE.match(text.strip()):
+def _context(norm: str, start: int, words: re.Pattern, others: re.Pattern | None = None) -> int:
+    """+1 if the nearest telling word before ``start`` (same line, 32 characters) is one of
+    ``words``, -1 if one of ``others``, 0 if there is none."""
+    window = norm[max(norm.rfind("\n", 0, start) + 1, start - 32):start]
+    near = max((m.end() for m in words.finditer(window)), default=-1)
+    other = max((m.end() for m in others.finditer(window)), default=-1) if others else -1
+    return 0 if near == other == -1 else (1 if near > other else -1)
+
+
+def _phone_ok(norm: str, start: int, text: str) -> bool:
+    digits = sum(c.isdigit() for c in text.replace("(0)", ""))
+    if not 7 <= digits <= 15:
         return False
-    # A bare run of digits is more often an amount or an id than a phone number.
-    return text.startswith(("+", "00", "(")) or bool(re.search(r"[\s./-]", text))
+    said = _context(norm, start, _PHONE_WORDS, _OTHER_NUMBER_WORDS)
+    if said:
+        return said > 0
+    if _DATE.search(text):
+        return False
+    if text.startswith(("+", "(")) or re.match(r"00[1-9]", text):
+        return True
+    if text.isdigit():
+        # A bare run of digits is more often an amount or an id; a national number starts 0[1-9].
+        return bool(re.fullmatch(r"0[1-9]\d{8,9}", text))
+    groups = re.split(r"[ ./-]+", text)
+    if "." in text and (min(map(len, groups)) < 2 or max(map(len, groups)) > 4):
+        return False  # versions and build numbers: 10.0.19045.3693
+    if _THOUSANDS.fullmatch(text):
+        # 1 200 000 is an amount; 612 345 678 may be a Spanish or Polish mobile, unless a word
+        # or a currency follows it.
+        if len(groups) != 3 or len(groups[0]) != 3:
+            return False
+        rest = norm[start + len(text):start + len(text) + 3]
+        return not re.match(r" ?[^\W\d_]| ?[€$£%¥₹]", rest)
+    return True
 
 
-# Which detector wins where two overlap: keys first (a key may contain an "@" or digits), terms last.
+def _secret_looking(value: str) -> bool:
+    """A password as people choose them, not a word of the sentence: digits or symbols in it."""
+    return len(value) >= 6 and (any(c.isdigit() for c in value)
+                                or any(not c.isalnum() for c in value)
+                                or any(c.isupper() for c in value[1:]))
+
+
+def _assigned(norm: str) -> list[tuple[int, int]]:
+    spans = []
+    for m in _ASSIGNED.finditer(norm):
+        start, end = m.span("value")
+        value, sep, name = m.group("value"), m.group("sep"), m.group("name")
+        quoted = value[0] in "\"'“„«"
+        if quoted:
+            inner = value[1:-1]
+            start += len(inner) - len(inner.lstrip()) + 1
+            end -= len(inner) - len(inner.rstrip()) + 1
+            value = norm[start:end]
+        else:
+            while value and value[-1] in ".):?" and len(value) > 4:
+                value, end = value[:-1], end - 1
+        if len(value) < 4 or _NOT_A_VALUE.search(value):
+            continue
+        if value.isdigit() and len(value) < 6 and not re.search(
+                r"(?i)pin|pass|pw|code|kenn|contra|senha|wacht|has[łl]|haslo", name):
+            continue  # max_tokens=4096 is a setting
+        if "=" in sep:
+            ok = True
+        elif ":" in sep:
+            # "Password: hunter" on its own line is one; "Passwort: mindestens 12 Zeichen" is not.
+            ok = quoted or _secret_looking(value) or bool(re.match(r"[ \t]*(?:\n|$)", norm[end:]))
+        else:
+            ok = quoted or _secret_looking(value)
+        if ok:
+            spans.append((start, end))
+    return spans
+
+
+def _looks_random(norm: str, start: int, token: str) -> bool:
+    """A long run mixing letters and digits (a key), not a word, a file name, a hash or an id."""
+    if _UUID.match(token):
+        return False
+    parts = re.split(r"[_-]", token)
+    if len(parts) > 1 and all(p.isalpha() or p.isdigit() or len(p) <= 3 for p in parts):
+        return False  # an identifier or file name: report_2024_final_version
+    digits = sum(c.isdigit() for c in token)
+    upper = sum(c.isupper() for c in token)
+    lower = sum(c.islower() for c in token)
+    if len(token) < 32:
+        return len(parts) == 1 and min(digits, upper, lower) >= 2 and len(set(token)) >= 14
+    if re.fullmatch(r"[0-9a-f]+|[0-9A-F]+", token) and _context(norm, start, _HASH_WORDS):
+        return False  # a checksum or commit, named as one
+    return digits > 0 and (upper > 0) + (lower > 0) >= 1 and len(set(token)) >= 12
+
+
+def _ip_ok(norm: str, start: int, text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return "." not in text or _context(norm, start, _OTHER_NUMBER_WORDS) == 0
+
+
+# Which detector wins an overlap: keys first (a key may contain an "@" or digits), terms last.
 _ORDER = {kind: i for i, kind in enumerate(("SECRET", "EMAIL", "IBAN", "CARD", "IP", "PHONE",
                                             "TERM"))}
 
 
 @dataclass(frozen=True)
-class Found:
-    start: int
+class _Span:
+    start: int  # in the folded text
     end: int
     kind: str
+    key: str  # the value in a canonical shape: the same key, the same placeholder
 
 
-def _spans(text: str, terms: tuple[str, ...]) -> list[Found]:
-    found: list[Found] = []
+def _key(kind: str, value: str) -> str:
+    if kind == "EMAIL":
+        value = re.sub(r"\s?[(\[{]\s?(?:at|@)\s?[)\]}]\s?", "@", value, flags=re.I)
+        return re.sub(r"\s?[(\[{]\s?(?:dot|punkt|point|punto)\s?[)\]}]\s?", ".", value,
+                      flags=re.I).casefold()
+    if kind in ("CARD", "IBAN"):
+        return re.sub(r"[^A-Za-z0-9]", "", value).upper()
+    if kind == "PHONE":
+        digits = re.sub(r"\D", "", value.replace("(0)", ""))
+        if value.startswith("00"):
+            return "+" + digits[2:]
+        return ("+" if value.startswith("+") else "") + digits
+    if kind == "TERM":
+        return re.sub(r"-?\s+", " ", value).casefold()
+    return value.lower() if kind == "IP" else value
+
+
+def _term_pattern(term: str) -> re.Pattern:
+    """The term as PDFs and people break it: any run of spaces or line breaks between its words,
+    and a hyphenated or plain line break inside a word."""
+    words = fold(term).split()
+    inside = r"(?:-? ?\n ?)?"
+    body = r"[ \n]+".join(inside.join(re.escape(c) for c in word) for word in words)
+    return re.compile(r"(?<!\w)" + body + r"(?!\w)", re.IGNORECASE)
+
+
+def _candidates(norm: str, terms: tuple[str, ...]) -> list[_Span]:
+    found: list[_Span] = []
 
     def add(kind, pattern, ok=None, group=0):
-        for m in pattern.finditer(text):
-            if ok is None or ok(m.group(group)):
-                found.append(Found(m.start(group), m.end(group), kind))
+        for m in pattern.finditer(norm):
+            start, end = m.span(group)
+            if ok is None or ok(start, norm[start:end]):
+                found.append(_Span(start, end, kind, _key(kind, norm[start:end])))
 
     add("SECRET", _PEM)
     add("SECRET", _KEY_SHAPES)
-    add("SECRET", _ASSIGNED, group=1)
+    add("SECRET", _URL_PASSWORD, group="value")
+    add("SECRET", _BEARER, group="value")
+    for start, end in _assigned(norm):
+        found.append(_Span(start, end, "SECRET", norm[start:end]))
     add("EMAIL", _EMAIL)
-    add("IBAN", _IBAN, iban_ok)
-    add("CARD", _CARD, lambda s: luhn_ok(re.sub(r"\D", "", s)))
-    add("IP", _IPV4)
-    add("IP", _IPV6, lambda s: _is_ip(s))
-    add("PHONE", _PHONE, _phone_ok)
-    add("SECRET", _RANDOM, _looks_random)
+    for m in _IBAN.finditer(norm):
+        end = m.start() + _iban_end(m.group())
+        if end > m.start():
+            found.append(_Span(m.start(), end, "IBAN", _key("IBAN", norm[m.start():end])))
+    add("CARD", _CARD, lambda s, t: 13 <= len(d := re.sub(r"\D", "", t)) <= 19 and luhn_ok(d)
+        and _context(norm, s, _OTHER_NUMBER_WORDS) == 0)
+    add("IP", _IPV4, lambda s, t: _ip_ok(norm, s, t))
+    add("IP", _IPV6, lambda s, t: _ip_ok(norm, s, t))
+    add("PHONE", _PHONE, lambda s, t: _phone_ok(norm, s, t))
+    add("SECRET", _RANDOM, lambda s, t: _looks_random(norm, s, t))
     for term in terms:
-        if term.strip():
-            add("TERM", re.compile(r"(?<!\w)" + re.escape(term.strip()) + r"(?!\w)",
-                                   re.IGNORECASE))
-    # Earlier detectors win an overlap (their order above; the sort is stable), then the longer
-    # match. The chosen spans never overlap, so each candidate needs only its two neighbours.
+        add("TERM", _term_pattern(term))
+    return found
+
+
+def _resolve(found: list[_Span]) -> list[_Span]:
+    """Earlier detectors win an overlap (``_ORDER``; the sort is stable), then the longer match.
+    The chosen spans never overlap, so each candidate needs only its two neighbours."""
     starts: list[int] = []
-    chosen: list[Found] = []
+    chosen: list[_Span] = []
     for f in sorted(found, key=lambda f: (_ORDER[f.kind], -(f.end - f.start))):
         i = bisect.bisect_left(starts, f.start)
         if (i == 0 or chosen[i - 1].end <= f.start) and (i == len(starts)
@@ -123,12 +336,56 @@ def _spans(text: str, terms: tuple[str, ...]) -> list[Found]:
     return chosen
 
 
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-        return True
-    except ValueError:
-        return False
+def _repeats(norm: str, known: list[tuple[str, str, str]]) -> list[_Span]:
+    """Every other place a value already found appears, written the same way: a password found
+    after "password:" in one message is also replaced where it stands alone in the next."""
+    found = []
+    for kind, value, key in known:
+        if len(value) < 4 or kind == "TERM":
+            continue
+        flags = re.IGNORECASE if kind == "EMAIL" else 0
+        for m in re.finditer(r"(?<!\w)" + re.escape(value) + r"(?!\w)", norm, flags):
+            found.append(_Span(m.start(), m.end(), kind, key))
+    return found
+
+
+@dataclass(frozen=True)
+class Found:
+    """A span to replace, in the coordinates of one message as written."""
+    start: int
+    end: int
+    kind: str
+    key: str
+    original: str  # the whole value as written, across messages if it is split
+    head: bool = True  # False: the rest of a value that began in an earlier message
+
+
+def detect(texts: list[str], terms=(), known=()) -> tuple[list[list[Found]], list]:
+    """The spans to replace in each of ``texts``, seen as one payload, and the values found
+    (kind, folded value, key) for ``known`` in a later call."""
+    joined = "\n".join(texts)
+    folded = Folded(joined)
+    norm = folded.text
+    terms = tuple(t for t in terms if t and t.strip())
+    chosen = _resolve(_candidates(norm, terms))
+    values = list(known) + [(f.kind, norm[f.start:f.end], f.key) for f in chosen]
+    chosen = _resolve(chosen + _repeats(norm, values))
+    bounds, offset = [], 0
+    for text in texts:
+        bounds.append(offset)
+        offset += len(text) + 1
+    per_message: list[list[Found]] = [[] for _ in texts]
+    for f in chosen:
+        start, end = folded.span(f.start, f.end)
+        original = joined[start:end]
+        first = bisect.bisect_right(bounds, start) - 1
+        last = bisect.bisect_right(bounds, end - 1) - 1
+        for i in range(first, last + 1):
+            lo, hi = bounds[i], bounds[i] + len(texts[i])
+            s, e = max(start, lo) - lo, min(end, hi) - lo
+            if s < e or i == first:
+                per_message[i].append(Found(s, e, f.kind, f.key, original, i == first))
+    return per_message, list({(k, v): (k, v, key) for k, v, key in values}.values())
 
 
 class Redactor:
@@ -137,26 +394,35 @@ class Redactor:
     def __init__(self, terms=()):
         self.terms = tuple(t for t in terms if t and t.strip())
         self.mapping: dict[str, str] = {}
-        self._by_original: dict[tuple[str, str], str] = {}
+        self._by_key: dict[tuple[str, str], str] = {}
         self._counts: dict[str, int] = {}
+        self._known: list = []  # values found so far, so that a later call replaces them too
 
-    def _placeholder(self, kind: str, original: str) -> str:
-        key = (kind, original.lower() if kind in ("EMAIL", "TERM") else original)
-        if key not in self._by_original:
+    def _placeholder(self, kind: str, key: str, original: str) -> str:
+        if (kind, key) not in self._by_key:
             self._counts[kind] = self._counts.get(kind, 0) + 1
             placeholder = f"[{kind}_{self._counts[kind]}]"
-            self._by_original[key] = placeholder
+            self._by_key[(kind, key)] = placeholder
             self.mapping[placeholder] = original
-        return self._by_original[key]
+        return self._by_key[(kind, key)]
+
+    def redact_all(self, texts: list[str]) -> list[str]:
+        """Every message of one payload, redacted together."""
+        found, self._known = detect(list(texts), self.terms, self._known)
+        out = []
+        for text, spans in zip(texts, found):
+            parts, last = [], 0
+            for f in spans:
+                parts.append(text[last:f.start])
+                if f.head:
+                    parts.append(self._placeholder(f.kind, f.key, f.original))
+                last = f.end
+            parts.append(text[last:])
+            out.append("".join(parts))
+        return out
 
     def redact(self, text: str) -> str:
-        out, last = [], 0
-        for f in _spans(text, self.terms):
-            out.append(text[last:f.start])
-            out.append(self._placeholder(f.kind, text[f.start:f.end]))
-            last = f.end
-        out.append(text[last:])
-        return "".join(out)
+        return self.redact_all([text])[0]
 
     def restore(self, text: str) -> str:
         return _PLACEHOLDER.sub(lambda m: self.mapping.get(m.group(0), m.group(0)), text)
