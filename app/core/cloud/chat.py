@@ -106,7 +106,9 @@ class CloudChat:
         redactor = Redactor(self.settings.redaction_terms) if redaction_on(self.settings) \
             else None
         if redactor:
-            history = [ChatMessage(m.role, redactor.redact(m.content)) for m in history]
+            # The whole payload at once: a value found in one message is replaced in all of them.
+            redacted = redactor.redact_all([m.content for m in history])
+            history = [ChatMessage(m.role, text) for m, text in zip(history, redacted)]
         fitted = context.fit(history, engine, answer_tokens=answer_tokens)
         request = consent_mod.ConsentRequest(
             p, model, [m.as_dict() for m in fitted.messages], redacted=redactor is not None,
@@ -146,14 +148,40 @@ class CloudChat:
                       plan.provider.name, plan.provider.tier, plan.request.sources)
         return self.assistant.answer(cid, user_id, cancel, on_start, on_piece, route=route)
 
-    def standing(self, conversation_id: int | None) -> tuple[Provider, str] | None:
-        """The provider and model this conversation may use without asking, if any."""
-        if conversation_id is None:
-            return None
-        granted = self.assistant.store.consent(conversation_id)
-        if granted is None:
-            return None
-        try:
-            return self.providers.get(granted[0]), granted[1]
-        except ProviderError:
-            return None
+    def route_for(self, conversation_id: int | None) -> tuple[Provider, str] | None:
+        return route_for(self.assistant.store, self.providers, conversation_id)
+
+    def send_message(self, conversation_id: int | None, text: str, *, cancel: threading.Event,
+                     model: str | None = None, system_prompt: str | None = None,
+                     collections: list[str] | None = None,
+                     on_saved: Callable[[int, int], None] | None = None,
+                     on_start: Callable[[TurnStart], None] | None = None,
+                     on_piece: Callable[[str], None] | None = None) -> TurnResult:
+        """A new message, answered where ``route_for`` says: on this device, or by the provider
+        the user allowed for this conversation (planned and sent as the consent dialog would)."""
+        route = self.route_for(conversation_id)
+        if route is None:
+            return self.assistant.send(conversation_id, text, cancel=cancel, model=model,
+                                       system_prompt=system_prompt, on_saved=on_saved,
+                                       on_start=on_start, on_piece=on_piece,
+                                       collections=collections)
+        provider, provider_model = route
+        plan = self.plan(conversation_id, text, provider.name, model=provider_model)
+        return self.send(plan, consent_mod.CONVERSATION, cancel=cancel, on_saved=on_saved,
+                         on_start=on_start, on_piece=on_piece)
+
+
+def route_for(store, providers: ProviderRegistry,
+              conversation_id: int | None) -> tuple[Provider, str] | None:
+    """Where the next message of a conversation goes: the provider and model the user allowed it
+    to use without asking ("Allow for this conversation"), or None for this device. The window,
+    the CLI and anything else that answers ask here, so they always agree."""
+    if conversation_id is None:
+        return None
+    granted = store.consent(conversation_id)
+    if granted is None:
+        return None
+    try:
+        return providers.get(granted[0]), granted[1]
+    except ProviderError:
+        return None
