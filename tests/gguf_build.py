@@ -97,3 +97,81 @@ def model_bytes(metadata: dict | None = None, tensors=None, *, version: int = 3,
 def write(path, data: bytes):
     path.write_bytes(data)
     return path
+
+
+class _Walk:
+    """Steps through a well-formed GGUF header, noting where its type and length fields are."""
+
+    def __init__(self, data: bytes):
+        self.data, self.pos = data, 4
+        self.types: list[tuple[int, int]] = []  # (offset, size) of each type field
+        self.lengths: list[tuple[int, int]] = []  # counts, lengths, dimensions, offsets
+        self.cuts: list[tuple[int, int, int]] = []  # long arrays: count, item ``keep``, end
+
+    def take(self, fmt: str, fields: list | None = None) -> int:
+        size = struct.calcsize(fmt)
+        if fields is not None:
+            fields.append((self.pos, size))
+        (v,) = struct.unpack_from(fmt, self.data, self.pos)
+        self.pos += size
+        return v
+
+    def string(self) -> None:
+        length = self.take("<Q", self.lengths)
+        self.pos += length
+
+    def value(self, kind: int, keep: int | None = None) -> None:
+        if kind == STRING:
+            self.string()
+        elif kind != ARRAY:
+            self.pos += struct.calcsize(_SCALAR[kind])
+        else:
+            item, count_at = self.take("<I", self.types), self.pos
+            cut = None
+            for i in range(self.take("<Q", self.lengths)):
+                if i == keep:
+                    cut = self.pos
+                self.value(item)
+            if cut is not None:
+                self.cuts.append((count_at, cut, self.pos))
+
+    def header(self, keep: int | None = None) -> tuple[int, int]:
+        """Walk magic to tensor table; the tensor table's start and end."""
+        self.take("<I")
+        tensors, kvs = self.take("<Q", self.lengths), self.take("<Q", self.lengths)
+        for _ in range(kvs):
+            self.string()
+            self.value(self.take("<I", self.types), keep)
+        table = self.pos
+        for _ in range(tensors):
+            self.string()
+            for _ in range(self.take("<I", self.lengths)):
+                self.take("<Q", self.lengths)
+            self.take("<I", self.types)
+            self.take("<Q", self.lengths)
+        return table, self.pos
+
+
+@dataclass(frozen=True)
+class Header:
+    data: bytes  # magic to the end of the tensor table, padded to the data's alignment (32)
+    file_size: int  # of the whole file this header starts
+    types: list[tuple[int, int]]  # (offset, size) of each type field in ``data``
+    lengths: list[tuple[int, int]]  # the same for counts, lengths, dimensions and offsets
+
+
+def header_of(data: bytes, file_size: int, *, keep: int | None = None) -> Header:
+    """The header of a GGUF file (``data``: its bytes up to at least the end of the tensor table),
+    every array longer than ``keep`` items cut to ``keep``: the same structure in fewer bytes."""
+    first = _Walk(data)
+    _, end = first.header(keep)
+    parts, done = [], 0
+    for count_at, cut, done_at in first.cuts:  # up to the count, the new count, the first items
+        parts += [data[done:count_at], struct.pack("<Q", keep), data[count_at + 8:cut]]
+        done = done_at
+    parts.append(data[done:end])
+    head = b"".join(parts)
+    head += b"\0" * (-len(head) % 32)
+    again = _Walk(head)
+    again.header()
+    return Header(head, len(head) + file_size - (end + -end % 32), again.types, again.lengths)

@@ -178,12 +178,13 @@ class _Reader:
             self.pos += _ITEM_MIN[kind] * n  # within the file: count() checked it
             return
         # Token lists: step over each string without decoding it. A length that runs past the
-        # end shows as unpack_from's error on the next one, or in the final check.
+        # end shows as unpack_from's error on the next one (OverflowError past 2**63), or in the
+        # final check.
         buf, pos, unpack = self.buf, self.pos, _STRUCTS["<Q"].unpack_from
         try:
             for _ in range(n):
                 pos += 8 + unpack(buf, pos)[0]
-        except struct.error:
+        except (struct.error, OverflowError):
             raise _Truncated() from None
         if pos > len(buf):
             raise _Truncated()
