@@ -95,6 +95,7 @@ class GGUFInfo:
 _TEXT_MAX = 64 << 20  # bytes in one key, value or tensor name
 _DIMS_MAX = 4  # GGML_MAX_DIMS
 _HEAD_MAX = 1_000_000  # keys, and tensors, in one file
+_ARRAY_MAX = 1 << 24  # items in one array (vocabularies have a few 100,000): bounds the time
 _KV_MIN = 8 + 4 + 1  # the smallest metadata entry: key length, type, a one-byte value
 _TENSOR_MIN = 8 + 4 + 4 + 8  # the smallest tensor entry: name length, dims, type, offset
 _ITEM_MIN = {**{k: struct.calcsize(f) for k, f in _SCALARS.items()}, _STRING: 8}
@@ -134,12 +135,12 @@ class _Reader:
         self.pos += unpacker.size
         return value
 
-    def count(self, item_size: int, what: str) -> int:
+    def count(self, item_size: int, what: str, limit: int = _HEAD_MAX) -> int:
         """A count of items that follow, each at least ``item_size`` bytes: more than the bytes
         left can hold is a file that ends early, checked before any loop runs that long."""
         n = self.take("<Q")
-        if n > _HEAD_MAX and what != "array":
-            raise _Damaged(f"its header lists {n:,} {what}, far more than any model has")
+        if n > limit:
+            raise _Damaged(f"it lists {n:,} {what}, far more than any model has")
         if n * item_size > self.left():
             raise _Truncated()
         return n
@@ -167,7 +168,7 @@ class _Reader:
             raise _Damaged("it holds an array of arrays, which llama.cpp does not read")
         if item_kind not in _ITEM_MIN:
             raise _Damaged(f"unknown metadata type {item_kind}")
-        n = self.count(_ITEM_MIN[item_kind], "array")
+        n = self.count(_ITEM_MIN[item_kind], "items in one list", _ARRAY_MAX)
         if n > _KEEP_ARRAY_MAX:
             self.skip_array(item_kind, n)
             return None
