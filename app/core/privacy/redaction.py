@@ -35,13 +35,14 @@ _DOT = r"(?:\.|\s?[(\[{]\s?(?:dot|punkt|point|punto)\s?[)\]}]\s?)"
 _EMAIL = re.compile(
     rf"(?<![\w.%+'-])[\w%+'-]+(?:\.[\w%+'-]+)*{_AT}[\w-]+(?:{_DOT}[\w-]+)*{_DOT}"
     r"(?:[^\W\d_]{2,}|xn--[a-z0-9-]+)(?![\w-])", re.IGNORECASE)
-_CARD = re.compile(r"(?<![\w.,+/-])[2-6](?:[ .-]?\d){12,18}(?!\w|[.,/-]\d)")
+_CARD = re.compile(r"(?<![\w.,+/-])[2-6](?:(?:[ .-]| {2})?\d){12,18}(?!\w|[.,/-]\d)")
 # Groups of four, any case, spaces, dashes, dots or a line break between them; the exact end is
 # found by the checksum (``_iban_end``), since a trailing word can look like one more group.
 _IBAN = re.compile(r"(?<![\w-])[A-Za-z]{2} ?\d{2}(?:[ .\n-]?[A-Za-z0-9]{1,4}){3,9}(?![\w-])")
 _IPV4 = re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}"
                    r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\d|\.\d)")
-_IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![\w:])")
+_IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}"
+                   r"|[0-9A-Fa-f]{0,4})(?![\w:]|\.\d)")
 _PHONE = re.compile(r"(?<![\w+.,/-])(?:\+|00)?(?:\(\d{1,4}\)|\d)(?:[ ./-]{0,3}(?:\(\d{1,4}\)|\d))"
                     r"{5,17}(?!\w|[.,/-]\d)")
 _DATE = re.compile(r"\b(?:\d{1,2}[-./]\d{1,2}[-./](?:19|20)\d\d|(?:19|20)\d\d[-./]\d{1,2}"
@@ -59,12 +60,13 @@ _PHONE_WORDS = re.compile(
 _OTHER_NUMBER_WORDS = re.compile(
     r"\b(?:order\w*|bestell\w*|auftrag\w*|invoice\w*|rechnung\w*|isbn|issn|ean\b|gtin|upc\b"
     r"|sku\b|art\.|artikel\w*|item\w*|article\w*|artículo|articolo|serial|serien\w*|s/n"
-    r"|ref\b|ref\.|reference|referenz|réf\w*|commande|facture|pedido|factura|ordine|fattura"
+    r"|ref\b|ref\.|referen\w*|réf\w*|referênci\w*|riferiment\w*|kenmerk|sygnatur\w*|artyku\w*"
+    r"|postal\w*|postcode|plz\b|zip\b|cap\b|pocztow\w*|micrologiciel|oprogramowani\w*|commande|facture|pedido|factura|ordine|fattura"
     r"|bestelling|factuur|zam[óo]wieni\w*|faktur\w*|encomenda|fatura|ticket\w*|case\b"
     r"|booking|buchung\w*|réservation|reserva\w*|prenotazion\w*|tracking|sendung\w*|colis"
     r"|envío|spedizion\w*|zending|version\w*|versi[óo]n|version[ei]|versie|vers[ãa]o|wersj\w*"
     r"|build\w*|release\w*|firmware|kunden\w*|customer|kund\w*|patient\w*|dossier"
-    r"|aktenzeichen|lot\b|batch|charge\b|imei|policy|polizz\w*|póliza|vertrag\w*|contrat\w*"
+    r"|aktenzeichen|lot\b|batch|imei|policy|polizz\w*|póliza|vertrag\w*|contrat\w*"
     r"|contract\w*|umow\w*|modell?\b|model\b|part no|v\b|iban|bic|swift|blz|konto\w*"
     r"|account\w*|compte|cuenta|conto|rekening|conta)", re.IGNORECASE)
 _HASH_WORDS = re.compile(r"\b(?:sha\w*|md5|hash\w*|checksum\w*|digest|commit\w*|prüfsumme"
@@ -108,10 +110,10 @@ _ASSIGNED = re.compile(
     rf"(?i:{_SECRET_WORDS})(?:[_.-][A-Za-z0-9]+)*)(?![\w])"
     r"(?P<sep>[\"']?[ \t]*(?::=|=>|[:=])[ \t]*|[ \t]+(?i:" + _COPULAS + r")[ \t]+|[ \t]+)"
     r"(?P<value>\"[^\"\n]{4,}?\"|'[^'\n]{4,}?'|“[^”\n]{4,}?”|„[^“”\n]{4,}?[“”]"
-    r"|« ?[^»\n]{4,}? ?»|[^\s\"'`,;<>]{4,})")
+    r"|« ?[^»\n]{4,}? ?»|[^\s\"'`,;<>“”„«»‘’]{4,})")
 _NOT_A_VALUE = re.compile(r"(?i)^(?:none|null|nil|true|false|undefined|required|optional|empty"
                           r"|hidden|redacted|changed?|reset|[*•x]+)$|^[$%{<\[]|^(?:os|process)\.")
-_RANDOM = re.compile(r"(?<![\w/+=-])[A-Za-z0-9_+/=-]{20,}(?![\w/+=-])")
+_RANDOM = re.compile(r"(?<![\w/+=-])[A-Za-z0-9_+/-]{20,}={0,2}(?![\w/+=-])")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 _PLACEHOLDER = re.compile(r"\[(?:%s)_\d+\]" % "|".join(KINDS))
@@ -154,9 +156,10 @@ def _iban_end(text: str) -> int:
 
 
 def _context(norm: str, start: int, words: re.Pattern, others: re.Pattern | None = None) -> int:
-    """+1 if the nearest telling word before ``start`` (same line, 32 characters) is one of
+    """+1 if the nearest telling word before ``start`` (32 characters, same paragraph) is one of
     ``words``, -1 if one of ``others``, 0 if there is none."""
-    window = norm[max(norm.rfind("\n", 0, start) + 1, start - 32):start]
+    paragraph = norm.rfind("\n\n", 0, start)
+    window = norm[max(paragraph + 2 if paragraph >= 0 else 0, start - 32):start]
     near = max((m.end() for m in words.finditer(window)), default=-1)
     other = max((m.end() for m in others.finditer(window)), default=-1) if others else -1
     return 0 if near == other == -1 else (1 if near > other else -1)
@@ -173,6 +176,8 @@ def _phone_ok(norm: str, start: int, text: str) -> bool:
         return False
     if text.startswith(("+", "(")) or re.match(r"00[1-9]", text):
         return True
+    if re.match(r"(?:19|20)\d\d[/-]", text):
+        return False  # a year first: a file or case reference, 2024/0917/33
     if text.isdigit():
         # A bare run of digits is more often an amount or an id; a national number starts 0[1-9].
         return bool(re.fullmatch(r"0[1-9]\d{8,9}", text))
