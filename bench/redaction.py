@@ -1,8 +1,8 @@
 """Redaction: how much personal data and how many secrets it catches, and how often it replaces
 ordinary text.
 
-    .venv/bin/python bench/redaction.py            # prints the table, writes bench/redaction-results.json
-    .venv/bin/python bench/redaction.py --misses   # also lists every miss and false positive
+    .venv/bin/python bench/redaction.py           # table; writes bench/redaction-results.json
+    .venv/bin/python bench/redaction.py --misses  # also every miss and false positive
 
 Recall per kind: the share of labelled values (bench/redaction_corpus.py) of which every
 occurrence, in every message of the item's payload, is entirely replaced by a placeholder (of any
@@ -32,7 +32,7 @@ TARGET_FP_PER_10K = 1.0
 
 
 def prose() -> list[tuple[str, str]]:
-    texts = [(lang, text) for lang, text in redaction_prose.PROSE.items()]
+    texts = list(redaction_prose.PROSE.items()) + list(redaction_prose.CHAT)
     texts += [("en", text) for _, parts in retrieval_corpus.DOCUMENTS for _, text in parts]
     texts.append(("en", retrieval_corpus.BOILERPLATE))
     return texts

@@ -384,3 +384,259 @@ https://pomoc.example.pl/zgloszenia. Uwierzytelnianie dwuskładnikowe jest obowi
 i VPN; kod w aplikacji zmienia się co 30 sekund.
 """,
 }
+
+# Written after the detectors were tuned on the texts above, and not tuned on since: what users
+# paste into a chat — questions, plans, code and configuration without secrets.
+CHAT = [
+    ("en", """
+Can you help me plan a trip? I land in Lisbon on 12 March at 14:05 (flight TP 1347) and leave on
+the 19th at 07:40. The hotel costs 118 euros a night, breakfast included; I have a budget of about
+1,500 euros in total. I'd like to see Sintra on one day and Porto on another — the train takes
+2 h 50 min and a return ticket is 49.80. Which day is better for Porto if it rains on the 15th?
+
+Here is my Python question. I get "IndexError: list index out of range" on line 42 of parser.py
+when the input file has more than 65535 rows. I'm on Python 3.12.1, pandas 2.2.0 and numpy
+1.26.3, on Ubuntu 22.04.4 LTS with kernel 6.5.0-27-generic. The file is 148 MB. The loop is:
+
+    for i in range(len(rows) + 1):
+        total += rows[i].amount
+
+and the traceback ends with "File /home/user/project/parser.py, line 42, in load". What's wrong?
+
+My docker-compose.yml has:
+
+    services:
+      db:
+        image: postgres:16.2
+        ports:
+          - "5432:5432"
+        environment:
+          POSTGRES_DB: shop
+          POSTGRES_PASSWORD_FILE: /run/secrets/db_password
+      web:
+        image: nginx:1.25.4
+        ports:
+          - "8080:80"
+        deploy:
+          resources:
+            limits:
+              cpus: "0.50"
+              memory: 512M
+
+and the settings file says timeout = 30, max_retries: 5, retry_backoff = 1.5,
+max_tokens = 1024, temperature = 0.7, top_p = 0.95, batch_size: 256, seed: 1234567. The
+password_hash column is VARCHAR(255), the token_count column an INTEGER, and the api_version is
+"2024-02-01". Why does the container restart every 90 seconds?
+
+Another one: my React app shows "Warning: Each child in a list should have a unique key prop" in
+App.tsx line 118. I use react 18.2.0 and vite 5.1.4. Also the build output says dist/assets/
+index-4f3a9c1e.js is 812.44 kB (gzip: 251.30 kB). How can I split it?
+
+I'm comparing two laptops. The first has an i7-1360P, 32 GB of RAM and a 1 TB SSD for 1,349.00;
+the second an M3 with 16 GB and 512 GB for 1,599.00. The first weighs 1.24 kg, the second 1.55
+kg. The battery is rated at 57 Wh against 72.4 Wh. Which is better for compiling C++ projects of
+about 400,000 lines? Build times on my current machine are around 12 min 30 s.
+
+Recipe question: the recipe says 250 g flour, 125 ml milk, 2 eggs, 1/2 tsp salt, bake at 180 °C
+for 25-30 minutes in a 24 cm tin. I want to make it for 12 people instead of 4. Also can I
+replace the milk with oat milk? And what is 180 °C in Fahrenheit — 356?
+
+Please summarise this meeting: We reviewed the Q2 numbers (revenue 3.2 million, margin 18.5%).
+Marketing wants 240,000 more for the autumn campaign. The release of version 4.0 moves from
+1 July to 15 July because of bug #3312 and the performance regression in build 4.0.0-rc.3.
+Support tickets went from 1,942 in April to 1,511 in May. Action items: finance to send the
+forecast by 2024-06-14; engineering to fix issue 3312; everyone to read the RFC at
+https://wiki.example.com/rfc/0042-data-retention before Thursday.
+
+What does this error mean? "SSL: CERTIFICATE_VERIFY_FAILED certificate verify failed: unable to
+get local issuer certificate (_ssl.c:1006)". I'm calling https://api.example.com/v2/items?page=3&
+per_page=100 from a corporate network with a proxy on port 3128.
+
+How do I convert 2,750 square feet to square metres, and what is a fair rent at 14.50 per square
+metre per month? The flat is on the 3rd floor, built in 1974, renovated in 2019, energy class C,
+132 kWh/m² per year.
+
+Can you explain git rebase vs merge? My branch feature/login-2fa is 37 commits behind main and 5
+ahead. git log shows the last commit as 9c1e2f7 "fix typo in README". Should I squash?
+
+Regex help: I need to match dates like 2024-05-17 and 17.05.2024 but not 17.05.24. My pattern is
+\\d{4}-\\d{2}-\\d{2}|\\d{2}\\.\\d{2}\\.\\d{4} — is that right? Also how do I match prices
+like 1.299,00 €?
+"""),
+    ("de", """
+Kannst du mir bei einer Bewerbung helfen? Die Stelle ist ab 01.09.2024 ausgeschrieben, 38,5
+Stunden pro Woche, Gehalt nach TV-L E13, Stufe 3 (etwa 5.100 € brutto). Bewerbungsschluss ist der
+30.06. Ich habe 7 Jahre Berufserfahrung und einen Master von 2016. Wie lang darf das Anschreiben
+sein — eine Seite oder 1,5?
+
+Ich plane einen Umzug von Köln nach Leipzig. Die Wohnung hat 74,5 m², kostet 812 € kalt plus
+215 € Nebenkosten, Kaution drei Kaltmieten. Der Umzugswagen (7,5 t) kostet 189 € am Tag plus 0,39
+€ pro km; die Strecke ist etwa 495 km lang. Lohnt sich eine Umzugsfirma, die 2.350 € verlangt?
+
+Mein Excel-Problem: In Spalte B stehen Beträge wie 1.234,56 und in Spalte C Daten wie 03.04.2024.
+Die Formel =SUMMEWENNS(B2:B1048;C2:C1048;">="&DATUM(2024;4;1)) gibt 0 zurück. Ich nutze Excel
+Version 2403 (Build 17425.20176). Woran liegt das?
+
+Fasse bitte diesen Text zusammen: Die Gemeinde hat 12.480 Einwohner. Der Haushalt 2024 umfasst
+Erträge von 31,2 Mio. € und Aufwendungen von 32,7 Mio. €. Für die Sanierung der Grundschule sind
+4,8 Mio. € vorgesehen, davon 2,1 Mio. € aus Fördermitteln. Die Grundsteuer B steigt von 450 auf 495
+Prozentpunkte. Die Sitzung des Gemeinderats ist am Donnerstag, 18. April, um 19:00 Uhr im
+Rathaus, Saal 2.
+
+Ich habe eine Frage zu meinem Router. Die Firmware-Version ist 7.57, die Oberfläche erreiche ich
+über fritz.box. Das WLAN-Passwort habe ich gestern geändert, seitdem verbindet sich der Drucker
+nicht mehr. Muss ich am Drucker etwas neu einstellen? Das Modell ist ein HL-L2350DW.
+
+Rechenaufgabe für meine Tochter: Ein Zug fährt um 8:12 Uhr in Hamburg ab und kommt um 11:47 Uhr in
+Berlin an. Die Strecke ist 289 km lang. Wie hoch ist die Durchschnittsgeschwindigkeit? Und wenn
+er 12 Minuten Verspätung hat?
+
+Bitte übersetze ins Englische: „Die Lieferung mit der Lieferscheinnummer 80012345 ist am
+12.03.2024 unvollständig eingetroffen. Es fehlen 3 von 24 Kartons. Bitte senden Sie die
+fehlenden Teile bis KW 14 nach.“
+
+Welche Versicherung brauche ich wirklich? Haftpflicht kostet etwa 60 € im Jahr, Hausrat bei 75 m²
+ungefähr 90 €, Berufsunfähigkeit für einen 35-Jährigen zwischen 70 und 120 € im Monat. Mein
+Nettoeinkommen liegt bei 3.150 €.
+"""),
+    ("fr", """
+Peux-tu m'aider à préparer un voyage ? J'arrive à Marseille le 4 août à 16h20 (TGV 6107) et je
+repars le 11. L'hôtel coûte 96 € la nuit ; mon budget total est d'environ 1 200 €. Je voudrais
+visiter les calanques, et le bateau coûte 34 € par personne. Quel jour est le plus calme ?
+
+J'ai une question sur Excel : dans la colonne B j'ai des montants comme 1 234,56 et dans la
+colonne C des dates comme 03/04/2024. La formule =SOMME.SI.ENS(B2:B500;C2:C500;">=01/04/2024")
+renvoie 0. J'utilise Office 2021, version 2108 (build 14332.20604).
+
+Résume ce texte, s'il te plaît : la commune compte 8 950 habitants. Le budget 2024 prévoit
+21,4 millions d'euros de recettes et 22,1 millions de dépenses. La rénovation de l'école coûtera
+3,2 millions, dont 1,4 million de subventions. Le conseil municipal se réunira le jeudi 18 avril à
+19h00, salle 2 de la mairie.
+
+Mon code Python plante avec « KeyError: 'prix' » à la ligne 87 de factures.py. J'utilise Python
+3.11.8 et pandas 2.1.4. Le fichier CSV fait 23 Mo et contient 412 000 lignes séparées par des
+points-virgules. Comment lire correctement les nombres au format 1 234,56 ?
+
+Un problème de maths pour mon fils : un train part de Paris à 8h12 et arrive à Lyon à 10h08. La
+distance est de 465 km. Quelle est la vitesse moyenne ? Et s'il a 12 minutes de retard ?
+
+Traduis en allemand : « La livraison du bon n° 80012345 est arrivée incomplète le 12/03/2024. Il
+manque 3 cartons sur 24. Merci d'envoyer les pièces manquantes avant la semaine 14. »
+
+Je compare deux offres de prêt : 180 000 € sur 20 ans à 3,85 % ou sur 25 ans à 3,95 %. La
+mensualité de la première est d'environ 1 076 €, celle de la seconde 946 €. Quel est le coût
+total de chaque crédit, assurance de 0,34 % comprise ?
+"""),
+    ("es", """
+¿Me ayudas a planear un viaje? Llego a Sevilla el 14 de abril a las 9:35 (vuelo IB 3120) y me
+voy el 21. El hotel cuesta 89 € la noche y mi presupuesto es de unos 1.100 € en total. Quiero ir
+a Córdoba un día; el AVE tarda 45 minutos y cuesta 28,90 € por trayecto. ¿Qué día me recomiendas?
+
+Tengo un problema con Excel: en la columna B hay importes como 1.234,56 y en la C fechas como
+03/04/2024. La fórmula =SUMAR.SI.CONJUNTO(B2:B900;C2:C900;">="&FECHA(2024;4;1)) devuelve 0. Uso
+Excel versión 2402 (compilación 17328.20184).
+
+Resume este texto: el municipio tiene 15.320 habitantes. El presupuesto de 2024 prevé ingresos de
+27,6 millones de euros y gastos de 28,3 millones. La reforma del colegio costará 3,9 millones, de
+los que 1,7 millones llegan de subvenciones. El pleno se reunirá el jueves 18 de abril a las
+19:00 en la sala 2 del ayuntamiento.
+
+Mi programa en Java falla con «NullPointerException» en la línea 214 de Pedidos.java. Uso Java
+21.0.2 y Spring Boot 3.2.3. El servidor tiene 8 GB de memoria y el proceso usa 6,4 GB a las
+14:00. ¿Cómo lo investigo?
+
+Problema para mi hija: un tren sale de Madrid a las 8:12 y llega a Barcelona a las 10:42. La
+distancia es de 621 km. ¿Cuál es la velocidad media? ¿Y si lleva 12 minutos de retraso?
+
+Traduce al inglés: «El envío con el albarán n.º 80012345 llegó incompleto el 12/03/2024. Faltan
+3 de 24 cajas. Por favor, envíen las piezas que faltan antes de la semana 14.»
+
+Estoy comparando dos hipotecas: 180.000 € a 25 años al 3,45 % o a 30 años al 3,60 %. La cuota de
+la primera es de unos 898 € y la de la segunda de 818 €. ¿Cuánto pago en total en cada caso?
+"""),
+    ("it", """
+Mi aiuti a organizzare un viaggio? Arrivo a Napoli il 6 maggio alle 11:50 (Frecciarossa 9517) e
+riparto il 12. L'albergo costa 105 € a notte e il budget totale è di circa 1.300 €. Vorrei andare
+a Pompei e a Capri: il traghetto costa 24,30 € a tratta. Quale giorno è meglio?
+
+Ho un problema con Excel: nella colonna B ci sono importi come 1.234,56 e nella colonna C date
+come 03/04/2024. La formula =SOMMA.PIÙ.SE(B2:B700;C2:C700;">="&DATA(2024;4;1)) restituisce 0. Uso
+Excel versione 2401 (build 17231.20236).
+
+Riassumi questo testo: il comune ha 9.870 abitanti. Il bilancio 2024 prevede entrate per 19,8
+milioni di euro e uscite per 20,4 milioni. La ristrutturazione della scuola costerà 2,7 milioni,
+di cui 1,1 milioni da contributi regionali. Il consiglio comunale si riunirà giovedì 18 aprile
+alle 19:00 nella sala 2 del municipio.
+
+Il mio script Python si blocca con «ValueError: could not convert string to float: '1.234,56'»
+alla riga 58 di bilancio.py. Uso Python 3.10.12 e pandas 1.5.3. Come leggo i numeri in formato
+italiano?
+
+Problema per mio figlio: un treno parte da Milano alle 8:15 e arriva a Roma alle 11:25. La
+distanza è di 574 km. Qual è la velocità media? E se ha 12 minuti di ritardo?
+
+Traduci in inglese: «La consegna con il DDT n. 80012345 è arrivata incompleta il 12/03/2024.
+Mancano 3 colli su 24. Vi preghiamo di inviare i pezzi mancanti entro la settimana 14.»
+"""),
+    ("nl", """
+Kun je me helpen met een reis? Ik land op 9 juni om 13:25 in Bologna (vlucht KL 1597) en vlieg
+op de 16e terug. Het hotel kost € 94 per nacht en mijn budget is ongeveer € 1.250. Ik wil een
+dag naar Florence; de trein doet er 37 minuten over en kost € 19,90. Welke dag is het rustigst?
+
+Ik heb een vraag over Excel: in kolom B staan bedragen als 1.234,56 en in kolom C datums als
+03-04-2024. De formule =SOMMEN.ALS(B2:B600;C2:C600;">="&DATUM(2024;4;1)) geeft 0. Ik gebruik
+Excel versie 2403 (build 17425.20146).
+
+Vat deze tekst samen: de gemeente telt 23.410 inwoners. De begroting 2024 bevat € 41,3 miljoen
+aan inkomsten en € 42,0 miljoen aan uitgaven. De renovatie van de basisschool kost € 5,1 miljoen,
+waarvan € 2,2 miljoen subsidie. De gemeenteraad vergadert op donderdag 18 april om 19.30 uur in
+zaal 2 van het gemeentehuis.
+
+Rekenvraag voor mijn dochter: een trein vertrekt om 8.12 uur uit Amsterdam en komt om 10.53 uur
+aan in Maastricht. De afstand is 213 km. Wat is de gemiddelde snelheid? En met 12 minuten
+vertraging?
+
+Vertaal naar het Engels: „De levering met pakbonnummer 80012345 is op 12-03-2024 onvolledig
+aangekomen. Er ontbreken 3 van de 24 dozen. Graag de ontbrekende delen voor week 14 nasturen.”
+"""),
+    ("pt", """
+Podes ajudar-me a planear uma viagem? Chego ao Porto a 22 de setembro às 10h10 (voo TP 1952) e
+volto a 29. O hotel custa 87 € por noite e o meu orçamento é de cerca de 1.150 €. Quero ir um dia
+a Braga; o comboio demora 57 minutos e custa 3,25 €. Que dia recomendas?
+
+Tenho uma dúvida no Excel: na coluna B tenho valores como 1.234,56 e na coluna C datas como
+03/04/2024. A fórmula =SOMA.SE.S(B2:B800;C2:C800;">="&DATA(2024;4;1)) devolve 0. Uso o Excel
+versão 2402 (compilação 17328.20162).
+
+Resume este texto: o concelho tem 41.280 habitantes. O orçamento de 2024 prevê receitas de 58,4
+milhões de euros e despesas de 59,1 milhões. A requalificação da escola custará 4,6 milhões, dos
+quais 2,3 milhões de fundos europeus. A assembleia municipal reúne na quinta-feira, 18 de abril,
+às 21h00, na sala 2 dos Paços do Concelho.
+
+Problema para o meu filho: um comboio parte de Lisboa às 8h09 e chega ao Porto às 10h58. A
+distância é de 337 km. Qual é a velocidade média? E com 12 minutos de atraso?
+
+Traduz para inglês: «A entrega com a guia n.º 80012345 chegou incompleta a 12/03/2024. Faltam 3
+de 24 caixas. Por favor enviem as peças em falta até à semana 14.»
+"""),
+    ("pl", """
+Pomożesz mi zaplanować wyjazd? Przylatuję do Gdańska 3 lipca o 15:40 (lot LO 3821) i wracam 10.
+Hotel kosztuje 420 zł za noc, a mój budżet to około 5 500 zł. Chcę pojechać na jeden dzień do
+Malborka; pociąg jedzie 36 minut i kosztuje 19,90 zł. Który dzień polecasz?
+
+Mam problem z Excelem: w kolumnie B są kwoty typu 1 234,56, a w kolumnie C daty typu 03.04.2024.
+Formuła =SUMA.WARUNKÓW(B2:B400;C2:C400;">="&DATA(2024;4;1)) zwraca 0. Używam Excela w wersji 2403
+(kompilacja 17425.20176).
+
+Streść ten tekst: gmina liczy 18 620 mieszkańców. Budżet na 2024 rok przewiduje dochody w
+wysokości 96,4 mln zł i wydatki 99,8 mln zł. Remont szkoły podstawowej kosztować będzie 12,3 mln
+zł, z czego 5,6 mln zł pochodzi z dotacji. Sesja rady gminy odbędzie się w czwartek 18 kwietnia o
+godz. 17:00 w sali nr 2 urzędu.
+
+Zadanie dla mojej córki: pociąg odjeżdża z Warszawy o 8:12 i przyjeżdża do Krakowa o 10:41.
+Odległość wynosi 293 km. Jaka jest średnia prędkość? A jeśli ma 12 minut opóźnienia?
+
+Przetłumacz na angielski: „Dostawa z dowodem WZ nr 80012345 dotarła niekompletna 12.03.2024.
+Brakuje 3 z 24 kartonów. Prosimy o dosłanie brakujących części do 14. tygodnia.”
+"""),
+]
