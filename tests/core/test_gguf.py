@@ -229,3 +229,12 @@ def test_a_good_header_on_the_hub_gives_the_models_shape():
     metadata = gguf.metadata_from_prefix(gb.model_bytes()[:600])
     assert fit.ModelShape.from_metadata(metadata).layers == 1
     assert gguf.metadata_from_prefix(gb.model_bytes()[:100]) is None  # more bytes needed
+
+
+def test_an_architecture_name_that_is_not_a_plain_word_is_not_repeated(tmp_path):
+    odd = "<img src=x>"
+    path = gb.write(tmp_path / "odd.gguf", gb.model_bytes(gb.llama_metadata(
+        general__architecture=(gb.STRING, odd), **{f"{odd}.block_count": _TEXT})))
+    with pytest.raises(ModelFileError, match=r"field \(model\)\.block_count holds text") as e:
+        gguf.read(path)
+    assert odd not in str(e.value)

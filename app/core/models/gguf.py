@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import mmap
+import re
 import struct
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,6 +111,7 @@ _COUNT_FIELDS = ("general.file_type", "{arch}.context_length", "{arch}.block_cou
 _PER_LAYER_FIELDS = ("{arch}.attention.head_count", "{arch}.attention.head_count_kv",
                      "{arch}.attention.key_length", "{arch}.attention.value_length")
 _ARRAY_FIELDS = ("tokenizer.ggml.tokens",)
+_PLAIN = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
 
 class _Truncated(Exception):
@@ -231,7 +233,9 @@ def _check_fields(metadata: dict) -> None:
                lambda v: _count(v) and v > 0 and v & (v - 1) == 0)]
     for key, expected, fits in rules:
         if key in metadata and not fits(metadata[key]):
-            raise _Damaged(f"its metadata field {key} holds {_kind_of(metadata[key])} where "
+            # The architecture is the file's own text: named only if it is a plain word.
+            shown = key if _PLAIN.fullmatch(str(arch)) else key.replace(str(arch), "(model)", 1)
+            raise _Damaged(f"its metadata field {shown} holds {_kind_of(metadata[key])} where "
                            f"{expected} belongs")
 
 
