@@ -32,7 +32,8 @@ TARGET_FP_PER_10K = 1.0
 
 
 def prose() -> list[tuple[str, str]]:
-    texts = list(redaction_prose.PROSE.items()) + list(redaction_prose.CHAT)
+    texts = (list(redaction_prose.PROSE.items()) + list(redaction_prose.CHAT)
+             + list(redaction_prose.HELD_OUT))
     texts += [("en", text) for _, parts in retrieval_corpus.DOCUMENTS for _, text in parts]
     texts.append(("en", retrieval_corpus.BOILERPLATE))
     return texts

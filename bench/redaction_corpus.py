@@ -337,6 +337,28 @@ _PAYLOADS = [
 ]
 
 
+# Written last and run once as they stand, like the held-out prose.
+_HELD_OUT = [
+    ("en", "Contact [Anna](mailto:anna.berg@example.com) for access.", "anna.berg@example.com",
+     "EMAIL", ()),
+    ("en", "Write to anna.berg@exam-\nple.com (the PDF wrapped it).", "anna.berg@exam-\nple.com",
+     "EMAIL", ()),
+    ("de", "Telefon +49 (0) 30 – 123 45 67, Fax -99", "+49 (0) 30 – 123 45 67", "PHONE", ()),
+    ("fr", "Joignable au (+33) 6 12 34 56 78 le soir.", "(+33) 6 12 34 56 78", "PHONE", ()),
+    ("fr", "Carte n° 4111-1111-1111-1111, cryptogramme au dos.", "4111-1111-1111-1111", "CARD",
+     ()),
+    ("de", "IBAN: DE89370400440532013000.", "DE89370400440532013000", "IBAN", ()),
+    ("en", '{"apiKey":"AIza' + "Sy" + "D4x9Qe1_LmP0o8TnV3bW2cR7kJ6hF5gA-Z" + '"}',
+     "AIzaSyD4x9Qe1_LmP0o8TnV3bW2cR7kJ6hF5gA-Z", "SECRET", ()),
+    ("pl", "Dane logowania: użytkownik anna, hasło Wiosna2024!", "Wiosna2024!", "SECRET", ()),
+    ("de", "Zugangsdaten: user anna / pw Sommer2024!", "Sommer2024!", "SECRET", ()),
+    ("en", "Nightjar's budget was cut.", "Nightjar", "TERM", ("Nightjar",)),
+    ("en", "Block 10.20.30.0/24 at the firewall.", "10.20.30.0", "IP", ()),
+    ("es", "Mi IBAN es ES91 2100 0418 4502 0005 1332, a nombre de Ana.",
+     "ES91 2100 0418 4502 0005 1332", "IBAN", ()),
+]
+
+
 def _spread(kind: str, values: list[str]) -> list[Item]:
     out = []
     for i, value in enumerate(values):
@@ -358,4 +380,6 @@ def items() -> list[Item]:
         for shape in _term_shapes(term)[i % 3::3]:
             out.append(Item(lang, (sentence.format(shape),), ((shape, "TERM"),), (term,)))
     out += [Item(lang, messages, labels, terms) for lang, messages, labels, terms in _PAYLOADS]
+    out += [Item(lang, (text,), ((value, kind),), terms)
+            for lang, text, value, kind, terms in _HELD_OUT]
     return out

@@ -170,3 +170,20 @@ def test_the_same_value_in_another_shape_gets_the_same_placeholder():
 ])
 def test_near_misses_are_left_alone(text):
     assert Redactor().redact(text) == text
+
+
+def test_the_bench_meets_its_targets():
+    """bench/redaction.py's evaluation: recall ≥ 0.95 on every kind, ≤ 1 false positive per
+    10,000 words of prose; a regression in any detector fails here."""
+    from bench import redaction as bench
+
+    result = bench.evaluate()
+    assert result["items"] >= 300 and len(result["languages"]) >= 5
+    assert result["prose_words"] >= 5000
+    assert min(result["recall"].values()) >= bench.TARGET_RECALL, result["misses"]
+    assert result["fp_per_10k_words"] <= bench.TARGET_FP_PER_10K, result["false_positive_list"]
+
+
+def test_long_runs_do_not_make_the_patterns_backtrack():
+    text = "A" * 5000 + " " + "a_" * 3000 + " de12" + "abcd" * 2000 + " dbPass" + "Word" * 1000
+    assert Redactor().redact(text) == text

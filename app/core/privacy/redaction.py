@@ -36,9 +36,10 @@ _EMAIL = re.compile(
     rf"(?<![\w.%+'-])[\w%+'-]+(?:\.[\w%+'-]+)*{_AT}[\w-]+(?:{_DOT}[\w-]+)*{_DOT}"
     r"(?:[^\W\d_]{2,}|xn--[a-z0-9-]+)(?![\w-])", re.IGNORECASE)
 _CARD = re.compile(r"(?<![\w.,+/-])[2-6](?:(?:[ .-]| {2})?\d){12,18}(?!\w|[.,/-]\d)")
-# Groups of four, any case, spaces, dashes, dots or a line break between them; the exact end is
+# Groups of any size, any case, spaces, dashes, dots or a line break between them; the exact end is
 # found by the checksum (``_iban_end``), since a trailing word can look like one more group.
-_IBAN = re.compile(r"(?<![\w-])[A-Za-z]{2} ?\d{2}(?:[ .\n-]?[A-Za-z0-9]{1,4}){3,9}(?![\w-])")
+_IBAN = re.compile(r"(?<![\w-])[A-Za-z]{2} ?\d{2}[ .\n-]?[A-Za-z0-9]+(?:[ .\n-][A-Za-z0-9]+){0,8}"
+                   r"(?![\w-])")
 _IPV4 = re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}"
                    r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\d|\.\d)")
 _IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}"
@@ -106,8 +107,10 @@ _SECRET_WORDS = (
 _COPULAS = (r"is|was|ist|lautet|war|est|était|es|era|è|e|é|jest|to|är|er|on|="
             r"|(?:is|ist|est|es|è|é) (?:now|jetzt|nun|maintenant|ahora|ora|nu|agora|teraz)")
 _ASSIGNED = re.compile(
-    r"(?<![\w-])(?P<name>(?:[A-Za-z0-9]+[_.-]|[a-z0-9]+(?=[A-Z])|[A-Z0-9]+(?=[A-Z]))*"
-    rf"(?i:{_SECRET_WORDS})(?:[_.-][A-Za-z0-9]+)*)(?![\w])"
+    # The parts of a name are separated (DB_PASSWORD) or glued (dbPassword, PGPASSWORD); each
+    # part has one way to match, so a long identifier cannot make the pattern backtrack for long.
+    r"(?<![\w-])(?P<name>(?:[A-Za-z0-9]{1,30}[_.-]){0,6}(?:[a-z0-9]{1,20}(?=[A-Z])|[A-Z0-9]{1,20})?"
+    rf"(?i:{_SECRET_WORDS})(?:[_.-][A-Za-z0-9]{{1,30}}){{0,6}})(?![\w])"
     r"(?P<sep>[\"']?[ \t]*(?::=|=>|[:=])[ \t]*|[ \t]+(?i:" + _COPULAS + r")[ \t]+|[ \t]+)"
     r"(?P<value>\"[^\"\n]{4,}?\"|'[^'\n]{4,}?'|“[^”\n]{4,}?”|„[^“”\n]{4,}?[“”]"
     r"|« ?[^»\n]{4,}? ?»|[^\s\"'`,;<>“”„«»‘’]{4,})")
@@ -318,10 +321,13 @@ def _candidates(norm: str, terms: tuple[str, ...]) -> list[_Span]:
     for start, end in _assigned(norm):
         found.append(_Span(start, end, "SECRET", norm[start:end]))
     add("EMAIL", _EMAIL)
-    for m in _IBAN.finditer(norm):
+    # A candidate may run on into the next IBAN; scanning resumes where the valid one ends.
+    at = 0
+    while m := _IBAN.search(norm, at):
         end = m.start() + _iban_end(m.group())
         if end > m.start():
             found.append(_Span(m.start(), end, "IBAN", _key("IBAN", norm[m.start():end])))
+        at = max(end, m.start() + 1)
     add("CARD", _CARD, lambda s, t: 13 <= len(d := re.sub(r"\D", "", t)) <= 19 and luhn_ok(d)
         and _context(norm, s, _OTHER_NUMBER_WORDS) == 0)
     add("IP", _IPV4, lambda s, t: _ip_ok(norm, s, t))

@@ -10,11 +10,13 @@ of the original exactly, and the rest of the text stays as the user wrote it.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 # Default-ignorable characters outside category Cf: the combining grapheme joiner and the Hangul
 # fillers, which render as nothing.
 _IGNORABLE = frozenset("\u034f\u115f\u1160\u3164\uffa0")
+_PLAIN = re.compile(r"[\x21-\x7e ]+")
 _LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 # ASCII needs no Unicode folding: only its control whitespace differs from the folded form.
 _ASCII_FOLD = str.maketrans({"\r": "\n", "\x0b": "\n", "\x0c": "\n", "\x1c": "\n",
@@ -42,6 +44,19 @@ class Folded:
         ends: list[int] = []
         i, n = 0, len(original)
         while i < n:
+            plain = _PLAIN.match(original, i)
+            if plain:
+                # Printable ASCII folds to itself; its last character stays for the slow path when
+                # a combining mark follows it.
+                j = plain.end()
+                if j < n and not original[j].isascii():
+                    j -= 1
+                if j > i:
+                    out.append(original[i:j])
+                    starts.extend(range(i, j))
+                    ends.extend(range(i + 1, j + 1))
+                    i = j
+                    continue
             ch = original[i]
             if invisible(ch):
                 i += 1
