@@ -65,6 +65,28 @@ def test_ask_with_yes_send_answers_and_the_audit_records_it(run_cli, org, enclav
     assert tampered.returncode == 1 and "was edited" in tampered.stderr
 
 
+def test_a_conversation_allowed_to_use_a_provider_goes_there_from_the_cli_too(run_cli, org):
+    # "Allow for this conversation" in the window: the next message goes to the provider without
+    # a dialog. `enclave ask --chat N` takes the same route for the same conversation.
+    run_cli("config", "set", "cloud.allowed", "true")
+    first = run_cli("ask", "--json", "--max-tokens", "8", "Name a colour.")
+    cid = json.loads(first.stdout)["conversation_id"]
+    from app.core import paths
+    from app.core.store import Store
+
+    with Store(paths.resolve().database) as store:
+        store.grant_consent(cid, "Org", "starter")
+    asked = run_cli("ask", "--chat", cid, "--json", "--max-tokens", "8", "And another?")
+    assert asked.returncode == 0, asked.stderr
+    result = json.loads(asked.stdout)
+    assert (result["engine"], result["provider"]) == ("remote", "Org")
+    assert "Org" in asked.stderr and "allowed" in asked.stderr  # said, not silent
+    assert len(org.chats()) == 1
+    assert org.chats()[0].json()["messages"][-1]["content"] == "And another?"
+    entries = json.loads(run_cli("audit", "--json").stdout)
+    assert [(e["provider"], e["consent"]) for e in entries] == [("Org", "conversation")]
+
+
 @pytest.mark.parametrize("how", ["offline", "policy"])
 def test_offline_and_policy_block_with_zero_requests(run_cli, org, tmp_path, how):
     run_cli("config", "set", "cloud.allowed", "true")

@@ -49,6 +49,7 @@ def run(rt: runtime.Runtime, args) -> int:
     for text in rt.settings.notices:
         notice(text)
     from app.core.assistant import Assistant
+    from app.core.cloud.chat import CloudChat
 
     cancel = threading.Event()
     with ctrl_c_sets(cancel), Store(rt.paths.database) as store:  # Ctrl+C stops, keeps text
@@ -70,10 +71,16 @@ def run(rt: runtime.Runtime, args) -> int:
                 if result is None:
                     return NOT_SENT
             else:
-                result = assistant.send(args.chat, question, cancel=cancel, model=args.model,
-                                        system_prompt=args.system, on_start=on_start,
-                                        on_piece=None if args.json else on_piece,
-                                        collections=args.docs)
+                chat = CloudChat(assistant)
+                route = chat.route_for(args.chat)
+                if route is not None:
+                    notice(f"chat {args.chat} goes to {route[0].name} ({route[0].tier_label}, "
+                           f"model {route[1]}): you allowed it for this conversation (withdraw "
+                           f"that in the window)")
+                result = chat.send_message(args.chat, question, cancel=cancel, model=args.model,
+                                           system_prompt=args.system, on_start=on_start,
+                                           on_piece=None if args.json else on_piece,
+                                           collections=args.docs)
             engine = assistant.host.engine
             where = engine.placement.as_dict() if result.engine == "local" and engine else {
                 "device": None, "device_description": None, "gpu_layers": None, "reason": None}

@@ -11,6 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QCursor
 from PySide6.QtWidgets import QMenu
 
+from app.core.cloud.chat import route_for
 from app.core.errors import EnclaveError
 from app.core.privacy import consent
 from app.core.store import Message
@@ -35,22 +36,32 @@ class CloudActions:
         name = provider or self._choose_provider()
         if name is None:
             return
-        try:
-            plan = self.cloud.plan(self._conversation_id, text, name, collections=(
-                self._pending_collections if self._conversation_id is None else None))
-        except EnclaveError as exc:
-            self.show_notice(str(exc), error=True)
+        request = self.models.plan_cloud(self._conversation_id, text, name, (
+            self._pending_collections if self._conversation_id is None else None))
+        self._planning.add(request)
+        self._turns.add(request)  # busy until the dialog is answered
+        self._update_busy()
+        self.status_state.setText(f"Preparing what would be sent to {name}…")
+
+    def _on_worker_cloud_planned(self, request: int, plan) -> None:
+        if request not in self._planning:
             return
-        dialog = ConsentDialog(plan.request, self, retry=retry)
+        self._planning.discard(request)
+        dialog = ConsentDialog(plan.request, self, retry=plan.text is None)
         dialog.exec()
         if dialog.choice == consent.CANCEL:
             self.show_notice(f"Nothing was sent to {plan.provider.name}.")
             return
         self._start_cloud_turn(plan, dialog.choice)
 
+    def _on_worker_plan_failed(self, request: int, message: str) -> None:
+        if request in self._planning:
+            self._planning.discard(request)
+            self.show_notice(message, error=True)
+
     def _choose_provider(self) -> str | None:
         try:
-            providers = self.cloud.providers.all()
+            providers = self.providers.all()
         except EnclaveError as exc:
             self.show_notice(str(exc), error=True)
             return None
@@ -65,14 +76,6 @@ class CloudActions:
             menu.addAction(f"{p.name} — {p.tier_label}").setData(p.name)
         chosen = menu.exec(QCursor.pos())
         return chosen.data() if chosen else None
-
-    def _send_to_provider(self, name: str, text: str, choice: str, *, model: str) -> None:
-        try:
-            plan = self.cloud.plan(self._conversation_id, text, name, model=model)
-        except EnclaveError as exc:
-            self.show_notice(str(exc), error=True)
-            return
-        self._start_cloud_turn(plan, choice)
 
     def _start_cloud_turn(self, plan, choice: str) -> None:
         self.hide_notice()
@@ -91,6 +94,10 @@ class CloudActions:
         self._turns.add(self.models.send_cloud(plan, choice))
         self._update_busy()
 
+    def _route(self):
+        """Where the next message goes (core's rule, the one the model thread follows)."""
+        return route_for(self.store, self.providers, self._conversation_id)
+
     def withdraw_consent(self) -> None:
         if self._conversation_id and self.store.withdraw_consent(self._conversation_id):
             self.show_notice("This conversation is back on this device: nothing more is sent "
@@ -99,7 +106,7 @@ class CloudActions:
 
     def _update_where(self) -> None:
         """The badge says where the next message goes: this device, or the allowed provider."""
-        standing = self.cloud.standing(self._conversation_id)
+        standing = self._route()
         if standing is None:
             text, tier = "On this device", "device"
             tip = "A local model answers: your messages never leave this computer."

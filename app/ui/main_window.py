@@ -15,9 +15,8 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMai
 
 from app import __version__
 from app.core import export
-from app.core.assistant import Assistant, TurnResult, TurnStart, model_for
-from app.core.cloud.chat import CloudChat
-from app.core.privacy import consent
+from app.core.assistant import TurnResult, TurnStart, model_for
+from app.core.cloud.providers import ProviderRegistry
 from app.core.errors import EnclaveError
 from app.core.models import installed
 from app.core.runtime import Runtime
@@ -52,10 +51,11 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         self._models: list[installed.InstalledModel] = []  # listed once, not per switch
         self.models_dialog = None
         self.providers_dialog = None
-        # Plans what a provider would receive (reads the store; sends nothing). The model thread
-        # sends, once the user consented.
-        self.cloud = CloudChat(Assistant(self.store, rt.settings, rt.paths))
+        # The providers, for the badge and the Ask cloud… menu. Planning what one would receive
+        # and sending it happen on the model thread.
+        self.providers = ProviderRegistry(rt.paths.providers_file)
         self._cloud_turn = False  # the turn in progress is answered by a provider
+        self._planning: set[int] = set()  # requests preparing what a provider would receive
         self._notice_action = None
 
         self.setWindowTitle("Enclave")
@@ -238,6 +238,8 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         w.model_loading.connect(self._on_worker_model_loading)
         w.model_ready.connect(self._on_worker_model_ready)
         w.request_done.connect(self._on_worker_request_done)
+        w.cloud_planned.connect(self._on_worker_cloud_planned)
+        w.plan_failed.connect(self._on_worker_plan_failed)
         self.panel.conversation_selected.connect(self.open_conversation)
         self.panel.new_requested.connect(self.new_chat)
         self.panel.deleted.connect(self._on_panel_deleted)
@@ -391,11 +393,6 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
             self.show_notice("Type a message first: there is nothing to send.")
             return
         self.hide_notice()
-        standing = self.cloud.standing(self._conversation_id)
-        if standing is not None and self._editing is None:
-            self._send_to_provider(standing[0].name, text, consent.CONVERSATION,
-                                   model=standing[1])
-            return
         self._temp_ids -= 1
         temp = Message(self._temp_ids, self._conversation_id or 0, "user", text)
         if self._editing is not None:
@@ -405,6 +402,7 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
             self._turns.add(self.models.edit(self._conversation_id, message_id, text))
         else:
             new = self._conversation_id is None
+            self._cloud_turn = self._route() is not None  # the model thread routes it the same
             self._turns.add(self.models.send(
                 self._conversation_id, text, self.rt.settings.default_model if new else "",
                 self._pending_collections if new else None))

@@ -36,6 +36,8 @@ class ModelWorker(QObject):
     model_loading = Signal(str)
     model_ready = Signal(str, float, object)  # model id, seconds it took to load, Placement
     request_done = Signal(int)  # request id: that request has finished, however it ended
+    cloud_planned = Signal(int, object)  # request id, CloudPlan: what would be sent
+    plan_failed = Signal(int, str)  # request id, why nothing can be sent
 
     def __init__(self, rt: Runtime):
         super().__init__()
@@ -69,7 +71,8 @@ class ModelWorker(QObject):
 
     @Slot(int, object, str, str, object)
     def send(self, request: int, conversation_id, text: str, model: str, collections) -> None:
-        self._run(request, conversation_id, lambda **kw: self._assistant.send(
+        """A new message, answered where the conversation's route says (core decides)."""
+        self._run(request, conversation_id, lambda **kw: self._cloud.send_message(
             conversation_id, text, model=model or None, collections=collections, **kw))
 
     @Slot(int, int)
@@ -81,6 +84,26 @@ class ModelWorker(QObject):
     def edit(self, request: int, conversation_id: int, message_id: int, text: str) -> None:
         self._run(request, conversation_id, lambda on_saved, **kw: self._assistant
                   .edit_and_resend(message_id, text, **kw))
+
+    @Slot(int, object, object, str, object)
+    def plan_cloud(self, request: int, conversation_id, text, provider: str,
+                   collections) -> None:
+        """What ``provider`` would receive (``text`` None: the last message again). Here, not on
+        the UI thread: planning searches the documents, which may load the embedding model."""
+        try:
+            if self._assistant is None:
+                self.open()
+            self.cloud_planned.emit(request, self._cloud.plan(
+                conversation_id, text, provider, collections=collections))
+        except EnclaveError as exc:
+            self.plan_failed.emit(request, str(exc))
+        except Exception as exc:  # a bug: the details belong in the log
+            log.exception("planning a cloud turn failed")
+            self.plan_failed.emit(request, (
+                f"Something went wrong preparing what would be sent ({type(exc).__name__}). "
+                f"Nothing was sent. Details are in {self._rt.paths.log_file}."))
+        finally:
+            self.request_done.emit(request)
 
     @Slot(int, object, str)
     def send_cloud(self, request: int, plan, choice: str) -> None:
@@ -142,6 +165,7 @@ class ModelThread(QObject):
 
     _send = Signal(int, object, str, str, object)
     _send_cloud = Signal(int, object, str)
+    _plan_cloud = Signal(int, object, object, str, object)
     _regenerate = Signal(int, int)
     _edit = Signal(int, int, int, str)
     _preload = Signal(int, object)
@@ -155,6 +179,7 @@ class ModelThread(QObject):
         self.worker.moveToThread(self._thread)
         self._send.connect(self.worker.send)
         self._send_cloud.connect(self.worker.send_cloud)
+        self._plan_cloud.connect(self.worker.plan_cloud)
         self._regenerate.connect(self.worker.regenerate)
         self._edit.connect(self.worker.edit)
         self._preload.connect(self.worker.preload)
@@ -181,6 +206,13 @@ class ModelThread(QObject):
     def send_cloud(self, plan, choice: str) -> int:
         request = self._next()
         self._send_cloud.emit(request, plan, choice)
+        return request
+
+    def plan_cloud(self, conversation_id: int | None, text: str | None, provider: str,
+                   collections: list[str] | None) -> int:
+        """Ask what ``provider`` would receive; ``cloud_planned`` or ``plan_failed`` answers."""
+        request = self._next()
+        self._plan_cloud.emit(request, conversation_id, text, provider, collections)
         return request
 
     def regenerate(self, conversation_id: int) -> int:

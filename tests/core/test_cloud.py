@@ -211,13 +211,13 @@ def test_a_providers_redirect_to_another_host_is_not_followed(chat, provider_ser
 def test_conversation_consent_is_remembered_and_can_be_withdrawn(chat, provider_server):
     first = _send(chat, chat.plan(None, "One", "Org"), consent.CONVERSATION)
     cid = first.conversation_id
-    provider, model = chat.standing(cid)
+    provider, model = chat.route_for(cid)
     assert provider.name == "Org" and model == "starter"
     second = _send(chat, chat.plan(cid, "Two", "Org"), consent.CONVERSATION)
     assert second.conversation_id == cid
     assert [e["consent"] for e in audit.default().entries()] == ["conversation"] * 2
     assert chat.assistant.store.withdraw_consent(cid)
-    assert chat.standing(cid) is None
+    assert chat.route_for(cid) is None
 
 
 def test_retry_with_cloud_replaces_a_local_answer(chat, provider_server):

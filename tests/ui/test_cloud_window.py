@@ -19,6 +19,8 @@ def _ask_cloud(qtbot, dialogs, window, text, button, seen=None):
     window.input.setPlainText(text)
     dialogs.consent(button, seen)
     qtbot.mouseClick(window.cloud_button, Qt.MouseButton.LeftButton)
+    # What would be sent is prepared on the model thread; the dialog opens when it is ready.
+    qtbot.waitUntil(lambda: "payload" in seen, timeout=30_000)
     return seen
 
 
@@ -97,6 +99,7 @@ def test_retry_with_cloud_on_a_local_answer(qtbot, dialogs, make_window, wait_id
     seen = {}
     dialogs.consent("once", seen)
     window.ask_cloud(retry=True)
+    qtbot.waitUntil(lambda: "payload" in seen, timeout=30_000)
     wait_idle(window)
     assert "Local first" in seen["payload"]
     messages = window.store.messages(window._conversation_id)
@@ -120,7 +123,7 @@ def test_providers_window_shows_tiers_and_the_policy_lock(qtbot, make_window, or
     assert window.rt.settings.cloud_allowed  # the user's own choice is left as it was
     window.input.setPlainText("blocked?")
     window.ask_cloud()
-    assert "Example IT" in window.notice.text()
+    qtbot.waitUntil(lambda: "Example IT" in window.notice.text(), timeout=30_000)
     dialog.close()
 
 

@@ -5,6 +5,7 @@ cancel and resume; the consent dialog lists the passages."""
 from __future__ import annotations
 
 import os
+import threading
 import time
 
 import pytest
@@ -119,7 +120,7 @@ def test_cancel_keeps_what_was_done_and_the_next_start_resumes(qtbot, make_windo
 
 
 def test_the_consent_dialog_lists_the_passages(qtbot, dialogs, make_window, wait_idle, tmp_path,
-                                               org_provider, provider_server):
+                                               org_provider, provider_server, monkeypatch):
     folder = make_mixed_folder(tmp_path / "docs")
     window = make_window()
     wait_idle(window)
@@ -128,10 +129,22 @@ def test_the_consent_dialog_lists_the_passages(qtbot, dialogs, make_window, wait
     _index_and_wait(qtbot, window, window.documents_dialog, [folder])
     window.new_chat()
     window.set_collections(["Work"])
+    # Searching the documents loads the embedding model: never on the UI thread.
+    from app.core.cloud.chat import CloudChat
+    from app.core.docs.grounding import Documents
+
+    on_ui_thread = []
+    for cls, name in ((CloudChat, "plan"), (Documents, "embedder")):
+        def watched(*args, _original=getattr(cls, name), **kwargs):
+            on_ui_thread.append(threading.current_thread() is threading.main_thread())
+            return _original(*args, **kwargs)
+        monkeypatch.setattr(cls, name, watched)
     seen = {}
     dialogs.consent("cancel", seen)
     window.input.setPlainText("When are invoices payable?")
     window.ask_cloud()
+    qtbot.waitUntil(lambda: "documents" in seen, timeout=30_000)
+    assert on_ui_thread and not any(on_ui_thread)
     assert "[1] contract.pdf, page 2" in seen["documents"]
     assert "invoices are payable within 45 days" in seen["payload"]
     assert provider_server.requests == []

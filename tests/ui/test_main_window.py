@@ -291,7 +291,9 @@ def test_ctrl_shift_enter_shows_what_a_provider_would_receive(qtbot, dialogs, ma
     seen = {}
     dialogs.consent("esc", seen)  # Esc in the dialog is Cancel
     _press(qtbot, window, Qt.Key.Key_Return, CTRL | SHIFT)
+    qtbot.waitUntil(lambda: "payload" in seen, timeout=30_000)  # prepared on the model thread
     assert "Where would this go?" in seen["payload"] and "Org" in seen["heading"]
+    qtbot.waitUntil(lambda: not window._busy)
     assert "Nothing was sent to Org" in window.notice.text()
     assert window.input.toPlainText() == "Where would this go?"  # no new line, nothing lost
     assert window._conversation_id is None and not window._busy
