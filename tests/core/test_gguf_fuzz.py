@@ -20,6 +20,7 @@ import collections
 import os
 import struct
 
+import gguf_build as gb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -27,10 +28,11 @@ from hypothesis import strategies as st
 from app.core.engines import placement
 from app.core.errors import ModelFileError
 from app.core.models import fit, gguf
-import gguf_build as gb
 
 CASES = int(os.environ.get("ENCLAVE_GGUF_FUZZ_CASES", "4000"))
 REGION = 64 * 1024
+# The suite's 300 s per test is too short for a long run: allow 0.1 s a case.
+long_enough = pytest.mark.timeout(max(300, CASES // 10))
 EDGE_TYPES = [*range(14), 255, 2**31, 2**32 - 1]
 EDGE_LENGTHS = [0, 1, 2, 3, 4, 8, 64, 65, 2**31, 2**32 - 1, 2**32, 2**62, 2**63, 2**64 - 1]
 
@@ -141,6 +143,7 @@ def test_the_seed_files_read(header, tmp_path):
         assert (info.tensor_count, info.layer_count, info.context_length) == (272, 30, 8192)
 
 
+@long_enough
 def test_fuzz_the_compact_starter_header(header, tmp_path):
     small = gb.header_of(header.data, header.file_size, keep=80)
     assert len(small.data) < REGION  # every byte of it is in reach
@@ -148,6 +151,7 @@ def test_fuzz_the_compact_starter_header(header, tmp_path):
     assert outcomes["refused"] and outcomes["read"]  # the mutations reach both ends
 
 
+@long_enough
 def test_fuzz_the_starter_header_as_it_is(header, tmp_path):
     outcomes = _fuzz(header, tmp_path / "fuzz.gguf", max(50, CASES // 20))
     assert outcomes["refused"] and outcomes["read"]
