@@ -74,7 +74,7 @@ def _program_data() -> str:
         finally:
             ole32.CoTaskMemFree(found)
         log.warning("SHGetKnownFolderPath(ProgramData) failed (0x%08x)", result & 0xFFFFFFFF)
-    except (OSError, AttributeError) as exc:  # AttributeError: WinDLL exists only on Windows
+    except (OSError, AttributeError, ValueError) as exc:  # no WinDLL off Windows
         log.warning("ProgramData lookup failed: %s", exc)
     return _PROGRAM_DATA
 
@@ -165,7 +165,7 @@ class Policy:
     def locked_by(self) -> str:
         return ", ".join(self.managed_by) or "your administrator"
 
-    def merge(self, other: "Policy") -> "Policy":
+    def merge(self, other: Policy) -> Policy:
         """Both sets of rules at once: every restriction of either applies."""
         flags = {f: getattr(self, f) or getattr(other, f) for f in _FLAGS}
         hosts = self.allowed_provider_hosts
