@@ -67,18 +67,23 @@ def _run(exe: Path, model: Path, threads: int, repetitions: int, *args: str) -> 
 
 
 def measure(model: Path, *, threads: int, prompt: int, generate: int, depth: int,
-            repetitions: int, backend: str = "cpu") -> dict:
-    """llama-bench's speeds, tokens/s: prompt processing (pp), token generation into an empty
-    context (tg, its headline figure) and after ``depth`` tokens of prompt (tg_at_depth: what a
-    chat answer does, since every answer follows a prompt). ``backend`` "vulkan" offloads every
-    layer to the first Vulkan device."""
+            repetitions: int, backend: str = "cpu", pp_threads: int | None = None,
+            empty_context: bool = True) -> dict:
+    """llama.cpp's speeds, tokens/s: prompt processing (pp, with ``pp_threads`` if given),
+    token generation after ``depth`` tokens of prompt (tg_at_depth: what a chat answer does,
+    since every answer follows a prompt) and, with ``empty_context``, into an empty context (tg,
+    llama-bench's headline figure). ``backend`` "vulkan" offloads every layer to the first
+    Vulkan device."""
     exe = binary(backend)
     gpu = ["-ngl", "99"] if backend != "cpu" else ["-ngl", "0"]
-    return {"pp": _run(exe, model, threads, repetitions, "-p", str(prompt), "-n", "0", *gpu),
-            "tg": _run(exe, model, threads, repetitions, "-p", "0", "-n", str(generate), *gpu),
-            "tg_at_depth": _run(exe, model, threads, repetitions, "-p", "0", "-n",
-                                str(generate), "-d", str(depth), *gpu),
-            "depth": depth, "threads": threads}
+    out = {"pp": _run(exe, model, pp_threads or threads, repetitions, "-p", str(prompt), "-n",
+                      "0", *gpu),
+           "tg_at_depth": _run(exe, model, threads, repetitions, "-p", "0", "-n", str(generate),
+                               "-d", str(depth), *gpu),
+           "depth": depth, "threads": threads}
+    if empty_context:
+        out["tg"] = _run(exe, model, threads, repetitions, "-p", "0", "-n", str(generate), *gpu)
+    return out
 
 
 def best(model: Path, *, cores: int, **kwargs) -> dict:

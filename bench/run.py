@@ -1,7 +1,7 @@
 """Enclave's speed targets, each a ratio or a limit measured in this run on this machine.
 
     .venv/bin/python bench/run.py            # the full suite (several minutes), table + JSON
-    .venv/bin/python bench/run.py --quick    # small sizes; fails only if a number is wildly off
+    .venv/bin/python bench/run.py --quick    # small sizes; fails if a figure is past its limit
 
 Writes bench/results.json (or --json PATH). See the README's Performance section.
 """
@@ -21,24 +21,49 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-# name: (target, wildly-off limit for --quick, "higher" or "lower" is better)
+from bench import Failed  # noqa: E402
+
+# name: (target, limit for --quick, "higher" or "lower" is better).
+#
+# The full run's target is what Enclave should reach; the quick limit fails CI on a broken hot
+# path, never on a shared 2-core machine's ordinary noise. Where a figure is stable the limit is
+# close to it (ratios measured in alternating rounds, median of the rounds); where it is noisy by
+# nature it is loose on purpose, and the reason is given. The values in the comments were
+# measured on a 2-core VM shared with other work (so, noisier than CI).
 TARGETS = {
-    "decode vs llama-bench tg at the same depth": (0.95, 0.5, "higher"),
-    "decode vs raw llama-cpp-python loop": (1.0, 0.6, "higher"),
-    "prompt processing vs llama-bench pp": (0.9, 0.3, "higher"),
+    # Median of 5 alternating rounds against the same engine code's two references.
+    "decode vs llama-bench tg at the same depth": (0.95, 0.7, "higher"),
+    "decode vs raw llama-cpp-python loop": (1.0, 0.75, "higher"),
+    "prompt processing vs llama-bench pp": (0.9, 0.6, "higher"),
+    # Loose on purpose: how hard a busy neighbour hits depends on what else the machine runs.
     "decode beside a busy process vs idle": (0.5, 0.2, "higher"),
     "GPU decode vs llama-bench tg, same backend": (0.95, 0.5, "higher"),
     "GPU prompt processing vs llama-bench pp, same backend": (0.9, 0.3, "higher"),
-    "time to first token vs raw loop": (1.1, 3.0, "lower"),
-    "longest UI stall while streaming (ms)": (50, 500, "lower"),
-    "append cost growth with answer length": (2.0, 10.0, "lower"),
-    "append cost growth with conversation length": (2.0, 10.0, "lower"),
-    "cold start to window shown (s)": (1.5, 6.0, "lower"),
-    "open app with history (s)": (1.5, 6.0, "lower"),
-    "search p95 (ms)": (100, 1000, "lower"),
-    "open 2,000-message conversation (ms)": (300, 3000, "lower"),
-    "download vs plain GET, 1 Gbit/s link": (0.9, 0.5, "higher"),
-    "download vs plain GET, unlimited loopback": (0.7, 0.3, "higher"),
+    # ~0.15 s for either, so a few ms of scheduling move the ratio; a broken prefill (no KV
+    # cache, one token at a time) is several times slower.
+    "time to first token vs raw loop": (1.1, 1.5, "lower"),
+    # Alternating runs through MainWindow.send and straight into the same engine.
+    "decode through the window's send path vs the engine alone": (0.95, 0.8, "higher"),
+    # CPU time, so not moved by load: ~0.1 ms normally, ~0.35 ms with one database write per
+    # token (measured by saving after every token), which the ratio above cannot tell from noise.
+    "send path: CPU time per token outside the engine (µs)": (150, 250, "lower"),
+    # The 99th percentile of 5 ms timer gaps while the answer streams, not the longest gap: one
+    # scheduler hiccup on a shared machine is one gap (up to 0.8 s seen here), a UI thread that
+    # is busy is many. ~7 ms on the loaded VM.
+    "UI stall while streaming, 99th percentile (ms)": (20, 50, "lower"),
+    # ~1.0 either way; an append that redraws the answer or the conversation grows 10× or more.
+    "append cost growth with answer length": (2.0, 3.0, "lower"),
+    "append cost growth with conversation length": (2.0, 3.0, "lower"),
+    # A fresh process each time: Python's start and imports, as loaded as the machine is.
+    "cold start to window shown (s)": (1.5, 4.0, "lower"),
+    # The quick run's history is a tenth of the full run's, so the full targets are loose here.
+    "open app with history (s)": (1.5, 1.5, "lower"),
+    "search p95 (ms)": (100, 100, "lower"),
+    "open 2,000-message conversation (ms)": (300, 300, "lower"),
+    # Both capped by the link: stable.
+    "download vs plain GET, 1 Gbit/s link": (0.9, 0.7, "higher"),
+    # CPU-bound on 2 cores (hashing competes with both ends of the transfer): noisy.
+    "download vs plain GET, unlimited loopback": (0.7, 0.4, "higher"),
 }
 # Measured only where llama.cpp lists a GPU (on a machine with only Mesa's lavapipe, run with
 # GGML_VK_VISIBLE_DEVICES=0 from an environment with a Vulkan build, e.g. .venv-dist).
@@ -87,11 +112,9 @@ def main() -> int:
 
     from PySide6.QtWidgets import QApplication
 
-    from app.core import hardware
     from app.core.engines import placement
     from app.core.engines.threads import physical_cores
     from app.core.models.installed import starter_model_path
-    from bench import cold_start, download, engine_speed, history, llama_bench, window
 
     app = QApplication.instance() or QApplication([sys.argv[0]])  # noqa: F841
     model = starter_model_path()
@@ -106,20 +129,30 @@ def main() -> int:
         raw["gpu"] = gpu_rows(model, runs, values)
         return report(args, values, raw)
 
-    # The CPU: Enclave's default (threads chosen per answer) against llama-bench at its best
-    # thread count, idle and beside a busy process.
-    ours = engine_speed.enclave(model, threads=0, runs=runs, gpu_layers=0)
-    sizes = dict(prompt=ours["pp_prompt_tokens"], generate=engine_speed.OPTIONS.max_tokens,
-                 depth=ours["tg_depth"], repetitions=3 if not quick else 2)
-    reference = llama_bench.best(model, cores=cores, **sizes)
-    threads = max(ours["threads"])
-    loop = engine_speed.raw_loop(model, threads=threads, runs=runs,
-                                 prompt_tokens=ours["pp_prompt_tokens"])
-    with engine_speed.busy_neighbour():
-        busy = engine_speed.enclave(model, threads=0, runs=runs, gpu_layers=0)
-    raw["engine"] = {"threads": threads, "cores": cores, "llama_bench": reference,
-                     "enclave": ours, "enclave_beside_busy": busy, "raw_loop": loop}
-    if not quick:  # before/after: fixed thread counts, idle and beside a busy process
+    try:
+        summary = measure_all(model, quick=quick, cores=cores, runs=runs, raw=raw,
+                              values=values, scratch=scratch)
+    except Failed as exc:  # a number that would mean nothing: no table, a failure
+        print(f"FAILED (a measurement did not measure anything): {exc}")
+        return 1
+    return report(args, values, raw, summary)
+
+
+def measure_all(model, *, quick: bool, cores: int, runs: int, raw: dict, values: dict,
+                scratch: Path) -> str:
+    from app.core import hardware
+    from app.core.engines import placement
+    from bench import cold_start, download, engine_speed, history, llama_bench, send_path, window
+
+    # The CPU: Enclave's default (threads chosen per answer) against llama-bench and the plain
+    # loop at the same thread counts, idle and beside a busy process, in alternating rounds.
+    engine = engine_speed.interleaved(model, rounds=5 if quick else 7)
+    ours, threads, busy = engine["enclave"], max(engine["threads"]), engine["beside_busy"]
+    raw["engine"] = {"cores": cores, **engine}
+    if not quick:  # llama-bench's headline, and before/after: fixed thread counts
+        raw["engine"]["llama_bench_best"] = llama_bench.best(
+            model, cores=cores, prompt=engine["pp_prompt_tokens"],
+            generate=engine_speed.OPTIONS.max_tokens, depth=engine["tg_depth"], repetitions=3)
         fixed = {}
         for n in sorted({1, cores}):
             fixed[n] = {"idle": engine_speed.enclave(model, threads=n, runs=runs, gpu_layers=0)}
@@ -127,22 +160,30 @@ def main() -> int:
                 fixed[n]["busy"] = engine_speed.enclave(model, threads=n, runs=runs,
                                                         gpu_layers=0)
         raw["engine"]["fixed_threads"] = fixed
-    values["decode vs llama-bench tg at the same depth"] = ours["tg"] / reference["tg_at_depth"]
-    values["decode vs raw llama-cpp-python loop"] = ours["tg"] / loop["tg"]
-    values["prompt processing vs llama-bench pp"] = ours["pp"] / reference["pp"]
-    values["time to first token vs raw loop"] = ours["ttft_s"] / loop["ttft_s"]
-    values["decode beside a busy process vs idle"] = busy["tg"] / ours["tg"]
+    ratios = engine["ratios"]
+    values["decode vs llama-bench tg at the same depth"] = ratios["tg_vs_llama_bench"]
+    values["decode vs raw llama-cpp-python loop"] = ratios["tg_vs_raw_loop"]
+    values["prompt processing vs llama-bench pp"] = ratios["pp_vs_llama_bench"]
+    values["time to first token vs raw loop"] = ratios["ttft_vs_raw_loop"]
+    values["decode beside a busy process vs idle"] = ratios["busy_vs_idle"]
 
     if placement.gpu_devices():
         raw["gpu"] = gpu_rows(model, runs, values)
 
+    sent = send_path.measure(fresh_runtime(scratch / "send"), runs=5 if quick else 7,
+                             answer_tokens=engine_speed.OPTIONS.max_tokens)
+    raw["send_path"] = sent
+    values["decode through the window's send path vs the engine alone"] = sent["ratio"]
+    values["send path: CPU time per token outside the engine (µs)"] = sent["outside_engine_us"]
+
     stall = window.streaming_stall(fresh_runtime(scratch / "stall"),
                                    messages=200 if not quick else 60,
-                                   answer_tokens=400 if not quick else 120)
+                                   answer_tokens=400 if not quick else 120,
+                                   context_length=None if not quick else 1024)
     growth = window.append_cost(messages=200 if not quick else 60,
                                 pieces=4000 if not quick else 1000)
     raw["window"] = {"stall": stall, "append": growth}
-    values["longest UI stall while streaming (ms)"] = stall["longest_stall_ms"]
+    values["UI stall while streaming, 99th percentile (ms)"] = stall["stall_p99_ms"]
     values["append cost growth with answer length"] = growth["growth_with_answer"]
     values["append cost growth with conversation length"] = growth["growth_with_conversation"]
 
@@ -167,17 +208,30 @@ def main() -> int:
     values["download vs plain GET, 1 Gbit/s link"] = fetched["ratio"]
     values["download vs plain GET, unlimited loopback"] = unlimited["ratio"]
 
+    reference = engine["llama_bench"]
     summary = (
-        f"llama-bench (best of 1–{cores} threads): tg {reference['tg']:.1f} tokens/s into an "
-        f"empty context, {reference['tg_at_depth']:.1f} after {reference['depth']} tokens, pp "
-        f"{reference['pp']:.0f}; Enclave ({threads} threads) tg {ours['tg']:.1f}, pp "
-        f"{ours['pp']:.0f}; beside a busy process ({max(busy['threads'])} threads) tg "
-        f"{busy['tg']:.1f}, pp {busy['pp']:.0f}\n")
+        f"Enclave ({'/'.join(map(str, engine['threads']))} threads) tg {ours['tg']:.1f} tokens/s "
+        f"after {engine['tg_depth']} tokens, pp {ours['pp']:.0f}, first token "
+        f"{ours['ttft_s']:.2f} s; llama-bench at the same threads tg {reference['tg_at_depth']:.1f}"
+        f", pp {reference['pp']:.0f}; the plain loop tg {engine['raw_loop']['tg']:.1f}; beside a "
+        f"busy process ({'/'.join(map(str, busy['threads']))} threads) tg {busy['tg']:.1f}\n")
+    if "llama_bench_best" in raw["engine"]:
+        best = raw["engine"]["llama_bench_best"]
+        summary += (f"llama-bench (best of 1–{cores} threads): tg {best['tg']:.1f} tokens/s into "
+                    f"an empty context, {best['tg_at_depth']:.1f} after {best['depth']} tokens, "
+                    f"pp {best['pp']:.0f}\n")
     for n, fixed in raw["engine"].get("fixed_threads", {}).items():
         summary += (f"  fixed {n} thread(s): idle tg {fixed['idle']['tg']:.1f} pp "
                     f"{fixed['idle']['pp']:.0f} first token {fixed['idle']['ttft_s']:.2f} s; "
                     f"beside a busy process tg {fixed['busy']['tg']:.1f} pp "
                     f"{fixed['busy']['pp']:.0f}\n")
+    summary += (f"send path ({sent['threads']} threads): {sent['window_tg']:.1f} tokens/s through "
+                f"the window, {sent['engine_tg']:.1f} from the engine alone; "
+                f"{sent['outside_engine_us']:.0f} µs of CPU per token outside the engine\n")
+    summary += (f"while streaming {stall['answer_tokens']} tokens after a {stall['prompt_tokens']}"
+                f"-token prompt: UI stall p99 {stall['stall_p99_ms']:.0f} ms, longest "
+                f"{stall['longest_stall_streaming_ms']:.0f} ms ({stall['ticks_streaming']} ticks); "
+                f"search found {scale['search_hits_min']}+ conversations each time\n")
     summary += (f"idle memory: {cold['without_model']['idle_rss_mb']:.0f} MB without a model, "
                 f"{cold['with_model']['idle_rss_mb']:.0f} MB with the starter model loaded; "
                 f"list loaded {scale['rows_loaded_in_list']} of {scale['conversations']} "
@@ -186,25 +240,29 @@ def main() -> int:
                 f"Enclave (verified), {unlimited['plain_httpx_mb_s']:.0f} MB/s plain GET with the "
                 f"same HTTP client, {unlimited['plain_stdlib_mb_s']:.0f} MB/s with http.client; "
                 f"{unlimited['bytes'] / 1e6:.0f} MB file")
-    return report(args, values, raw, summary)
+    return summary
 
 
 def report(args, values: dict, raw: dict, summary: str = "") -> int:
-    """Print the table (and ``summary``), write the JSON; in quick mode, fail on a wild value."""
+    """Print the table (and ``summary``), write the JSON; in quick mode, fail on a value past
+    its quick limit."""
     from app.core import hardware
 
     failures, figures = [], {}
-    print(f"\n{'measure':<46} {'value':>10} {'target':>10}  {'met':>4}")
+    width = max(map(len, values)) if values else 10
+    print(f"\n{'measure':<{width}} {'value':>8} {'target':>8} {'met':>4} {'quick limit':>12}")
     for name, value in values.items():
-        target, wild, better = TARGETS[name]
+        target, limit, better = TARGETS[name]
         met = value >= target if better == "higher" else value <= target
-        off = value < wild if better == "higher" else value > wild
-        figures[name] = {"value": value, "target": target, "better": better, "met": met}
+        within = value >= limit if better == "higher" else value <= limit
+        figures[name] = {"value": value, "target": target, "quick_limit": limit,
+                         "better": better, "met": met, "within_quick_limit": within}
         sign = "≥" if better == "higher" else "≤"
-        print(f"{name:<46} {value:>10.3g} {sign + format(target, 'g'):>10}  "
-              f"{'yes' if met else 'NO':>4}")
-        if off:
-            failures.append(f"{name}: {value:.3g} is wildly off (limit {wild})")
+        print(f"{name:<{width}} {value:>8.3g} {sign + format(target, 'g'):>8} "
+              f"{'yes' if met else 'NO':>4} {sign + format(limit, 'g'):>12}"
+              f"{'' if within else '  ← past the limit'}")
+        if not within:
+            failures.append(f"{name}: {value:.3g}, quick limit {sign}{limit:g}")
     if summary:
         print("\n" + summary)
     machine = {"python": platform.python_version(), "machine": platform.machine(),
@@ -216,6 +274,7 @@ def report(args, values: dict, raw: dict, summary: str = "") -> int:
         print("\n".join(["FAILED (a hot path is broken):"] + failures))
         return 1
     return 0
+
 
 if __name__ == "__main__":
     sys.exit(main())
