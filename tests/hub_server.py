@@ -89,7 +89,7 @@ class HubServer:
     def url(self) -> str:
         return f"{self.scheme}://{self.host}:{self.httpd.server_address[1]}"
 
-    def start(self) -> "HubServer":
+    def start(self) -> HubServer:
         self.thread.start()
         return self
 

@@ -8,7 +8,8 @@ import pytest
 from app.core.docs.embedder import Embedder
 from app.core.docs.index import DocIndex
 from app.core.docs.indexer import Indexer
-from bench import retrieval as bench_retrieval, retrieval_corpus
+from bench import retrieval as bench_retrieval
+from bench import retrieval_corpus
 
 
 def _recall(folder, embedder) -> dict[str, float]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from docs_files import make_mixed_folder
 
 pytestmark = pytest.mark.slow

@@ -4,8 +4,8 @@ own: its self-test answers with the bundled starter model, and its window comes 
 from __future__ import annotations
 
 import pytest
-
-from bundle import bundle_binary, run_bundle as _run
+from bundle import bundle_binary
+from bundle import run_bundle as _run
 
 
 @pytest.fixture

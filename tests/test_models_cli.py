@@ -12,9 +12,9 @@ import sys
 import time
 
 import pytest
+from hub_server import HUB_FILE, HUB_REPO
 
 from app.core.models.download import target_path
-from hub_server import HUB_FILE, HUB_REPO
 
 pytestmark = pytest.mark.slow
 

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from network_recorder import CONTROL, os_events, os_leaks, strace_command
 
 from app.core.privacy.netguard import is_loopback
-from network_recorder import CONTROL, os_events, os_leaks, strace_command
 
 RECORDER = Path(__file__).with_name("network_recorder.py")
 needs_linux = pytest.mark.skipif(not sys.platform.startswith("linux"),

@@ -14,7 +14,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from bundle import bundle_binary
 
 REPO = Path(__file__).resolve().parents[1]

@@ -14,8 +14,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from bundle import bundle_binary, run_bundle as _run
+from bundle import bundle_binary
+from bundle import run_bundle as _run
 
 LAVAPIPE = {"GGML_VK_VISIBLE_DEVICES": "0"}
 PROMPT = "What is the capital of France? Answer in one word."

@@ -6,7 +6,8 @@ import dataclasses
 import json
 
 from app.cli.common import notice
-from app.core import runtime, settings as settings_mod
+from app.core import runtime
+from app.core import settings as settings_mod
 from app.core.errors import EnclaveError
 from app.core.privacy import policy
 

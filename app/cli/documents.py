@@ -9,10 +9,11 @@ from pathlib import Path
 
 from app.cli.common import INTERRUPTED, ProgressLine, ctrl_c_sets, notice
 from app.core import runtime
-from app.core.docs import embedder as embedder_mod, retrieval
+from app.core.docs import embedder as embedder_mod
+from app.core.docs import retrieval
 from app.core.docs.grounding import Documents
-from app.core.docs.indexer import Indexer, Progress
 from app.core.docs.index import DocsError
+from app.core.docs.indexer import Indexer, Progress
 from app.core.units import size_text
 
 

@@ -63,15 +63,13 @@ def run(rt: runtime.Runtime, args) -> int:
 def _list(lib, args) -> int:
     rows = [lib.describe(m) for m in lib.installed()]
     if args.json:
-        print_json(rows)
+        print_json([r.as_json() for r in rows])
         return 0
     if not rows:
         notice("no models installed. " + installed.how_to_get_a_model(lib.paths))
     for r in rows:
-        mark = "*" if r["default"] else " "
-        print(f"{mark} {r['id']:<40} {size_text(r['size_bytes']):>9}  "
-              f"{r['quantization'] or '?':<7} {r['license'] or '-':<13} {r['source']:<9} "
-              f"{r['path']}")
+        print(f"{'*' if r.default else ' '} {r.id:<40} {size_text(r.size_bytes):>9}  "
+              f"{r.quantization or '?':<7} {r.license or '-':<13} {r.source:<9} {r.path}")
     return 0
 
 

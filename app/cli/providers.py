@@ -11,6 +11,7 @@ from app.core.cloud.providers import PRESETS, ProviderRegistry
 from app.core.errors import EnclaveError
 from app.core.privacy.keyring_store import KeyringStore
 
+
 def add_parser(sub) -> None:
     prov = sub.add_parser("providers", help="cloud APIs and your organisation's model servers")
     p = prov.add_subparsers(dest="providers_command", metavar="ACTION", required=True)

@@ -1,8 +1,8 @@
 """Make a conversation fit the model's context window.
 
-When the history is too long, the oldest turns are dropped (the system prompt always stays); when the
-newest message alone is too long, it is shortened. Either way the caller gets a notice to show, so the
-user knows what the model did and did not see.
+When the history is too long, the oldest turns are dropped (the system prompt always stays); when
+the newest message alone is too long, it is shortened. Either way the caller gets a notice to show,
+so the user knows what the model did and did not see.
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Errors a person can act on.
 
-Every error that reaches a user is an EnclaveError whose message is a whole sentence naming what went
-wrong and what to do. Anything else is a bug: it goes to the log file, and the user sees a short
-apology pointing there.
+Every error that reaches a user is an EnclaveError whose message is a whole sentence naming what
+went wrong and what to do. Anything else is a bug: it goes to the log file, and the user sees a
+short apology pointing there.
 """
 
 

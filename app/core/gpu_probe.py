@@ -223,7 +223,7 @@ def main(argv: list[str]) -> int:
         backend, reason = choose_backend(found)
         print(json.dumps({**found.as_dict(), "backend": backend, "reason": reason}, indent=2))
     else:
-        print("%s\t%s" % choose_backend(found))
+        print("{}\t{}".format(*choose_backend(found)))
     return 0
 
 

@@ -88,12 +88,12 @@ def _nvml_gpus() -> list[Gpu]:
         lib.nvmlDeviceGetCount_v2(ctypes.byref(count))
         for i in range(count.value):
             handle, memory = ctypes.c_void_p(), _Memory()
-            name = ctypes.create_string_buffer(96)
+            label = ctypes.create_string_buffer(96)
             if lib.nvmlDeviceGetHandleByIndex_v2(i, ctypes.byref(handle)) != 0:
                 continue
-            lib.nvmlDeviceGetName(handle, name, 96)
+            lib.nvmlDeviceGetName(handle, label, 96)
             if lib.nvmlDeviceGetMemoryInfo(handle, ctypes.byref(memory)) == 0:
-                out.append(Gpu(name.value.decode(errors="replace"), memory.total, memory.free,
+                out.append(Gpu(label.value.decode(errors="replace"), memory.total, memory.free,
                                "nvidia"))
     finally:
         lib.nvmlShutdown()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,7 +75,7 @@ class Paths:
         return {"config": self.config, "data": self.data, "cache": self.cache,
                 "logs": self.logs, "models": self.models}
 
-    def ensure(self) -> "Paths":
+    def ensure(self) -> Paths:
         """Create every folder and prove it is writable, or raise one clear error."""
         for name, folder in self.folders().items():
             try:
@@ -96,10 +97,9 @@ class DataFolderError(EnclaveError):
         self.folder = folder
 
 
-def resolve(env: dict[str, str] | None = None) -> Paths:
+def resolve(env: Mapping[str, str] | None = None) -> Paths:
     """The folders for this user, honouring ENCLAVE_HOME. Creates nothing."""
-    env = os.environ if env is None else env
-    home = env.get(HOME_ENV, "").strip()
+    home = (os.environ if env is None else env).get(HOME_ENV, "").strip()
     if home:
         root = Path(home).expanduser().absolute()
         return Paths(config=root / "config", data=root / "data", cache=root / "cache",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.core import logs, paths as paths_mod, settings as settings_mod
+from app.core import logs
+from app.core import paths as paths_mod
+from app.core import settings as settings_mod
 from app.core.privacy import netguard
 
 

@@ -115,18 +115,13 @@ def keyring_check() -> Check:
 def cloud_client_check() -> Check:
     """The provider client can be built (the openai SDK and Enclave's gated HTTP client are
     there); nothing is contacted."""
+    from app.core.engines import remote
+
     try:
-        import openai
-
-        from app.core.privacy import http
-
-        client = openai.OpenAI(base_url="http://127.0.0.1:9/v1", api_key="self-test",
-                               http_client=http.client(), max_retries=0)
-        client.chat.completions, client.models  # resolves the SDK's lazily loaded parts
-        client.close()
+        version = remote.client_ready()
     except Exception as exc:
         return Check("cloud client", False, f"cannot be built: {type(exc).__name__}: {exc}")
-    return Check("cloud client", True, f"openai {openai.__version__}, through the privacy gate")
+    return Check("cloud client", True, f"openai {version}, through the privacy gate")
 
 
 def documents_check() -> Check:

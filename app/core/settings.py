@@ -1,7 +1,7 @@
 """User settings: one typed JSON file in the config folder.
 
-Settings never hold secrets (API keys and tokens live only in the OS keyring). A damaged settings file
-is set aside, not lost, and the defaults are used with a notice.
+Settings never hold secrets (API keys and tokens live only in the OS keyring). A damaged settings
+file is set aside, not lost, and the defaults are used with a notice.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 BUSY_TIMEOUT_S = 15.0  # how long a write waits for another process's write to finish
 

@@ -1,8 +1,8 @@
 """The conversation store: one SQLite file (WAL) with full-text search (FTS5).
 
-Every process and every thread opens its own Store; SQLite's WAL mode lets a window, a CLI call and a
-second window share the file safely. An answer is written as it streams (see ``update_text``), so a
-crash loses at most the last moments of tokens and never the file.
+Every process and every thread opens its own Store; SQLite's WAL mode lets a window, a CLI call and
+a second window share the file safely. An answer is written as it streams (see ``update_text``), so
+a crash loses at most the last moments of tokens and never the file.
 """
 
 from __future__ import annotations
@@ -165,7 +165,7 @@ class Store:
     def close(self) -> None:
         self._db.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -202,7 +202,7 @@ class Store:
         cur = self._db.execute(
             "INSERT INTO conversations (title, system_prompt, model, created, updated) "
             "VALUES (?, ?, ?, ?, ?)", (title, system_prompt, model, now, now))
-        return Conversation(cur.lastrowid, title, system_prompt, model, now, now)
+        return Conversation(_new_id(cur), title, system_prompt, model, now, now)
 
     def conversation(self, conversation_id: int) -> Conversation:
         row = self._db.execute(
@@ -259,7 +259,7 @@ class Store:
                  tier, sources))
             self._db.execute("UPDATE conversations SET updated = ? WHERE id = ?",
                              (now, conversation_id))
-        return Message(cur.lastrowid, conversation_id, role, content, model, engine, status,
+        return Message(_new_id(cur), conversation_id, role, content, model, engine, status,
                        created=now, updated=now, provider=provider, tier=tier, sources=sources)
 
     def update_text(self, message_id: int, content: str) -> None:
@@ -387,3 +387,10 @@ class Store:
 
     def integrity_ok(self) -> bool:
         return self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _new_id(cursor: sqlite3.Cursor) -> int:
+    """The id SQLite gave the row an INSERT just made."""
+    if cursor.lastrowid is None:
+        raise RuntimeError("SQLite gave no id to the new row")
+    return cursor.lastrowid

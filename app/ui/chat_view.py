@@ -1,9 +1,9 @@
 """The conversation, rendered: one frame per message in a single QTextBrowser.
 
-Streaming appends plain text at the end of the answer's frame, so a token costs the same however long
-the conversation or the answer is; the answer is rendered as Markdown once it is complete. Nothing
-shown here is ever fetched from anywhere: ``loadResource`` refuses every resource, and links open
-only when clicked (after the window asks).
+Streaming appends plain text at the end of the answer's frame, so a token costs the same however
+long the conversation or the answer is; the answer is rendered as Markdown once it is complete.
+Nothing shown here is ever fetched from anywhere: ``loadResource`` refuses every resource, and links
+open only when clicked (after the window asks).
 """
 
 from __future__ import annotations
@@ -12,8 +12,15 @@ import html
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QByteArray, QUrl, Signal
-from PySide6.QtGui import (QColor, QGuiApplication, QPalette, QTextCharFormat, QTextCursor,
-                           QTextFrame, QTextFrameFormat)
+from PySide6.QtGui import (
+    QColor,
+    QGuiApplication,
+    QPalette,
+    QTextCharFormat,
+    QTextCursor,
+    QTextFrame,
+    QTextFrameFormat,
+)
 from PySide6.QtWidgets import QTextBrowser
 
 from app.core.docs import retrieval

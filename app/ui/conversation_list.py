@@ -1,15 +1,24 @@
 """The conversation list on the left: search on top, conversations newest first.
 
-The list model pages through the store (``fetchMore``), so ten thousand conversations cost no more to
-open than fifty. Searching swaps in the hits from the store's full-text index.
+The list model pages through the store (``fetchMore``), so ten thousand conversations cost no more
+to open than fifty. Searching swaps in the hits from the store's full-text index.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import (QHBoxLayout, QInputDialog, QLineEdit, QListView, QMenu,
-                               QMessageBox, QPushButton, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QInputDialog,
+    QLineEdit,
+    QListView,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.core.store import Store
 

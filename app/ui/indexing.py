@@ -14,8 +14,15 @@ import threading
 import time
 from pathlib import Path
 
-from PySide6.QtCore import (QCoreApplication, QFileSystemWatcher, QObject, QThread, QTimer, Signal,
-                            Slot)
+from PySide6.QtCore import (
+    QCoreApplication,
+    QFileSystemWatcher,
+    QObject,
+    QThread,
+    QTimer,
+    Signal,
+    Slot,
+)
 
 from app.core.docs import formats
 from app.core.docs.grounding import Documents

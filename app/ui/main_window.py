@@ -9,9 +9,19 @@ import time
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence, QShortcut
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QMainWindow,
-                               QMessageBox, QPushButton, QSplitter, QToolButton, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app import __version__
 from app.core import export
@@ -24,8 +34,8 @@ from app.core.store import Message, Store
 from app.ui.chat_view import ChatView
 from app.ui.cloud_actions import CloudActions
 from app.ui.conversation_list import ConversationPanel
-from app.ui.document_actions import DocumentActions
 from app.ui.dialogs import SystemPromptDialog, confirm_open_link
+from app.ui.document_actions import DocumentActions
 from app.ui.message_input import MessageInput
 from app.ui.model_worker import ModelThread
 

@@ -1,8 +1,8 @@
 """Markdown → the HTML subset Qt's rich text understands, safely.
 
 Model output is untrusted text. Raw HTML is shown as text, images are never loaded (they become a
-link the user may click), only http(s) and mailto links survive, and code blocks are highlighted with
-inline styles plus a Copy link. No Qt here, so it is tested without a display.
+link the user may click), only http(s) and mailto links survive, and code blocks are highlighted
+with inline styles plus a Copy link. No Qt here, so it is tested without a display.
 """
 
 from __future__ import annotations

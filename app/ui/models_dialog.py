@@ -12,11 +12,30 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDialog, QFileDialog,
-                               QFormLayout, QHBoxLayout, QHeaderView, QInputDialog, QLabel,
-                               QLineEdit, QListWidget, QListWidgetItem, QMessageBox, QProgressBar,
-                               QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QTabWidget,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.core.errors import EnclaveError
 from app.core.models import catalog, installed
@@ -376,12 +395,12 @@ class ModelsDialog(QDialog):
             info = self.library.describe(model)
             r = self.installed.rowCount()
             self.installed.insertRow(r)
-            name = model.id + ("  ★ default" if info["default"] else "") + (
-                "  ⌕ documents" if info["for_documents"] else
-                "  (embedding model)" if info["embedding"] else "")
-            runs_on = info["runs_on"] or {"label": "?", "reason": "the file cannot be read"}
-            texts = [name, size_text(info["size_bytes"]), info["quantization"] or "?",
-                     runs_on["label"], info["license"] or "-", model.source, str(model.path)]
+            name = model.id + ("  ★ default" if info.default else "") + (
+                "  ⌕ documents" if info.for_documents else
+                "  (embedding model)" if info.embedding else "")
+            runs_on = info.runs_on or {"label": "?", "reason": "the file cannot be read"}
+            texts = [name, size_text(info.size_bytes), info.quantization or "?",
+                     runs_on["label"], info.license or "-", model.source, str(model.path)]
             for col, text in enumerate(texts):
                 cell = QTableWidgetItem(text)
                 cell.setData(Qt.ItemDataRole.UserRole, model.id)

@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from app.core.errors import EnclaveError
 
 log = logging.getLogger(__name__)
-_running: set["Task"] = set()  # keep tasks alive until they report back
+_running: set[Task] = set()  # keep tasks alive until they report back
 
 
 class _Signals(QObject):
@@ -33,15 +33,15 @@ class Task(QRunnable):
         self.signals.succeeded.connect(lambda _: _running.discard(self))
         self.signals.failed.connect(lambda _: _running.discard(self))
 
-    def on_success(self, slot) -> "Task":
+    def on_success(self, slot) -> Task:
         self.signals.succeeded.connect(slot)
         return self
 
-    def on_error(self, slot) -> "Task":
+    def on_error(self, slot) -> Task:
         self.signals.failed.connect(slot)
         return self
 
-    def start(self) -> "Task":
+    def start(self) -> Task:
         _running.add(self)
         QThreadPool.globalInstance().start(self)
         return self

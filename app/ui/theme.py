@@ -21,7 +21,8 @@ def dark_palette() -> QPalette:
                          (roles.PlaceholderText, QColor(150, 150, 150)),
                          (roles.Highlight, QColor(53, 132, 228)),
                          (roles.HighlightedText, QColor(255, 255, 255)),
-                         (roles.Link, QColor(120, 174, 237)), (roles.BrightText, QColor(255, 90, 90))):
+                         (roles.Link, QColor(120, 174, 237)),
+                         (roles.BrightText, QColor(255, 90, 90))):
         p.setColor(role, colour)
     for role in (roles.Text, roles.WindowText, roles.ButtonText):
         p.setColor(QPalette.ColorGroup.Disabled, role, QColor(128, 128, 128))

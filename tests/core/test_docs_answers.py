@@ -9,6 +9,7 @@ import threading
 import time
 
 import pytest
+from docs_files import make_mixed_folder
 
 from app.core import settings as settings_mod
 from app.core.assistant import Assistant
@@ -18,7 +19,6 @@ from app.core.docs.index import DocIndex, DocsError
 from app.core.docs.indexer import Indexer
 from app.core.privacy import audit, consent, gate
 from app.core.store import Store
-from docs_files import make_mixed_folder
 
 pytestmark = pytest.mark.slow
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import zipfile
 
 import pytest
+from docs_files import make_broken_pdf, make_docx, make_encrypted_pdf, make_pdf
 
 from app.core.docs import formats
 from app.core.docs.chunking import chunk_sections
-from docs_files import make_broken_pdf, make_docx, make_encrypted_pdf, make_pdf
 
 
 def _extract(path):

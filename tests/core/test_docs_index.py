@@ -13,12 +13,12 @@ import time
 
 import numpy as np
 import pytest
+from docs_files import make_mixed_folder, make_pdf
 
 from app.core.docs import retrieval
 from app.core.docs.embedder import Embedder
 from app.core.docs.index import DocIndex, DocsError, Hit
 from app.core.docs.indexer import Indexer
-from docs_files import make_mixed_folder, make_pdf
 
 
 @pytest.fixture

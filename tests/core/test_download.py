@@ -6,17 +6,22 @@ import hashlib
 import threading
 
 import pytest
+from hub_server import HUB_FILE, HUB_REPO
 
 from app.core.models import download as dl
-from app.core.models.download import (ChecksumMismatchError, DownloadRequest,
-                                      LicenseNotAcknowledgedError, NotEnoughSpaceError,
-                                      UnsafeFileNameError, target_path)
+from app.core.models.download import (
+    ChecksumMismatchError,
+    DownloadRequest,
+    LicenseNotAcknowledgedError,
+    NotEnoughSpaceError,
+    UnsafeFileNameError,
+    target_path,
+)
 from app.core.models.hub import GatedModelError, HubError
 from app.core.models.installed import list_models
 from app.core.models.service import ModelLibrary
 from app.core.privacy.gate import OfflineError
 from app.core.settings import Settings
-from hub_server import HUB_FILE, HUB_REPO
 
 
 def _sha(path):

@@ -5,11 +5,11 @@ from __future__ import annotations
 import shutil
 import struct
 
+import gguf_build as gb
 import pytest
 
 from app.core.errors import EnclaveError, ModelFileError
 from app.core.models import gguf
-import gguf_build as gb
 
 
 @pytest.fixture(scope="module")

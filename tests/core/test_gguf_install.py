@@ -3,7 +3,9 @@ model-file error, and never becomes an installed model the engine would then cho
 
 from __future__ import annotations
 
+import gguf_build as gb
 import pytest
+from hub_server import HubFile, HubRepo
 
 from app.core.errors import ModelFileError
 from app.core.models.download import DownloadError
@@ -11,8 +13,6 @@ from app.core.models.importer import import_file
 from app.core.models.installed import list_models
 from app.core.models.service import ModelLibrary
 from app.core.settings import Settings
-import gguf_build as gb
-from hub_server import HubFile, HubRepo
 
 BAD_REPO, BAD_FILE = "enclave-test/Malformed-GGUF", "Malformed-Q4_1.gguf"
 

@@ -12,13 +12,13 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from hub_server import HUB_FILE, HUB_REPO
+from test_hub_tls import tls_hub  # noqa: F401  (a fixture)
 
 from app.core.errors import EnclaveError
 from app.core.models.hub import Hub
 from app.core.models.service import ModelLibrary
 from app.core.settings import Settings
-from hub_server import HUB_FILE, HUB_REPO
-from test_hub_tls import tls_hub  # noqa: F401  (a fixture)
 
 
 class _Proxy(BaseHTTPRequestHandler):

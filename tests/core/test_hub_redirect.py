@@ -4,11 +4,11 @@ redirect through for the action that asked, audits both hosts, and nothing else 
 from __future__ import annotations
 
 import pytest
+from hub_server import HUB_FILE, HUB_REPO, HubRepo, HubServer
 
 from app.core.models.service import ModelLibrary
 from app.core.privacy import audit, http, netguard
 from app.core.settings import Settings
-from hub_server import HUB_FILE, HUB_REPO, HubRepo, HubServer
 
 
 class _Keys:

@@ -7,10 +7,10 @@ import ipaddress
 import ssl
 
 import pytest
+from hub_server import HUB_FILE, HUB_REPO
 
 from app.core.models.hub import Hub, HubError
 from app.core.settings import Settings
-from hub_server import HUB_FILE, HUB_REPO
 
 
 def _make_ca_and_server_cert(folder):

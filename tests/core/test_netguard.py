@@ -34,8 +34,8 @@ def test_loopback_hosts(host):
 
 
 @pytest.mark.parametrize("host", ["192.0.2.1", "10.0.0.1", "8.8.8.8", "2001:db8::1",
-                                  "example.com", "huggingface.co", "localhost.evil.com", "app.localhost",
-                                  "0.0.0.0", "", None, 12345,
+                                  "example.com", "huggingface.co", "localhost.evil.com",
+                                  "app.localhost", "0.0.0.0", "", None, 12345,
                                   b"example.com", "b\xfccher.example".encode()])
 def test_other_hosts(host):
     assert not netguard.is_loopback(host)

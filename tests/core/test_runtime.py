@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from app.core import hardware, runtime, settings as settings_mod
+from app.core import hardware, runtime
+from app.core import settings as settings_mod
 from app.core.paths import DataFolderError
 
 

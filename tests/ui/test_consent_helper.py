@@ -3,10 +3,9 @@ can never click a dialog that a later test opens."""
 
 from __future__ import annotations
 
+from consent_helper import DialogAnswerer
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QMessageBox
-
-from consent_helper import DialogAnswerer
 
 YES, NO = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
 

@@ -9,11 +9,11 @@ import threading
 import time
 
 import pytest
+from docs_files import make_mixed_folder
 
 from app.core.docs import retrieval
 from app.core.docs.index import DocIndex
 from app.ui.source_dialog import SourceDialog, file_url
-from docs_files import make_mixed_folder
 
 pytestmark = pytest.mark.slow
 INDEX_TIMEOUT_MS = 60_000

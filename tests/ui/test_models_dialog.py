@@ -4,10 +4,10 @@ download with progress, cancel, pause and resume after reopening, offline."""
 from __future__ import annotations
 
 import pytest
+from hub_server import HUB_FILE, HUB_REPO
 from PySide6.QtCore import Qt
 
 from app.core.models.download import target_path
-from hub_server import HUB_FILE, HUB_REPO
 
 pytestmark = pytest.mark.slow
 

@@ -11,8 +11,8 @@ redacted originals back into the answer here. The window and ``enclave ask --pro
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 from app.core import context
 from app.core.assistant import Assistant, Route, TurnResult, TurnStart, title_from
@@ -20,7 +20,8 @@ from app.core.cloud.providers import Provider, ProviderError, ProviderRegistry
 from app.core.engines.base import ChatMessage
 from app.core.engines.remote import RemoteEngine
 from app.core.errors import EmptyMessageError
-from app.core.privacy import consent as consent_mod, gate, policy
+from app.core.privacy import consent as consent_mod
+from app.core.privacy import gate, policy
 from app.core.privacy.keyring_store import KeyringStore
 from app.core.privacy.redaction import Redactor, Restorer
 
@@ -125,6 +126,13 @@ class CloudChat:
         """Act on the user's choice for ``plan``: None (and nothing done) for *Cancel*."""
         if choice == consent_mod.CANCEL:
             return None
+        return self._answer(plan, choice, cancel=cancel, on_saved=on_saved, on_start=on_start,
+                            on_piece=on_piece)
+
+    def _answer(self, plan: CloudPlan, choice: str, *, cancel: threading.Event,
+                on_saved: Callable[[int, int], None] | None,
+                on_start: Callable[[TurnStart], None] | None,
+                on_piece: Callable[[str], None] | None) -> TurnResult:
         consent = consent_mod.Consent.for_request(plan.request, choice)
         store = self.assistant.store
         cid, user_id = plan.conversation_id, None
@@ -135,8 +143,10 @@ class CloudChat:
             user_id = store.add_message(cid, "user", plan.text).id
             if on_saved:
                 on_saved(cid, user_id)
-        else:
+        elif cid is not None:
             self.assistant.drop_last_answers(cid)
+        if cid is None:  # plan() refuses this: again, with no conversation
+            raise EmptyMessageError("There is no message of yours to send in this conversation.")
         if choice == consent_mod.CONVERSATION:
             store.grant_consent(cid, plan.provider.name, plan.request.model)
         engine = RemoteEngine(plan.provider, plan.request.model, settings=self.settings,
@@ -167,8 +177,8 @@ class CloudChat:
                                        collections=collections)
         provider, provider_model = route
         plan = self.plan(conversation_id, text, provider.name, model=provider_model)
-        return self.send(plan, consent_mod.CONVERSATION, cancel=cancel, on_saved=on_saved,
-                         on_start=on_start, on_piece=on_piece)
+        return self._answer(plan, consent_mod.CONVERSATION, cancel=cancel, on_saved=on_saved,
+                            on_start=on_start, on_piece=on_piece)
 
 
 def route_for(store, providers: ProviderRegistry,

@@ -55,7 +55,7 @@ def _break(text: str, start: int, size: int) -> int:
     window = text[start + size // 2: start + size]
     for pattern in _BREAKS:
         last = None
-        for last in pattern.finditer(window):
+        for last in pattern.finditer(window):  # noqa: B007 (the loop finds the last match)
             pass
         if last is not None:
             return start + size // 2 + last.end()

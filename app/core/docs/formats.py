@@ -108,7 +108,8 @@ def _markdown(text: str) -> list[Section]:
 
 def _split_at_headings(text: str, headings: list[tuple[int, int, str]]) -> list[Section]:
     """Cut ``text`` at (offset, level, title) headings; each part knows its heading path."""
-    sections, trail = [], []
+    sections: list[Section] = []
+    trail: list[tuple[int, str]] = []
     starts = [0] + [h[0] for h in headings]
     titles: list[str | None] = [None]
     for _, level, title in headings:

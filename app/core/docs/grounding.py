@@ -6,10 +6,11 @@ so what a provider would receive is exactly what the local model gets.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
-from app.core.docs import embedder as embedder_mod, retrieval
+from app.core.docs import embedder as embedder_mod
+from app.core.docs import retrieval
 from app.core.docs.index import DocIndex, DocsError
 from app.core.engines.base import ChatMessage
 from app.core.errors import EnclaveError
@@ -31,7 +32,7 @@ class Documents:
     def __init__(self, paths: Paths, settings):
         self.paths, self.settings = paths, settings
         self._index: DocIndex | None = None
-        self._embedder = None
+        self._embedder: embedder_mod.Embedder | None = None
         self._embedder_tried: str | None = None  # the model id last tried, loaded or not
         self.embedder_error: str | None = None
 

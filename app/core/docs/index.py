@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -180,7 +181,7 @@ class DocIndex:
     def close(self) -> None:
         self._db.close()
 
-    def __enter__(self) -> "DocIndex":
+    def __enter__(self) -> DocIndex:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -266,7 +267,7 @@ class DocIndex:
 
     def put_file(self, collection_id: int, path: str, *, size: int, mtime: float,
                  sha256: str | None, status: str, reason: str | None = None,
-                 pages: int | None = None, chunks: list[Chunk] = (),
+                 pages: int | None = None, chunks: Sequence[Chunk] = (),
                  vectors: np.ndarray | None = None, model: str | None = None) -> None:
         """Replace what is known of one file, its passages and their vectors, all at once: a run
         stopped at any moment leaves every file either as it was or fully updated."""

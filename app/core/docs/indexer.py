@@ -13,9 +13,9 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from app.core.docs import formats
 from app.core.docs.chunking import chunk_sections
@@ -125,19 +125,19 @@ class Indexer:
             self.index.delete_files(collection.id, gone)
             result.removed = len(gone)
 
-        todo = []
+        todo: list[tuple[Path, os.stat_result | None, OSError | None]] = []
         for path in paths:
             try:
-                st = path.stat()
+                found = path.stat()
             except OSError as exc:
                 todo.append((path, None, exc))
                 continue
             record = known.get(str(path))
-            if record and record.size == st.st_size and record.mtime == st.st_mtime \
+            if record and record.size == found.st_size and record.mtime == found.st_mtime \
                     and record.status != "failed":
                 result.unchanged += 1
                 continue
-            todo.append((path, st, None))
+            todo.append((path, found, None))
         progress.files_total = len(todo)
         progress.bytes_total = sum(st.st_size for _, st, _ in todo if st)
         progress.phase = "reading"
@@ -199,13 +199,12 @@ class Indexer:
                           f"it could not be read ({type(exc).__name__}: {exc})", result, digest)
             return
         chunks = chunk_sections(sections)
-        vectors = self.embedder.embed_documents([c.text for c in chunks]) \
-            if self.embedder and chunks else None
+        embedder = self.embedder if chunks else None
+        vectors = embedder.embed_documents([c.text for c in chunks]) if embedder else None
         pages = max((s.page or 0 for s in sections), default=0) or None
         self.index.put_file(collection.id, key, size=st.st_size, mtime=st.st_mtime,
                             sha256=digest, status="indexed", pages=pages, chunks=chunks,
-                            vectors=vectors, model=self.embedder.model_id if vectors is not None
-                            else None)
+                            vectors=vectors, model=embedder.model_id if embedder else None)
         if record:
             result.changed += 1
         else:
@@ -226,11 +225,14 @@ class Indexer:
 
     def _embed_missing(self, collection: Collection, cancel: threading.Event) -> bool:
         """Vectors for passages indexed before this model was chosen; False if cancelled."""
-        model = self.embedder.model_id
+        embedder = self.embedder
+        if embedder is None:
+            return True
+        model = embedder.model_id
         while rows := self.index.missing_vectors(collection.id, model):
             if cancel.is_set():
                 return False
-            vectors = self.embedder.embed_documents([text for _, text in rows])
+            vectors = embedder.embed_documents([text for _, text in rows])
             self.index.put_vectors(model, [(cid, vectors[i]) for i, (cid, _) in enumerate(rows)])
         return True
 

@@ -9,8 +9,8 @@ the prompt budget is spent; the answer then cites them as [1], [2]…
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Callable
 
 from app.core.docs.embedder import Embedder
 from app.core.docs.index import DocIndex, Hit
@@ -55,7 +55,8 @@ def fuse(rankings: list[list[Hit]]) -> list[Hit]:
 def within_budget(hits: list[Hit], count_tokens: Callable[[str], int], budget: int,
                   *, most: int = 8) -> list[Source]:
     """The best passages whose text fits ``budget`` tokens, numbered for citing."""
-    chosen, used = [], 0
+    chosen: list[Source] = []
+    used = 0
     for hit in hits:
         cost = count_tokens(hit.text) + 12  # the "[n] file, page" line around it
         if used + cost > budget:

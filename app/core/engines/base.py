@@ -9,8 +9,8 @@ from __future__ import annotations
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Iterable, Iterator
 
 
 @dataclass(frozen=True)
@@ -107,5 +107,5 @@ class Engine(ABC):
                cancel: threading.Event) -> Generation:
         """Start an answer. Setting ``cancel`` ends it within one token."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (an engine with nothing to free need not override it)
         """Free the model's memory."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from app.core.engines.base import Engine
 from app.core.models.installed import InstalledModel, settings_for

@@ -9,15 +9,22 @@ from __future__ import annotations
 import codecs
 import logging
 import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any, cast
 
 import jinja2
 
 from app.core.context import MAX_CHARS_PER_TOKEN
 from app.core.engines import placement
-from app.core.engines.base import (ChatMessage, Engine, Generation, GenerationOptions,
-                                   GenerationStats, StatsClock)
+from app.core.engines.base import (
+    ChatMessage,
+    Engine,
+    Generation,
+    GenerationOptions,
+    GenerationStats,
+    StatsClock,
+)
 from app.core.engines.threads import ThreadChooser
 from app.core.errors import EnclaveError, ModelFileError
 from app.core.models import gguf
@@ -44,8 +51,8 @@ class LocalEngine(Engine):
         self.path = path
         n_ctx, need = placement.context_and_need(self.info, context_length)
         # threads=0: chosen before each answer from how busy the CPUs are (engines/threads.py)
-        self._thread_chooser = ThreadChooser() if not threads else None
-        threads = threads or self._thread_chooser.last
+        self._thread_chooser = chooser = ThreadChooser() if not threads else None
+        threads = chooser.last if chooser else threads
         self.threads = threads
 
         from app.core.engines import llama_lib
@@ -84,8 +91,8 @@ class LocalEngine(Engine):
 
         model = self._llama._model
         eos, bos = self._llama.token_eos(), self._llama.token_bos()
-        tokens = {"eos_token": model.token_get_text(eos) if eos != -1 else "",
-                  "bos_token": model.token_get_text(bos) if bos != -1 else ""}
+        tokens: dict[str, Any] = {"eos_token": model.token_get_text(eos) if eos != -1 else "",
+                                  "bos_token": model.token_get_text(bos) if bos != -1 else ""}
         template, formatter = self.info.chat_template, None
         try:
             formatter = Jinja2ChatFormatter(template=template, **tokens) if template else None
@@ -106,7 +113,7 @@ class LocalEngine(Engine):
     def format_prompt(self, messages: Iterable[ChatMessage]) -> str:
         """The exact prompt text the model's chat template makes of these messages."""
         try:
-            return self._formatter(messages=[m.as_dict() for m in messages]).prompt
+            return self._formatter(messages=[cast(Any, m.as_dict()) for m in messages]).prompt
         except (jinja2.TemplateError, ValueError) as exc:  # raise_exception() in a template
             raise EnclaveError(
                 f"The chat template of {self.path.name} refused this conversation ({exc}). "

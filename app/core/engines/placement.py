@@ -44,22 +44,23 @@ class Placement:
     @property
     def label(self) -> str:
         """What the status bar shows: "Vulkan0 · NVIDIA RTX 4060 · 28/28 layers", or "CPU"."""
-        if not self.layers_on_gpu:
+        if not self.layers_on_gpu or self.device is None:
             return "CPU"
         return (f"{self.device.name} · {self.device.description} · "
                 f"{self.layers_on_gpu}/{self.total_layers} layers")
 
     def as_dict(self) -> dict:
-        return {"device": self.device.name if self.layers_on_gpu else "CPU",
-                "device_description": self.device.description if self.layers_on_gpu else None,
+        on_gpu = self.device if self.layers_on_gpu else None
+        return {"device": on_gpu.name if on_gpu else "CPU",
+                "device_description": on_gpu.description if on_gpu else None,
                 "gpu_layers": {"used": self.layers_on_gpu, "total": self.total_layers},
                 "reason": self.reason or None}
 
-    def with_layers(self, layers: int, reason: str, *, warn: bool = False) -> "Placement":
+    def with_layers(self, layers: int, reason: str, *, warn: bool = False) -> Placement:
         return Placement(layers, self.total_layers, self.device if layers else None,
                          self.main_gpu, self.single_gpu, reason, warn)
 
-    def verified(self, log_text: str) -> "Placement":
+    def verified(self, log_text: str) -> Placement:
         """This placement as llama.cpp reports it did it ("offloaded 28/29 layers to GPU")."""
         match = re.search(r"offloaded (\d+)/(\d+) layers to GPU", log_text)
         if not match or not self.device:

@@ -11,10 +11,16 @@ from __future__ import annotations
 import logging
 import threading
 import urllib.parse
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
-from app.core.engines.base import (ChatMessage, Engine, Generation, GenerationOptions,
-                                   GenerationStats, StatsClock)
+from app.core.engines.base import (
+    ChatMessage,
+    Engine,
+    Generation,
+    GenerationOptions,
+    GenerationStats,
+    StatsClock,
+)
 from app.core.errors import EnclaveError
 from app.core.privacy import gate
 from app.core.privacy.consent import estimate_tokens
@@ -60,6 +66,22 @@ def client(provider, keys: KeyringStore, *, timeout_s: float):
         base_url=provider.base_url, api_key=api_key(provider, keys), max_retries=0,
         http_client=http.client(timeout=httpx2.Timeout(timeout_s, connect=min(timeout_s, 15.0)),
                                 follow_redirects=False))
+
+
+def client_ready() -> str:
+    """Build a provider client through the gate without contacting anything (the self-test's
+    check that the SDK is there and complete). Returns the SDK's version."""
+    import openai
+
+    from app.core.privacy import http
+
+    sdk = openai.OpenAI(base_url="http://127.0.0.1:9/v1", api_key="self-test",
+                        http_client=http.client(), max_retries=0)
+    try:
+        sdk.chat.completions, sdk.models  # noqa: B018 (resolves the SDK's lazily loaded parts)
+    finally:
+        sdk.close()
+    return openai.__version__
 
 
 def _retry_after(response) -> float | None:

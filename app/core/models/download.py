@@ -17,9 +17,9 @@ import re
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
-from typing import Callable
 
 import httpx2
 
@@ -77,11 +77,11 @@ class DownloadRequest:
 
     @property
     def total_bytes(self) -> int | None:
-        sizes = [f.size for f in self.files]
-        return None if any(s is None for s in sizes) else sum(sizes)
+        sizes = [f.size for f in self.files if f.size is not None]
+        return sum(sizes) if len(sizes) == len(self.files) else None
 
     @classmethod
-    def from_details(cls, details, name: str) -> "DownloadRequest":
+    def from_details(cls, details, name: str) -> DownloadRequest:
         choice = details.choice(name)
         if not choice.complete:
             raise DownloadError(f"{details.id}: {choice.name} is split into parts and not all "
@@ -90,7 +90,7 @@ class DownloadRequest:
                    details.license.id, details.license.url)
 
     @classmethod
-    def from_json(cls, data: dict) -> "DownloadRequest":
+    def from_json(cls, data: dict) -> DownloadRequest:
         files = [quant.RemoteFile(**f) for f in data.get("files", [])]
         return cls(data["repo"], data["name"], files, data.get("revision"),
                    data.get("license"), data.get("license_url"))
@@ -188,7 +188,8 @@ class _Rate:
     """Speed over the last few seconds, so the ETA follows the network's current pace."""
 
     def __init__(self, window: float = 3.0):
-        self.window, self.samples = window, []
+        self.window = window
+        self.samples: list[tuple[float, int]] = []
 
     def add(self, done: int) -> float:
         now = time.monotonic()
@@ -320,7 +321,7 @@ class Downloader:
             Path(lock.lock_file).unlink(missing_ok=True)
 
     def _fetch(self, request, remote: quant.RemoteFile, target: Path, cancel, pause,
-               tracker: "_Tracker") -> str | None:
+               tracker: _Tracker) -> str | None:
         """Bring ``target``'s part file to its full size. Returns its sha256 (hashed on the way,
         so verifying costs no second read), or None if stopped early."""
         from huggingface_hub.utils import get_session
@@ -405,7 +406,7 @@ class Downloader:
         return failures + 1
 
     def _install(self, request: DownloadRequest, targets: list[Path],
-                 digests: dict[str, str | None], tracker: "_Tracker") -> Progress:
+                 digests: dict[str, str | None], tracker: _Tracker) -> Progress:
         tracker.report("verifying", "Checking the file…")
         for remote, target in zip(request.files, targets):
             part = _part(target)

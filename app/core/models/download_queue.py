@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 from app.core.errors import EnclaveError
 from app.core.models.download import Downloader, DownloadRequest, Progress

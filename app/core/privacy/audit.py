@@ -20,6 +20,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from app.core import jsonfile
 from app.core.errors import EnclaveError
@@ -77,7 +78,7 @@ class AuditLog:
             seq, prev = self._last()
             if seq == 0 and self.path.exists() and self.path.stat().st_size:
                 seq, prev = self._recover_head()
-            entry = {"seq": seq + 1, "time": round(time.time(), 3)}
+            entry: dict[str, Any] = {"seq": seq + 1, "time": round(time.time(), 3)}
             entry.update({k: fields.get(k) for k in FIELDS[2:-2]})
             entry["prev"] = prev
             entry["hash"] = _digest(entry)
@@ -129,7 +130,8 @@ class AuditLog:
 
     def verify(self) -> Verification:
         problems: list[str] = []
-        prev, expected_seq, count = GENESIS, 1, 0
+        prev: str | None = GENESIS
+        expected_seq, count = 1, 0
         lines = self._lines()
         for number, line in enumerate(lines, 1):
             try:

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.core.cloud.providers import Provider
 
 ONCE = "once"
 CONVERSATION = "conversation"
@@ -32,14 +36,14 @@ class Consent:
     private_documents: tuple = ()  # collections marked never-cloud in the payload: the gate refuses
 
     @classmethod
-    def for_request(cls, request: "ConsentRequest", kind: str) -> "Consent":
+    def for_request(cls, request: ConsentRequest, kind: str) -> Consent:
         return cls(kind, request.provider.name, tuple(request.messages), request.redacted,
                    tuple(request.private_documents))
 
 
 @dataclass
 class ConsentRequest:
-    provider: object  # providers.Provider
+    provider: Provider
     model: str
     messages: list[dict]  # after redaction: exactly what will be sent
     redacted: bool

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from app.core.errors import EnclaveError
 from app.core.privacy import netguard
+from app.core.privacy.consent import Consent
 
 log = logging.getLogger(__name__)
 _local = threading.local()
@@ -68,7 +69,7 @@ class Destination:
 @dataclass
 class RequestRecord:
     """One request that left: what it sent and, once its response closes, what came back."""
-    passage: "Passage"
+    passage: Passage
     method: str
     host: str
     path: str
@@ -104,12 +105,12 @@ class Passage:
     """One user action that may reach the network: what it is for, and what it sent."""
     purpose: str
     destination: Destination = field(default_factory=Destination)
-    consent: object = None  # consent.Consent for a chat request
+    consent: Consent | None = None  # for a chat request: what the user agreed to send
     records: list[RequestRecord] = field(default_factory=list)
     tokens_sent: int | None = None  # set by the engine once the provider reports usage
     tokens_received: int | None = None
     provider_host: str | None = None
-    _door: object = field(default=None, repr=False)
+    _door: netguard.Door | None = field(default=None, repr=False)
 
     @property
     def requests(self) -> list[str]:
@@ -294,7 +295,8 @@ def check_request(method: str, url: str, *, body: bytes = b"",
                 f"for {passage.destination.provider}.")
         _check_payload(passage, body)
     # A redirect may move to a download host (a CDN): the same action, so it is let through.
-    passage._door.add(host, parts.port or (443 if parts.scheme == "https" else 80))
+    if passage._door is not None:
+        passage._door.add(host, parts.port or (443 if parts.scheme == "https" else 80))
     record = RequestRecord(passage, method, host, parts.path, header_bytes + len(body),
                            hashlib.sha256(body).hexdigest() if body else None)
     passage.records.append(record)

@@ -81,7 +81,7 @@ def installed() -> bool:
     return _installed
 
 
-class _Door:
+class Door:
     """The hosts one ``permit`` block lets through; the gate may add a redirect's host."""
 
     def __init__(self, hosts):
@@ -97,13 +97,13 @@ class _Door:
             infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except OSError:
             return  # the connection attempt will fail with the resolver's own error
-        self.hosts.update(info[4][0].lower() for info in infos)
+        self.hosts.update(str(info[4][0]).lower() for info in infos)
 
 
 @contextlib.contextmanager
 def permit(*hosts: str):
     """Allow this thread to reach ``hosts`` inside the block. For the privacy gate only."""
-    door = _Door(hosts)
+    door = Door(hosts)
     previous = getattr(_local, "doors", ())
     _local.doors = previous + (door,)
     try:
@@ -116,5 +116,6 @@ def environment_defaults() -> None:
     """Switch off what libraries would send or fetch on their own."""
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     os.environ.setdefault("HF_HUB_DISABLE_XET", "1")  # native client, outside the guard
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # hub helpers Enclave does not go through the gate for
+    # Hub helpers that Enclave does not route through the gate stay offline.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("DO_NOT_TRACK", "1")

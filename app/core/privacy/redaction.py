@@ -123,7 +123,7 @@ _NOT_A_SECRET_NAME = re.compile(r"(?i)[_.-](?:file|path|dir|length|len|min|max|c
 _RANDOM = re.compile(r"(?<![\w/+=-])[A-Za-z0-9_+/-]{20,}={0,2}(?![\w/+=-])")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
-_PLACEHOLDER = re.compile(r"\[(?:%s)_\d+\]" % "|".join(KINDS))
+_PLACEHOLDER = re.compile(r"\[(?:" + "|".join(KINDS) + r")_\d+\]")
 
 # Lengths of IBANs by country, where a checksum alone could stop at the wrong group.
 _IBAN_LENGTH = {

@@ -87,7 +87,7 @@ class Folded:
         self._starts, self._ends = starts, ends
 
     def span(self, a: int, b: int) -> tuple[int, int]:
-        if self._starts is None:
+        if self._starts is None or self._ends is None:
             return a, b
         return self._starts[a], self._ends[b - 1]
 
