@@ -103,8 +103,9 @@ def _outcome(path) -> str:
         assert str(path) in str(exc) and exc.path == path
         return "refused"
     # What the window, the CLI, the fit estimate and the engine read from a parsed file.
-    (info.architecture, info.name, info.context_length, info.layer_count, info.quantization,
-     info.chat_template, info.license)
+    facts = (info.architecture, info.name, info.context_length, info.layer_count,
+             info.quantization, info.chat_template, info.license)
+    assert all(f is None or type(f) in (str, int) for f in facts)
     fit.ModelShape.from_metadata(info.metadata)
     placement.context_and_need(info, 4096)
     return "read"
