@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from app.core.errors import EnclaveError
 from app.core.privacy import netguard
 from app.core.privacy.consent import Consent
+from app.core.settings import Settings
 
 log = logging.getLogger(__name__)
 _local = threading.local()
@@ -127,8 +128,18 @@ def _admin(purpose: str):
     return rules
 
 
+def _settings(settings, purpose: str) -> Settings:
+    """The user's settings, or a refusal: the gate fails closed on anything it cannot read, so a
+    wrong object passed by mistake never counts as "online, cloud allowed"."""
+    if not isinstance(settings, Settings):
+        raise EnclaveError(f"Enclave did not contact anything to {purpose}: it could not read "
+                           f"your settings ({type(settings).__name__}). This is a bug; the log "
+                           f"has details.")
+    return settings
+
+
 def _offline(settings, purpose: str) -> None:
-    if getattr(settings, "offline", False):
+    if _settings(settings, purpose).offline:
         raise OfflineError(
             f"Enclave is set to work offline, so it did not contact anything to {purpose}. "
             f"To go online, turn off \"Work offline\" in Settings "
@@ -141,6 +152,7 @@ def check(settings, purpose: str) -> None:
     The policy is read from disk each time, so a change by IT applies at once and no caller can
     pass a stale or empty one.
     """
+    _settings(settings, purpose)
     rules = _admin(purpose)
     if rules.forbid_hub_downloads:
         raise PolicyError(f"Your administrator ({rules.locked_by}) does not allow getting "
@@ -160,6 +172,7 @@ def check_cloud(settings, provider, purpose: str, consent=None, *,
         PolicyError, OfflineError, CloudNotAllowedError, PrivateDocumentsError, ConsentError:
         nothing was contacted.
     """
+    _settings(settings, purpose)
     rules = _admin(purpose)
     host = (provider.host or "").lower()
     listed = rules.allowed_provider_hosts
@@ -173,7 +186,7 @@ def check_cloud(settings, provider, purpose: str, consent=None, *,
                           f"hosts: {allowed}. {provider.name} ({host}) is not one of them, so "
                           f"Enclave did not contact it.")
     _offline(settings, purpose)
-    if not getattr(settings, "cloud_allowed", False):
+    if not settings.cloud_allowed:
         raise CloudNotAllowedError(
             f"Sending to providers outside this device is off, so Enclave did not contact "
             f"{provider.name} to {purpose}. Turn on \"Allow cloud and remote providers\" in "
