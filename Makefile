@@ -1,5 +1,6 @@
 # Enclave — `make run` installs everything and opens the window; `make test` installs everything
-# and runs the whole test suite. Both work on a fresh machine.
+# and runs the whole test suite. Both work on a fresh machine. `make check` is the fast tier:
+# lint, import contracts, types and the tests not marked slow, without building the bundle.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -11,14 +12,20 @@ LLAMA_STAMP := $(VENV)/.llama-cpp-$(LLAMA_BUILD)
 STAMP := $(VENV)/.enclave-installed
 BUNDLE := dist/enclave/enclave
 
-.PHONY: run test install dist screenshots doctor clean
+.PHONY: run test check install dist screenshots doctor clean
 
 run: install
 	$(VENV)/bin/enclave
 
 test: install $(BUNDLE)
+	scripts/check-shape.sh
 	scripts/system-deps.sh test
 	scripts/run-tests.sh $(ARGS)
+
+check: install
+	scripts/check-shape.sh
+	scripts/system-deps.sh test
+	scripts/run-tests.sh -m "not slow" -q $(ARGS)
 
 # The installable bundle (dist/enclave/, with the starter model), rebuilt only when a source
 # changed; the tests run its frozen self-test. The first build compiles llama.cpp for every CPU

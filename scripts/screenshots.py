@@ -162,7 +162,11 @@ def cloud_window(rt, pump, shoot, current) -> None:
         window.new_chat()
         text = ("Draft a two-line status note on Project Nightjar for ana.silva@example.org; "
                 "she can call me on +44 20 7946 0958.")
-        plan = window.cloud.plan(None, text, "Lab")
+        planned = {}  # what the Ask cloud… button gets, planned on the model thread
+        window.models.worker.cloud_planned.connect(lambda _, plan: planned.update(plan=plan))
+        window.models.plan_cloud(None, text, "Lab", None)
+        pump(lambda: "plan" in planned)
+        plan = planned["plan"]
         dialog = ConsentDialog(plan.request, window)
         dialog.show()
         shoot(dialog, "consent.png")

@@ -7,6 +7,9 @@ import pytest
 from bundle import bundle_binary
 from bundle import run_bundle as _run
 
+# The built bundle or a virtual X screen: the full suite (`make test`), not `make check`.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def frozen(repo_root):

@@ -204,6 +204,7 @@ def test_linux_install_upgrade_and_uninstall(unpacked, tmp_path):
     assert removed.returncode == 0 and not data.exists()
 
 
+@pytest.mark.slow
 def test_the_built_bundle_carries_nothing_that_never_ships(repo_root):
     bundle = bundle_binary(repo_root).parent
     shipped = [str(p.relative_to(bundle)) for p in bundle.rglob("*") if p.is_file()]

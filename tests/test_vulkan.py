@@ -17,6 +17,9 @@ import pytest
 from bundle import bundle_binary
 from bundle import run_bundle as _run
 
+# The built bundle or a virtual X screen: the full suite (`make test`), not `make check`.
+pytestmark = pytest.mark.slow
+
 LAVAPIPE = {"GGML_VK_VISIBLE_DEVICES": "0"}
 PROMPT = "What is the capital of France? Answer in one word."
 ASK = ("ask", "--json", "--temperature", "0", "--max-tokens", "12")

@@ -10,6 +10,9 @@ import sys
 import pytest
 from PySide6.QtGui import QImage
 
+# The built bundle or a virtual X screen: the full suite (`make test`), not `make check`.
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Xvfb is a Linux X server")
 def test_screenshot_script_draws_a_real_conversation(tmp_path, repo_root, enclave_home):

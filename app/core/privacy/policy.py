@@ -29,8 +29,10 @@ import logging
 import os
 import stat
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 log = logging.getLogger(__name__)
 ENV = "ENCLAVE_POLICY"
@@ -61,7 +63,7 @@ def _program_data() -> str:
 
         program_data = GUID(0x62AB5D82, 0xFDC1, 0x4DC3,
                             (ctypes.c_ubyte * 8)(0xA9, 0xDD, 0x07, 0x0D, 0x1D, 0x49, 0x5D, 0x97))
-        shell32, ole32 = ctypes.WinDLL("shell32"), ctypes.WinDLL("ole32")
+        shell32, ole32 = ctypes.WinDLL("shell32"), ctypes.WinDLL("ole32")  # type: ignore[attr-defined]
         shell32.SHGetKnownFolderPath.argtypes = [ctypes.POINTER(GUID), wintypes.DWORD,
                                                  wintypes.HANDLE, ctypes.POINTER(ctypes.c_void_p)]
         shell32.SHGetKnownFolderPath.restype = ctypes.c_long
@@ -137,7 +139,7 @@ def _windows_may_open(path: Path, access: int) -> bool:
     import ctypes
     from ctypes import wintypes
 
-    kernel32 = ctypes.WinDLL("kernel32")
+    kernel32 = ctypes.WinDLL("kernel32")  # type: ignore[attr-defined]
     create = kernel32.CreateFileW
     create.argtypes = [wintypes.LPCWSTR, wintypes.DWORD, wintypes.DWORD, wintypes.LPVOID,
                        wintypes.DWORD, wintypes.DWORD, wintypes.HANDLE]
@@ -191,7 +193,8 @@ def _read(path: Path) -> Policy | None:
                           f"so Enclave stays offline. Ask your IT team to fix it.",))
     if not isinstance(raw, dict):
         return _read_failed(path, "it does not hold a JSON object")
-    values, notices = {}, []
+    values: dict[str, Any] = {}
+    notices: list[str] = []
     for key in _FLAGS:
         if key in raw:
             if not isinstance(raw[key], bool):
@@ -223,7 +226,7 @@ def _ignored(path: Path, why: str) -> Policy:
                            f"administrators change it.",))
 
 
-def load(env: dict[str, str] | None = None, machine_file: Path | None = None) -> Policy:
+def load(env: Mapping[str, str] | None = None, machine_file: Path | None = None) -> Policy:
     """The rules in force: the machine-wide file and ENCLAVE_POLICY, most restrictive wins."""
     env = os.environ if env is None else env
     policy = Policy()
