@@ -23,8 +23,8 @@ import time
 from app.core.assistant import Assistant
 from app.core.engines.base import ChatMessage
 from app.core.store import Store
-from bench.engine_speed import STORY
 from bench import Failed
+from bench.engine_speed import STORY
 from bench.window import Turn, run_until
 
 MIN_TOKENS = 32  # fewer decoded tokens than this say little about a speed

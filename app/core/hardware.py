@@ -34,7 +34,8 @@ def _windows_memory_status():
                         ("sullAvailExtendedVirtual", ctypes.c_ulonglong)]
         status = _MemStatus()
         status.dwLength = ctypes.sizeof(status)
-        if ctypes.windll.kernel32.GlobalMemoryStatusEx(ctypes.byref(status)):
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        if kernel32.GlobalMemoryStatusEx(ctypes.byref(status)):
             return status
     return None
 
