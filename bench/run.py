@@ -43,8 +43,9 @@ TARGETS = {
     # 0.83–0.87 (median of rounds); single rounds 0.65–1.14. A broken prefill (one token at a
     # time, a prompt evaluated twice) is several times slower.
     "time to first token vs raw loop": (1.1, 1.5, "lower"),
-    # Alternating runs through MainWindow.send and straight into the same engine: 0.86–0.98
-    # (median of 5 rounds) on the loaded VM. The limit is the 0.8.
+    # Alternating runs through MainWindow.send and straight into the same engine: medians of
+    # 0.78–1.12 on the loaded VM (one run of seven under 0.8; single rounds 0.7–1.3), ~0.95
+    # expected on an unshared machine. The limit is the one asked for (0.8).
     "decode through the window's send path vs the engine alone": (0.95, 0.8, "higher"),
     # CPU time, so not moved by load: ~0.1 ms per token normally, 0.4 ms with one database write
     # per token (saving after every token), which the ratio above cannot tell from noise (0.86).
@@ -174,7 +175,7 @@ def measure_all(model, *, quick: bool, cores: int, runs: int, raw: dict, values:
     if placement.gpu_devices():
         raw["gpu"] = gpu_rows(model, runs, values)
 
-    sent = send_path.measure(fresh_runtime(scratch / "send"), runs=5 if quick else 7,
+    sent = send_path.measure(fresh_runtime(scratch / "send"), runs=7,
                              answer_tokens=engine_speed.OPTIONS.max_tokens)
     raw["send_path"] = sent
     values["decode through the window's send path vs the engine alone"] = sent["ratio"]
