@@ -30,9 +30,9 @@ def probe(with_model: bool) -> None:
     if not with_model:
         from app.core.models import installed
         installed.starter_model_path = lambda: None  # a machine with no model yet
-    from app.core import runtime
+    from app.core.platform import runtime
     from app.ui import theme
-    from app.ui.main_window import MainWindow
+    from app.ui.chat.main_window import MainWindow
 
     app = QApplication([sys.argv[0]])
     rt = runtime.start()

@@ -53,8 +53,8 @@ def measure(model: Path, scratch: Path, *, runs: int = 3, copies: int = 4,
     from hub_server import HUB_FILE, HUB_REPO, HubFile, HubRepo, HubServer
 
     from app.core.models.service import ModelLibrary
-    from app.core.paths import resolve
-    from app.core.settings import Settings
+    from app.core.platform.paths import resolve
+    from app.core.platform.settings import Settings
 
     scratch.mkdir(parents=True, exist_ok=True)
     served = scratch / "served.gguf"

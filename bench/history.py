@@ -8,7 +8,7 @@ import time
 
 from PySide6.QtGui import QTextDocument
 
-from app.core.store import Store
+from app.core.chat.store import Store
 from bench import Failed
 from bench.window import drain_events
 
@@ -59,8 +59,8 @@ def rendered(window, until, timeout_s: float = 60) -> None:
 
 def measure(rt, *, conversations: int, messages: int, long_conversation: int,
             searches: int = 50, opens: int = 3) -> dict:
-    from app.ui.chat_view import PAGE
-    from app.ui.main_window import MainWindow
+    from app.ui.chat.chat_view import PAGE
+    from app.ui.chat.main_window import MainWindow
 
     started = time.perf_counter()
     long_id = generate(rt.paths.database, conversations=conversations, messages=messages,

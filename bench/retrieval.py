@@ -32,7 +32,7 @@ from bench import retrieval_corpus  # noqa: E402
 
 
 def recall_at_5(index, embedder, name: str) -> dict[str, float]:
-    from app.core.docs import retrieval
+    from app.core.documents import retrieval
 
     found = {}
     for mode in retrieval.MODES:
@@ -64,8 +64,8 @@ def speed_corpus(folder: Path, copies: int, pdf_pages: int) -> None:
 
 def extraction_only(folder: Path) -> tuple[int, float]:
     """The reference: read, extract and cut every file, storing nothing. (pages, seconds)"""
-    from app.core.docs import formats
-    from app.core.docs.chunking import chunk_sections
+    from app.core.documents import formats
+    from app.core.documents.chunking import chunk_sections
 
     started, pages = time.perf_counter(), 0
     for path in sorted(folder.rglob("*")):
@@ -91,9 +91,9 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "retrieval-results.json")
     args = parser.parse_args()
 
-    from app.core.docs.embedder import Embedder
-    from app.core.docs.index import DocIndex
-    from app.core.docs.indexer import Indexer
+    from app.core.documents.embedder import Embedder
+    from app.core.documents.index import DocIndex
+    from app.core.documents.indexer import Indexer
     from app.core.models.installed import starter_model_path
 
     model = args.model or starter_model_path()

@@ -78,7 +78,7 @@ GPU_ROWS = {"GPU decode vs llama-bench tg, same backend",
 
 def fresh_runtime(home: Path):
     os.environ["ENCLAVE_HOME"] = str(home)
-    from app.core import runtime
+    from app.core.platform import runtime
 
     return runtime.start()
 
@@ -145,8 +145,8 @@ def main() -> int:
 
 def measure_all(model, *, quick: bool, cores: int, runs: int, raw: dict, values: dict,
                 scratch: Path) -> str:
-    from app.core import hardware
     from app.core.engines import placement
+    from app.core.platform import hardware
     from bench import cold_start, download, engine_speed, history, llama_bench, send_path, window
 
     # The CPU: Enclave's default (threads chosen per answer) against llama-bench and the plain
@@ -251,7 +251,7 @@ def measure_all(model, *, quick: bool, cores: int, runs: int, raw: dict, values:
 def report(args, values: dict, raw: dict, summary: str = "") -> int:
     """Print the table (and ``summary``), write the JSON; in quick mode, fail on a value past
     its quick limit."""
-    from app.core import hardware
+    from app.core.platform import hardware
 
     failures, figures = [], {}
     width = max(map(len, values)) if values else 10

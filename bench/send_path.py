@@ -20,9 +20,9 @@ import statistics
 import threading
 import time
 
-from app.core.assistant import Assistant
+from app.core.chat.assistant import Assistant
+from app.core.chat.store import Store
 from app.core.engines.base import ChatMessage
-from app.core.store import Store
 from bench import Failed
 from bench.engine_speed import STORY
 from bench.window import Turn, run_until
@@ -72,7 +72,7 @@ def measure(rt, *, runs: int, answer_tokens: int, threads: int | None = None) ->
     """``threads``: for both paths; by default what Enclave would choose now (then kept, so
     that each pair of runs compares the same thread count)."""
     from app.core.engines.threads import ThreadChooser
-    from app.ui.main_window import MainWindow
+    from app.ui.chat.main_window import MainWindow
 
     threads = threads or ThreadChooser().choose()
     rt.settings.threads, rt.settings.max_answer_tokens = threads, answer_tokens

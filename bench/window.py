@@ -10,7 +10,7 @@ import time
 
 from PySide6.QtCore import QEventLoop, QObject, QTimer, Slot
 
-from app.core.store import Message, Store
+from app.core.chat.store import Message, Store
 from bench import Failed
 
 CODE_REPLY = ("Here is a function:\n\n```python\ndef total(items):\n    result = 0\n"
@@ -103,7 +103,7 @@ def streaming_stall(rt, *, messages: int, answer_tokens: int,
     many long gaps, while one scheduler hiccup on a shared machine is a single gap and does not
     move it. The longest gap is kept alongside. ``context_length``: a smaller context makes the
     model read less of the conversation first (the window still shows all of it)."""
-    from app.ui.main_window import MainWindow
+    from app.ui.chat.main_window import MainWindow
 
     with Store(rt.paths.database) as store:
         seed_conversation(store, messages)
@@ -147,7 +147,7 @@ def streaming_stall(rt, *, messages: int, answer_tokens: int,
 
 def append_cost(*, messages: int, pieces: int) -> dict:
     """Mean cost of one streamed append: early vs late in a long answer, short vs long chat."""
-    from app.ui.chat_view import ChatView
+    from app.ui.chat.chat_view import ChatView
 
     def mean_append_us(view, count):
         view.add_message(Message(10**6, 1, "assistant", "", model="b", engine="local",

@@ -3,7 +3,7 @@
 #
 #   scripts/install-llama-cpp.sh PYTHON [auto|cpu|vulkan|cuda|metal] [portable]
 #
-# auto (default): the backend this machine can use (app/core/gpu_probe.py says which and why):
+# auto (default): the backend this machine can use (app/core/platform/gpu_probe.py says which and why):
 #   NVIDIA GPU with the CUDA toolkit -> cuda; else a Vulkan GPU -> vulkan; macOS -> metal; else cpu.
 # cpu: tuned for this machine (-march=native) but without Intel AMX: some virtual machines report
 #   AMX in CPUID without enabling it, and llama.cpp's AMX kernels then die with a
@@ -32,7 +32,7 @@ say() { echo "install-llama-cpp: $*" >&2; }
 
 BACKEND=$ASKED REASON="asked for (LLAMA_BUILD=$ASKED)"
 if [ "$ASKED" = auto ]; then
-  IFS=$'\t' read -r BACKEND REASON < <(python3 app/core/gpu_probe.py 2>/dev/null || printf 'cpu\tGPU probe failed\n')
+  IFS=$'\t' read -r BACKEND REASON < <(python3 app/core/platform/gpu_probe.py 2>/dev/null || printf 'cpu\tGPU probe failed\n')
 fi
 case "$BACKEND" in cpu|vulkan|cuda|metal) ;; *) say "unknown backend: $BACKEND"; exit 2 ;; esac
 echo "llama.cpp backend: $BACKEND$([ -n "$PORTABLE" ] && echo ' (portable)') — $REASON" >&2

@@ -31,7 +31,7 @@ def main(out_dir: str, *, gpu_only: bool = False) -> int:
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from app.core import runtime
+    from app.core.platform import runtime
     from app.ui import theme
 
     app = QApplication([sys.argv[0]])
@@ -100,7 +100,7 @@ def main(out_dir: str, *, gpu_only: bool = False) -> int:
 
 def open_window(rt, pump, current):
     """The main window at the README's size, once it has loaded the model."""
-    from app.ui.main_window import MainWindow
+    from app.ui.chat.main_window import MainWindow
 
     window = MainWindow(rt)
     current["w"] = window
@@ -116,7 +116,7 @@ def models_window(rt, pump, shoot) -> None:
     from hub_server import HUB_FILE, HUB_REPO, HubFile, HubRepo, HubServer
 
     from app.core.models.installed import starter_model_path
-    from app.ui.models_dialog import ModelsDialog
+    from app.ui.models.models_dialog import ModelsDialog
 
     hub = HubServer([HubRepo(HUB_REPO, {HUB_FILE: HubFile(starter_model_path())},
                              downloads=1200, likes=40)]).start()
@@ -148,8 +148,8 @@ def cloud_window(rt, pump, shoot, current) -> None:
     from app.core.cloud.providers import ProviderRegistry
     from app.core.models.installed import starter_model_path
     from app.core.privacy import consent
-    from app.ui.audit_dialog import AuditDialog
-    from app.ui.consent_dialog import ConsentDialog
+    from app.ui.cloud.audit_dialog import AuditDialog
+    from app.ui.cloud.consent_dialog import ConsentDialog
 
     server = LlamaServer(starter_model_path())
     proxy = ProviderProxy(server.port)

@@ -36,7 +36,7 @@ def keyring_service(request, monkeypatch) -> str:
 @pytest.fixture
 def paths(enclave_home):
     """The test's Enclave folders, created."""
-    from app.core import paths as paths_mod
+    from app.core.platform import paths as paths_mod
 
     return paths_mod.resolve().ensure()
 
@@ -162,8 +162,8 @@ def provider_server(llama_server):
 @pytest.fixture
 def org_provider(paths, provider_server):
     """"Org", an organisation's server (no key needed) at the stand-in, with cloud allowed."""
-    from app.core import settings as settings_mod
     from app.core.cloud.providers import ProviderRegistry
+    from app.core.platform import settings as settings_mod
 
     provider = ProviderRegistry(paths.providers_file).add(
         "Org", base_url=provider_server.base_url, tier="org", model="starter",

@@ -101,8 +101,8 @@ def run_window(message: str) -> int:
     from PySide6.QtCore import QEventLoop, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from app.core import runtime
-    from app.ui.main_window import MainWindow
+    from app.core.platform import runtime
+    from app.ui.chat.main_window import MainWindow
 
     app = QApplication([sys.argv[0]])
     rt = runtime.start()

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.core.docs.embedder import Embedder
-from app.core.docs.index import DocIndex
-from app.core.docs.indexer import Indexer
+from app.core.documents.embedder import Embedder
+from app.core.documents.index import DocIndex
+from app.core.documents.indexer import Indexer
 from bench import retrieval as bench_retrieval
 from bench import retrieval_corpus
 

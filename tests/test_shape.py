@@ -33,10 +33,10 @@ def test_qt_imported_into_the_core_breaks_a_contract(repo_root, tmp_path):
     shutil.copytree(repo_root / "app", copy / "app",
                     ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(repo_root / "pyproject.toml", copy / "pyproject.toml")
-    units = copy / "app" / "core" / "units.py"
+    units = copy / "app" / "core" / "platform" / "units.py"
     units.write_text(units.read_text(encoding="utf-8") + "\nfrom PySide6 import QtCore\n",
                      encoding="utf-8")
     done = _lint_imports(copy)
     assert done.returncode != 0
     assert "The core never imports Qt" in done.stdout and "BROKEN" in done.stdout
-    assert "app.core.units -> PySide6" in done.stdout
+    assert "app.core.platform.units -> PySide6" in done.stdout

@@ -9,8 +9,8 @@ import sys
 import threading
 
 from app.cli.common import INTERRUPTED, ctrl_c_sets, notice
-from app.core import runtime
-from app.core.store import Store
+from app.core.chat.store import Store
+from app.core.platform import runtime
 
 NOT_SENT = 3  # `enclave ask --provider` without a confirmation: shown, not sent
 
@@ -48,7 +48,7 @@ def run(rt: runtime.Runtime, args) -> int:
         overrides["temperature"] = args.temperature
     for text in rt.settings.notices:
         notice(text)
-    from app.core.assistant import Assistant
+    from app.core.chat.assistant import Assistant
     from app.core.cloud.chat import CloudChat
 
     cancel = threading.Event()

@@ -6,8 +6,8 @@ import datetime
 import sys
 
 from app.cli.common import notice, print_json
-from app.core import runtime
 from app.core.cloud.providers import TIERS
+from app.core.platform import runtime
 from app.core.privacy import audit
 
 

@@ -7,9 +7,10 @@ import sys
 from pathlib import Path
 
 from app.cli.common import notice
-from app.core import export, runtime
+from app.core.chat import export
+from app.core.chat.store import Store
 from app.core.errors import EnclaveError
-from app.core.store import Store
+from app.core.platform import runtime
 
 
 def add_parser(sub) -> None:

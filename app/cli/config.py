@@ -6,9 +6,9 @@ import dataclasses
 import json
 
 from app.cli.common import notice
-from app.core import runtime
-from app.core import settings as settings_mod
 from app.core.errors import EnclaveError
+from app.core.platform import runtime
+from app.core.platform import settings as settings_mod
 from app.core.privacy import policy
 
 

@@ -6,10 +6,10 @@ import json
 import platform
 
 from app import __version__
-from app.core import hardware, runtime
 from app.core.engines import placement
 from app.core.errors import EnclaveError
 from app.core.models import installed
+from app.core.platform import hardware, runtime
 
 
 def add_parser(sub) -> None:

@@ -8,13 +8,13 @@ import time
 from pathlib import Path
 
 from app.cli.common import INTERRUPTED, ProgressLine, ctrl_c_sets, notice
-from app.core import runtime
-from app.core.docs import embedder as embedder_mod
-from app.core.docs import retrieval
-from app.core.docs.grounding import Documents
-from app.core.docs.index import DocsError
-from app.core.docs.indexer import Indexer, Progress
-from app.core.units import size_text
+from app.core.documents import embedder as embedder_mod
+from app.core.documents import retrieval
+from app.core.documents.grounding import Documents
+from app.core.documents.index import DocsError
+from app.core.documents.indexer import Indexer, Progress
+from app.core.platform import runtime
+from app.core.platform.units import size_text
 
 
 def add_parser(sub) -> None:

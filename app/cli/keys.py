@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from app.core import runtime
+from app.core.platform import runtime
 from app.core.privacy.keyring_store import KeyringStore
 
 

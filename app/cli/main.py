@@ -10,8 +10,8 @@ import tempfile
 from app import __version__, std_streams
 from app.cli import ask, audit, chats, config, doctor, documents, keys, models, providers
 from app.cli.common import notice
-from app.core import runtime
 from app.core.errors import EnclaveError
+from app.core.platform import runtime
 
 COMMANDS = {"ask": ask, "chats": chats, "models": models, "keys": keys, "config": config,
             "providers": providers, "audit": audit, "docs": documents, "doctor": doctor}
@@ -64,7 +64,7 @@ def _self_test(args) -> int:
 
 
 def _self_test_here(args) -> int:
-    from app.core import selftest
+    from app.core.platform import selftest
 
     try:
         rt = runtime.start()

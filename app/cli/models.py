@@ -8,10 +8,10 @@ import threading
 from pathlib import Path
 
 from app.cli.common import INTERRUPTED, ProgressLine, ctrl_c_sets, notice, print_json
-from app.core import runtime
 from app.core.errors import EnclaveError
 from app.core.models import catalog, installed
-from app.core.units import size_text
+from app.core.platform import runtime
+from app.core.platform.units import size_text
 
 # The hub client (httpx2, huggingface_hub) is imported only by commands that use it, so
 # `enclave ask` starts as fast as before.

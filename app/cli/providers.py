@@ -6,9 +6,9 @@ from __future__ import annotations
 import sys
 
 from app.cli.common import notice, print_json
-from app.core import runtime
 from app.core.cloud.providers import PRESETS, ProviderRegistry
 from app.core.errors import EnclaveError
+from app.core.platform import runtime
 from app.core.privacy.keyring_store import KeyringStore
 
 

@@ -9,9 +9,9 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from app import APP_NAME
-from app.core import runtime
 from app.core.errors import EnclaveError
-from app.core.paths import resources_dir
+from app.core.platform import runtime
+from app.core.platform.paths import resources_dir
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ def run_window(argv: list[str] | None = None) -> int:
     try:
         rt = runtime.start()
         from app.ui import theme
-        from app.ui.main_window import MainWindow
+        from app.ui.chat.main_window import MainWindow
 
         theme.apply(app, rt.settings.theme)
         window = MainWindow(rt)

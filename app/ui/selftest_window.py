@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 import time
 
-from app.core.runtime import Runtime
-from app.core.selftest import Check
+from app.core.platform.runtime import Runtime
+from app.core.platform.selftest import Check
 
 
 def check_window(rt: Runtime, *, timeout_s: float = 120.0) -> Check:
@@ -14,7 +14,7 @@ def check_window(rt: Runtime, *, timeout_s: float = 120.0) -> Check:
     from PySide6.QtWidgets import QApplication
 
     from app.ui import theme
-    from app.ui.main_window import MainWindow
+    from app.ui.chat.main_window import MainWindow
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
     started = time.perf_counter()

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
-from app.core.paths import resources_dir
+from app.core.platform.paths import resources_dir
 
 
 def dark_palette() -> QPalette:

@@ -13,8 +13,8 @@ ANSWER_TIMEOUT_MS = 90_000
 @pytest.fixture
 def make_window(qtbot):
     """Open a MainWindow on this test's ENCLAVE_HOME; settings can be overridden per call."""
-    from app.core import runtime
-    from app.ui.main_window import MainWindow
+    from app.core.platform import runtime
+    from app.ui.chat.main_window import MainWindow
 
     windows = []
 

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from app.ui.consent_dialog import ConsentDialog
+from app.ui.cloud.consent_dialog import ConsentDialog
 
 POLL_MS = 20
 DEADLINE_S = 30.0  # far above any dialog's opening time here; a missed dialog fails, not hangs

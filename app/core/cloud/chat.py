@@ -14,8 +14,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from app.core import context
-from app.core.assistant import Assistant, Route, TurnResult, TurnStart, title_from
+from app.core.chat import context
+from app.core.chat.assistant import Assistant, Route, TurnResult, TurnStart, title_from
 from app.core.cloud.providers import Provider, ProviderError, ProviderRegistry
 from app.core.engines.base import ChatMessage
 from app.core.engines.remote import RemoteEngine

@@ -15,8 +15,8 @@ import urllib.parse
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from app.core import jsonfile
 from app.core.errors import EnclaveError
+from app.core.platform import jsonfile
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """The one interface every engine implements: local llama.cpp now, remote APIs later.
 
 An engine turns a list of chat messages into a stream of text. It also knows its context window and
-how to count tokens, which is what ``app.core.context`` needs to make a conversation fit.
+how to count tokens, which is what ``app.core.chat.context`` needs to make a conversation fit.
 """
 
 from __future__ import annotations

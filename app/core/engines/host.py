@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from app.core.engines.base import Engine
 from app.core.models.installed import InstalledModel, settings_for
-from app.core.settings import Settings
+from app.core.platform.settings import Settings
 
 log = logging.getLogger(__name__)
 

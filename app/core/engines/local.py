@@ -15,7 +15,7 @@ from typing import Any, cast
 
 import jinja2
 
-from app.core.context import MAX_CHARS_PER_TOKEN
+from app.core.chat.context import MAX_CHARS_PER_TOKEN
 from app.core.engines import placement
 from app.core.engines.base import (
     ChatMessage,
@@ -161,7 +161,8 @@ class LocalEngine(Engine):
         stats.prompt_tokens = len(prompt)
         room = self.context_length - len(prompt)
         if room <= 0:
-            raise ValueError("prompt does not fit the context; fit it with app.core.context first")
+            raise ValueError("prompt does not fit the context; fit it with "
+                             "app.core.chat.context first")
         max_tokens = min(options.max_tokens, room)
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         is_eog = self._llama_cpp.llama_vocab_is_eog

@@ -11,8 +11,8 @@ import os
 import re
 from dataclasses import dataclass
 
-from app.core import hardware
 from app.core.models import fit
+from app.core.platform import hardware
 
 # Caps every device's free memory (bytes; K/M/G suffixes), to test partial offload on a device
 # larger than the model. Not a user setting: per-model gpu_layers is the user's control.
@@ -177,7 +177,7 @@ def for_model(estimate: fit.Estimate, gpu_layers: int) -> Placement:
     devices = gpu_devices() if gpu_layers != 0 else []
     if devices or gpu_layers == 0:
         return plan(estimate, gpu_layers=gpu_layers, devices=devices)
-    from app.core import gpu_probe
+    from app.core.platform import gpu_probe
 
     return plan(estimate, gpu_layers=gpu_layers, devices=[], no_gpu_reason=why_no_gpu(),
                 gpu_present=bool(gpu_probe.cached().gpus()))
@@ -185,8 +185,8 @@ def for_model(estimate: fit.Estimate, gpu_layers: int) -> Placement:
 
 def why_no_gpu() -> str:
     """A sentence saying why llama.cpp sees no GPU here, and what would change that."""
-    from app.core import gpu_probe
     from app.core.engines import llama_lib
+    from app.core.platform import gpu_probe
 
     files = llama_lib.gpu_backend_files()
     registered = llama_lib.registered_backends()
@@ -219,8 +219,8 @@ def why_no_gpu() -> str:
 def report() -> dict:
     """What ``enclave doctor`` says about compute: the build, its backends, the devices llama.cpp
     sees with their memory, the GPUs the system has, and why none is used if so."""
-    from app.core import gpu_probe
     from app.core.engines import llama_lib
+    from app.core.platform import gpu_probe
 
     found = gpu_probe.cached()
     devices = llama_lib.devices()

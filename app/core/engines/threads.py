@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import time
 
-from app.core import hardware
+from app.core.platform import hardware
 
 MIN_WINDOW_S = 0.1  # ten ticks of /proc/stat: a shorter look says little
 BUSY_CORE = 0.5  # a core busy at least half of the time counts as taken

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from app.core.models import licenses
-from app.core.paths import resources_dir
+from app.core.platform.paths import resources_dir
 
 
 @dataclass(frozen=True)

@@ -23,15 +23,15 @@ from pathlib import Path, PurePosixPath
 
 import httpx2
 
-from app.core import jsonfile
 from app.core.errors import EnclaveError
 from app.core.models import gguf, licenses, quant
 from app.core.models.hub import Hub, HubError
 from app.core.models.installed import model_id_for
-from app.core.models.library import Library, ModelRecord
-from app.core.paths import Paths
+from app.core.models.records import ModelRecord, ModelRecords
+from app.core.platform import jsonfile
+from app.core.platform.paths import Paths
+from app.core.platform.units import size_text
 from app.core.privacy import gate
-from app.core.units import size_text
 
 log = logging.getLogger(__name__)
 CHUNK = 1 << 20
@@ -205,7 +205,7 @@ class Downloader:
 
     def __init__(self, paths: Paths, hub: Hub):
         self.paths, self.hub = paths, hub
-        self.library = Library(paths.library_file)
+        self.records = ModelRecords(paths.library_file)
 
     # -- the unfinished downloads, kept on disk --------------------------------------------
 
@@ -246,7 +246,7 @@ class Downloader:
 
     def check_license(self, request: DownloadRequest) -> None:
         lic = licenses.describe(request.license, request.license_url)
-        if lic.needs_acknowledgement and not self.library.acknowledged(request.repo, lic.id):
+        if lic.needs_acknowledgement and not self.records.acknowledged(request.repo, lic.id):
             where = f" at {lic.url}" if lic.url else " on the repository's page"
             raise LicenseNotAcknowledgedError(
                 f"{request.repo} is under {lic.name}: {lic.summary} Read it{where}, then accept "
@@ -436,7 +436,7 @@ class Downloader:
             if part.exists():
                 os.replace(part, target)
         model_id = model_id_for(targets[0])
-        self.library.put(model_id, ModelRecord(
+        self.records.put(model_id, ModelRecord(
             str(targets[0]), "download", request.repo, [f.name for f in request.files],
             request.revision, [f.sha256 or "" for f in request.files], request.license,
             request.license_url))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.core import hardware
+from app.core.platform import hardware
 
 RUNTIME_BYTES = 8 * 2**20  # llama.cpp's own allocations besides its buffers: vocabulary, graph
 UBATCH = 512  # llama.cpp's default micro-batch: sizes the compute buffer

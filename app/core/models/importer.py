@@ -16,8 +16,8 @@ from pathlib import Path
 from app.core.errors import EnclaveError
 from app.core.models import gguf, quant
 from app.core.models.installed import InstalledModel, list_models, model_id_for
-from app.core.models.library import Library, ModelRecord
-from app.core.paths import Paths
+from app.core.models.records import ModelRecord, ModelRecords
+from app.core.platform.paths import Paths
 
 IMPORT_FOLDER = "imported"
 CHUNK = 8 << 20
@@ -94,7 +94,7 @@ def import_file(path: str | Path, paths: Paths, *, copy: bool = True,
     else:
         where, source_kind = source, "reference"
     record = ModelRecord(str(where), source_kind, license=info.license)
-    Library(paths.library_file).put(model_id, record)
+    ModelRecords(paths.library_file).put(model_id, record)
     model = InstalledModel(model_id, where, source_kind, record)
     return ImportedModel(model, gguf.read(where))
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from app.core.errors import NoModelError
 from app.core.models import quant
-from app.core.models.library import Library, ModelRecord
-from app.core.paths import Paths, resources_dir
+from app.core.models.records import ModelRecord, ModelRecords
+from app.core.platform.paths import Paths, resources_dir
 
 log = logging.getLogger(__name__)
 STARTER_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -130,7 +130,7 @@ def list_models(paths: Paths) -> list[InstalledModel]:
     starter = starter_model_path()
     if starter:
         found.append(InstalledModel(starter.stem, starter, "starter"))
-    records = Library(paths.library_file).records()
+    records = ModelRecords(paths.library_file).records()
     by_path = {str(Path(r.path)): (model_id, r) for model_id, r in records.items()}
     others: list[InstalledModel] = []
     seen = {starter.name} if starter else set()
@@ -238,5 +238,5 @@ def remove(model_id: str, paths: Paths) -> InstalledModel:
             except OSError:
                 break
             folder = folder.parent
-    Library(paths.library_file).forget(model.id)
+    ModelRecords(paths.library_file).forget(model.id)
     return model

@@ -5,13 +5,13 @@ from __future__ import annotations
 import threading
 from dataclasses import asdict, dataclass, field
 
-from app.core import settings as settings_mod
 from app.core.errors import NoModelError
 from app.core.models import fit, gguf, hub, installed
 from app.core.models.download import Downloader, DownloadRequest
 from app.core.models.installed import InstalledModel
-from app.core.models.library import DEFAULT_KEYS, Library
-from app.core.paths import Paths
+from app.core.models.records import DEFAULT_KEYS, ModelRecords
+from app.core.platform import settings as settings_mod
+from app.core.platform.paths import Paths
 from app.core.privacy.keyring_store import KeyringStore
 
 
@@ -54,7 +54,7 @@ class ModelLibrary:
         self.keys = KeyringStore(paths.keys_index)
         self.hub = hub.Hub(settings, self.keys)
         self.downloader = Downloader(paths, self.hub)
-        self.library = Library(paths.library_file)
+        self.records = ModelRecords(paths.library_file)
         self._machine: fit.Machine | None = None
         self._lock = threading.Lock()
 
@@ -90,7 +90,7 @@ class ModelLibrary:
     def acknowledge(self, request: DownloadRequest) -> None:
         from app.core.models import licenses
 
-        self.library.acknowledge(request.repo,
+        self.records.acknowledge(request.repo,
                                  licenses.describe(request.license, request.license_url).id)
 
     # -- what is installed ----------------------------------------------------------------
@@ -162,7 +162,7 @@ class ModelLibrary:
                                  f"{', '.join(DEFAULT_KEYS)}")
             typed[key] = None if value in (None, "") else _typed(key, value)
         installed.apply_defaults(self.settings, {**model.defaults, **typed})  # ValueError if bad
-        self.library.set_defaults(model.id, model.path, **typed)
+        self.records.set_defaults(model.id, model.path, **typed)
 
 
 def _typed(key: str, value):

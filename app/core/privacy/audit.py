@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.core import jsonfile
 from app.core.errors import EnclaveError
+from app.core.platform import jsonfile
 
 log = logging.getLogger(__name__)
 GENESIS = "0" * 64
@@ -165,6 +165,6 @@ class AuditLog:
 
 def default() -> AuditLog:
     """The audit log in this user's data folder (ENCLAVE_HOME honoured at call time)."""
-    from app.core import paths
+    from app.core.platform import paths
 
     return AuditLog(paths.resolve().audit_log)

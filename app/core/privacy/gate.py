@@ -30,9 +30,9 @@ from dataclasses import dataclass, field
 
 from app.core.cloud.providers import Provider
 from app.core.errors import EnclaveError
+from app.core.platform.settings import Settings
 from app.core.privacy import netguard, policy
 from app.core.privacy.consent import Consent
-from app.core.settings import Settings
 
 log = logging.getLogger(__name__)
 _local = threading.local()

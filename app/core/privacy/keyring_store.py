@@ -12,8 +12,8 @@ import logging
 import os
 from pathlib import Path
 
-from app.core import jsonfile
 from app.core.errors import EnclaveError
+from app.core.platform import jsonfile
 
 log = logging.getLogger(__name__)
 SERVICE = "Enclave"

@@ -1,0 +1,1 @@
+"""Conversations: the turn (assistant), fitting the context, the store, export."""

@@ -1,0 +1,300 @@
+"""One conversation turn, start to finish: history → context → engine → store.
+
+The window and the CLI both drive conversations through ``Assistant``; neither holds any of these
+rules itself. An Assistant and the engines it uses belong to one thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from app.core.chat import context
+from app.core.chat.store import Conversation, Store
+from app.core.documents import retrieval
+from app.core.documents.grounding import Documents
+from app.core.engines.base import ChatMessage, Engine, GenerationOptions, GenerationStats
+from app.core.engines.host import EngineHost
+from app.core.errors import EmptyMessageError, EnclaveError
+from app.core.models import gguf, installed
+from app.core.platform.paths import Paths
+from app.core.platform.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# A streaming answer is written to the database this often, so a crash loses at most this much.
+SAVE_INTERVAL_S = 0.5
+TITLE_WORDS = 8
+
+
+@dataclass
+class Route:
+    """An answer from somewhere other than the local model: the engine, the exact messages it
+    sends (already consented to), and how to turn its text back into the user's words."""
+    engine: Engine
+    messages: list[ChatMessage]
+    options: GenerationOptions
+    restore: Callable[[str], str]
+    flush: Callable[[], str]
+    provider: str
+    tier: str
+    sources: list[retrieval.Source] = field(default_factory=list)  # passages in ``messages``
+
+
+@dataclass
+class TurnStart:
+    """What is known once a turn begins, before the first token."""
+
+    conversation_id: int
+    user_message_id: int | None  # None when regenerating
+    answer_message_id: int
+    model: str
+    engine: str
+    notices: list[str] = field(default_factory=list)
+
+
+@dataclass
+class TurnResult:
+    conversation_id: int
+    user_message_id: int | None
+    answer_message_id: int
+    text: str
+    model: str
+    engine: str
+    stats: GenerationStats
+    notices: list[str] = field(default_factory=list)
+    shortened: bool = False  # the message did not fit the local model: the cloud may help
+    provider: str | None = None  # who answered, when not this device
+    sources: list[retrieval.Source] = field(default_factory=list)  # passages the prompt held
+
+    @property
+    def cancelled(self) -> bool:
+        return self.stats.finish_reason == "cancelled"
+
+
+def model_for(conversation: Conversation | None, paths: Paths, settings: Settings, *,
+              models: list[installed.InstalledModel] | None = None) -> installed.InstalledModel:
+    """The model that answers in a conversation: its own choice, else the default setting."""
+    return installed.resolve(conversation.model if conversation else None, paths,
+                             default=settings.default_model, models=models)
+
+
+def title_from(text: str) -> str:
+    words = text.split()
+    title = " ".join(words[:TITLE_WORDS])
+    if len(title) > 60:
+        title = title[:59].rstrip() + "…"
+    elif len(words) > TITLE_WORDS:
+        title += "…"
+    return title or "New chat"
+
+
+class Assistant:
+    def __init__(self, store: Store, settings: Settings, paths: Paths,
+                 host: EngineHost | None = None):
+        self.store, self.settings, self.paths = store, settings, paths
+        self.host = host or EngineHost(settings)
+        self.documents = Documents(paths, settings)
+        # Settings given for this session only (e.g. `enclave ask --temperature`): they win over
+        # both the user's settings and a model's own defaults.
+        self.overrides: dict = {}
+
+    # -- choosing the model --------------------------------------------------------------------
+
+    def model_for(self, conversation: Conversation | None) -> installed.InstalledModel:
+        return model_for(conversation, self.paths, self.settings)
+
+    def load_model(self, conversation_id: int | None) -> None:
+        """Load the model a conversation (or a new chat, for None) will use, ahead of time."""
+        self.host.get(self.model_for(
+            self.store.conversation(conversation_id) if conversation_id else None))
+
+    def _require_model(self, ref: str) -> installed.InstalledModel:
+        """Resolve a model the user named; a path to no file fails here, before storing anything."""
+        model = installed.resolve(ref, self.paths)
+        if not model.path.is_file():
+            gguf.read(model.path)  # raises ModelFileError naming the file
+        return model
+
+    def settings_for(self, model: installed.InstalledModel | None) -> Settings:
+        return installed.settings_for(self.settings, model, **self.overrides)
+
+    def system_prompt_for(self, conversation: Conversation,
+                          model: installed.InstalledModel | None = None) -> str:
+        if conversation.system_prompt is not None:
+            return conversation.system_prompt
+        return self.settings_for(model).system_prompt
+
+    def options(self, model: installed.InstalledModel | None = None) -> GenerationOptions:
+        s = self.settings_for(model)
+        return GenerationOptions(max_tokens=s.max_answer_tokens, temperature=s.temperature,
+                                 top_p=s.top_p, repeat_penalty=s.repeat_penalty)
+
+    def close(self) -> None:
+        """Unload the models and close the document index (end of this thread's work)."""
+        self.host.unload()
+        self.documents.close()
+
+    # -- turns ---------------------------------------------------------------------------------
+
+    def send(self, conversation_id: int | None, text: str, *, cancel: threading.Event,
+             model: str | None = None, system_prompt: str | None = None,
+             on_saved: Callable[[int, int], None] | None = None,
+             on_start: Callable[[TurnStart], None] | None = None,
+             on_piece: Callable[[str], None] | None = None,
+             collections: list[str] | None = None) -> TurnResult:
+        """Add the user's message to a conversation (a new one when id is None) and answer it.
+
+        ``collections`` (document collection names) replaces those the conversation searches.
+
+        The message is stored before the model loads (``on_saved(conversation_id, message_id)``
+        says so), so a model that fails to load loses nothing the user typed.
+
+        Raises:
+            EmptyMessageError: the message holds only white space.
+            EnclaveError: the model cannot be found or loaded; the message is kept regardless.
+        """
+        if not text.strip():
+            raise EmptyMessageError("The message is empty: type something to send.")
+        self.documents.require(collections or ())  # a misspelt name: nothing is stored
+        if conversation_id is None:
+            if model:  # fail before anything is stored when the model does not exist
+                self._require_model(model)
+            conversation = self.store.create_conversation(
+                title_from(text), system_prompt=system_prompt, model=model)
+        else:
+            conversation = self.store.conversation(conversation_id)
+            if model and model != conversation.model:
+                self._require_model(model)
+                self.store.set_conversation_model(conversation.id, model)
+            if system_prompt is not None:
+                self.store.set_system_prompt(conversation.id, system_prompt)
+        if collections is not None:
+            self.store.set_collections(conversation.id, collections)
+        user = self.store.add_message(conversation.id, "user", text)
+        if on_saved:
+            on_saved(conversation.id, user.id)
+        return self.answer(conversation.id, user.id, cancel, on_start, on_piece)
+
+    def regenerate(self, conversation_id: int, *, cancel: threading.Event,
+                   on_start: Callable[[TurnStart], None] | None = None,
+                   on_piece: Callable[[str], None] | None = None) -> TurnResult:
+        """Replace the answer(s) after the last user message with a new one."""
+        self.drop_last_answers(conversation_id)
+        return self.answer(conversation_id, None, cancel, on_start, on_piece)
+
+    def edit_and_resend(self, message_id: int, text: str, *, cancel: threading.Event,
+                        on_start: Callable[[TurnStart], None] | None = None,
+                        on_piece: Callable[[str], None] | None = None) -> TurnResult:
+        """Change one of the user's messages, drop everything after it, and answer again."""
+        if not text.strip():
+            raise EmptyMessageError("The message is empty: type something to send.")
+        message = self.store.message(message_id)
+        if message.role != "user":
+            raise EnclaveError("Only your own messages can be edited and sent again.")
+        self.store.edit_message(message_id, text)
+        self.store.delete_messages_from(message.conversation_id, message_id + 1)
+        return self.answer(message.conversation_id, message_id, cancel, on_start, on_piece)
+
+    def history(self, conversation: Conversation,
+                model: installed.InstalledModel | None = None) -> list[ChatMessage]:
+        """The system prompt and the conversation's messages, as a model should see them."""
+        history = []
+        system = self.system_prompt_for(conversation, model)
+        if system.strip():
+            history.append(ChatMessage("system", system))
+        for m in self.store.messages(conversation.id):
+            if m.role == "assistant" and (m.status == "error" or not m.content.strip()):
+                continue  # failed or empty answers are not part of what the model said
+            history.append(ChatMessage(m.role, m.content))
+        return history
+
+    def drop_last_answers(self, conversation_id: int) -> int:
+        """Drop the answers after the last user message (to answer it again); its id."""
+        messages = self.store.messages(conversation_id)
+        last_user = next((m for m in reversed(messages) if m.role == "user"), None)
+        if last_user is None:
+            raise EnclaveError("There is no message to answer again in this conversation.")
+        later = [m for m in messages if m.id > last_user.id]
+        if later:
+            self.store.delete_messages_from(conversation_id, later[0].id)
+        return last_user.id
+
+    def answer(self, conversation_id: int, user_message_id: int | None,
+               cancel: threading.Event, on_start, on_piece,
+               route: Route | None = None) -> TurnResult:
+        """Answer the conversation's last message: with the local model, or along ``route``."""
+        conversation = self.store.conversation(conversation_id)
+        shortened, provider, tier = False, None, None
+        if route is None:
+            model = self.model_for(conversation)
+            engine = self.host.get(model)
+            options = self.options(model)
+            answer_tokens = min(options.max_tokens, engine.context_length // 2)
+            grounded = self.ground(self.store.collections(conversation_id),
+                                   self.history(conversation, model), engine, answer_tokens)
+            fitted = context.fit(grounded.messages, engine, answer_tokens=answer_tokens)
+            for notice in fitted.notices:
+                log.info("context: %s", notice)
+            model_id, messages = model.id, fitted.messages
+            notices, sources = grounded.notices + fitted.notices, grounded.sources
+            shortened = fitted.shortened
+            restore, flush = (lambda piece: piece), (lambda: "")
+        else:
+            engine, options, messages = route.engine, route.options, route.messages
+            model_id, notices, sources = engine.model_id, [], route.sources
+            restore, flush, provider, tier = route.restore, route.flush, route.provider, route.tier
+        answer = self.store.add_message(conversation_id, "assistant", "", model=model_id,
+                                        engine=engine.kind, status="streaming",
+                                        provider=provider, tier=tier,
+                                        sources=retrieval.to_json(sources))
+        start = TurnStart(conversation_id, user_message_id, answer.id, model_id, engine.kind,
+                          notices)
+        if on_start:
+            on_start(start)
+        parts: list[str] = []
+        last_save = time.monotonic()
+        generation = engine.stream(messages, options=options, cancel=cancel)
+        try:
+            for piece in generation:
+                piece = restore(piece)
+                parts.append(piece)
+                if on_piece and piece:
+                    on_piece(piece)
+                now = time.monotonic()
+                if now - last_save >= SAVE_INTERVAL_S:
+                    self.store.update_text(answer.id, "".join(parts))
+                    last_save = now
+            if tail := flush():
+                parts.append(tail)
+                if on_piece:
+                    on_piece(tail)
+        except BaseException:
+            self.store.finish_message(answer.id, "".join(parts) + flush(), status="error")
+            raise
+        finally:
+            close = getattr(generation.pieces, "close", None)
+            if close:
+                close()  # a remote stream leaves the gate now, not when collected
+        stats = generation.stats
+        text = "".join(parts)
+        self.store.finish_message(
+            answer.id, text,
+            status="cancelled" if stats.finish_reason == "cancelled" else "complete",
+            prompt_tokens=stats.prompt_tokens, completion_tokens=stats.completion_tokens,
+            ttft_ms=None if stats.ttft_s is None else stats.ttft_s * 1000,
+            tokens_per_s=stats.tokens_per_s)
+        return TurnResult(conversation_id, user_message_id, answer.id, text, model_id,
+                          engine.kind, stats, start.notices, shortened, provider, sources)
+
+    def ground(self, collections: list[str], history: list[ChatMessage], engine: Engine,
+               answer_tokens: int):
+        """``history`` with the passages from ``collections`` that fit ``engine``'s context in
+        its newest message (unchanged when there are none)."""
+        return self.documents.ground(
+            history, collections,
+            count_tokens=lambda text: engine.count_tokens([ChatMessage("user", text)]),
+            context_length=engine.context_length, answer_tokens=answer_tokens)

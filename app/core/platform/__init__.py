@@ -1,0 +1,2 @@
+"""This machine and this installation: folders, settings, start-up, hardware, logs, and
+the self-test."""

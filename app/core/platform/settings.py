@@ -1,0 +1,156 @@
+"""User settings: one typed JSON file in the config folder.
+
+Settings never hold secrets (API keys and tokens live only in the OS keyring). A damaged settings
+file is set aside, not lost, and the defaults are used with a notice.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.core.errors import EnclaveError
+from app.core.platform import jsonfile
+
+log = logging.getLogger(__name__)
+
+THEMES = ("system", "light", "dark")
+
+
+@dataclass
+class Settings:
+    default_model: str = ""  # model id or path; "" means the starter model
+    context_length: int = 4096
+    max_answer_tokens: int = 1024
+    temperature: float = 0.7
+    top_p: float = 0.95
+    repeat_penalty: float = 1.1
+    gpu_layers: int = -1  # -1: as many as fit in the GPU's free memory; 0: CPU only; N: N layers
+    threads: int = 0  # 0: let llama.cpp choose
+    system_prompt: str = "You are a helpful, concise assistant."
+    theme: str = "system"
+    # Work offline: model search and downloads are refused and nothing is contacted.
+    offline: bool = False
+    # Providers outside this device (cloud APIs, the organisation's server) may be asked at all;
+    # even then every message needs the user's consent. Off until the user turns it on.
+    cloud_allowed: bool = False
+    # Personal data is replaced by placeholders before anything is sent to a provider.
+    redact: bool = True
+    redaction_terms: list = field(default_factory=list)  # the user's own words to hide
+    cloud_timeout_s: float = 60.0
+    # Vector search over documents: "" uses the first installed embedding model, "off" none
+    # (full-text search only), anything else names a model.
+    embedding_model: str = ""
+    docs_passages: int = 6  # most passages put into one prompt
+    # Where the settings came from, and anything the user should be told about loading them.
+    notices: list[str] = field(default_factory=list, repr=False, compare=False)
+
+    def validate(self) -> None:
+        if not 256 <= self.context_length <= 1_048_576:
+            raise ValueError("context_length must be between 256 and 1048576 tokens")
+        if not 1 <= self.max_answer_tokens <= self.context_length // 2:
+            raise ValueError("max_answer_tokens must be at least 1 and at most half the context")
+        if not 0.0 <= self.temperature <= 2.0:
+            raise ValueError("temperature must be between 0 and 2")
+        if not 0.0 < self.top_p <= 1.0:
+            raise ValueError("top_p must be above 0 and at most 1")
+        if not 1.0 <= self.repeat_penalty <= 2.0:
+            raise ValueError("repeat_penalty must be between 1 and 2")
+        if self.gpu_layers < -1 or self.threads < 0:
+            raise ValueError("gpu_layers must be -1 or more, threads 0 or more")
+        if not 1.0 <= self.cloud_timeout_s <= 600.0:
+            raise ValueError("cloud_timeout_s must be between 1 and 600 seconds")
+        if not all(isinstance(t, str) for t in self.redaction_terms):
+            raise ValueError("redaction_terms must be a list of words")
+        if not 1 <= self.docs_passages <= 20:
+            raise ValueError("docs_passages must be between 1 and 20")
+        if self.theme not in THEMES:
+            raise ValueError(f"theme must be one of {', '.join(THEMES)}")
+
+
+# The names the issue tracker, README and `enclave config` use for some settings.
+ALIASES = {"network.offline": "offline", "cloud.allowed": "cloud_allowed",
+           "cloud.timeout": "cloud_timeout_s", "redaction.enabled": "redact",
+           "redaction.terms": "redaction_terms", "docs.embedding_model": "embedding_model",
+           "docs.passages": "docs_passages"}
+
+
+def field_name(key: str) -> str:
+    """The settings field for a name given on the command line (``cloud.allowed`` too)."""
+    name = ALIASES.get(key, key)
+    if name not in _fields():
+        raise EnclaveError(f"There is no setting called {key!r}. Settings: "
+                           f"{', '.join([*ALIASES, *_fields()])}.")
+    return name
+
+
+def _fields() -> dict[str, dataclasses.Field]:
+    return {f.name: f for f in dataclasses.fields(Settings) if f.name != "notices"}
+
+
+def coerce(name: str, value, default):
+    """Accept a value of the field's type (ints for floats too); reject anything else."""
+    kind = type(default)
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if type(value) is not kind:
+        raise ValueError(f"{name} should be {kind.__name__}, not {type(value).__name__}")
+    return value
+
+
+def load(path: Path) -> Settings:
+    """Read settings, falling back to defaults (with a notice) for anything unusable."""
+    settings = Settings()
+    if not path.exists():
+        return settings
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(raw, dict):
+            raise ValueError("the file does not hold a JSON object")
+    except (OSError, ValueError) as exc:
+        backup = path.with_name(f"{path.name}.damaged-{int(time.time())}")
+        try:
+            path.replace(backup)
+            kept = f" It was kept as {backup.name}."
+        except OSError:
+            kept = ""
+        settings.notices.append(f"The settings file {path} could not be read ({exc}); "
+                                f"defaults are in use.{kept}")
+        log.warning("settings unreadable: %s", exc)
+        return settings
+    known = _fields()
+    for name, value in raw.items():
+        if name not in known:
+            log.info("ignoring unknown setting %r", name)
+            continue
+        default = getattr(settings, name)
+        try:
+            setattr(settings, name, coerce(name, value, default))
+        except ValueError as exc:
+            settings.notices.append(f"Setting ignored: {exc}.")
+    try:
+        settings.validate()
+    except ValueError as exc:
+        settings.notices.append(f"Settings reset to defaults: {exc}.")
+        return Settings(notices=settings.notices)
+    return settings
+
+
+def save(settings: Settings, path: Path) -> None:
+    """Write atomically, so a crash mid-write leaves the old file intact."""
+    settings.validate()
+    jsonfile.write_atomic(path, {name: getattr(settings, name) for name in _fields()})
+
+
+def save_or_explain(settings: Settings, path: Path) -> None:
+    """``save``, with a failure to write turned into a message a person can act on."""
+    try:
+        save(settings, path)
+    except OSError as exc:
+        raise EnclaveError(f"Your settings could not be saved to {path}: "
+                           f"{exc.strerror or exc}. Free some disk space or check the "
+                           f"folder's permissions.") from exc

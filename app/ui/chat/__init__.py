@@ -1,0 +1,1 @@
+"""The main window: the conversation, the list, the input, the model thread."""

@@ -1,0 +1,339 @@
+"""The conversation, rendered: one frame per message in a single QTextBrowser.
+
+Streaming appends plain text at the end of the answer's frame, so a token costs the same however
+long the conversation or the answer is; the answer is rendered as Markdown once it is complete.
+Nothing shown here is ever fetched from anywhere: ``loadResource`` refuses every resource, and links
+open only when clicked (after the window asks).
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QByteArray, QUrl, Signal
+from PySide6.QtGui import (
+    QColor,
+    QGuiApplication,
+    QPalette,
+    QTextCharFormat,
+    QTextCursor,
+    QTextFrame,
+    QTextFrameFormat,
+)
+from PySide6.QtWidgets import QTextBrowser
+
+from app.core.chat.store import Message
+from app.core.documents import retrieval
+from app.ui.chat.markdown_html import ACTION_SCHEME, DARK_CODE, LIGHT_CODE, MarkdownRenderer
+
+# Longest message text drawn in the view; longer ones are kept whole in the store and shown cut.
+MAX_SHOWN_CHARS = 40_000
+# Messages drawn when a conversation opens; older ones are drawn on request, a page at a time, so
+# a conversation of thousands of messages opens as fast as a short one.
+PAGE = 50
+
+
+@dataclass
+class _Shown:
+    message: Message
+    frame: QTextFrame  # the whole message
+    body: QTextFrame  # the text, replaced when re-rendered
+    code_blocks: list[str] = field(default_factory=list)
+    streaming: bool = False
+
+
+# The trust tiers' colours, as in the window's where-does-this-go badge (resources/styles/app.qss).
+TIER_COLOURS = {"device": "#2e7d32", "org": "#1565c0", "cloud": "#c62828"}
+
+
+def is_dark(palette: QPalette) -> bool:
+    return palette.color(QPalette.ColorRole.Window).lightness() < 128
+
+
+class ChatView(QTextBrowser):
+    """Shows one conversation. Lives on the UI thread."""
+
+    copy_requested = Signal(str)  # text to put on the clipboard
+    edit_requested = Signal(int)  # message id
+    regenerate_requested = Signal()
+    source_requested = Signal(int, int)  # message id, passage number
+    external_link_clicked = Signal(QUrl)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setOpenLinks(False)
+        self.setOpenExternalLinks(False)
+        self.setUndoRedoEnabled(False)
+        self.setAccessibleName("Conversation")
+        self.setToolTip("The conversation. Links open in your browser only when you click them.")
+        self.anchorClicked.connect(self._on_anchor_clicked)
+        self._shown: dict[int, _Shown] = {}
+        self._order: list[int] = []
+        self._hidden: list[Message] = []  # older messages not drawn yet
+        self._empty_html = ""
+        self._apply_palette()
+
+    # -- never fetch anything ------------------------------------------------------------------
+
+    def loadResource(self, kind: int, url: QUrl):  # noqa: N802 (Qt override)
+        """Refuse every image, stylesheet or other resource a message might point at."""
+        return QByteArray()
+
+    # -- public API ----------------------------------------------------------------------------
+
+    def show_empty(self, html_text: str) -> None:
+        """An empty-state page that teaches (no model yet, or a first chat)."""
+        self._reset()
+        self._empty_html = html_text
+        self.setHtml(html_text)
+
+    def set_messages(self, messages: list[Message], *, page: int = PAGE) -> None:
+        """Show a conversation: its newest ``page`` messages, and a link to the older ones."""
+        self._reset()
+        self._hidden = list(messages[:-page]) if len(messages) > page else []
+        if self._hidden:
+            cursor = QTextCursor(self.document())
+            cursor.insertHtml(f"<p align='center'><a href='{ACTION_SCHEME}:earlier/0'>Show "
+                              f"{min(PAGE, len(self._hidden))} earlier messages</a> "
+                              f"<span style='color:gray;'>({len(self._hidden)} not shown)"
+                              f"</span></p>")
+        for m in messages[len(self._hidden):]:
+            self.add_message(m)
+        self._scroll_to_end()
+
+    def show_earlier(self) -> None:
+        """Draw one more page of older messages (the view is redrawn from there)."""
+        shown = [self._shown[mid].message for mid in self._order]
+        count = len(shown) + PAGE
+        self.set_messages(self._hidden + shown, page=count)
+        self.verticalScrollBar().setValue(0)
+
+    def add_message(self, message: Message, *, streaming: bool = False) -> None:
+        if self._empty_html:
+            self._reset()
+        previous_last = self._last_assistant_id()
+        cursor = QTextCursor(self.document())
+        cursor.movePosition(QTextCursor.MoveOperation.End)
+        outer_format = QTextFrameFormat()
+        outer_format.setBackground(self._bubble_colour(message.role))
+        outer_format.setPadding(10)
+        outer_format.setTopMargin(4)
+        outer_format.setBottomMargin(4)
+        outer_format.setBorder(0)
+        frame = cursor.insertFrame(outer_format)
+        cursor.insertHtml(self._header_html(message))
+        body = cursor.insertFrame(QTextFrameFormat())
+        shown = _Shown(message, frame, body, streaming=streaming)
+        self._shown[message.id] = shown
+        self._order.append(message.id)
+        if streaming:
+            self._insert_plain(shown, message.content)
+        else:
+            self._render_body(shown)
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(frame.lastPosition())
+        cursor.insertBlock()
+        cursor.insertHtml(self._footer_html(shown))
+        if previous_last is not None and message.role == "assistant":
+            self._refresh_footer(previous_last)  # only the last answer offers Regenerate
+        self._scroll_to_end()
+
+    def append_text(self, message_id: int, text: str) -> None:
+        """Add streamed text to an answer: O(len(text)), whatever came before."""
+        shown = self._shown.get(message_id)
+        if shown is None or not text:
+            return
+        follow = self._at_bottom()
+        shown.message.content += text
+        self._insert_plain(shown, text)
+        if follow:
+            self._scroll_to_end()
+
+    def finish_message(self, message: Message) -> None:
+        """The answer is complete (or stopped): draw it as Markdown with its final details."""
+        shown = self._shown.get(message.id)
+        if shown is None:
+            return
+        follow = self._at_bottom()
+        shown.message, shown.streaming = message, False
+        self._render_body(shown)
+        self._refresh_footer(message.id)
+        if follow:
+            self._scroll_to_end()
+
+    def remove_from(self, message_id: int) -> None:
+        """Drop a message and all after it (edit and regenerate replace them)."""
+        keep = [mid for mid in self._order if mid < message_id]
+        if len(keep) == len(self._order):
+            return
+        messages = self._hidden + [self._shown[mid].message for mid in keep]
+        self.set_messages(messages, page=max(PAGE, len(keep)))
+
+    def rekey(self, old_id: int, new_id: int) -> None:
+        """Give a message shown ahead of being stored (a temporary id) its stored id."""
+        shown = self._shown.pop(old_id, None)
+        if shown is None:
+            return
+        shown.message.id = new_id
+        self._shown[new_id] = shown
+        self._order[self._order.index(old_id)] = new_id
+        self._refresh_footer(new_id)
+
+    def message_ids(self) -> list[int]:
+        return list(self._order)
+
+    def last_user_id(self) -> int | None:
+        return next((mid for mid in reversed(self._order)
+                     if self._shown[mid].message.role == "user"), None)
+
+    def last_answer_text(self) -> str | None:
+        mid = self._last_assistant_id()
+        return self._shown[mid].message.content if mid is not None else None
+
+    def refresh_theme(self) -> None:
+        self._apply_palette()
+        messages = [self._shown[mid].message for mid in self._order]
+        if messages:
+            self.set_messages(self._hidden + messages, page=max(PAGE, len(messages)))
+        elif self._empty_html:
+            self.show_empty(self._empty_html)
+
+    # -- drawing -------------------------------------------------------------------------------
+
+    def _apply_palette(self) -> None:
+        style = DARK_CODE if is_dark(QGuiApplication.palette()) else LIGHT_CODE
+        self._renderer = MarkdownRenderer(style)
+        self._link_colour = style.link
+
+    def _reset(self) -> None:
+        self._shown.clear()
+        self._order.clear()
+        self._hidden = []
+        self._empty_html = ""
+        self.document().clear()
+
+    def _bubble_colour(self, role: str) -> QColor:
+        palette = QGuiApplication.palette()
+        base = palette.color(QPalette.ColorRole.Base)
+        if role == "user":
+            return palette.color(QPalette.ColorRole.AlternateBase)
+        return base
+
+    def _header_html(self, m: Message) -> str:
+        if m.role == "user":
+            who = "You"
+        else:
+            if m.provider:  # the badge every answer from outside this device carries
+                label = "Your organisation" if m.tier == "org" else "Cloud"
+                colour = TIER_COLOURS.get(m.tier, TIER_COLOURS["cloud"])
+                where = (f"<span style='background-color:{colour}; color:white;'>&nbsp;"
+                         f"{label}: {html.escape(m.provider)}&nbsp;</span>")
+            else:
+                where = "on this device"
+            who = f"Assistant <span style='color:gray;'>· {html.escape(m.model or '?')} · " \
+                  f"</span>{where}"
+        return f"<b>{who}</b>"
+
+    def _footer_html(self, shown: _Shown) -> str:
+        m = shown.message
+        link = f"style='color:{self._link_colour}; text-decoration:none;'"
+        parts = []
+        if shown.streaming:
+            parts.append("<i>writing…</i>")
+        elif m.role == "assistant":
+            if m.status == "cancelled":
+                parts.append("<i>stopped</i>")
+            elif m.interrupted:
+                parts.append("<i>interrupted (the app closed while answering)</i>")
+            elif m.status == "error":
+                parts.append("<i>failed</i>")
+            if m.tokens_per_s:
+                parts.append(f"{m.completion_tokens or 0} tokens · {m.tokens_per_s:.1f} tokens/s")
+        if m.role == "assistant" and (sources := retrieval.from_json(m.sources)):
+            parts.append("Sources: " + " · ".join(
+                f"<a {link} href='{ACTION_SCHEME}:source/{m.id}/{s.n}' title='"
+                f"{html.escape(s.path, quote=True)}'>[{s.n}] {html.escape(s.where())}</a>"
+                for s in sources))
+        actions = [f"<a {link} href='{ACTION_SCHEME}:copy/{m.id}'>Copy</a>"]
+        if m.role == "user" and not shown.streaming:
+            actions.append(f"<a {link} href='{ACTION_SCHEME}:edit/{m.id}'>Edit</a>")
+        if m.role == "assistant" and not shown.streaming and m.id == self._last_assistant_id():
+            actions.append(f"<a {link} href='{ACTION_SCHEME}:regenerate/{m.id}'>Regenerate</a>")
+        parts.append(" · ".join(actions))
+        return f"<span style='font-size:small; color:gray;'>{' &nbsp; '.join(parts)}</span>"
+
+    def _refresh_footer(self, message_id: int) -> None:
+        shown = self._shown[message_id]
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(shown.frame.lastPosition())
+        cursor.movePosition(QTextCursor.MoveOperation.StartOfBlock,
+                            QTextCursor.MoveMode.KeepAnchor)
+        cursor.removeSelectedText()
+        cursor.insertHtml(self._footer_html(shown))
+
+    def _body_cursor(self, shown: _Shown) -> QTextCursor:
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(shown.body.firstPosition())
+        cursor.setPosition(shown.body.lastPosition(), QTextCursor.MoveMode.KeepAnchor)
+        return cursor
+
+    def _render_body(self, shown: _Shown) -> None:
+        text, cut = shown.message.content, ""
+        if len(text) > MAX_SHOWN_CHARS:
+            cut = (f"<p><i>… {len(text) - MAX_SHOWN_CHARS:,} more characters are not shown "
+                   f"here; the whole message is kept (Copy copies all of it).</i></p>")
+            text = text[:MAX_SHOWN_CHARS]
+        rendered = self._renderer.render(text, message_id=shown.message.id)
+        shown.code_blocks = rendered.code_blocks
+        cursor = self._body_cursor(shown)
+        cursor.removeSelectedText()
+        cursor.insertHtml(rendered.html + cut if text.strip() else "<i>(no text)</i>")
+
+    def _insert_plain(self, shown: _Shown, text: str) -> None:
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(shown.body.lastPosition())
+        cursor.insertText(text, QTextCharFormat())
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _last_assistant_id(self) -> int | None:
+        return next((mid for mid in reversed(self._order)
+                     if self._shown[mid].message.role == "assistant"), None)
+
+    def _at_bottom(self) -> bool:
+        bar = self.verticalScrollBar()
+        return bar.value() >= bar.maximum() - 4
+
+    def _scroll_to_end(self) -> None:
+        bar = self.verticalScrollBar()
+        bar.setValue(bar.maximum())
+
+    def _on_anchor_clicked(self, url: QUrl) -> None:
+        if url.scheme() != ACTION_SCHEME:
+            self.external_link_clicked.emit(url)
+            return
+        action, _, rest = url.path().partition("/")
+        if action == "earlier":
+            self.show_earlier()
+            return
+        parts = rest.split("/")
+        try:
+            message_id = int(parts[0])
+        except ValueError:
+            return
+        shown = self._shown.get(message_id)
+        if shown is None:
+            return
+        if action == "copy":
+            self.copy_requested.emit(shown.message.content)
+        elif action == "copy-code" and len(parts) > 1 and parts[1].isdigit():
+            index = int(parts[1])
+            if index < len(shown.code_blocks):
+                self.copy_requested.emit(shown.code_blocks[index])
+        elif action == "edit":
+            self.edit_requested.emit(message_id)
+        elif action == "regenerate":
+            self.regenerate_requested.emit()
+        elif action == "source" and len(parts) > 1 and parts[1].isdigit():
+            self.source_requested.emit(message_id, int(parts[1]))

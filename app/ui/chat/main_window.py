@@ -1,0 +1,654 @@
+"""The one window: conversations on the left, the chat on the right, the model and where the words
+go above the input, and the model's state in the status bar."""
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, QUrl
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import __version__
+from app.core.chat import export
+from app.core.chat.assistant import TurnResult, TurnStart, model_for
+from app.core.chat.store import Message, Store
+from app.core.cloud.providers import ProviderRegistry
+from app.core.errors import EnclaveError
+from app.core.models import installed
+from app.core.platform.runtime import Runtime
+from app.ui.chat.chat_view import ChatView
+from app.ui.chat.conversation_list import ConversationPanel
+from app.ui.chat.message_input import MessageInput
+from app.ui.chat.model_worker import ModelThread
+from app.ui.cloud.cloud_actions import CloudActions
+from app.ui.dialogs import SystemPromptDialog, confirm_open_link
+from app.ui.documents.document_actions import DocumentActions
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(CloudActions, DocumentActions, QMainWindow):
+    """Lives on the UI thread. Holds no rules: it shows state and forwards intent."""
+
+    def __init__(self, rt: Runtime, parent=None):
+        super().__init__(parent)
+        self.rt = rt
+        self.store = Store(rt.paths.database)
+        self.models = ModelThread(rt, self)
+        self._conversation_id: int | None = None
+        self._turns: set[int] = set()  # requests that answer (the window is busy)
+        self._loads: set[int] = set()  # requests that only load a model
+        self._editing: int | None = None
+        self._temp_ids = 0
+        self._pending_user_id: int | None = None  # shown, not yet stored
+        self._unsaved_text = ""
+        self._streaming_id: int | None = None
+        self._models: list[installed.InstalledModel] = []  # listed once, not per switch
+        self.models_dialog = None
+        self.providers_dialog = None
+        # The providers, for the badge and the Ask cloud… menu. Planning what one would receive
+        # and sending it happen on the model thread.
+        self.providers = ProviderRegistry(rt.paths.providers_file)
+        self._cloud_turn = False  # the turn in progress is answered by a provider
+        self._planning: set[int] = set()  # requests preparing what a provider would receive
+        self._notice_action = None
+
+        self.setWindowTitle("Enclave")
+        self._build()
+        self._connect()
+        self._reload_models()
+        for notice in rt.settings.notices:
+            self.show_notice(notice)
+        latest = self.store.conversations(limit=1)
+        if latest:
+            self.open_conversation(latest[0].id)
+        else:
+            self.new_chat()
+        # Load the model in the background, so the first answer starts quickly.
+        QTimer.singleShot(0, self._preload)
+        QTimer.singleShot(0, self._start_documents)
+
+    # -- building ------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.panel = ConversationPanel(self.store)
+        self.chat = ChatView()
+
+        self.model_picker = QComboBox()
+        self.model_picker.setAccessibleName("Model")
+        self.model_picker.setToolTip("The model that answers in this conversation and new ones")
+        self.model_picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.where_badge = QLabel("On this device")
+        self.where_badge.setObjectName("whereBadge")
+        self.where_badge.setProperty("tier", "device")
+        self.where_badge.setAccessibleName("Where your messages go: on this device")
+        self.where_badge.setToolTip("A local model answers: your messages never leave this "
+                                    "computer.")
+        self.withdraw_button = QToolButton(text="Use this device again")
+        self.withdraw_button.setAccessibleName("Withdraw consent for this conversation")
+        self.withdraw_button.setToolTip("Stop sending this conversation to the provider; the "
+                                        "next answers come from this device")
+        self.withdraw_button.hide()
+        self.system_button = QToolButton(text="System prompt…")
+        self.system_button.setAccessibleName("System prompt")
+        self.system_button.setToolTip("How the model should behave in this conversation")
+        self.models_button = QToolButton(text="Models…")
+        self.models_button.setAccessibleName("Models")
+        self.models_button.setToolTip("Find, download, import and manage models (Ctrl+M)")
+        top = QHBoxLayout()
+        top.addWidget(self.model_picker)
+        top.addWidget(self.models_button)
+        top.addWidget(self._build_documents())
+        top.addWidget(self.where_badge)
+        top.addWidget(self.withdraw_button)
+        top.addStretch(1)
+        top.addWidget(self.system_button)
+
+        self.notice = QLabel()
+        self.notice.setObjectName("noticeBar")
+        self.notice.setWordWrap(True)
+        self.notice.setAccessibleName("Notice")
+        self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notice.hide()
+        self.notice_button = QPushButton()
+        self.notice_button.setAccessibleName("Notice action")
+        self.notice_button.hide()
+        notice_row = QHBoxLayout()
+        notice_row.addWidget(self.notice, 1)
+        notice_row.addWidget(self.notice_button)
+        self.edit_banner = QLabel("Editing your message: Send replaces it and every answer after "
+                                  "it. Esc cancels.")
+        self.edit_banner.setObjectName("editBanner")
+        self.edit_banner.setAccessibleName("Editing a message")
+        self.edit_banner.hide()
+
+        self.input = MessageInput()
+        self.send_button = QPushButton("Send")
+        self.send_button.setAccessibleName("Send")
+        self.send_button.setToolTip("Send your message (Enter)")
+        self.send_button.setDefault(True)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setAccessibleName("Stop")
+        self.stop_button.setToolTip("Stop the answer (Esc); what was written so far is kept")
+        self.stop_button.hide()
+        self.regenerate_button = QPushButton("Regenerate")
+        self.regenerate_button.setAccessibleName("Regenerate")
+        self.regenerate_button.setToolTip("Answer the last message again (Ctrl+R)")
+        self.cloud_button = QPushButton("Ask cloud…")
+        self.cloud_button.setAccessibleName("Ask cloud")
+        self.cloud_button.setToolTip("Send this message to a cloud or organisation provider: you "
+                                     "see exactly what would be sent first (Ctrl+Shift+Enter)")
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.send_button)
+        buttons.addWidget(self.cloud_button)
+        buttons.addWidget(self.stop_button)
+        buttons.addWidget(self.regenerate_button)
+        buttons.addStretch(1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.input, 1)
+        bottom.addLayout(buttons)
+
+        right = QWidget()
+        column = QVBoxLayout(right)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addLayout(top)
+        column.addWidget(self.chat, 1)
+        column.addLayout(notice_row)
+        column.addWidget(self.edit_banner)
+        column.addLayout(bottom)
+
+        splitter = QSplitter()
+        splitter.addWidget(self.panel)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 3)
+        container = QWidget()
+        outer = QVBoxLayout(container)
+        outer.addWidget(splitter)
+        self.setCentralWidget(container)
+
+        self.status_model = QLabel()
+        self.status_model.setTextFormat(Qt.TextFormat.PlainText)  # device names come from drivers
+        self.status_model.setAccessibleName("Loaded model")
+        self.status_speed = QLabel()
+        self.status_speed.setAccessibleName("Speed of the last answer")
+        self.status_state = QLabel("Ready")
+        self.status_state.setAccessibleName("What Enclave is doing")
+        for w in (self.status_model, self.status_speed, self.status_state):
+            self.statusBar().addPermanentWidget(w)
+
+        self._build_menus()
+        em = self.fontMetrics().averageCharWidth()
+        self.resize(em * 150, self.fontMetrics().lineSpacing() * 40)
+        splitter.setSizes([em * 36, em * 114])
+
+    def _build_menus(self) -> None:
+        def action(menu, text, slot, shortcut=None, tip=""):
+            a = QAction(text, self)
+            if shortcut:
+                a.setShortcut(QKeySequence(shortcut))
+            a.setToolTip(tip or text)
+            a.triggered.connect(slot)
+            menu.addAction(a)
+            return a
+
+        file_menu = self.menuBar().addMenu("&File")
+        action(file_menu, "&New chat", self.new_chat, "Ctrl+N")
+        action(file_menu, "&Export conversation…", self.export_conversation, "Ctrl+E")
+        action(file_menu, "&Models…", self.show_models, "Ctrl+M",
+               "Find, download, import and manage models")
+        action(file_menu, "&Documents…", self.show_documents, "Ctrl+Shift+D",
+               "Collections of your documents that conversations can answer from")
+        file_menu.addSeparator()
+        action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        chat_menu = self.menuBar().addMenu("&Chat")
+        action(chat_menu, "&Regenerate last answer", self.regenerate, "Ctrl+R")
+        action(chat_menu, "&Stop", self.stop, "Esc")
+        action(chat_menu, "&Copy last answer", self.copy_last_answer, "Ctrl+Shift+C")
+        action(chat_menu, "&Ask cloud…", lambda: self.ask_cloud(), "Ctrl+Shift+Return",
+               "Send this message to a provider, after showing exactly what would be sent")
+        action(chat_menu, "Retry with c&loud…", lambda: self.ask_cloud(retry=True), None,
+               "Answer the last message again with a provider, after showing what would be sent")
+        action(chat_menu, "System &prompt…", self.edit_system_prompt)
+        action(chat_menu, "Re&name conversation…", self._rename_current, "F2")
+        action(chat_menu, "&Delete conversation…", self._delete_current)
+        privacy_menu = self.menuBar().addMenu("&Privacy")
+        action(privacy_menu, "&Providers…", self.show_providers, None,
+               "Cloud APIs and your organisation's servers, keys, redaction")
+        action(privacy_menu, "What &left this device…", self.show_audit, None,
+               "The audit log of every request that left this device")
+        help_menu = self.menuBar().addMenu("&Help")
+        action(help_menu, "Where my data lives", self.show_data_folders)
+        action(help_menu, "&About Enclave", self.show_about)
+        for keys in ("Ctrl+K", "Ctrl+F"):
+            QShortcut(QKeySequence(keys), self, activated=self._focus_search)
+
+    def _connect(self) -> None:
+        w = self.models.worker
+        w.message_saved.connect(self._on_worker_message_saved)
+        w.turn_started.connect(self._on_worker_turn_started)
+        w.text_received.connect(self.chat.append_text)
+        w.turn_finished.connect(self._on_worker_turn_finished)
+        w.turn_failed.connect(self._on_worker_turn_failed)
+        w.model_loading.connect(self._on_worker_model_loading)
+        w.model_ready.connect(self._on_worker_model_ready)
+        w.request_done.connect(self._on_worker_request_done)
+        w.cloud_planned.connect(self._on_worker_cloud_planned)
+        w.plan_failed.connect(self._on_worker_plan_failed)
+        self.panel.conversation_selected.connect(self.open_conversation)
+        self.panel.new_requested.connect(self.new_chat)
+        self.panel.deleted.connect(self._on_panel_deleted)
+        self.input.submitted.connect(self.send)
+        self.send_button.clicked.connect(self.send)
+        self.stop_button.clicked.connect(self.stop)
+        self.regenerate_button.clicked.connect(self.regenerate)
+        self.system_button.clicked.connect(self.edit_system_prompt)
+        self.models_button.clicked.connect(self.show_models)
+        self.cloud_button.clicked.connect(lambda: self.ask_cloud())
+        self.withdraw_button.clicked.connect(self.withdraw_consent)
+        self.notice_button.clicked.connect(self._on_notice_button_clicked)
+        self.model_picker.activated.connect(self._on_model_picker_activated)
+        self.chat.copy_requested.connect(self._copy)
+        self.chat.edit_requested.connect(self.start_edit)
+        self.chat.regenerate_requested.connect(self.regenerate)
+        self.chat.source_requested.connect(self.show_source)
+        self.chat.external_link_clicked.connect(self._on_chat_link)
+
+    # -- models --------------------------------------------------------------------------------
+
+    def show_models(self) -> None:
+        """The Models window; it stays alive when closed, so downloads carry on."""
+        if self.models_dialog is None:
+            from app.ui.models.models_dialog import ModelsDialog
+
+            self.models_dialog = ModelsDialog(self.rt, self)
+            self.models_dialog.models_changed.connect(self._reload_models)
+        self.models_dialog.show()
+        self.models_dialog.raise_()
+        self.models_dialog.activateWindow()
+
+    def _reload_models(self) -> None:
+        self.model_picker.clear()
+        self._models = models = installed.chat_models(self.rt.paths)
+        for m in models:
+            label = f"{m.id}  (starter)" if m.source == "starter" else m.id
+            self.model_picker.addItem(label, m.id)
+        self.model_picker.setEnabled(bool(models))
+        if not models:
+            self.model_picker.addItem("No model installed")
+        self._show_current_model()
+
+    def _current_model_id(self) -> str | None:
+        conversation = self.store.conversation(self._conversation_id) \
+            if self._conversation_id else None
+        try:
+            return model_for(conversation, self.rt.paths, self.rt.settings,
+                             models=self._models).id
+        except EnclaveError:
+            return None
+
+    def _show_current_model(self) -> None:
+        model_id = self._current_model_id()
+        index = self.model_picker.findData(model_id)
+        if index >= 0:
+            self.model_picker.setCurrentIndex(index)
+
+    def _on_model_picker_activated(self, index: int) -> None:
+        model_id = self.model_picker.itemData(index)
+        if not model_id:
+            return
+        if self._conversation_id:
+            self.store.set_conversation_model(self._conversation_id, model_id)
+        self.rt.settings.default_model = model_id
+        try:
+            self.rt.save_settings()
+        except EnclaveError as exc:
+            self.show_notice(str(exc), error=True)
+        if not self._busy:
+            self._preload()
+
+    # -- conversations -------------------------------------------------------------------------
+
+    def open_conversation(self, conversation_id: int) -> None:
+        self._cancel_edit()
+        self._conversation_id = conversation_id
+        try:
+            conversation = self.store.conversation(conversation_id)
+        except EnclaveError as exc:
+            self.show_notice(str(exc))
+            return
+        self.setWindowTitle(f"{conversation.title} — Enclave")
+        messages = self.store.messages(conversation_id)
+        if messages:
+            self.chat.set_messages(messages)
+        else:
+            self.chat.show_empty(self._welcome_html())
+        self.panel.select(conversation_id)
+        self._update_documents_button()
+        self._show_current_model()
+        self._update_where()
+        self._update_buttons()
+
+    def new_chat(self) -> None:
+        self._cancel_edit()
+        self._conversation_id = None
+        self.setWindowTitle("Enclave")
+        self.panel.view.clearSelection()
+        self.chat.show_empty(self._welcome_html())
+        self._pending_collections = []
+        self._update_documents_button()
+        self._show_current_model()
+        self._update_where()
+        self._update_buttons()
+        self.input.setFocus()
+
+    def _welcome_html(self) -> str:
+        models = self._models
+        folder = html.escape(str(self.rt.paths.models))
+        if not models:
+            return ("<h2>No model yet</h2><p>Enclave runs AI models on this computer, so it needs "
+                    f"one first. {html.escape(installed.how_to_get_a_model(self.rt.paths))} Then "
+                    "restart Enclave.</p><p>Nothing you type ever leaves this device unless you "
+                    "say so.</p>")
+        current = self._current_model_id() or models[0].id
+        starter = any(m.source == "starter" and m.id == current for m in models)
+        text = (f"<h2>New chat</h2><p>You are talking to <b>{html.escape(current)}</b>, which "
+                "runs entirely on this computer: nothing you type leaves it.</p>")
+        if starter:
+            text += ("<p>This is the <b>starter model</b>: small (135 million parameters) and "
+                     "fast, so it works anywhere, but its answers are simple and often wrong. For "
+                     f"better answers, put a bigger GGUF model into <code>{folder}</code> and pick "
+                     "it above.</p>")
+        return text + ("<p><small>Enter sends · Shift+Enter new line · Esc stops · Ctrl+N new "
+                       "chat · Ctrl+K search</small></p>")
+
+    def _on_panel_deleted(self, conversation_id: int) -> None:
+        if conversation_id == self._conversation_id:
+            self.new_chat()
+
+    def _rename_current(self) -> None:
+        if self._conversation_id:
+            self.panel.rename(self._conversation_id)
+
+    def _delete_current(self) -> None:
+        if self._conversation_id:
+            self.panel.delete(self._conversation_id)
+
+    def _focus_search(self) -> None:
+        self.panel.search.setFocus()
+        self.panel.search.selectAll()
+
+    # -- sending -------------------------------------------------------------------------------
+
+    def send(self) -> None:
+        text = self.input.toPlainText()
+        if self._busy:
+            return
+        if not text.strip():
+            self.show_notice("Type a message first: there is nothing to send.")
+            return
+        self.hide_notice()
+        self._temp_ids -= 1
+        temp = Message(self._temp_ids, self._conversation_id or 0, "user", text)
+        if self._editing is not None:
+            message_id, self._editing = self._editing, None
+            self.edit_banner.hide()
+            self.chat.remove_from(message_id)
+            self._turns.add(self.models.edit(self._conversation_id, message_id, text))
+        else:
+            new = self._conversation_id is None
+            self._cloud_turn = self._route() is not None  # the model thread routes it the same
+            self._turns.add(self.models.send(
+                self._conversation_id, text, self.rt.settings.default_model if new else "",
+                self._pending_collections if new else None))
+        self.chat.add_message(temp)
+        self._pending_user_id, self._unsaved_text = temp.id, text
+        self.input.clear()
+        self._update_busy()
+
+    def regenerate(self) -> None:
+        if self._busy or not self._conversation_id:
+            return
+        last_user = self.chat.last_user_id()
+        if last_user is None:
+            return
+        self.chat.remove_from(last_user + 1)
+        self._pending_user_id = None
+        self._turns.add(self.models.regenerate(self._conversation_id))
+        self._update_busy()
+
+    def stop(self) -> None:
+        if self._busy:
+            self.models.stop()
+            self.status_state.setText("Stopping…")
+        elif self._editing is not None:
+            self._cancel_edit()
+
+    def start_edit(self, message_id: int) -> None:
+        if self._busy:
+            return
+        message = self.store.message(message_id)
+        self._editing = message_id
+        self.input.setPlainText(message.content)
+        self.edit_banner.show()
+        self.input.setFocus()
+
+    def _cancel_edit(self) -> None:
+        if self._editing is not None:
+            self._editing = None
+            self.edit_banner.hide()
+            self.input.clear()
+
+    # -- worker events -------------------------------------------------------------------------
+
+    def _on_worker_message_saved(self, conversation_id: int, message_id: int) -> None:
+        if self._conversation_id is None:  # a new chat just got its conversation
+            self._conversation_id = conversation_id
+            self.panel.refresh(select=conversation_id)
+            self.setWindowTitle(f"{self.store.conversation(conversation_id).title} — Enclave")
+        if conversation_id == self._conversation_id and self._pending_user_id is not None:
+            self.chat.rekey(self._pending_user_id, message_id)
+        self._pending_user_id = None
+
+    def _on_worker_turn_started(self, start: TurnStart) -> None:
+        if start.conversation_id != self._conversation_id:
+            return  # the user moved to another conversation meanwhile
+        if start.user_message_id is not None and self._pending_user_id is not None:
+            self.chat.rekey(self._pending_user_id, start.user_message_id)  # an edited message
+        self._pending_user_id = None
+        self.chat.add_message(self.store.message(start.answer_message_id), streaming=True)
+        self._streaming_id = start.answer_message_id
+        if start.notices:
+            self.show_notice(" ".join(start.notices))
+
+    def _on_worker_turn_finished(self, result: TurnResult) -> None:
+        self._streaming_id = None
+        if result.conversation_id == self._conversation_id:
+            self.chat.finish_message(self.store.message(result.answer_message_id))
+        self._cloud_turn = False
+        self._update_where()
+        if result.shortened and result.conversation_id == self._conversation_id:
+            self.show_notice(" ".join(result.notices) + " A provider with a larger context "
+                             "could read all of it.",
+                             action=("Ask cloud instead…", lambda: self.ask_cloud(retry=True)))
+        s = result.stats
+        if s.tokens_per_s:
+            self.status_speed.setText(f"{s.tokens_per_s:.1f} tokens/s · first token "
+                                      f"{(s.ttft_s or 0) * 1000:.0f} ms")
+        self.panel.refresh(select=self._conversation_id)
+
+    def _on_worker_turn_failed(self, conversation_id, message: str) -> None:
+        if self._pending_user_id is not None:  # never stored: give the text back to edit
+            self._pending_user_id = None
+            if self._conversation_id:
+                self.open_conversation(self._conversation_id)
+            else:
+                self.new_chat()
+            self.input.setPlainText(self._unsaved_text)
+        elif self._streaming_id is not None:
+            try:
+                self.chat.finish_message(self.store.message(self._streaming_id))
+            except EnclaveError:
+                pass
+            self._streaming_id = None
+        elif conversation_id == self._conversation_id and conversation_id is not None:
+            self.open_conversation(conversation_id)  # show what was stored, drop the optimistic
+        cloud, self._cloud_turn = self._cloud_turn, False
+        self._update_where()
+        if cloud and self._conversation_id:
+            self.show_notice(message + " Your message is kept.", error=True,
+                             action=("Answer on this device", self.regenerate))
+        else:
+            self.show_notice(message, error=True)
+        self.panel.refresh(select=self._conversation_id)
+
+    def _on_worker_model_loading(self, model_id: str) -> None:
+        self.status_model.setText(f"{model_id} (loading…)")
+        self.status_state.setText("Loading model…")
+
+    def _on_worker_model_ready(self, model_id: str, seconds: float, where) -> None:
+        label = where.label if where else "CPU"
+        self.status_model.setText(f"{model_id} · {label}")
+        self.status_model.setToolTip(where.reason if where and where.reason else
+                                     f"All of {model_id}'s layers run on {label}.")
+        self.status_state.setText("Ready" if not self._busy else "Answering…")
+        if where and where.warn:
+            runs = "runs on the CPU" if not where.layers_on_gpu else f"runs on {label}"
+            self.show_notice(f"{model_id} {runs}: {where.reason}.")
+        log.info("model %s ready in %.2f s on %s", model_id, seconds, label)
+
+    def _preload(self) -> None:
+        self._loads.add(self.models.preload(self._conversation_id))
+
+    def _on_worker_request_done(self, request: int) -> None:
+        self._turns.discard(request)
+        self._loads.discard(request)
+        self._update_busy()
+
+    @property
+    def _busy(self) -> bool:
+        return bool(self._turns)
+
+    def idle(self) -> bool:
+        """Nothing queued on the model thread: no answer, no model loading."""
+        return not self._turns and not self._loads
+
+    def _update_busy(self) -> None:
+        self.status_state.setText("Answering…" if self._busy else
+                                  "Loading model…" if self._loads else "Ready")
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        self.send_button.setVisible(not self._busy)
+        self.cloud_button.setEnabled(not self._busy)
+        self.stop_button.setVisible(self._busy)
+        self.regenerate_button.setEnabled(not self._busy and self.chat.last_answer_text()
+                                          is not None)
+        self.model_picker.setEnabled(not self._busy and self.model_picker.count() > 0
+                                     and self.model_picker.itemData(0) is not None)
+
+    # -- notices, clipboard, links, export -----------------------------------------------------
+
+    def show_notice(self, text: str, *, error: bool = False, action=None) -> None:
+        """A message above the input; ``action`` = (button label, callback) offers a next step."""
+        self.notice.setText(text)
+        self.notice.setProperty("error", error)
+        self.notice.show()
+        self._notice_action = action
+        if action:
+            self.notice_button.setText(action[0])
+        self.notice_button.setVisible(bool(action))
+
+    def hide_notice(self) -> None:
+        self.notice.hide()
+        self.notice_button.hide()
+        self._notice_action = None
+
+    def _on_notice_button_clicked(self) -> None:
+        action = self._notice_action
+        self.hide_notice()
+        if action:
+            action[1]()
+
+    def _copy(self, text: str) -> None:
+        QGuiApplication.clipboard().setText(text)
+        self.statusBar().showMessage("Copied to the clipboard", 2000)
+
+    def copy_last_answer(self) -> None:
+        text = self.chat.last_answer_text()
+        if text:
+            self._copy(text)
+
+    def _on_chat_link(self, url: QUrl) -> None:
+        if url.scheme() in ("http", "https", "mailto") and confirm_open_link(self, url):
+            QDesktopServices.openUrl(url)
+
+    def edit_system_prompt(self) -> None:
+        if not self._conversation_id:
+            self.show_notice("Send a first message, then set this conversation's system prompt. "
+                             "New chats use the default.")
+            return
+        conversation = self.store.conversation(self._conversation_id)
+        dialog = SystemPromptDialog(conversation.system_prompt, self.rt.settings.system_prompt,
+                                    self)
+        if dialog.exec():
+            self.store.set_system_prompt(self._conversation_id, dialog.prompt())
+
+    def export_conversation(self) -> None:
+        if not self._conversation_id:
+            return
+        conversation = self.store.conversation(self._conversation_id)
+        path, chosen = QFileDialog.getSaveFileName(
+            self, "Export conversation", f"{conversation.title[:40]}.md",
+            "Markdown (*.md);;JSON (*.json)")
+        if not path:
+            return
+        fmt = "json" if chosen.startswith("JSON") or path.endswith(".json") else "md"
+        try:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(export.export(self.store, [conversation], fmt))
+        except OSError as exc:
+            QMessageBox.warning(self, "Export failed", f"Could not write {path}: {exc.strerror}.")
+            return
+        self.statusBar().showMessage(f"Exported to {path}", 4000)
+
+    def show_data_folders(self) -> None:
+        folders = "\n".join(f"{k}: {v}" for k, v in self.rt.paths.folders().items())
+        QMessageBox.information(self, "Where my data lives", (
+            f"Everything Enclave keeps is on this computer:\n\n{folders}\n\nConversations: "
+            f"{self.rt.paths.database}"))
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, "About Enclave", (
+            f"Enclave {__version__}\n\nA private AI assistant that lives on your computer. Models "
+            "run here; nothing leaves this device unless you say so."))
+
+    # -- closing -------------------------------------------------------------------------------
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        started = time.monotonic()
+        if self.models_dialog is not None:
+            self.models_dialog.shutdown()  # a running download pauses; it resumes next time
+        self.models.shutdown()
+        self.indexing.shutdown()
+        # Results the worker posted before it stopped must not reach a closed window.
+        QCoreApplication.removePostedEvents(self)
+        QCoreApplication.removePostedEvents(self.chat)
+        self.store.close()
+        log.info("window closed in %.2f s", time.monotonic() - started)
+        super().closeEvent(event)

@@ -1,0 +1,1 @@
+"""Providers in the window: Ask cloud…, the consent dialog, Providers, audit."""

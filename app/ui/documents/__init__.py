@@ -1,0 +1,1 @@
+"""The Documents window, indexing in the background, a source's passage."""

@@ -1,0 +1,558 @@
+"""The Models window: discover (catalog and hub search), download with progress, manage installed.
+
+Lives on the UI thread. Hub calls run as Tasks on pool threads; downloads run on the core
+DownloadQueue's thread and report here through a queued signal. Nothing touches the network until
+the user clicks Search, selects a model to look at, or Download.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.errors import EnclaveError
+from app.core.models import catalog, installed
+from app.core.models.download_queue import DownloadQueue
+from app.core.models.importer import find_in_hf_cache, import_file
+from app.core.models.service import ModelLibrary
+from app.core.platform.units import size_text
+from app.core.privacy.keyring_store import HUGGINGFACE
+from app.ui.tasks import Task
+
+log = logging.getLogger(__name__)
+
+
+class _ProgressBridge(QObject):
+    """Carries download progress from the queue's thread to the UI thread."""
+    progressed = Signal(object)
+
+
+class DownloadRow(QWidget):
+    """One download: name, bar, bytes/speed/ETA, Pause/Resume and Cancel."""
+
+    def __init__(self, name: str, parent=None):
+        super().__init__(parent)
+        self.label = QLabel(name)
+        self.bar = QProgressBar()
+        self.bar.setAccessibleName(f"Download progress of {name}")
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setToolTip("Stop for now and keep what arrived")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Stop and delete what arrived")
+        top = QHBoxLayout()
+        top.addWidget(self.label, 1)
+        top.addWidget(self.pause_button)
+        top.addWidget(self.cancel_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.detail)
+        self.state = "queued"
+
+    def show_progress(self, p) -> None:
+        self.state = p.state
+        if p.total:
+            self.bar.setRange(0, 1000)
+            self.bar.setValue(int(1000 * p.done / p.total))
+        else:
+            self.bar.setRange(0, 0)
+        self.detail.setText(p.message or p.describe())
+        self.pause_button.setText("Resume" if p.state in ("paused", "failed") else "Pause")
+        self.pause_button.setEnabled(p.state not in ("done", "cancelled", "verifying"))
+        self.cancel_button.setEnabled(p.state not in ("done", "cancelled"))
+
+
+class ModelsDialog(QDialog):
+    models_changed = Signal()
+
+    def __init__(self, rt, parent=None):
+        super().__init__(parent)
+        self.rt = rt
+        self.setWindowTitle("Models")
+        self.library = ModelLibrary(rt.paths, rt.settings)
+        self.bridge = _ProgressBridge()
+        self.bridge.progressed.connect(self._on_download_progressed)
+        self.queue = DownloadQueue(self.library.downloader, self.bridge.progressed.emit)
+        self.rows: dict[str, DownloadRow] = {}
+        self.requests: dict[str, object] = {}
+        self.report = None
+        tabs = QTabWidget()
+        tabs.addTab(self._build_discover(), "Discover")
+        tabs.addTab(self._build_downloads(), "Downloads")
+        tabs.addTab(self._build_installed(), "Installed")
+        self.tabs = tabs
+        self.offline = QCheckBox("Work offline")
+        self.offline.setToolTip("When on, Enclave searches and downloads nothing")
+        self.offline.setChecked(rt.settings.offline)
+        self.offline.toggled.connect(self._on_offline_toggled)
+        from app.core.privacy import policy
+
+        rules = policy.load()
+        if rules.force_offline or rules.forbid_hub_downloads:
+            self.offline.blockSignals(True)  # shows the lock; the user's own setting is kept
+            self.offline.setChecked(True)
+            self.offline.blockSignals(False)
+            self.offline.setEnabled(False)
+            self.offline.setToolTip(f"Locked by {rules.locked_by}: getting models from the hub "
+                                    f"is not allowed on this computer")
+        token = QPushButton("Hugging Face token…")
+        token.setToolTip("Needed only for gated models; kept in your system's keyring")
+        token.clicked.connect(self.set_token)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.offline)
+        bottom.addStretch(1)
+        bottom.addWidget(token)
+        layout = QVBoxLayout(self)
+        layout.addWidget(tabs, 1)
+        layout.addLayout(bottom)
+        self.setAcceptDrops(True)
+        em, line = self.fontMetrics().averageCharWidth(), self.fontMetrics().lineSpacing()
+        self.resize(em * 130, line * 36)
+        self._show_catalog()
+        self._load_pending()
+        self.refresh_installed()
+
+    # -- discover ------------------------------------------------------------------------
+
+    def _build_discover(self) -> QWidget:
+        self.search_box = QLineEdit()
+        self.search_box.setPlaceholderText("Search the Hugging Face hub for GGUF models")
+        self.search_box.setAccessibleName("Search models")
+        self.search_box.returnPressed.connect(self.search)
+        self.sort = QComboBox()
+        self.sort.addItem("Most downloaded", "downloads")
+        self.sort.addItem("Most liked", "likes")
+        self.sort.setAccessibleName("Sort results")
+        search_button = QPushButton("Search")
+        search_button.setToolTip("Searches the hub (this contacts huggingface.co)")
+        search_button.clicked.connect(self.search)
+        catalog_button = QPushButton("Suggested")
+        catalog_button.setToolTip("Enclave's curated list (no network)")
+        catalog_button.clicked.connect(self._show_catalog)
+        row = QHBoxLayout()
+        row.addWidget(self.search_box, 1)
+        row.addWidget(self.sort)
+        row.addWidget(search_button)
+        row.addWidget(catalog_button)
+        self.results = QListWidget()
+        self.results.setAccessibleName("Models found")
+        self.results.itemActivated.connect(self._on_result_chosen)
+        self.results.itemClicked.connect(self._on_result_chosen)
+        self.details = QLabel("Choose a model to see its license, files and how it would run "
+                              "on this machine.")
+        self.details.setWordWrap(True)
+        self.details.setTextFormat(Qt.TextFormat.RichText)
+        self.details.setOpenExternalLinks(False)
+        self.details.linkActivated.connect(self._open_link)
+        self.files = QTableWidget(0, 4)
+        self.files.setHorizontalHeaderLabels(["Quantization", "Size", "On this machine", "File"])
+        header = self.files.horizontalHeader()
+        for col in range(3):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.files.setWordWrap(False)
+        self.files.verticalHeader().setVisible(False)
+        self.files.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.files.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.files.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.files.setAccessibleName("Files of this model")
+        self.accept_license = QCheckBox("I have read the license and accept it")
+        self.accept_license.setVisible(False)
+        self.download_button = QPushButton("Download")
+        self.download_button.setEnabled(False)
+        self.download_button.clicked.connect(self.download_selected)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        right = QWidget()
+        rl = QVBoxLayout(right)
+        rl.addWidget(self.details)
+        rl.addWidget(self.files, 1)
+        rl.addWidget(self.accept_license)
+        rl.addWidget(self.download_button)
+        split = QSplitter()
+        split.addWidget(self.results)
+        split.addWidget(right)
+        split.setStretchFactor(1, 2)
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addLayout(row)
+        layout.addWidget(split, 1)
+        layout.addWidget(self.status)
+        return page
+
+    def _show_catalog(self) -> None:
+        self.results.clear()
+        for entry in catalog.load():
+            size = f"{entry.parameters_b}B" if entry.parameters_b else ""
+            kind = "  ·  for document search" if entry.kind == "embedding" else ""
+            item = QListWidgetItem(f"{entry.name}  ·  {size}{kind}  ·  {entry.commercial_text}")
+            item.setData(Qt.ItemDataRole.UserRole, entry.repo)
+            item.setToolTip(entry.repo)
+            self.results.addItem(item)
+
+    def search(self) -> None:
+        self.status.setText("Searching the hub…")
+        Task(self.library.search, self.search_box.text().strip(),
+             sort=self.sort.currentData()).on_success(self._on_search_done) \
+            .on_error(self.status.setText).start()
+
+    def _on_search_done(self, results) -> None:
+        self.results.clear()
+        for r in results:
+            quants = ", ".join(c.quant or "?" for c in r.choices[:6])
+            item = QListWidgetItem(f"{r.id}  ·  ↓{r.downloads or 0:,}  ·  {quants}"
+                                   + ("  ·  gated" if r.gated else ""))
+            item.setData(Qt.ItemDataRole.UserRole, r.id)
+            self.results.addItem(item)
+        self.status.setText(f"{len(results)} repositories found." if results
+                            else "Nothing found.")
+
+    def _on_result_chosen(self, item: QListWidgetItem) -> None:
+        repo = item.data(Qt.ItemDataRole.UserRole)
+        self.status.setText(f"Reading {repo} on the hub…")
+        self.download_button.setEnabled(False)
+        Task(self.library.report, repo).on_success(self._show_report) \
+            .on_error(self.status.setText).start()
+
+    def _show_report(self, report) -> None:
+        self.report = report
+        d, lic = report.details, report.details.license
+        link = f' (<a href="{lic.url}">read it</a>)' if lic.url else ""
+        gated = ("<br><b>Gated:</b> needs your Hugging Face token and accepting the author's "
+                 "terms on huggingface.co." if d.gated else "")
+        self.details.setText(f"<b>{d.id}</b><br><b>License:</b> {lic.name}{link}<br>"
+                             f"{lic.summary}{gated}<br><small>This machine: "
+                             f"{report.machine.describe()}</small>")
+        self.files.setRowCount(0)
+        for c in d.choices:
+            r = self.files.rowCount()
+            self.files.insertRow(r)
+            fit = report.fits.get(c.name)
+            label = fit.label if fit else "size unknown"
+            if c.name == report.recommended:
+                label = "★ Suggested · " + label
+            for col, text in enumerate([c.quant or "?", size_text(c.size), label, c.name]):
+                cell = QTableWidgetItem(text)
+                cell.setData(Qt.ItemDataRole.UserRole, c.name)
+                self.files.setItem(r, col, cell)
+            if c.name == report.recommended:
+                self.files.selectRow(r)
+        needs = lic.needs_acknowledgement and not self.library.records.acknowledged(d.id, lic.id)
+        self.accept_license.setVisible(needs)
+        self.accept_license.setChecked(False)
+        self.download_button.setEnabled(bool(d.choices))
+        self.status.setText("")
+
+    def download_selected(self) -> None:
+        if self.report is None or not self.files.selectedItems():
+            self.status.setText("Choose a file to download.")
+            return
+        name = self.files.selectedItems()[0].data(Qt.ItemDataRole.UserRole)
+        try:
+            request = self.library.request(self.report.details, name)
+            if self.accept_license.isVisible():
+                if not self.accept_license.isChecked():
+                    self.status.setText("This license needs your acceptance first: read it, "
+                                        "then tick the box.")
+                    return
+                self.library.acknowledge(request)
+            self.start_download(request)
+        except EnclaveError as exc:
+            self.status.setText(str(exc))
+
+    def start_download(self, request) -> None:
+        self.requests[request.key] = request
+        self._row(request)
+        self.queue.add(request)
+        self.tabs.setCurrentIndex(1)
+
+    def _open_link(self, url: str) -> None:
+        from app.ui.dialogs import confirm_open_link
+
+        if confirm_open_link(self, QUrl(url)):
+            QDesktopServices.openUrl(QUrl(url))
+
+    # -- downloads -------------------------------------------------------------------------
+
+    def _build_downloads(self) -> QWidget:
+        page = QWidget()
+        self.downloads_layout = QVBoxLayout(page)
+        self.no_downloads = QLabel("No downloads. Choose a model in Discover.")
+        self.downloads_layout.addWidget(self.no_downloads)
+        self.downloads_layout.addStretch(1)
+        return page
+
+    def _row(self, request) -> DownloadRow:
+        row = self.rows.get(request.key)
+        if row is None:
+            row = DownloadRow(f"{request.repo} · {request.name}")
+            row.pause_button.clicked.connect(lambda: self._on_pause_clicked(request.key))
+            row.cancel_button.clicked.connect(lambda: self.queue.cancel(request.key))
+            self.rows[request.key] = row
+            self.downloads_layout.insertWidget(self.downloads_layout.count() - 1, row)
+            self.no_downloads.hide()
+        return row
+
+    def _load_pending(self) -> None:
+        """Downloads left unfinished (paused, or the app was closed) wait here to be resumed."""
+        from app.core.models.download import Progress
+
+        for request, present in self.library.downloader.pending():
+            self.requests[request.key] = request
+            self._row(request).show_progress(Progress(
+                request.key, request.name, "paused", present, request.total_bytes,
+                message=f"Paused at {size_text(present)} of {size_text(request.total_bytes)}. "
+                        f"Resume continues from there."))
+
+    def _on_pause_clicked(self, key: str) -> None:
+        row = self.rows[key]
+        if row.state in ("paused", "failed"):
+            try:
+                self.queue.add(self.requests[key])
+            except EnclaveError as exc:
+                row.detail.setText(str(exc))
+        else:
+            self.queue.pause(key)
+
+    def _on_download_progressed(self, p) -> None:
+        row = self.rows.get(p.key)
+        if row is None:
+            return
+        row.show_progress(p)
+        if p.state == "done":
+            self.refresh_installed()
+            self.models_changed.emit()
+
+    # -- installed -------------------------------------------------------------------------
+
+    def _build_installed(self) -> QWidget:
+        self.installed = QTableWidget(0, 7)
+        self.installed.setHorizontalHeaderLabels(
+            ["Model", "Size", "Quantization", "Runs on", "License", "Source", "Location"])
+        self.installed.horizontalHeader().setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
+        self.installed.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.installed.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.installed.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.installed.setAccessibleName("Installed models")
+        buttons = QHBoxLayout()
+        for text, slot, tip in [
+                ("Use for new chats", self.make_default, "New chats will use this model"),
+                ("Use for documents", self.use_for_documents,
+                 "Search your documents by meaning with this embedding model; collections "
+                 "compute its vectors at their next indexing"),
+                ("Model settings…", self.edit_model_settings,
+                 "Context length, temperature, GPU layers and system prompt for this model"),
+                ("Remove", self.remove_selected, "Delete the model and free its disk space"),
+                ("Import file…", self.import_dialog, "Add a .gguf file you already have "
+                                                     "(or drop it on this window)"),
+                ("From Hugging Face cache…", self.import_from_hf_cache,
+                 "Use GGUF files other tools already downloaded")]:
+            b = QPushButton(text)
+            b.setToolTip(tip)
+            b.clicked.connect(slot)
+            buttons.addWidget(b)
+        self.installed_status = QLabel()
+        self.installed_status.setWordWrap(True)
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addWidget(self.installed, 1)
+        layout.addLayout(buttons)
+        layout.addWidget(self.installed_status)
+        return page
+
+    def refresh_installed(self) -> None:
+        self.installed.setRowCount(0)
+        for model in self.library.installed():
+            info = self.library.describe(model)
+            r = self.installed.rowCount()
+            self.installed.insertRow(r)
+            name = model.id + ("  ★ default" if info.default else "") + (
+                "  ⌕ documents" if info.for_documents else
+                "  (embedding model)" if info.embedding else "")
+            runs_on = info.runs_on or {"label": "?", "reason": "the file cannot be read"}
+            texts = [name, size_text(info.size_bytes), info.quantization or "?",
+                     runs_on["label"], info.license or "-", model.source, str(model.path)]
+            for col, text in enumerate(texts):
+                cell = QTableWidgetItem(text)
+                cell.setData(Qt.ItemDataRole.UserRole, model.id)
+                if col == 3 and runs_on["reason"]:
+                    cell.setToolTip(runs_on["reason"])
+                self.installed.setItem(r, col, cell)
+
+    def _selected_model(self) -> str | None:
+        items = self.installed.selectedItems()
+        if not items:
+            self.installed_status.setText("Choose a model first.")
+            return None
+        return items[0].data(Qt.ItemDataRole.UserRole)
+
+    def make_default(self) -> None:
+        model_id = self._selected_model()
+        if model_id:
+            try:
+                self.library.set_default(model_id)
+            except EnclaveError as exc:
+                self.installed_status.setText(str(exc))
+                return
+            self.refresh_installed()
+            self.models_changed.emit()
+
+    def use_for_documents(self) -> None:
+        model_id = self._selected_model()
+        if model_id:
+            try:
+                model = self.library.use_for_documents(model_id)
+            except EnclaveError as exc:
+                self.installed_status.setText(str(exc))
+                return
+            self.installed_status.setText(
+                f"Documents are searched by meaning with {model.id} from their next indexing "
+                f"(Documents → Index now)." + ("" if installed.is_embedding_model(model.path)
+                                               else " It is a chat model: an embedding model "
+                                               "finds passages far better."))
+            self.refresh_installed()
+
+    def remove_selected(self) -> None:
+        model_id = self._selected_model()
+        if not model_id:
+            return
+        answer = QMessageBox.question(self, "Remove model?",
+                                      f"Delete {model_id} from this computer?")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            model = self.library.remove(model_id)
+        except EnclaveError as exc:
+            self.installed_status.setText(str(exc))
+            return
+        self.installed_status.setText(f"Removed {model.id}.")
+        self.refresh_installed()
+        self.models_changed.emit()
+
+    def edit_model_settings(self) -> None:
+        model_id = self._selected_model()
+        if not model_id:
+            return
+        current = next(m for m in self.library.installed() if m.id == model_id).defaults
+        dialog = QDialog(self)
+        dialog.setWindowTitle(f"Settings for {model_id}")
+        form = QFormLayout(dialog)
+        fields = {}
+        for key, label in [("context_length", "Context length (tokens)"),
+                           ("temperature", "Temperature"),
+                           ("gpu_layers", "GPU layers (-1: fit to GPU memory)"),
+                           ("system_prompt", "System prompt")]:
+            edit = QLineEdit("" if current.get(key) is None else str(current[key]))
+            edit.setPlaceholderText("as in Settings")
+            edit.setAccessibleName(label)
+            form.addRow(label, edit)
+            fields[key] = edit
+        from PySide6.QtWidgets import QDialogButtonBox
+
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(dialog.accept)
+        buttons.rejected.connect(dialog.reject)
+        form.addRow(buttons)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        try:
+            self.library.set_model_defaults(model_id, **{k: e.text().strip() or None
+                                                         for k, e in fields.items()})
+            self.installed_status.setText(f"Saved settings for {model_id}.")
+            self.models_changed.emit()
+        except (ValueError, EnclaveError) as exc:
+            self.installed_status.setText(f"Not saved: {exc}")
+
+    def import_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import a GGUF model", str(Path.home()),
+                                              "GGUF models (*.gguf)")
+        if path:
+            self.import_path(path)
+
+    def import_path(self, path: str, *, copy: bool = True) -> None:
+        self.installed_status.setText(f"Importing {Path(path).name}…")
+        Task(import_file, path, self.rt.paths, copy=copy).on_success(self._on_imported) \
+            .on_error(self.installed_status.setText).start()
+
+    def _on_imported(self, done) -> None:
+        info = done.info
+        self.installed_status.setText(
+            f"Imported {done.model.id}: {info.architecture}, "
+            f"{info.parameter_count / 1e9:.2f}B parameters, {info.quantization}, context "
+            f"{info.context_length or '?'}.")
+        self.refresh_installed()
+        self.models_changed.emit()
+
+    def import_from_hf_cache(self) -> None:
+        found = find_in_hf_cache()
+        if not found:
+            self.installed_status.setText("No GGUF files in the Hugging Face cache.")
+            return
+        labels = [f"{f.repo} · {f.path.name} · {size_text(f.size)}" for f in found]
+        choice, ok = QInputDialog.getItem(self, "Use a model from the Hugging Face cache",
+                                          "Model (used where it is, not copied):", labels, 0,
+                                          False)
+        if ok:
+            self.import_path(str(found[labels.index(choice)].path), copy=False)
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        if any(u.toLocalFile().lower().endswith(".gguf") for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        for url in event.mimeData().urls():
+            if url.toLocalFile().lower().endswith(".gguf"):
+                self.tabs.setCurrentIndex(2)
+                self.import_path(url.toLocalFile())
+
+    # -- settings --------------------------------------------------------------------------
+
+    def _on_offline_toggled(self, on: bool) -> None:
+        self.rt.settings.offline = on
+        self.rt.save_settings()
+
+    def set_token(self) -> None:
+        token, ok = QInputDialog.getText(self, "Hugging Face token",
+                                         "Access token (kept in your system's keyring):",
+                                         QLineEdit.EchoMode.Password)
+        if not ok or not token.strip():
+            return
+        try:
+            self.library.keys.set(HUGGINGFACE, token)
+            QMessageBox.information(self, "Token saved", "Your token is in the system keyring.")
+        except EnclaveError as exc:
+            QMessageBox.warning(self, "Token not saved", str(exc))
+
+    def shutdown(self) -> None:
+        """The app is closing: a running download pauses and resumes next time."""
+        self.queue.close()

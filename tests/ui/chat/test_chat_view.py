@@ -1,0 +1,190 @@
+"""The chat view draws Markdown safely and never fetches anything on its own."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QObject, QPoint, Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices, QTextCursor
+from PySide6.QtWidgets import QMessageBox
+
+from app.core.chat.store import Message, Store
+from app.ui.chat.chat_view import ChatView
+
+LINK_SCHEMES = ("http", "https", "mailto")
+
+
+def _fragments(view: ChatView):
+    block = view.document().begin()
+    while block.isValid():
+        it = block.begin()
+        while not it.atEnd():
+            yield it.fragment()
+            it += 1
+        block = block.next()
+
+
+def _has_images(view: ChatView) -> bool:
+    return any(f.charFormat().isImageFormat() for f in _fragments(view))
+
+
+def _link_point(view: ChatView, href: str) -> QPoint:
+    """Where the link to ``href`` is drawn, in the view's viewport, scrolled into sight."""
+    fragment = next(f for f in _fragments(view) if f.charFormat().anchorHref() == href)
+    cursor = QTextCursor(view.document())
+    cursor.setPosition(fragment.position() + fragment.length() // 2)
+    view.setTextCursor(cursor)
+    view.ensureCursorVisible()
+    return view.cursorRect(cursor).center()
+
+
+class _Browser(QObject):
+    """Stands in for the web browser: QDesktopServices.openUrl hands it the URL."""
+
+    def __init__(self):
+        super().__init__()
+        self.opened: list[QUrl] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        self.opened.append(url)
+
+
+@pytest.fixture
+def browser():
+    stand_in = _Browser()
+    for scheme in LINK_SCHEMES:
+        QDesktopServices.setUrlHandler(scheme, stand_in, "open")
+    yield stand_in
+    for scheme in LINK_SCHEMES:
+        QDesktopServices.unsetUrlHandler(scheme)
+
+
+def test_images_in_a_reply_cause_no_request(qtbot, loopback_server, make_window, paths):
+    port = loopback_server.server_address[1]
+    reply = (f"Here is a cat: ![cat](http://127.0.0.1:{port}/cat.png)\n\n"
+             f"<img src=\"http://127.0.0.1:{port}/raw.png\">\n\n"
+             f"[a link](http://127.0.0.1:{port}/page)")
+    with Store(paths.database) as store:
+        c = store.create_conversation("Pictures")
+        store.add_message(c.id, "user", "Show me a cat")
+        store.add_message(c.id, "assistant", reply, model="m", engine="local")
+    window = make_window()
+    window.open_conversation(c.id)
+    # Also the streaming path: text appended, then rendered when complete.
+    view = window.chat
+    streaming = Message(10_000, c.id, "assistant", "", model="m", engine="local",
+                        status="streaming")
+    view.add_message(streaming, streaming=True)
+    view.append_text(streaming.id, reply)
+    view.finish_message(Message(10_000, c.id, "assistant", reply, model="m", engine="local"))
+    view.grab()  # paint everything once
+    qtbot.wait(300)
+
+    assert loopback_server.requests == []
+    assert not _has_images(view), "images must be shown as links, never loaded"
+    assert "[image:" in view.toPlainText()
+    assert "<img" in view.toPlainText()  # raw HTML is shown as text, not interpreted
+
+
+def test_a_link_opens_only_after_a_click_and_a_yes(qtbot, dialogs, browser, loopback_server,
+                                                   make_window, paths):
+    url = f"http://127.0.0.1:{loopback_server.server_address[1]}/page"
+    with Store(paths.database) as store:
+        c = store.create_conversation("Links")
+        store.add_message(c.id, "user", "Where can I read more?")
+        store.add_message(c.id, "assistant", f"Read [the page]({url}) later.", model="m",
+                          engine="local")
+    view = make_window().chat  # opens the newest conversation
+    point = _link_point(view, url)
+    assert view.anchorAt(point) == url
+    qtbot.mouseMove(view.viewport(), point)  # rendered and hovered: nothing opens
+    view.grab()
+    qtbot.wait(200)
+    assert browser.opened == []
+
+    asked = []
+
+    def press(button):
+        def act(box: QMessageBox):
+            asked.append(box.text())
+            box.button(button).click()
+
+        return act
+
+    dialogs.answer(QMessageBox, press(QMessageBox.StandardButton.No))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert len(asked) == 1 and url in asked[0] and "web browser" in asked[0]
+    assert browser.opened == []
+
+    dialogs.answer(QMessageBox, press(QMessageBox.StandardButton.Yes))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=point)
+    assert len(asked) == 2 and browser.opened == [QUrl(url)]
+    assert loopback_server.requests == []  # only the stand-in saw it; nothing was fetched
+
+
+def test_resources_are_refused(qtbot):
+    view = ChatView()
+    qtbot.addWidget(view)
+    data = view.loadResource(2, QUrl("file:///etc/hostname"))
+    assert data is not None and len(data) == 0
+
+
+def test_code_block_copy_and_message_actions(qtbot):
+    view = ChatView()
+    qtbot.addWidget(view)
+    view.add_message(Message(1, 1, "user", "Write code"))
+    view.add_message(Message(2, 1, "assistant", "Sure:\n\n```python\nprint('hi')\n```\n",
+                             model="m", engine="local"))
+    copied, edits, regens = [], [], []
+    view.copy_requested.connect(copied.append)
+    view.edit_requested.connect(edits.append)
+    view.regenerate_requested.connect(lambda: regens.append(True))
+
+    html = view.toHtml()
+    assert "enclave:copy-code/2/0" in html and "enclave:regenerate/2" in html
+    assert "enclave:edit/1" in html and "enclave:edit/2" not in html
+    view.anchorClicked.emit(QUrl("enclave:copy-code/2/0"))
+    view.anchorClicked.emit(QUrl("enclave:copy/1"))
+    view.anchorClicked.emit(QUrl("enclave:edit/1"))
+    view.anchorClicked.emit(QUrl("enclave:regenerate/2"))
+    assert copied == ["print('hi')\n", "Write code"]
+    assert edits == [1] and regens == [True]
+
+    # Only the newest answer offers Regenerate.
+    view.add_message(Message(3, 1, "user", "Again"))
+    view.add_message(Message(4, 1, "assistant", "Done.", model="m", engine="local"))
+    html = view.toHtml()
+    assert "enclave:regenerate/4" in html and "enclave:regenerate/2" not in html
+
+
+def test_streaming_appends_without_rerendering(qtbot):
+    view = ChatView()
+    qtbot.addWidget(view)
+    view.add_message(Message(1, 1, "assistant", "", model="m", engine="local",
+                             status="streaming"), streaming=True)
+    for word in ["**bold**", " and", " more"]:
+        view.append_text(1, word)
+    assert "**bold** and more" in view.toPlainText()  # raw while streaming
+    view.finish_message(Message(1, 1, "assistant", "**bold** and more", model="m",
+                                engine="local"))
+    text = view.toPlainText()
+    assert "bold and more" in text and "**" not in text  # rendered once complete
+
+
+def test_long_conversations_open_with_the_newest_page_and_show_earlier_on_request(qtbot):
+    from app.ui.chat.chat_view import PAGE
+
+    view = ChatView()
+    qtbot.addWidget(view)
+    messages = [Message(i, 1, "user" if i % 2 else "assistant", f"message number {i}",
+                        model="m", engine="local") for i in range(1, 2 * PAGE + 11)]
+    view.set_messages(messages)
+    assert view.message_ids() == [m.id for m in messages[-PAGE:]]
+    assert "message number 1\n" not in view.toPlainText() + "\n"
+    assert f"{len(messages) - PAGE} not shown" in view.toPlainText()
+
+    view.anchorClicked.emit(QUrl("enclave:earlier/0"))
+    assert view.message_ids() == [m.id for m in messages[-2 * PAGE:]]
+    view.show_earlier()
+    assert view.message_ids() == [m.id for m in messages]
+    assert "not shown" not in view.toPlainText()
