@@ -194,7 +194,7 @@ def test_linux_install_upgrade_and_uninstall(unpacked, tmp_path):
     assert kept.returncode == 0 and not opt.exists() and data.is_dir()
     listed = [line.strip() for line in kept.stdout.splitlines() if line.startswith("  ")]
     expected = subprocess.run(
-        [sys.executable, "-c", "from app.core import paths\nimport sys\n"
+        [sys.executable, "-c", "from app.core.platform import paths\nimport sys\n"
          "p = paths.resolve()\nprint(*{str(p.config), str(p.data), str(p.cache),\n"
          "       str(p.logs.parent)}, sep='\\n')"],
         cwd=REPO, env=_user_env(home),
