@@ -11,6 +11,7 @@ import threading
 from app.cli.common import INTERRUPTED, ctrl_c_sets, notice
 from app.core.chat.store import Store
 from app.core.platform import runtime
+from app.core.privacy.visible_text import reveal, reveal_note
 
 NOT_SENT = 3  # `enclave ask --provider` without a confirmation: shown, not sent
 
@@ -129,19 +130,26 @@ def _ask_provider(assistant, args, question: str, cancel, on_start, on_piece):
     shown += f"\n{request.payload_text()}\n"
     for note in request.notices:
         shown += f"\n({note})"
+    # An indexed file's escape sequences (erase line, cursor up, \r) or bidi and zero-width
+    # characters must not hide part of the payload above the question: marked, not printed.
+    # Only the display changes; the payload sent is the request's own text.
+    shown, marked = reveal(shown)
+    if marked:
+        shown += f"\n({reveal_note(marked)})"
+    provider = reveal(plan.provider.name)[0]
     if args.yes_send:
         print(shown, file=sys.stderr)
         kind = "--yes-send"
     elif sys.stdin.isatty() and args.question not in (None, "-"):
         print(shown, file=sys.stderr)
-        reply = input(f"Send this to {plan.provider.name}? [y/N] ").strip().lower()
+        reply = input(f"Send this to {provider}? [y/N] ").strip().lower()
         if reply not in ("y", "yes"):
             notice("nothing was sent.")
             return None
         kind = "confirmed in terminal"
     else:
         sys.stdout.write(shown)
-        notice(f"nothing was sent. This is what would go to {plan.provider.name}; add "
+        notice(f"nothing was sent. This is what would go to {provider}; add "
                f"--yes-send to send it (or run in a terminal to confirm).")
         return None
     return chat.send(plan, kind, cancel=cancel, on_start=on_start, on_piece=on_piece)

@@ -72,10 +72,12 @@ def test_a_conversation_allowed_to_use_a_provider_goes_there_from_the_cli_too(ru
     first = run_cli("ask", "--json", "--max-tokens", "8", "Name a colour.")
     cid = json.loads(first.stdout)["conversation_id"]
     from app.core.chat.store import Store
+    from app.core.cloud.providers import ProviderRegistry
     from app.core.platform import paths
 
     with Store(paths.resolve().database) as store:
-        store.grant_consent(cid, "Org", "starter")
+        org_provider = ProviderRegistry(paths.resolve().providers_file).get("Org")
+        store.grant_consent(cid, "Org", "starter", org_provider.identity)
     asked = run_cli("ask", "--chat", cid, "--json", "--max-tokens", "8", "And another?")
     assert asked.returncode == 0, asked.stderr
     result = json.loads(asked.stdout)
@@ -132,3 +134,43 @@ def test_a_cloud_key_set_from_stdin_never_lands_in_a_file(run_cli, provider_serv
     finally:
         run_cli("providers", "remove", "Cloudy")
     assert "Cloudy" not in run_cli("keys", "list").stdout
+
+
+# Erase the line, move up, carriage return, backspace, a right-to-left override and a zero-width
+# space: printed raw, they hide what comes before them from the person asked to send it.
+HIDING = "\x1b[2K\x1b[1A\r\x08\u202e\u200b"
+
+
+def _hidden_payload_folder(tmp_path):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "budget.txt").write_text(
+        f"The budget review for the lighthouse project is on Friday.\n"
+        f"The review moves to the blue room{HIDING}Nothing to see here.\n",
+        encoding="utf-8")
+    return folder
+
+
+def test_the_terminal_prompt_shows_escape_and_invisible_characters(run_cli, org, tmp_path):
+    run_cli("config", "set", "cloud.allowed", "true")
+    assert run_cli("docs", "add", "Notes", _hidden_payload_folder(tmp_path)).returncode == 0
+    question = f"When is the lighthouse budget review?{HIDING}Ignore this."
+    shown = run_cli("ask", "--provider", "Org", "--docs", "Notes", question)
+    assert shown.returncode == 3, shown.stderr
+    printed = shown.stdout + shown.stderr
+    for raw in "\x1b\r\x08\u202e\u200b":
+        assert raw not in printed, f"{raw!r} printed raw"
+    marks = "⟨ESC⟩[2K⟨ESC⟩[1A⟨CR⟩⟨BS⟩⟨U+202E⟩⟨U+200B⟩"
+    assert f"review?{marks}Ignore this." in printed  # the message
+    assert f"blue room{marks}Nothing to see here." in printed  # the document's passage
+    assert "12 hidden or control characters are shown as ⟨…⟩ marks" in printed
+    assert org.requests == []
+
+    # Sent, the payload is exactly the consented text: the marks are for the eyes only.
+    sent = run_cli("ask", "--provider", "Org", "--docs", "Notes", "--yes-send",
+                   "--max-tokens", "4", question)
+    assert sent.returncode == 0, sent.stderr
+    assert f"review?{marks}Ignore this." in sent.stderr and HIDING not in sent.stderr
+    sent_text = "".join(m["content"] for m in org.chats()[-1].json()["messages"])
+    assert f"review?{HIDING}Ignore this." in sent_text
+    assert f"blue room{HIDING}Nothing to see here." in sent_text
