@@ -7,7 +7,6 @@ import sys
 
 from app.cli.common import notice, print_json
 from app.core.cloud.providers import PRESETS, ProviderRegistry
-from app.core.errors import EnclaveError
 from app.core.platform import runtime
 from app.core.privacy.keyring_store import KeyringStore
 
@@ -78,12 +77,12 @@ def run(rt: runtime.Runtime, args) -> int:
             print("Next: " + "; ".join(hints) + ".", file=sys.stderr)
         return 0
     if command == "remove":
-        p = registry.remove(args.name)
-        try:
-            keys.remove(p.key_name)
-        except EnclaveError:
-            pass  # no keyring: there is no key to remove either
-        print(f"Removed {p.name} (and its key from the keyring).")
+        from app.core.chat.store import Store
+        from app.core.cloud.chat import remove_provider
+
+        with Store(rt.paths.database) as store:
+            p, said = remove_provider(registry, keys, store, args.name)
+        print(f"Removed {p.name}" + (": " + "; ".join(said) if said else "") + ".")
         return 0
     if command == "models":
         from app.core.engines.remote import list_models

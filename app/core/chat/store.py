@@ -16,7 +16,7 @@ from pathlib import Path
 from app.core.errors import ConversationNotFoundError, EnclaveError
 from app.core.platform import sqlite
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -68,7 +68,8 @@ CREATE TABLE IF NOT EXISTS conversation_consents (
     conversation_id INTEGER PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,
     provider        TEXT NOT NULL,
     model           TEXT NOT NULL,
-    granted         REAL NOT NULL
+    granted         REAL NOT NULL,
+    identity        TEXT              -- the server and tier it was given for (providers.py)
 );
 -- The document collections a conversation searches (by name: the index is another file).
 CREATE TABLE IF NOT EXISTS conversation_collections (
@@ -78,10 +79,21 @@ CREATE TABLE IF NOT EXISTS conversation_collections (
 );
 """
 
-# What each version added to the messages table (new tables come from the idempotent schema).
+# What each version added to existing tables (new tables come from the idempotent schema).
 _UPGRADES = {1: ("ALTER TABLE messages ADD COLUMN provider TEXT",
                  "ALTER TABLE messages ADD COLUMN tier TEXT"),
-             2: ("ALTER TABLE messages ADD COLUMN sources TEXT",)}
+             2: ("ALTER TABLE messages ADD COLUMN sources TEXT",),
+             # Grants from before have no identity, so they are asked for again (never widened).
+             3: ("ALTER TABLE conversation_consents ADD COLUMN identity TEXT",)}
+
+
+def _missing_column(db: sqlite3.Connection, alter: str) -> bool:
+    """Whether ``ALTER TABLE t ADD COLUMN c …`` has work to do: a table not there yet is made by
+    the schema with its newest columns."""
+    table, column = alter.split()[2], alter.split()[5]
+    columns = {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+    return bool(columns) and column not in columns
+
 
 # A streaming answer not touched for this long was cut off by a crash or a killed process.
 STALE_STREAM_S = 15.0
@@ -181,7 +193,7 @@ class Store:
         # Idempotent DDL in one write transaction: a second instance starting at the same moment
         # simply finds everything there (or, upgrading, finds the columns already added).
         upgrade = "".join(f"{s};\n" for v in range(max(version, 1), SCHEMA_VERSION)
-                          for s in _UPGRADES[v]) if version else ""
+                          for s in _UPGRADES[v] if _missing_column(db, s)) if version else ""
         try:
             db.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA}\n{upgrade}"
                              f"PRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
@@ -301,21 +313,36 @@ class Store:
 
     # -- what left the device -----------------------------------------------------------------
 
-    def grant_consent(self, conversation_id: int, provider: str, model: str) -> None:
-        """The user allowed this conversation to use ``provider`` until they withdraw it."""
-        self._db.execute("INSERT OR REPLACE INTO conversation_consents VALUES (?, ?, ?, ?)",
-                         (conversation_id, provider, model, time.time()))
+    def grant_consent(self, conversation_id: int, provider: str, model: str,
+                      identity: str | None = None) -> None:
+        """The user allowed this conversation to use ``provider`` until they withdraw it.
+        ``identity`` (``Provider.identity``) binds the grant to that server and tier."""
+        self._db.execute("INSERT OR REPLACE INTO conversation_consents "
+                         "(conversation_id, provider, model, granted, identity) "
+                         "VALUES (?, ?, ?, ?, ?)",
+                         (conversation_id, provider, model, time.time(), identity))
 
     def withdraw_consent(self, conversation_id: int) -> bool:
         cur = self._db.execute("DELETE FROM conversation_consents WHERE conversation_id = ?",
                                (conversation_id,))
         return cur.rowcount > 0
 
+    def withdraw_provider_consents(self, provider: str) -> int:
+        """Withdraw every conversation's grant for ``provider`` (it was removed)."""
+        cur = self._db.execute("DELETE FROM conversation_consents WHERE lower(provider) = ?",
+                               (provider.strip().lower(),))
+        return cur.rowcount
+
     def consent(self, conversation_id: int) -> tuple[str, str] | None:
         """(provider, model) this conversation may use without asking, or None."""
-        row = self._db.execute("SELECT provider, model FROM conversation_consents "
+        grant = self.consent_grant(conversation_id)
+        return grant[:2] if grant else None
+
+    def consent_grant(self, conversation_id: int) -> tuple[str, str, str | None] | None:
+        """(provider, model, identity) of this conversation's standing consent, or None."""
+        row = self._db.execute("SELECT provider, model, identity FROM conversation_consents "
                                "WHERE conversation_id = ?", (conversation_id,)).fetchone()
-        return (row[0], row[1]) if row else None
+        return (row[0], row[1], row[2]) if row else None
 
     def sent_conversations(self) -> set[int]:
         """Conversations that sent anything to a provider (answered by one)."""

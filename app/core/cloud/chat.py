@@ -19,7 +19,7 @@ from app.core.chat.assistant import Assistant, Route, TurnResult, TurnStart, tit
 from app.core.cloud.providers import Provider, ProviderError, ProviderRegistry
 from app.core.engines.base import ChatMessage
 from app.core.engines.remote import RemoteEngine
-from app.core.errors import EmptyMessageError
+from app.core.errors import EmptyMessageError, EnclaveError
 from app.core.privacy import consent as consent_mod
 from app.core.privacy import gate, policy
 from app.core.privacy.keyring_store import KeyringStore
@@ -148,7 +148,8 @@ class CloudChat:
         if cid is None:  # plan() refuses this: again, with no conversation
             raise EmptyMessageError("There is no message of yours to send in this conversation.")
         if choice == consent_mod.CONVERSATION:
-            store.grant_consent(cid, plan.provider.name, plan.request.model)
+            store.grant_consent(cid, plan.provider.name, plan.request.model,
+                                plan.provider.identity)
         engine = RemoteEngine(plan.provider, plan.request.model, settings=self.settings,
                               keys=self.keys, consent=consent, conversation=cid)
         restorer = Restorer(plan.redactor)
@@ -188,10 +189,32 @@ def route_for(store, providers: ProviderRegistry,
     the CLI and anything else that answers ask here, so they always agree."""
     if conversation_id is None:
         return None
-    granted = store.consent(conversation_id)
+    granted = store.consent_grant(conversation_id)
     if granted is None:
         return None
+    name, model, identity = granted
     try:
-        return providers.get(granted[0]), granted[1]
+        provider = providers.get(name)
     except ProviderError:
         return None
+    # The grant was for one server and tier: a provider of that name elsewhere is asked anew.
+    return (provider, model) if provider.identity == identity else None
+
+
+def remove_provider(registry: ProviderRegistry, keys: KeyringStore, store,
+                    name: str) -> tuple[Provider, list[str]]:
+    """Remove a provider with everything bound to it: every conversation's standing consent
+    and its API key. Returns the provider and sentences saying what was done, or could not be."""
+    provider = registry.remove(name)
+    said = []
+    withdrawn = store.withdraw_provider_consents(provider.name)
+    if withdrawn:
+        said.append(f"withdrew the permission {withdrawn} conversation(s) had to use it")
+    try:
+        if keys.remove(provider.key_name):
+            said.append("deleted its key from the keyring")
+    except EnclaveError as exc:
+        said.append(f"could NOT delete its key \"{provider.key_name}\" from the keyring "
+                    f"({exc}); delete it with `enclave keys remove \"{provider.key_name}\"` "
+                    f"before adding a provider of that name again")
+    return provider, said

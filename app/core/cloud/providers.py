@@ -3,7 +3,8 @@
 Every provider speaks the OpenAI-compatible chat API. Its *trust tier* comes from how it was
 configured — a preset is a third-party cloud; a server added with ``--tier org`` belongs to the
 user's organisation — and never from whether its URL looks local. The list lives in
-``config/providers.json``; keys never do (they are in the OS keyring under the provider's name).
+``config/providers.json``; keys never do (they are in the OS keyring under the provider's name,
+and leave it with the provider: ``cloud.chat.remove_provider``).
 """
 
 from __future__ import annotations
@@ -48,6 +49,17 @@ class Provider:
     @property
     def host(self) -> str:
         return (urllib.parse.urlsplit(self.base_url).hostname or "").lower()
+
+    @property
+    def identity(self) -> str:
+        """Who this provider is: its tier and server (scheme, host, port). A standing consent is
+        bound to it, so a provider re-added under the same name elsewhere is asked for anew."""
+        parts = urllib.parse.urlsplit(self.base_url)
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            port = 0
+        return f"{self.tier} {parts.scheme}://{self.host}:{port}"
 
     @property
     def tier_label(self) -> str:

@@ -56,16 +56,34 @@ def api_key(provider, keys: KeyringStore) -> str:
     return "none"
 
 
+# The only request headers a provider gets. The openai SDK adds others from the environment
+# (OPENAI_ORG_ID, OPENAI_PROJECT_ID, OPENAI_CUSTOM_HEADERS, …) to every server it talks to, an
+# organisation's own included: none of them is part of what the user agreed to send.
+SENT_HEADERS = ("host", "accept", "accept-encoding", "connection", "content-type",
+                "content-length", "transfer-encoding", "user-agent", "authorization")
+
+
+def _only_chosen_headers(authorization: str):
+    def hook(request) -> None:
+        for name in [n for n in request.headers if n.lower() not in SENT_HEADERS]:
+            del request.headers[name]
+        request.headers["Authorization"] = authorization  # the key from the keyring, no other
+    return hook
+
+
 def client(provider, keys: KeyringStore, *, timeout_s: float):
     import httpx2
     import openai
 
     from app.core.privacy import http
 
-    return openai.OpenAI(
-        base_url=provider.base_url, api_key=api_key(provider, keys), max_retries=0,
-        http_client=http.client(timeout=httpx2.Timeout(timeout_s, connect=min(timeout_s, 15.0)),
-                                follow_redirects=False))
+    key = api_key(provider, keys)
+    transport = http.client(timeout=httpx2.Timeout(timeout_s, connect=min(timeout_s, 15.0)),
+                            follow_redirects=False)
+    # First, so the gate records (and counts) the request as it really leaves.
+    transport.event_hooks["request"].insert(0, _only_chosen_headers(f"Bearer {key}"))
+    return openai.OpenAI(base_url=provider.base_url, api_key=key, max_retries=0,
+                         organization="", project="", http_client=transport)
 
 
 def client_ready() -> str:

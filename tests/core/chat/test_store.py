@@ -231,7 +231,7 @@ def test_wal_mode_and_schema_version(store, db_path):
     db = sqlite3.connect(db_path)
     try:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     finally:
         db.close()
 
@@ -368,8 +368,8 @@ def test_a_version_1_database_is_upgraded_and_keeps_its_messages(db_path):
         answer = s.add_message(1, "assistant", "hi", provider="Org", tier="org")
         assert s.message(answer.id).tier == "org"
         assert s.sent_conversations() == {1}
-        s.grant_consent(1, "Org", "m")
-        assert s.consent(1) == ("Org", "m")
+        s.grant_consent(1, "Org", "m", "org https://org.example:443")
+        assert s.consent_grant(1) == ("Org", "m", "org https://org.example:443")
         assert s.withdraw_consent(1) and s.consent(1) is None
         s.set_collections(1, ["Contracts"])  # version 3's tables and columns are there too
         assert s.collections(1) == ["Contracts"]
@@ -388,3 +388,16 @@ def test_a_version_2_database_gains_sources_and_collections(db_path):
         assert s.message(m.id).sources == "[]"
         s.set_collections(1, ["A", "B"])
         assert s.collections(1) == ["A", "B"]
+
+
+def test_a_version_3_grant_has_no_identity_and_is_asked_for_again(db_path):
+    with Store(db_path) as s:
+        s.create_conversation("Three")
+        s._db.executescript("DROP TABLE conversation_consents; CREATE TABLE conversation_consents ("
+                            "conversation_id INTEGER PRIMARY KEY, provider TEXT NOT NULL, "
+                            "model TEXT NOT NULL, granted REAL NOT NULL); "
+                            "INSERT INTO conversation_consents VALUES (1, 'Org', 'm', 1); "
+                            "PRAGMA user_version = 3;")
+    with Store(db_path) as s:
+        assert s._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert s.consent_grant(1) == ("Org", "m", None)  # matches no provider's identity
