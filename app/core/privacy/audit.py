@@ -1,38 +1,57 @@
 """The record of every request that left this device: a local, append-only, hash-chained log.
 
 One JSON object per line in ``data/audit.jsonl``. Each entry holds the sha256 of the entry before
-it (``prev``) and its own (``hash``, over everything else in it), and a small head file remembers
-the newest entry's number and hash. ``verify`` then catches an entry that was edited (its hash no
-longer matches), removed, inserted or reordered (a ``prev`` or a number no longer follows), or
-cut off the end (the head names an entry that is gone). The chain has no secret: someone who
-recomputes every hash after a change and rewrites the head file is not caught. The log holds no
-message text and no secrets: the payload appears only as its sha256, so the user can prove what
-was sent without keeping it twice.
+it (``prev``) and its own (``hash``, over everything else in it). A request is written twice: a
+``started`` entry, fsync'd before its first byte leaves (destination, purpose, consent, payload
+hash, bytes about to be sent), and a ``completed`` entry naming it (``of``) when its response
+closes (status, bytes received, tokens). A request whose process died mid-stream keeps its
+``started`` entry, shown as "never completed". If the started entry cannot be written, the
+request is not sent (the gate raises ``AuditError``).
+
+The chain alone catches an edited, removed, inserted or reordered entry, but not someone who
+rewrites the file and recomputes every hash. So the chain is anchored outside the log's folder:
+
+- keyed (an OS keyring is available): each entry carries ``mac``, an HMAC-SHA256 of its hash
+  under a random key kept in the keyring, and the keyring also records the newest entry's number
+  and hash (the *anchor*). Without the keyring nobody can forge an entry, and cutting the tail or
+  deleting the log disagrees with the anchor.
+- unkeyed (no keyring): the anchor is a file in the config folder. Someone who can write both
+  folders can still rewrite everything; ``verify`` says so.
+
+When ``append`` finds the log disagreeing with its anchor (cut, deleted, replaced), it writes a
+``break`` entry saying what it found before continuing, so the next request cannot launder the
+change. The small head file next to the log (``audit.jsonl.head``) is kept for older versions.
+The log holds no message text and no secrets: the payload appears only as its sha256.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import hmac
 import json
 import logging
 import os
+import secrets
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from app.core.errors import EnclaveError
-from app.core.platform import jsonfile
 
 log = logging.getLogger(__name__)
 GENESIS = "0" * 64
 _lock = threading.Lock()  # one writer per process; the file lock below covers other processes
+_TAIL_BYTES = 1 << 16  # enough for the last line; entries are a few hundred bytes
 
 # The fields of an entry, in the order the viewer and the JSON output show them.
 FIELDS = ("seq", "time", "purpose", "host", "method", "path", "status", "provider", "model",
           "tier", "conversation", "consent", "bytes_sent", "bytes_received", "tokens_sent",
           "tokens_received", "payload_sha256", "prev", "hash")
+STARTED, COMPLETED, BREAK = "started", "completed", "break"
+COMPLETION_FIELDS = ("status", "bytes_received", "tokens_sent", "tokens_received")
 
 
 class AuditError(EnclaveError):
@@ -40,9 +59,109 @@ class AuditError(EnclaveError):
 
 
 def _digest(entry: dict) -> str:
-    body = {k: v for k, v in entry.items() if k != "hash"}
+    body = {k: v for k, v in entry.items() if k not in ("hash", "mac")}
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False,
                                      separators=(",", ":")).encode("utf-8")).hexdigest()
+
+
+def _mac(key: bytes, entry_hash: str) -> str:
+    return hmac.new(key, entry_hash.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def _write_error(path: Path, exc: OSError, action: str = "written") -> AuditError:
+    """Which file, why, and what to do about it."""
+    why = exc.strerror or str(exc)
+    if exc.errno == errno.ENOSPC or exc.errno == getattr(errno, "EDQUOT", None):
+        todo = f"Free some space on the disk that holds {path.parent}"
+    elif exc.errno == errno.EISDIR or path.is_dir():
+        todo = f"{path} is a folder, not a file: move it out of the way"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        todo = f"Make {path.parent} and its files writable for your user"
+    else:
+        todo = f"Check that {path.parent} is writable and the disk works"
+    return AuditError(f"The audit log {path} could not be {action} ({why}). {todo}, "
+                      f"then try again.")
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Replace ``path`` atomically with an owner-only file (0600), synced to disk."""
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        _write_all(fd, text.encode("utf-8"))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.chmod(tmp, 0o600)  # an older file of that name may have been created wider
+    os.replace(tmp, path)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+@dataclass
+class Anchor:
+    """Where the log's newest entry is recorded outside its folder, and the key if keyed."""
+    seq: int = 0
+    hash: str = GENESIS
+    key: bytes | None = None
+    where: str = ""  # for messages: "your system keyring", or the anchor file's path
+    found: bool = False  # a record existed (a log was written with this anchor before)
+
+
+class _KeyringAnchor:
+    """The key and the anchor in the OS keyring, as one unlisted secret per log."""
+
+    def __init__(self, log_path: Path):
+        digest = hashlib.sha256(str(log_path.resolve()).encode("utf-8")).hexdigest()[:16]
+        self.name = f"audit-log-{digest}"
+
+    def read(self) -> Anchor:
+        from app.core.privacy.keyring_store import KeyringStore
+
+        raw = KeyringStore.get_unlisted(self.name)
+        if raw is None:
+            return Anchor(where="your system keyring")
+        try:
+            data = json.loads(raw)
+            return Anchor(int(data["seq"]), str(data["hash"]), bytes.fromhex(data["key"]),
+                          "your system keyring", True)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise AuditError("The audit log's record in your system keyring is damaged, so "
+                             "Enclave cannot vouch for the log. Nothing was sent.") from exc
+
+    def write(self, anchor: Anchor) -> None:
+        from app.core.privacy.keyring_store import KeyringStore
+
+        assert anchor.key is not None
+        KeyringStore.set_unlisted(self.name, json.dumps(
+            {"key": anchor.key.hex(), "seq": anchor.seq, "hash": anchor.hash}))
+
+
+class _FileAnchor:
+    """The anchor in a file outside the log's folder (when no keyring can be used)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def read(self) -> Anchor:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            return Anchor(int(data["seq"]), str(data["hash"]), None, str(self.path), True)
+        except FileNotFoundError:
+            return Anchor(where=str(self.path))
+        except (OSError, ValueError, KeyError, TypeError):
+            return Anchor(-1, "", None, str(self.path), True)  # unreadable: never agrees
+
+    def write(self, anchor: Anchor) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            _write_private(self.path, json.dumps({"seq": anchor.seq, "hash": anchor.hash}))
+        except OSError as exc:
+            raise _write_error(self.path, exc) from exc
 
 
 @dataclass
@@ -50,18 +169,48 @@ class Verification:
     ok: bool
     entries: int
     problems: list[str]
+    proved: str = ""  # what the check proved, and what it cannot
+    incomplete: list[str] = field(default_factory=list)  # requests started, never completed
 
     def describe(self) -> str:
         if self.ok:
             noun = "entry" if self.entries == 1 else "entries"
-            return f"The audit log is intact: {self.entries} {noun}, every link verified."
-        return "The audit log was changed:\n" + "\n".join(f"  - {p}" for p in self.problems)
+            text = f"The audit log is intact: {self.entries} {noun}, every link verified."
+        else:
+            text = "The audit log was changed:\n" + "\n".join(f"  - {p}" for p in self.problems)
+        if self.incomplete:
+            text += ("\nRequests that left but never completed (Enclave stopped before the "
+                     "response ended, or they are still running; what came back is not "
+                     "recorded):\n" + "\n".join(f"  - {p}" for p in self.incomplete))
+        return text + (f"\n{self.proved}" if self.proved else "")
 
 
 class AuditLog:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, *, anchor_file: Path | None = None, keyring: bool = True):
+        """``anchor_file``: where the anchor goes when no keyring can be used (outside the log's
+        folder); ``keyring``: False keeps the key and anchor out of the OS keyring."""
         self.path = Path(path)
         self.head = self.path.with_name(self.path.name + ".head")
+        self.anchor_file = anchor_file
+        self.use_keyring = keyring
+
+    # -- the anchor --------------------------------------------------------------------------
+
+    def _anchor_store(self) -> tuple[_KeyringAnchor | _FileAnchor | None, Anchor, str]:
+        """The store in use, its record, and (when the keyring cannot be used) why not."""
+        from app.core.privacy.keyring_store import KeyringUnavailableError
+
+        reason = "Enclave was told not to use the keyring for this log"
+        if self.use_keyring:
+            store = _KeyringAnchor(self.path)
+            try:
+                return store, store.read(), ""
+            except KeyringUnavailableError as exc:
+                reason = str(exc)
+        if self.anchor_file is not None:
+            files = _FileAnchor(self.anchor_file)
+            return files, files.read(), reason
+        return None, Anchor(), reason
 
     def _last(self) -> tuple[int, str]:
         try:
@@ -70,36 +219,137 @@ class AuditLog:
         except (OSError, ValueError, KeyError, TypeError):
             return 0, GENESIS
 
-    def append(self, **fields) -> dict:
-        """Add one entry (fields from ``FIELDS``); returns it with its number and hashes."""
-        from filelock import FileLock
-
-        with _lock, FileLock(str(self.path) + ".lock", timeout=30):
-            seq, prev = self._last()
-            if seq == 0 and self.path.exists() and self.path.stat().st_size:
-                seq, prev = self._recover_head()
-            entry: dict[str, Any] = {"seq": seq + 1, "time": round(time.time(), 3)}
-            entry.update({k: fields.get(k) for k in FIELDS[2:-2]})
-            entry["prev"] = prev
-            entry["hash"] = _digest(entry)
-            line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
+    def _tail(self) -> dict | None:
+        """The log's last entry, read from the end of the file (the log may be long)."""
+        try:
+            with open(self.path, "rb") as f:
+                size = f.seek(0, os.SEEK_END)
+                f.seek(max(0, size - _TAIL_BYTES))
+                data = f.read()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise _write_error(self.path, exc, "read") from exc
+        for line in reversed(data.rstrip(b"\n").split(b"\n")):
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                with open(self.path, "a", encoding="utf-8") as f:
-                    f.write(line)
-                    f.flush()
-                    os.fsync(f.fileno())
-                jsonfile.write_atomic(self.head, {"seq": entry["seq"], "hash": entry["hash"]})
-            except OSError as exc:
-                raise AuditError(f"The audit log {self.path} could not be written: "
-                                 f"{exc.strerror or exc}.") from exc
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict):
+                return entry
+        return None
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def begin(self, **fields) -> dict:
+        """Record a request about to leave (before its first byte); ``complete`` closes it."""
+        return self._append(STARTED, fields)
+
+    def complete(self, started: dict, **fields) -> dict:
+        """Record how the request ``started`` (an entry from ``begin``) ended."""
+        done = {k: fields.get(k) for k in COMPLETION_FIELDS}
+        return self._append(COMPLETED, {"of": started["seq"], **done})
+
+    def append(self, **fields) -> dict:
+        """Add one whole request at once (fields from ``FIELDS``)."""
+        return self._append(None, fields)
+
+    def _append(self, kind: str | None, fields: dict) -> dict:
+        from filelock import FileLock, Timeout
+
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if self.path.is_dir():
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+            lock = FileLock(str(self.path) + ".lock", timeout=30, mode=0o600)
+            with _lock, lock:
+                store, anchor, _ = self._anchor_store()
+                tail = self._tail()
+                written = []
+                seq, prev = (tail["seq"], tail["hash"]) if tail else (0, GENESIS)
+                found = self._disagreement(tail, anchor, store)
+                if found:
+                    written.append(self._write(BREAK, found, seq, prev, anchor))
+                    seq, prev = written[-1]["seq"], written[-1]["hash"]
+                written.append(self._write(kind, fields, seq, prev, anchor))
+                last = written[-1]
+                self._write_head_and_anchor(last, anchor, store)
+        except Timeout as exc:
+            raise AuditError(f"The audit log {self.path} is locked by another Enclave that "
+                             f"does not let go ({exc.lock_file}). Close other Enclave windows "
+                             f"and commands, then try again.") from exc
+        except OSError as exc:
+            raise _write_error(self.path, exc) from exc
+        return last
+
+    def _disagreement(self, tail: dict | None, anchor: Anchor,
+                      store: _KeyringAnchor | _FileAnchor | None) -> dict | None:
+        """What the log's end looks like when it is not what was last written, or None."""
+        tail_seq = tail.get("seq") if tail else 0
+        tail_hash = tail.get("hash") if tail else GENESIS
+        if store is None or not anchor.found:
+            if store is None:  # no anchor at all: the head file is the only record
+                head_seq, head_hash = self._last()
+                if (self.head.exists() and (head_seq, head_hash) != (tail_seq, tail_hash)) \
+                        or (tail and not self.head.exists()):
+                    return {"found_seq": tail_seq, "recorded_seq": head_seq,
+                            "recorded_in": self.head.name}
+            return None
+        if (tail_seq, tail_hash) == (anchor.seq, anchor.hash):
+            return None
+        # One genuine entry past the anchor: the process stopped between the two writes.
+        if anchor.key and tail and isinstance(tail_seq, int) and tail_seq > anchor.seq and \
+                hmac.compare_digest(str(tail.get("mac")), _mac(anchor.key, str(tail_hash))):
+            return None
+        return {"found_seq": tail_seq, "recorded_seq": anchor.seq, "recorded_in": anchor.where}
+
+    def _write(self, kind: str | None, fields: dict, seq: int, prev: str,
+               anchor: Anchor) -> dict:
+        entry: dict[str, Any] = {"seq": seq + 1, "time": round(time.time(), 3)}
+        if kind:
+            entry["kind"] = kind
+        if kind in (None, STARTED):
+            entry.update({k: fields.get(k) for k in FIELDS[2:-2]})
+            if kind == STARTED:
+                for name in COMPLETION_FIELDS:
+                    entry.pop(name)
+        else:
+            entry.update(fields)
+        entry["prev"] = prev
+        entry["hash"] = _digest(entry)
+        if anchor.key is None and anchor.where == "your system keyring":
+            anchor.key = secrets.token_bytes(32)  # the first entry written with a keyring
+        if anchor.key is not None:
+            entry["mac"] = _mac(anchor.key, entry["hash"])
+        line = json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            if os.fstat(fd).st_mode & 0o077:  # a log from before: owner-only from now on
+                os.fchmod(fd, 0o600)
+            _write_all(fd, line.encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         return entry
 
-    def _recover_head(self) -> tuple[int, str]:
-        """A log without its head file (deleted, or from before): continue from its last line,
-        and let ``verify`` report the missing head."""
-        entries = self.entries()
-        return (entries[-1]["seq"], entries[-1]["hash"]) if entries else (0, GENESIS)
+    def _write_head_and_anchor(self, last: dict, anchor: Anchor,
+                               store: _KeyringAnchor | _FileAnchor | None) -> None:
+        from app.core.privacy.keyring_store import KeyringUnavailableError
+
+        _write_private(self.head, json.dumps({"seq": last["seq"], "hash": last["hash"]}))
+        if store is None:
+            return
+        anchor.seq, anchor.hash, anchor.found = last["seq"], last["hash"], True
+        try:
+            store.write(anchor)
+        except KeyringUnavailableError as exc:
+            # The entry is on disk; the next append or verify sees the anchor behind it.
+            raise AuditError(f"The audit log {self.path} was written, but its record in your "
+                             f"system keyring could not be updated: {exc}") from exc
+        if isinstance(store, _KeyringAnchor) and self.anchor_file is not None:
+            self.anchor_file.unlink(missing_ok=True)  # the keyring supersedes it
+
+    # -- reading -----------------------------------------------------------------------------
 
     def _lines(self) -> list[str]:
         r"""The log's lines, split only where ``append`` ends one ("\n"). The viewer and
@@ -112,12 +362,12 @@ class AuditLog:
         except FileNotFoundError:
             return []
         except OSError as exc:
-            raise AuditError(f"The audit log {self.path} could not be read: {exc.strerror}.") \
-                from exc
+            raise _write_error(self.path, exc, "read") from exc
         return text.removesuffix("\n").split("\n") if text else []
 
-    def entries(self) -> list[dict]:
-        """Every entry, oldest first; lines that are not JSON objects are skipped."""
+    def records(self) -> list[dict]:
+        """Every line that is a JSON object, oldest first: started, completed and break entries
+        as written."""
         out = []
         for line in self._lines():
             try:
@@ -128,10 +378,29 @@ class AuditLog:
                 out.append(entry)
         return out
 
+    def entries(self) -> list[dict]:
+        """One entry per request, oldest first: a started entry with its completion's figures
+        merged in, and ``completed`` False when its response never closed."""
+        requests: dict[Any, dict] = {}
+        for record in self.records():
+            kind = record.get("kind")
+            if kind == COMPLETED and record.get("of") in requests:
+                started = requests[record["of"]]
+                started.update({k: record.get(k) for k in COMPLETION_FIELDS}, completed=True)
+            elif kind in (None, STARTED):
+                requests[record.get("seq")] = {**dict.fromkeys(COMPLETION_FIELDS), **record,
+                                               "completed": kind is None}
+        return list(requests.values())
+
     def verify(self) -> Verification:
         problems: list[str] = []
+        incomplete: list[str] = []
         prev: str | None = GENESIS
         expected_seq, count = 1, 0
+        store, anchor, no_keyring = self._anchor_store()
+        keyed_from: int | None = None
+        open_requests: dict[Any, dict] = {}
+        last_entry: dict | None = None
         lines = self._lines()
         for number, line in enumerate(lines, 1):
             try:
@@ -142,6 +411,7 @@ class AuditLog:
                 problems.append(f"line {number} is not a valid entry")
                 continue
             count += 1
+            last_entry = entry
             seq = entry.get("seq")
             if entry.get("hash") != _digest(entry):
                 problems.append(f"entry {seq} (line {number}) was edited: its hash does not "
@@ -152,19 +422,104 @@ class AuditLog:
             if entry.get("prev") != prev:
                 problems.append(f"entry {seq} (line {number}) does not follow the entry before "
                                 f"it: an entry was removed, inserted or reordered")
+            problems += self._check_mac(entry, number, anchor, keyed_from)
+            if "mac" in entry and keyed_from is None:
+                keyed_from = seq if isinstance(seq, int) else None
+            kind = entry.get("kind")
+            if kind == STARTED:
+                open_requests[seq] = entry
+            elif kind == COMPLETED:
+                open_requests.pop(entry.get("of"), None)
+            elif kind == BREAK:
+                problems.append(
+                    f"when entry {seq} was written, the log ended at entry "
+                    f"{entry.get('found_seq')} but entry {entry.get('recorded_seq')} had been "
+                    f"written (recorded in {entry.get('recorded_in')}): the log was cut, "
+                    f"replaced or deleted before then")
             prev = entry.get("hash")
             expected_seq = (seq if isinstance(seq, int) else expected_seq) + 1
-        head_seq, head_hash = self._last()
-        if self.head.exists() or lines:
-            if head_seq != expected_seq - 1 or head_hash != prev:
-                problems.append(f"the log ends at entry {expected_seq - 1} but entry {head_seq} "
-                                f"was the last one written: entries were removed from the end, "
-                                f"or the head file {self.head.name} was changed")
-        return Verification(not problems, count, problems)
+        last_seq = expected_seq - 1
+        problems += self._check_anchor(store, anchor, lines, last_seq, prev, last_entry)
+        for e in open_requests.values():
+            when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e.get("time") or 0))
+            incomplete.append(f"entry {e.get('seq')}, {when}: {e.get('method')} "
+                              f"{e.get('host')}{e.get('path') or ''} ({e.get('purpose')}), "
+                              f"{e.get('bytes_sent')} bytes sent")
+        proved = self._proved(store, anchor, keyed_from, no_keyring)
+        return Verification(not problems, count, problems, proved, incomplete)
+
+    def _check_mac(self, entry: dict, number: int, anchor: Anchor,
+                   keyed_from: int | None) -> list[str]:
+        seq = entry.get("seq")
+        if "mac" not in entry:
+            if keyed_from is not None:
+                return [f"entry {seq} (line {number}) has no key mark although the entries "
+                        f"from {keyed_from} on have one: it was not written by Enclave"]
+            return []
+        if anchor.key is None:
+            return []  # said in ``_proved``: the marks could not be checked
+        if not hmac.compare_digest(str(entry["mac"]), _mac(anchor.key, str(entry.get("hash")))):
+            return [f"entry {seq} (line {number}) carries a key mark that does not match: it "
+                    f"was changed or made without the key in your keyring"]
+        return []
+
+    def _check_anchor(self, store, anchor: Anchor, lines: list[str], last_seq: int,
+                      last_hash: str | None, last_entry: dict | None) -> list[str]:
+        if store is None or not anchor.found:
+            if store is not None and isinstance(store, _KeyringAnchor) and lines \
+                    and last_entry is not None and "mac" in last_entry:
+                return [f"the log's entries carry a key mark but your system keyring holds no "
+                        f"record of this log ({self.path}): the keyring entry was removed, or "
+                        f"the log was copied from elsewhere"]
+            head_seq, head_hash = self._last()
+            if (self.head.exists() or lines) and (head_seq, head_hash) != (last_seq, last_hash):
+                return [f"the log ends at entry {last_seq} but entry {head_seq} was the last "
+                        f"one written: entries were removed from the end, or the head file "
+                        f"{self.head.name} was changed"]
+            return []
+        if not lines:
+            return [f"the audit log {self.path} is missing or empty, but {anchor.where} records "
+                    f"that {anchor.seq} entries were written to it: it was deleted or emptied"]
+        if (last_seq, last_hash) == (anchor.seq, anchor.hash):
+            return []
+        if anchor.key and last_seq > anchor.seq and last_entry is not None and \
+                "mac" in last_entry:
+            return []  # genuine entries (marks checked above) written just before a stop
+        return [f"the log ends at entry {last_seq} but {anchor.where} records entry "
+                f"{anchor.seq} as the last one written: entries were removed from the end, "
+                f"or the log was replaced"]
+
+    def _proved(self, store, anchor: Anchor, keyed_from: int | None, no_keyring: str) -> str:
+        if isinstance(store, _KeyringAnchor) and anchor.found:
+            legacy = (f" Entries 1–{keyed_from - 1} were written before the log had a key: "
+                      f"the key vouches they have not changed since entry {keyed_from} was "
+                      f"written, not before." if keyed_from and keyed_from > 1 else "")
+            return ("What this proves: entries carry a mark made with a key kept in your system "
+                    "keyring, which also records the last entry, so no entry was edited, forged, "
+                    "removed, reordered or cut from the end by someone without your keyring."
+                    f"{legacy} What it cannot prove: someone with your unlocked keyring and "
+                    "your files (a program running as you) could rewrite the whole log; "
+                    "requests made by programs other than Enclave are not in it.")
+        if isinstance(store, _KeyringAnchor):
+            return ("What this proves: the hash chain links every entry. Nothing was ever "
+                    "recorded in your keyring for this log yet, so the log could have been "
+                    "rewritten as a whole, or deleted, without notice.")
+        where = f" ({no_keyring})" if no_keyring else ""
+        if store is not None:
+            return (f"What this proves: no keyring could be used{where}, so the log is checked "
+                    f"without a key: the hash chain links every entry, and the count and last "
+                    f"hash kept in {anchor.where} (outside the log's folder) catch entries cut "
+                    f"from the end and a deleted log. What it cannot prove: someone who can "
+                    f"write both folders could rewrite every entry and both records unnoticed.")
+        return ("What this proves: the hash chain links every entry and the head file matches "
+                "its end. What it cannot prove: the log is not anchored outside its folder, so "
+                "someone who rewrites the log and its head file together is not caught.")
 
 
 def default() -> AuditLog:
-    """The audit log in this user's data folder (ENCLAVE_HOME honoured at call time)."""
+    """The audit log in this user's data folder (ENCLAVE_HOME honoured at call time); its
+    keyless anchor, when no keyring can be used, lives in the config folder."""
     from app.core.platform import paths
 
-    return AuditLog(paths.resolve().audit_log)
+    resolved = paths.resolve()
+    return AuditLog(resolved.audit_log, anchor_file=resolved.config / "audit-anchor.json")

@@ -13,7 +13,8 @@ or ``open_cloud`` (providers). Opening one applies the rules in order:
 Only then does the network guard (``netguard``) let the passage's hosts through. The HTTP client
 (``http.py``) hands every request to ``check_request``: a request outside a passage is refused, a
 chat request whose messages are not the ones the user consented to is refused, and every request
-that goes out is appended to the audit log (``audit.py``) when its response closes.
+that goes out is written to the audit log (``audit.py``) before its first byte leaves — if that
+write fails, the request is not sent — and completed when its response closes.
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ class Destination:
 
 @dataclass
 class RequestRecord:
-    """One request that left: what it sent and, once its response closes, what came back."""
+    """One request that leaves: its audit entry is written before it is sent (``begin``) and
+    completed with what came back when its response closes (``finish``)."""
     passage: Passage
     method: str
     host: str
@@ -81,26 +83,43 @@ class RequestRecord:
     status: int | str = "no response"
     bytes_received: int = 0
     written: bool = False
+    started: dict | None = None  # the audit entry written before the request left
+
+    def begin(self) -> None:
+        """Write the request's audit entry, fsync'd, before its first byte leaves.
+
+        Raises:
+            AuditError: the entry could not be written, so the request must not be sent.
+        """
+        from app.core.privacy import audit
+
+        d, p = self.passage.destination, self.passage
+        try:
+            self.started = audit.default().begin(
+                purpose=p.purpose, host=self.host, method=self.method, path=self.path,
+                provider=d.provider, model=d.model, tier=d.tier, conversation=d.conversation,
+                consent=d.consent, bytes_sent=self.bytes_sent,
+                payload_sha256=self.payload_sha256)
+        except audit.AuditError as exc:
+            raise audit.AuditError(
+                f"Nothing was sent to {self.host} ({p.purpose}): Enclave records every request "
+                f"before it leaves, and could not. {exc}") from exc
 
     def finish(self) -> None:
-        """Write this request's audit entry (once)."""
-        if self.written:
+        """Complete this request's audit entry (once)."""
+        if self.written or self.started is None:
             return
         self.written = True
-        d, p = self.passage.destination, self.passage
+        p = self.passage
         try:
             from app.core.privacy import audit
 
-            audit.default().append(
-                purpose=p.purpose, host=self.host, method=self.method, path=self.path,
-                status=self.status, provider=d.provider, model=d.model, tier=d.tier,
-                conversation=d.conversation, consent=d.consent, bytes_sent=self.bytes_sent,
-                bytes_received=self.bytes_received,
+            audit.default().complete(
+                self.started, status=self.status, bytes_received=self.bytes_received,
                 tokens_sent=p.tokens_sent if self.payload_sha256 else None,
-                tokens_received=p.tokens_received if self.payload_sha256 else None,
-                payload_sha256=self.payload_sha256)
-        except EnclaveError as exc:
-            log.error("audit entry not written: %s", exc)
+                tokens_received=p.tokens_received if self.payload_sha256 else None)
+        except EnclaveError as exc:  # it left and is on record as started, never completed
+            log.error("audit entry not completed: %s", exc)
 
 
 @dataclass
@@ -296,7 +315,12 @@ def _check_payload(passage: Passage, body: bytes) -> None:
 
 def check_request(method: str, url: str, *, body: bytes = b"",
                   header_bytes: int = 0) -> RequestRecord:
-    """Called for every request our HTTP client is about to send, on the sending thread."""
+    """Called for every request our HTTP client is about to send, on the sending thread.
+
+    Raises:
+        NetworkBlockedError, ConsentError: the request is refused.
+        AuditError: its audit entry could not be written, so it must not be sent.
+    """
     passage = current()
     parts = urllib.parse.urlsplit(url)
     host = parts.hostname or ""
@@ -314,5 +338,6 @@ def check_request(method: str, url: str, *, body: bytes = b"",
         passage._door.add(host, parts.port or (443 if parts.scheme == "https" else 80))
     record = RequestRecord(passage, method, host, parts.path, header_bytes + len(body),
                            hashlib.sha256(body).hexdigest() if body else None)
+    record.begin()  # fails closed: no entry, no request
     passage.records.append(record)
     return record

@@ -3,8 +3,9 @@
 TLS verification is always on (the system's CAs, certifi, and a company CA bundle if configured),
 the system proxy is honoured, and two hooks hand every request and response to the privacy gate:
 the request hook lets the gate refuse it (outside a user action, a payload that is not the one the
-user saw) and record what it sends; the response hook counts the bytes that come back, so the audit
-entry is written with the real figures when the response closes.
+user saw, an audit entry that cannot be written) and record what it sends before it is sent; the
+response hook counts the bytes that come back, so the audit entry is completed with the real
+figures when the response closes.
 """
 
 from __future__ import annotations

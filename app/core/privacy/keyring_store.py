@@ -90,6 +90,15 @@ class KeyringStore:
         except Exception as exc:  # keyring backends raise their own error types
             raise _explain(exc) from None
 
+    @classmethod
+    def get_unlisted(cls, name: str) -> str | None:
+        """Enclave's own bookkeeping secret (the audit log's key), kept out of ``names``."""
+        return cls._call("get_password", name) or None
+
+    @classmethod
+    def set_unlisted(cls, name: str, value: str) -> None:
+        cls._call("set_password", name, value)
+
     def get(self, name: str) -> str | None:
         """The secret, or None if none is stored. Raises KeyringUnavailableError."""
         return self._call("get_password", name) or None

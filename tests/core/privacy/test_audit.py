@@ -1,4 +1,7 @@
-"""The audit log: appended, hash-chained, and every kind of tampering is caught."""
+"""The audit log's hash chain: appended, and every kind of tampering within the file is caught.
+
+These run without an anchor outside the log's folder (``keyring=False``, no anchor file), the
+head file as the only record; the anchored modes are in test_audit_anchor.py."""
 
 import json
 
@@ -9,7 +12,7 @@ from app.core.privacy.audit import AuditLog, _digest
 
 @pytest.fixture
 def log(tmp_path):
-    log = AuditLog(tmp_path / "audit.jsonl")
+    log = AuditLog(tmp_path / "audit.jsonl", keyring=False)
     for i in range(4):
         log.append(purpose="ask", host="api.example", provider="P", model="m", tier="cloud",
                    conversation=1, consent="once", bytes_sent=100 + i, bytes_received=50,
@@ -61,16 +64,23 @@ def test_entries_cut_off_the_end_are_caught(log):
 
 
 def test_a_rewritten_chain_still_disagrees_with_the_head(log, tmp_path):
-    forged = AuditLog(tmp_path / "forged.jsonl")
+    forged = AuditLog(tmp_path / "forged.jsonl", keyring=False)
     forged.append(purpose="nothing to see")
     log.path.write_text(forged.path.read_text())
     assert not log.verify().ok
 
 
-def test_the_chain_continues_across_processes_and_without_a_head(log):
+def test_the_chain_continues_across_processes(log):
+    entry = AuditLog(log.path, keyring=False).append(purpose="later")
+    assert entry["seq"] == 5 and AuditLog(log.path, keyring=False).verify().ok
+
+
+def test_a_deleted_head_is_not_rebuilt_to_match(log):
+    """Without an anchor the head file is the only record: a request after it was deleted
+    writes a break entry instead of quietly rebuilding it."""
     log.head.unlink()
-    entry = log.append(purpose="later")
-    assert entry["seq"] == 5 and AuditLog(log.path).verify().ok
+    log.append(purpose="later")
+    assert "when entry 5 was written, the log ended at entry 4" in log.verify().describe()
 
 
 def _forged(after: dict, seq: int, **fields) -> str:
@@ -117,6 +127,6 @@ def test_entries_hidden_from_the_viewer_are_caught(log, separator):
 
 
 def test_an_honest_entry_with_a_line_separator_in_a_value_verifies(tmp_path):
-    log = AuditLog(tmp_path / "audit.jsonl")
+    log = AuditLog(tmp_path / "audit.jsonl", keyring=False)
     log.append(purpose="ask", model="a\u2028model\x85name")  # names come from providers
     assert log.verify().ok and log.entries()[0]["model"] == "a\u2028model\x85name"
