@@ -30,7 +30,8 @@ COLUMNS = (("When", lambda e: datetime.datetime.fromtimestamp(e.get("time") or 0
            ("Chat", lambda e: e.get("conversation") or ""),
            ("What", lambda e: e.get("purpose")),
            ("Sent", lambda e: f"{e.get('bytes_sent')} B"),
-           ("Received", lambda e: f"{e.get('bytes_received')} B"),
+           ("Received", lambda e: f"{e.get('bytes_received')} B" if e.get("completed", True)
+            else "never completed"),
            ("Tokens", lambda e: "" if e.get("tokens_sent") is None
             else f"{e['tokens_sent']} → {e.get('tokens_received')}"),
            ("Consent", lambda e: e.get("consent")),
@@ -56,7 +57,8 @@ class AuditDialog(QDialog):
             QHeaderView.ResizeMode.ResizeToContents)
         self.verify_button = QPushButton("Verify")
         self.verify_button.setAccessibleName("Verify the audit log")
-        self.verify_button.setToolTip("Check that no entry was edited, removed or reordered")
+        self.verify_button.setToolTip("Check that no entry was edited, removed, reordered or "
+                                      "cut off, against the record kept in your keyring")
         self.verify_button.clicked.connect(self.verify)
         self.result = QLabel()
         self.result.setWordWrap(True)
