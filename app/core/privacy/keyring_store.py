@@ -50,15 +50,39 @@ def _explain(exc: Exception) -> KeyringUnavailableError:
         f"Nothing was stored anywhere else.")
 
 
+# The operating systems' own keyrings (keyring's modules for them). Anything else — keyrings.alt's
+# plaintext or "encrypted" files, a backend chosen through PYTHON_KEYRING_BACKEND or a
+# keyringrc.cfg — would put the key in a file that any program running as the user can copy.
+OS_BACKENDS = {"keyring.backends.SecretService": "Secret Service (GNOME Keyring, KeePassXC)",
+               "keyring.backends.libsecret": "Secret Service (libsecret)",
+               "keyring.backends.kwallet": "KWallet",
+               "keyring.backends.macOS": "macOS Keychain",
+               "keyring.backends.Windows": "Windows Credential Locker"}
+
+
+def _backend_name(backend) -> str:
+    return f"{type(backend).__module__}.{type(backend).__qualname__}"
+
+
 def _keyring():
     import keyring
-    from keyring.backends import fail
+    from keyring.backends import chainer, fail
 
     backend = keyring.get_keyring()
     if isinstance(backend, fail.Keyring) or getattr(backend, "priority", 1) <= 0:
         from keyring.errors import NoKeyringError
 
         raise _explain(NoKeyringError())
+    # A chain reads from every backend in it, so each one must be the OS's own.
+    chain = list(backend.backends) if isinstance(backend, chainer.ChainerBackend) else [backend]
+    others = [_backend_name(b) for b in chain if type(b).__module__ not in OS_BACKENDS]
+    if others or not chain:
+        raise KeyringUnavailableError(
+            f"Enclave keeps keys and tokens only in your operating system's keyring, but the "
+            f"keyring in use is {', '.join(others) or 'an empty chain'}, which is not one "
+            f"(it may keep secrets in a plain file). It is chosen by PYTHON_KEYRING_BACKEND, "
+            f"a keyringrc.cfg file or an installed plug-in such as keyrings.alt: remove it to use "
+            f"{', '.join(sorted(set(OS_BACKENDS.values())))}. Nothing was stored.")
     return keyring
 
 
