@@ -110,14 +110,24 @@ class Hub:
         install_client()
 
     def token(self) -> str | bool:
-        """The user's Hugging Face token, or False (never a token found elsewhere on disk)."""
+        """The user's Hugging Face token, or False (never a token found elsewhere on disk).
+
+        Only for a hub reached over HTTPS: the requests that carry it go to ``endpoint()`` alone
+        (a redirect to another host drops it), and over plain http anyone on the way could
+        read it."""
         if self.keys is None:
             return False
         try:
-            return self.keys.get(HUGGINGFACE) or False
+            token = self.keys.get(HUGGINGFACE) or False
         except KeyringUnavailableError as exc:
-            self._token_problem = str(exc)
+            self._token_problem = f"Your token could not be read: {exc}"
             return False
+        if token and not endpoint().lower().startswith("https://"):
+            self._token_problem = (f"Your saved token was not sent: the hub address "
+                                   f"{endpoint()} (HF_ENDPOINT) is not HTTPS, and Enclave sends "
+                                   f"the token only over HTTPS")
+            return False
+        return token
 
     def _api(self):
         from huggingface_hub import HfApi
@@ -196,7 +206,7 @@ class Hub:
                    "your Hugging Face access token with `enclave keys set huggingface` (or in "
                    "Models → Hugging Face token)")
             if self._token_problem:
-                how = f"{how}. Your token could not be read: {self._token_problem}"
+                how = f"{how}. {self._token_problem}"
             elif self.token():
                 how = ("your saved token was refused: check that you accepted the terms on the "
                        "repository's page, and that the token is valid")

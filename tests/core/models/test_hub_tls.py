@@ -2,64 +2,24 @@
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
-import ssl
-
 import pytest
 from hub_server import HUB_FILE, HUB_REPO
+from tls_stand_in import make_ca_and_server_cert, server_context
 
 from app.core.models.hub import Hub, HubError
 from app.core.platform.settings import Settings
 
-
-def _make_ca_and_server_cert(folder):
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    now = datetime.datetime.now(datetime.timezone.utc)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Example Corp Inspection CA")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-          .public_key(ca_key.public_key()).serial_number(1)
-          .not_valid_before(now - datetime.timedelta(days=1))
-          .not_valid_after(now + datetime.timedelta(days=1))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False,
-                                       False), critical=True)
-          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()),
-                         critical=False)
-          .sign(ca_key, hashes.SHA256()))
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
-            .issuer_name(ca_name).public_key(key.public_key()).serial_number(2)
-            .not_valid_before(now - datetime.timedelta(days=1))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-                ca_key.public_key()), critical=False)
-            .sign(ca_key, hashes.SHA256()))
-    ca_file, cert_file, key_file = folder / "ca.pem", folder / "server.pem", folder / "key.pem"
-    ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
-    return ca_file, cert_file, key_file
+GATED, GATED_FILE = "enclave-test/Gated-GGUF", "Gated-Q4_1.gguf"
 
 
 @pytest.fixture
 def tls_hub(tmp_path, starter_hub_file, monkeypatch):
     from hub_server import HubRepo, HubServer
 
-    ca_file, cert_file, key_file = _make_ca_and_server_cert(tmp_path)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(cert_file, key_file)
-    server = HubServer([HubRepo(HUB_REPO, {HUB_FILE: starter_hub_file})], tls=context).start()
+    ca_file, cert_file, key_file = make_ca_and_server_cert(tmp_path)
+    server = HubServer([HubRepo(HUB_REPO, {HUB_FILE: starter_hub_file}),
+                        HubRepo(GATED, {GATED_FILE: starter_hub_file}, gated=True)],
+                       tls=server_context(cert_file, key_file)).start()
     for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_DIR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HF_ENDPOINT", server.url)
@@ -92,3 +52,24 @@ def test_company_ca_bundle_is_honoured(tls_hub, monkeypatch, variable):
         monkeypatch.delenv(variable)
         _fresh_client()
     assert details.choices[0].name == HUB_FILE and len(server.requests) == 1
+
+
+def test_the_token_is_sent_to_the_hub_over_https(tls_hub, monkeypatch, paths):
+    from keyring_check import keyring_or_skip
+
+    from app.core.privacy.keyring_store import HUGGINGFACE, KeyringStore
+
+    keyring_or_skip()
+    server, ca_file = tls_hub
+    keys = KeyringStore(paths.keys_index)
+    keys.set(HUGGINGFACE, server.token)
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
+    _fresh_client()
+    try:
+        metadata = Hub(Settings(), keys).read_metadata(GATED, GATED_FILE, None)
+    finally:
+        monkeypatch.delenv("SSL_CERT_FILE")
+        _fresh_client()
+    assert metadata is not None
+    assert [{k.lower(): v for k, v in r[2].items()}.get("authorization")
+            for r in server.requests] == [f"Bearer {server.token}"]

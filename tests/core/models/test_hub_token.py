@@ -1,0 +1,26 @@
+"""The Hugging Face token goes only to the configured hub, and only over HTTPS (over TLS:
+test_hub_tls.py; through a redirect to the CDN: test_hub_redirect.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.core.models.hub import GatedModelError, Hub
+from app.core.platform.settings import Settings
+from app.core.privacy.keyring_store import HUGGINGFACE, KeyringStore
+
+GATED, GATED_FILE = "enclave-test/Gated-GGUF", "Gated-Q4_1.gguf"
+
+
+def test_the_token_is_not_sent_over_plain_http_and_the_user_is_told_why(hub, paths):
+    from keyring_check import keyring_or_skip
+
+    keyring_or_skip()
+    keys = KeyringStore(paths.keys_index)
+    keys.set(HUGGINGFACE, hub.token)
+    assert hub.url.startswith("http://")
+    with pytest.raises(GatedModelError, match=r"token was not sent.*not HTTPS"):
+        Hub(Settings(), keys).read_metadata(GATED, GATED_FILE, None)
+    Hub(Settings(), keys).search("SmolLM2")
+    assert hub.requests and not [r for r in hub.requests
+                                 if "authorization" in {k.lower() for k in r[2]}]
