@@ -73,20 +73,41 @@ class Documents:
         for name in collections:
             self.index.collection(name)
 
-    def private(self, collections, *, cited: dict[str, bool] | None = None) -> list[str]:
-        """Those of ``collections`` marked *never send to the cloud*. A collection removed since
-        a conversation cited it keeps the mark it had then (``cited``: name → marked): its
-        passages are still in that conversation's answers."""
+    def private(self, collections, *, cited: dict[str, bool] | None = None,
+                sources=()) -> list[str]:
+        """The collections marked *never send to the cloud* whose documents a payload drawing
+        on ``collections`` and ``sources`` (passages) would reach: those marked themselves,
+        those whose folders or files they share (``reached_through`` says how), and those of
+        the sources' files. A collection removed since a conversation cited it keeps the mark
+        it had then (``cited``: name → marked): its passages are still in that conversation's
+        answers."""
         cited = cited or {}
-        marked = []
+        marked: set[str] = set()
         for name in sorted({*collections, *cited}):
             try:
-                never = self.index.collection(name).never_cloud
+                collection = self.index.collection(name)
             except DocsError:
-                never = cited.get(name, False)
-            if never:
-                marked.append(name)
-        return marked
+                if cited.get(name, False):
+                    marked.add(name)
+                continue
+            if collection.never_cloud:
+                marked.add(collection.name)
+            marked.update(self.index.private_reach(name))
+        marked.update(self.index.marks_of([s.path for s in sources]).values())
+        return sorted(marked)
+
+    def reached_through(self, collections) -> str:
+        """Sentences saying which unmarked collections hold marked documents."""
+        said = []
+        for name in sorted(set(collections)):
+            try:
+                reach = self.index.private_reach(name)
+            except DocsError:
+                continue
+            if reach:
+                said.append(f"{name!r} holds documents of {', '.join(map(repr, reach))} (the "
+                            f"same folder, a folder inside or around it, or copies of its files).")
+        return " ".join(said)
 
     def ground(self, history: list[ChatMessage], collections: list[str], *,
                count_tokens: Callable[[str], int], context_length: int,

@@ -2,14 +2,17 @@
 be rebuilt or deleted without touching a conversation.
 
 A collection is a name, the folders and files the user added to it (its roots) and whether it may
-ever be sent to a provider. Each file it holds has its size, mtime and sha256 (what incremental
-indexing compares), its status (indexed, skipped with a reason, failed with a reason) and its
-passages; passages are searched with FTS5 (BM25) and, when an embedding model is in use, by their
-vectors (float32, normalised, one row per passage and model).
+ever be sent to a provider. That mark belongs to the documents, not to the name: a file is private
+when it lies under a marked collection's root or has the same bytes as a file indexed in one, in
+whichever collection it is reached. Each file it holds has its size, mtime and sha256 (what
+incremental indexing compares), its status (indexed, skipped with a reason, failed with a
+reason) and its passages; passages are searched with FTS5 (BM25) and, when an embedding model is
+in use, by their vectors (float32, normalised, one row per passage and model).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import time
@@ -81,6 +84,11 @@ CREATE TABLE IF NOT EXISTS vectors (
     PRIMARY KEY (chunk_id, model)
 );
 """
+
+
+# Finding a marked file's copies elsewhere (kept out of _SCHEMA: an older Enclave opening the
+# index ignores it, so the schema version stays).
+_SHA_INDEX = "CREATE INDEX IF NOT EXISTS files_by_sha256 ON files(sha256)"
 
 
 class DocsError(EnclaveError):
@@ -177,6 +185,7 @@ class DocIndex:
         if version < SCHEMA_VERSION:  # idempotent: a second thread starting now finds it done
             db.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA}\n"
                              f"PRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
+        db.execute(_SHA_INDEX)
 
     def close(self) -> None:
         self._db.close()
@@ -247,6 +256,52 @@ class DocIndex:
     def set_never_cloud(self, name: str, never: bool) -> None:
         self._db.execute("UPDATE collections SET never_cloud = ? WHERE id = ?",
                          (int(never), self.collection(name).id))
+
+    # -- never to the cloud: by the documents' place and bytes ---------------------------------
+
+    def _marked_roots(self) -> list[tuple[str, str]]:
+        return self._db.execute(
+            "SELECT c.name, r.path FROM roots r JOIN collections c ON c.id = r.collection_id "
+            "WHERE c.never_cloud = 1 ORDER BY c.name").fetchall()
+
+    def private_reach(self, name: str) -> list[str]:
+        """The marked collections, other than ``name``, whose documents ``name`` reaches: one of
+        its roots is, is inside or holds one of theirs, or a file it indexed has the same bytes
+        as one of theirs."""
+        collection = self.collection(name)
+        found = {marked for marked, root in self._marked_roots() if marked != collection.name
+                 and any(under(mine, root) or under(root, mine) for mine in collection.roots)}
+        found.update(r[0] for r in self._db.execute(
+            "SELECT DISTINCT m.name FROM files f JOIN files g ON g.sha256 = f.sha256 "
+            "JOIN collections m ON m.id = g.collection_id WHERE f.collection_id = ? "
+            "AND m.never_cloud = 1 AND m.id != f.collection_id", (collection.id,)))
+        return sorted(found)
+
+    def marks_of(self, paths: Sequence[str]) -> dict[str, str]:
+        """For each of ``paths`` that is private, the marked collection that makes it so."""
+        marked: dict[str, str] = {}
+        roots = self._marked_roots()
+        for path in paths:
+            for name, root in roots:
+                if under(path, root):
+                    marked[path] = name
+                    break
+        rest = [p for p in dict.fromkeys(paths) if p not in marked]
+        for start in range(0, len(rest), 500):  # SQLite's limit on parameters
+            part = rest[start:start + 500]
+            marked.update(self._db.execute(
+                f"SELECT f.path, MIN(m.name) FROM files f JOIN files g ON g.sha256 = f.sha256 "
+                f"JOIN collections m ON m.id = g.collection_id WHERE m.never_cloud = 1 "
+                f"AND f.path IN ({','.join('?' * len(part))}) GROUP BY f.path", part))
+        return marked
+
+    def _with_marks(self, hits: list[Hit]) -> list[Hit]:
+        """Passages of private files say so, in whichever collection they were found (what
+        the store keeps with an answer, so the mark outlives the collections)."""
+        marks = self.marks_of([h.path for h in hits if not h.never_cloud])
+        for hit in hits:
+            hit.never_cloud = hit.never_cloud or hit.path in marks
+        return hits
 
     def set_state(self, collection_id: int, state: str) -> None:
         finished = time.time() if state == "ready" else None
@@ -340,7 +395,7 @@ class DocIndex:
             f"SELECT {_HIT} JOIN chunks_fts ON chunks_fts.rowid = c.id "
             f"WHERE chunks_fts MATCH ? AND f.collection_id IN ({marks}) "
             f"ORDER BY bm25(chunks_fts, 1.0, 0.5) LIMIT ?", (match, *collection_ids, limit))
-        return [Hit(r[0], r[1], bool(r[2]), *r[3:]) for r in rows]
+        return self._with_marks([Hit(r[0], r[1], bool(r[2]), *r[3:]) for r in rows])
 
     def search_vector(self, collection_ids: list[int], query: np.ndarray, model: str, *,
                       limit: int = 20) -> list[Hit]:
@@ -375,4 +430,9 @@ class DocIndex:
         marks = ",".join("?" * len(chunk_ids))
         found = {r[0]: Hit(r[0], r[1], bool(r[2]), *r[3:]) for r in self._db.execute(
             f"SELECT {_HIT} WHERE c.id IN ({marks})", chunk_ids)}
-        return [found[i] for i in chunk_ids if i in found]
+        return self._with_marks([found[i] for i in chunk_ids if i in found])
+
+
+def under(path: str, root: str) -> bool:
+    """``path`` is ``root`` or inside it (both absolute and resolved)."""
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)

@@ -20,7 +20,7 @@ from pathlib import Path
 from app.core.documents import formats
 from app.core.documents.chunking import chunk_sections
 from app.core.documents.embedder import Embedder
-from app.core.documents.index import Collection, DocIndex
+from app.core.documents.index import Collection, DocIndex, under
 
 log = logging.getLogger(__name__)
 
@@ -77,24 +77,63 @@ class IndexResult:
                 f"written in {self.seconds:.1f} s")
 
 
-def walk(roots: list[str]) -> tuple[list[Path], list[str]]:
-    """Every file under the roots (hidden and tool folders left out), and roots that are gone."""
+LINK_OUT = "a link to outside the folder, not followed"
+
+
+def walk(roots: list[str]) -> tuple[list[Path], list[str], list[Path]]:
+    """Every file under the roots (hidden and tool folders left out), roots that are gone, and
+    links (to files or folders) that lead out of every root: those are never followed, so a link
+    to ~/.pgpass in a document folder cannot put it in the index. A link to a file inside the
+    roots gives that file, under its own name, once."""
     found: dict[str, Path] = {}
+    outside: dict[str, Path] = {}
     missing = []
+
+    def link(path: str) -> None:
+        target = os.path.realpath(path)
+        if not any(under(target, r) for r in roots):
+            outside[path] = Path(path)
+        elif os.path.isfile(target):
+            found[target] = Path(target)
+        elif not os.path.isdir(target):  # broken: listed as a file that cannot be read
+            found[path] = Path(path)
+        # A folder inside the roots is walked where it really is.
+
     for root in roots:
         path = Path(root)
+        if path.is_symlink():  # replaced by a link since it was added (roots are resolved)
+            link(root)
+            continue
         if path.is_file():
             found[str(path)] = path
             continue
         if not path.is_dir():
             missing.append(root)
             continue
-        for folder, dirs, files in os.walk(path, onerror=lambda e: log.info("walk: %s", e)):
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS)
-            for name in sorted(files):
-                if not name.startswith(".") and not name.startswith("~$"):  # Office lock files
-                    found[os.path.join(folder, name)] = Path(folder, name)
-    return list(found.values()), missing
+        folders = [root]
+        while folders:
+            folder = folders.pop()
+            try:
+                entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            except OSError as exc:
+                log.info("walk: %s", exc)
+                continue
+            inner = []
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                try:
+                    if entry.is_symlink() or getattr(entry, "is_junction", bool)():
+                        link(entry.path)
+                    elif entry.is_dir(follow_symlinks=False):
+                        if entry.name not in SKIP_DIRS:
+                            inner.append(entry.path)
+                    elif entry.is_file(follow_symlinks=False) and not entry.name.startswith("~$"):
+                        found[entry.path] = Path(entry.path)  # ~$: Office lock files
+                except OSError as exc:
+                    log.info("walk: %s", exc)
+            folders.extend(reversed(inner))  # depth first, in name order
+    return list(found.values()), missing, [p for k, p in outside.items() if k not in found]
 
 
 class Indexer:
@@ -113,14 +152,20 @@ class Indexer:
         report = on_progress or (lambda p: None)
         report(progress)
         self.index.set_state(collection.id, "indexing")
-        paths, result.missing_roots = walk(collection.roots)
+        paths, result.missing_roots, links_out = walk(collection.roots)
         known = self.index.files(collection.id)
+        for link in links_out:  # listed, and whatever an older version read through it dropped
+            record = known.get(str(link))
+            if record and record.status == "skipped" and record.reason == LINK_OUT:
+                result.unchanged += 1
+            else:
+                self._problem(collection, str(link), None, "skipped", LINK_OUT, result)
 
         # Gone from disk: leave the index (files under a missing root are kept — an unplugged
         # drive should not wipe a collection).
-        present = {str(p) for p in paths}
+        present = {str(p) for p in paths} | {str(p) for p in links_out}
         gone = [p for p in known if p not in present
-                and not any(_under(p, r) for r in result.missing_roots)]
+                and not any(under(p, r) for r in result.missing_roots)]
         if gone:
             self.index.delete_files(collection.id, gone)
             result.removed = len(gone)
@@ -178,7 +223,7 @@ class Indexer:
         try:
             if error:
                 raise error
-            data = path.read_bytes()
+            data = _read(path)
         except OSError as exc:
             self._problem(collection, key, st, "failed",
                           f"it cannot be read ({exc.strerror or exc})", result)
@@ -237,5 +282,8 @@ class Indexer:
         return True
 
 
-def _under(path: str, root: str) -> bool:
-    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+def _read(path: Path) -> bytes:
+    """The file's bytes, refusing a link put in its place since the walk."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as f:
+        return f.read()

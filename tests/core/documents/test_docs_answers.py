@@ -155,3 +155,54 @@ def test_the_gate_itself_refuses_a_consent_naming_private_documents(cloud, provi
         with gate.open_cloud(cloud.settings, provider, "ask Org", consent=given):
             pass
     assert provider_server.requests == []
+
+
+@pytest.mark.parametrize("reach", ["same folder", "a folder inside it", "a folder around it"])
+def test_the_mark_follows_the_documents_into_an_unmarked_collection(cloud, work, paths, reach,
+                                                                    provider_server):
+    """"Private" marks the folder; "Other" reaches the same files and is not marked: refused."""
+    root = {"same folder": work, "a folder inside it": work / "sub",
+            "a folder around it": work.parent}[reach]
+    (work / "sub").mkdir(exist_ok=True)
+    (work / "sub" / "terms.txt").write_text("Invoices are payable within 45 days of receipt.\n",
+                                            encoding="utf-8")
+    with DocIndex(paths.documents_index) as index:
+        index.remove("Work")
+        index.create("Private")
+        index.add_roots("Private", [work])
+        index.set_never_cloud("Private", True)
+        index.create("Other")
+        index.add_roots("Other", [root])
+        Indexer(index).run("Other")
+    with pytest.raises(gate.PrivateDocumentsError, match="'Other' holds documents of 'Private'"):
+        cloud.plan(None, "Within how many days are invoices payable?", "Org",
+                   collections=["Other"])
+    assert provider_server.requests == [] and audit.default().entries() == []
+
+
+def test_a_copy_of_a_marked_file_elsewhere_is_refused_too(cloud, work, paths, tmp_path,
+                                                          provider_server):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "notes.txt").write_bytes((work / "notes.txt").read_bytes())
+    with DocIndex(paths.documents_index) as index:
+        index.set_never_cloud("Work", True)
+        index.create("Copies")
+        index.add_roots("Copies", [elsewhere])
+        Indexer(index).run("Copies")
+    with pytest.raises(gate.PrivateDocumentsError, match="'Copies' holds documents of 'Work'"):
+        cloud.plan(None, "Where do visitors park?", "Org", collections=["Copies"])
+    assert provider_server.requests == []
+
+
+def test_a_collection_marked_while_the_dialog_is_open_is_still_refused(cloud, work, paths,
+                                                                      provider_server):
+    plan = cloud.plan(None, "Within how many days are invoices payable?", "Org",
+                      collections=["Work"])
+    assert plan.request.sources  # passages from Work are in the payload
+    with DocIndex(paths.documents_index) as index:  # the user marks it; then clicks Send
+        index.set_never_cloud("Work", True)
+    with pytest.raises(gate.PrivateDocumentsError, match="'Work', marked never"):
+        cloud.send(plan, consent.ONCE, cancel=threading.Event())
+    assert provider_server.requests == [] and audit.default().entries() == []
+    assert cloud.assistant.store.count_conversations() == 0  # nothing stored either

@@ -249,3 +249,29 @@ def test_embedding_models_are_found_and_kept_out_of_the_chat_picker(paths):
     assert embedder_mod.chosen_model(s, paths) is None
     s.embedding_model = "starter"  # a chat model can be chosen too
     assert embedder_mod.chosen_model(s, paths).source == "starter"
+
+
+def test_links_that_lead_out_of_the_folder_are_not_followed(index, folder, tmp_path):
+    outside = tmp_path / "home"
+    (outside / "secrets").mkdir(parents=True)
+    (outside / ".pgpass").write_text("db.example:5432:*:admin:hunter2-outside\n")
+    (outside / "secrets" / "keys.txt").write_text("The vault code is outside-vault-7731.\n")
+    (folder / "pgpass.txt").symlink_to(outside / ".pgpass")
+    (folder / "linked-secrets").symlink_to(outside / "secrets", target_is_directory=True)
+    (folder / "again.txt").symlink_to(folder / "notes.txt")  # inside: indexed once, as notes.txt
+    index.create("Work")
+    index.add_roots("Work", [folder])
+    result = Indexer(index).run("Work")
+    out = "a link to outside the folder, not followed"
+    assert (str(folder / "pgpass.txt"), out) in result.problems
+    assert (str(folder / "linked-secrets"), out) in result.problems
+    listed = {f.path: (f.status, f.reason) for f in index.problems("Work")}
+    assert listed[str(folder / "pgpass.txt")] == listed[str(folder / "linked-secrets")] == \
+        ("skipped", out)
+    ids = [index.collection("Work").id]
+    for word in ("hunter2", "outside-vault-7731"):
+        assert index.search_text(ids, word) == []
+    paths = [h.path for h in index.search_text(ids, "visitors park garage")]
+    assert paths == [str(folder / "notes.txt")]  # once, under its own name
+    assert Indexer(index).run("Work").added == 0  # and it stays that way
+    assert index.search_text(ids, "hunter2") == []
