@@ -79,11 +79,7 @@ class CloudChat:
             collections = store.collections(conversation_id) if conversation_id else []
         else:
             self.assistant.documents.require(collections)
-        private = self.assistant.documents.private(
-            collections, cited=store.cited_collections(conversation_id) if conversation_id
-            else None)
-        gate.check_cloud(self.settings, p, f"ask {p.name}", needs_consent=False,
-                         private_documents=private)
+        private = self._check(p, collections, conversation_id)
         if text is not None and not text.strip():
             raise EmptyMessageError("The message is empty: type something to send.")
         if conversation_id is None:
@@ -133,6 +129,8 @@ class CloudChat:
                 on_saved: Callable[[int, int], None] | None,
                 on_start: Callable[[TurnStart], None] | None,
                 on_piece: Callable[[str], None] | None) -> TurnResult:
+        # Again now: a collection may have been marked while the user read the dialog.
+        self._check(plan.provider, plan.collections, plan.conversation_id, plan.request.sources)
         consent = consent_mod.Consent.for_request(plan.request, choice)
         store = self.assistant.store
         cid, user_id = plan.conversation_id, None
@@ -158,6 +156,22 @@ class CloudChat:
                       self.assistant.options(None), restorer.feed, restorer.flush,
                       plan.provider.name, plan.provider.tier, plan.request.sources)
         return self.assistant.answer(cid, user_id, cancel, on_start, on_piece, route=route)
+
+    def _check(self, provider: Provider, collections: list[str], conversation_id: int | None,
+               sources=()) -> list[str]:
+        """The gate's rules before anything is stored or sent, with the documents' marks as
+        they are now; returns the marked collections (none, or the gate has refused)."""
+        docs = self.assistant.documents
+        cited = self.assistant.store.cited_collections(conversation_id) if conversation_id \
+            else {}
+        private = docs.private(collections, cited=cited, sources=sources)
+        try:
+            gate.check_cloud(self.settings, provider, f"ask {provider.name}",
+                             needs_consent=False, private_documents=private)
+        except gate.PrivateDocumentsError as exc:
+            how = docs.reached_through({*collections, *cited})
+            raise gate.PrivateDocumentsError(f"{exc} {how}".strip()) from exc
+        return private
 
     def route_for(self, conversation_id: int | None) -> tuple[Provider, str] | None:
         return route_for(self.assistant.store, self.providers, conversation_id)
