@@ -56,6 +56,7 @@ class HubRepo:
     sha: str = "0123456789abcdef0123456789abcdef01234567"
     gguf: dict | None = None
     listed_names: list[str] | None = None  # override the file names the listing shows
+    license_link: str | None = None  # the card's license_link, as an author may write it
 
 
 @dataclass
@@ -164,7 +165,8 @@ class HubServer:
                         "downloads": repo.downloads, "likes": repo.likes, "gated":
                         "manual" if repo.gated else False, "private": False,
                         "tags": ["gguf", f"license:{repo.license}"],
-                        "cardData": {"license": repo.license},
+                        "cardData": {"license": repo.license, **(
+                            {"license_link": repo.license_link} if repo.license_link else {})},
                         "siblings": self._siblings(repo, blobs),
                         **({"gguf": repo.gguf} if repo.gguf else {})}
 

@@ -6,12 +6,13 @@ import logging
 import sys
 
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from app import APP_NAME
 from app.core.errors import EnclaveError
 from app.core.platform import runtime
 from app.core.platform.paths import resources_dir
+from app.ui.safe_text import warn
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ def run_window(argv: list[str] | None = None) -> int:
         theme.apply(app, rt.settings.theme)
         window = MainWindow(rt)
     except EnclaveError as exc:
-        QMessageBox.critical(None, "Enclave cannot start", str(exc))
+        warn(None, "Enclave cannot start", str(exc))
         return 1
 
     def on_scheme_changed(_scheme) -> None:  # the system switched between light and dark

@@ -1,14 +1,12 @@
-"""Small dialogs: the per-conversation system prompt, and leaving the app for a web link."""
+"""Small dialogs: the per-conversation system prompt (links: ``app.ui.safe_text.open_link``)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QUrl
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QLabel,
-    QMessageBox,
     QPlainTextEdit,
     QVBoxLayout,
     QWidget,
@@ -55,10 +53,3 @@ class SystemPromptDialog(QDialog):
         """None means: use the default."""
         return None if self.use_default.isChecked() else self.editor.toPlainText()
 
-
-def confirm_open_link(parent: QWidget, url: QUrl) -> bool:
-    """Opening a link hands it to the web browser: say so before it happens."""
-    answer = QMessageBox.question(
-        parent, "Open link in your browser?",
-        f"This link will open in your web browser, outside Enclave:\n\n{url.toString()}")
-    return answer == QMessageBox.StandardButton.Yes

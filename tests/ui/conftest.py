@@ -76,3 +76,42 @@ def loopback_server():
     yield server
     server.shutdown()
     server.server_close()
+
+
+# Every scheme a hostile link might use: a handler stands in for each, so a test sees what would
+# have been handed to the system, and nothing is ever launched.
+RECORDED_SCHEMES = ("http", "https", "mailto", "file", "search-ms", "smb", "javascript", "ms-msdt")
+
+
+@pytest.fixture
+def opened_urls():
+    """The URLs QDesktopServices.openUrl was given during the test (a recording stand-in)."""
+    from PySide6.QtCore import QObject, QUrl, Slot
+    from PySide6.QtGui import QDesktopServices
+
+    class Recorder(QObject):
+        def __init__(self):
+            super().__init__()
+            self.urls: list[str] = []
+
+        @Slot(QUrl)
+        def open(self, url: QUrl) -> None:
+            self.urls.append(url.toString())
+
+    recorder = Recorder()
+    for scheme in RECORDED_SCHEMES:
+        QDesktopServices.setUrlHandler(scheme, recorder, "open")
+    yield recorder.urls
+    for scheme in RECORDED_SCHEMES:
+        QDesktopServices.unsetUrlHandler(scheme)
+
+
+def press_message_box(dialogs, button, seen: list):
+    """When the next QMessageBox opens, note its text in ``seen`` and press ``button``."""
+    from PySide6.QtWidgets import QMessageBox
+
+    def act(box: QMessageBox):
+        seen.append((box.windowTitle(), box.text(), box.textFormat()))
+        box.button(button).click()
+
+    dialogs.answer(QMessageBox, act)

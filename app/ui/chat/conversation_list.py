@@ -14,13 +14,14 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListView,
     QMenu,
-    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.core.chat.store import Store
+from app.ui.safe_text import ask
+from app.ui.safe_text import tip as safe_tip
 
 PAGE = 200
 IdRole = Qt.ItemDataRole.UserRole + 1
@@ -78,7 +79,8 @@ class ConversationListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{title} (sent outside this device)" if sent else title
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{tip}\nSent to a provider outside this device" if sent else tip
+            # Titles and snippets are message text: shown literally, never as markup.
+            return safe_tip(f"{tip}\nSent to a provider outside this device" if sent else tip)
         if role == IdRole:
             return cid
         return None
@@ -154,10 +156,8 @@ class ConversationPanel(QWidget):
 
     def delete(self, conversation_id: int) -> None:
         title = self._store.conversation(conversation_id).title
-        answer = QMessageBox.question(
-            self, "Delete conversation",
-            f"Delete “{title}” and all its messages from this device? This cannot be undone.")
-        if answer == QMessageBox.StandardButton.Yes:
+        if ask(self, "Delete conversation",
+               f"Delete “{title}” and all its messages from this device? This cannot be undone."):
             self._store.delete_conversation(conversation_id)
             self.refresh()
             self.deleted.emit(conversation_id)

@@ -8,7 +8,7 @@ import logging
 import time
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -36,8 +36,9 @@ from app.ui.chat.conversation_list import ConversationPanel
 from app.ui.chat.message_input import MessageInput
 from app.ui.chat.model_worker import ModelThread
 from app.ui.cloud.cloud_actions import CloudActions
-from app.ui.dialogs import SystemPromptDialog, confirm_open_link
+from app.ui.dialogs import SystemPromptDialog
 from app.ui.documents.document_actions import DocumentActions
+from app.ui.safe_text import inform, open_link, plain, tip, warn
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         self.model_picker.setAccessibleName("Model")
         self.model_picker.setToolTip("The model that answers in this conversation and new ones")
         self.model_picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
-        self.where_badge = QLabel("On this device")
+        self.where_badge = plain(QLabel("On this device"))  # provider names come from outside
         self.where_badge.setObjectName("whereBadge")
         self.where_badge.setProperty("tier", "device")
         self.where_badge.setAccessibleName("Where your messages go: on this device")
@@ -119,7 +120,7 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         top.addStretch(1)
         top.addWidget(self.system_button)
 
-        self.notice = QLabel()
+        self.notice = plain(QLabel())  # notices carry provider, hub and document messages
         self.notice.setObjectName("noticeBar")
         self.notice.setWordWrap(True)
         self.notice.setAccessibleName("Notice")
@@ -182,12 +183,12 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         outer.addWidget(splitter)
         self.setCentralWidget(container)
 
-        self.status_model = QLabel()
-        self.status_model.setTextFormat(Qt.TextFormat.PlainText)  # device names come from drivers
+        # Model ids come from file names, device names from drivers, states from providers.
+        self.status_model = plain(QLabel())
         self.status_model.setAccessibleName("Loaded model")
-        self.status_speed = QLabel()
+        self.status_speed = plain(QLabel())
         self.status_speed.setAccessibleName("Speed of the last answer")
-        self.status_state = QLabel("Ready")
+        self.status_state = plain(QLabel("Ready"))
         self.status_state.setAccessibleName("What Enclave is doing")
         for w in (self.status_model, self.status_speed, self.status_state):
             self.statusBar().addPermanentWidget(w)
@@ -524,8 +525,8 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
     def _on_worker_model_ready(self, model_id: str, seconds: float, where) -> None:
         label = where.label if where else "CPU"
         self.status_model.setText(f"{model_id} · {label}")
-        self.status_model.setToolTip(where.reason if where and where.reason else
-                                     f"All of {model_id}'s layers run on {label}.")
+        self.status_model.setToolTip(tip(where.reason if where and where.reason else
+                                         f"All of {model_id}'s layers run on {label}."))
         self.status_state.setText("Ready" if not self._busy else "Answering…")
         if where and where.warn:
             runs = "runs on the CPU" if not where.layers_on_gpu else f"runs on {label}"
@@ -595,8 +596,7 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
             self._copy(text)
 
     def _on_chat_link(self, url: QUrl) -> None:
-        if url.scheme() in ("http", "https", "mailto") and confirm_open_link(self, url):
-            QDesktopServices.openUrl(url)
+        open_link(self, url)
 
     def edit_system_prompt(self) -> None:
         if not self._conversation_id:
@@ -623,13 +623,13 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
             with open(path, "w", encoding="utf-8") as f:
                 f.write(export.export(self.store, [conversation], fmt))
         except OSError as exc:
-            QMessageBox.warning(self, "Export failed", f"Could not write {path}: {exc.strerror}.")
+            warn(self, "Export failed", f"Could not write {path}: {exc.strerror}.")
             return
         self.statusBar().showMessage(f"Exported to {path}", 4000)
 
     def show_data_folders(self) -> None:
         folders = "\n".join(f"{k}: {v}" for k, v in self.rt.paths.folders().items())
-        QMessageBox.information(self, "Where my data lives", (
+        inform(self, "Where my data lives", (
             f"Everything Enclave keeps is on this computer:\n\n{folders}\n\nConversations: "
             f"{self.rt.paths.database}"))
 

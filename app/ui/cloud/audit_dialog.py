@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from app.core.cloud.providers import TIERS
 from app.core.errors import EnclaveError
 from app.core.privacy import audit
+from app.ui.safe_text import plain
 
 COLUMNS = (("When", lambda e: datetime.datetime.fromtimestamp(e.get("time") or 0)
             .strftime("%Y-%m-%d %H:%M:%S")),
@@ -45,7 +46,7 @@ class AuditDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("What left this device — Enclave")
         self.log = audit.default()
-        self.summary = QLabel()
+        self.summary = plain(QLabel())  # read from a file anyone with the folder can edit
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Audit summary")
         self.table = QTableWidget(0, len(COLUMNS))
@@ -60,7 +61,7 @@ class AuditDialog(QDialog):
         self.verify_button.setToolTip("Check that no entry was edited, removed, reordered or "
                                       "cut off, against the record kept in your keyring")
         self.verify_button.clicked.connect(self.verify)
-        self.result = QLabel()
+        self.result = plain(QLabel())
         self.result.setWordWrap(True)
         self.result.setAccessibleName("Verification result")
         row = QHBoxLayout()

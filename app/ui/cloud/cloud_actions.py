@@ -16,6 +16,7 @@ from app.core.cloud.chat import route_for
 from app.core.errors import EnclaveError
 from app.core.privacy import consent
 from app.ui.cloud.consent_dialog import ConsentDialog
+from app.ui.safe_text import tip as safe_tip
 
 
 class CloudActions:
@@ -117,7 +118,7 @@ class CloudActions:
                    f"model {model}): your messages go there, redacted, and are recorded in the "
                    f"audit log.")
         self.where_badge.setText(text)
-        self.where_badge.setToolTip(tip)
+        self.where_badge.setToolTip(safe_tip(tip))
         self.where_badge.setAccessibleName(f"Where your messages go: {text}")
         self.where_badge.setProperty("tier", tier)
         self.where_badge.style().unpolish(self.where_badge)

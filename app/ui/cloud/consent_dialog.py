@@ -1,13 +1,12 @@
 """The question asked before anything leaves: exactly what, to whom, and what it costs.
 
 Shows the full message list after redaction (what the provider will receive, byte for byte in its
-text), the provider, model, host and trust tier, a token count and, where prices are known, a cost
+text, with control and invisible characters shown as marks so that none can hide part of it), the
+provider, model, host and trust tier, a token count and, where prices are known, a cost
 estimate. *Cancel* is the default button and Esc: sending is never the accident.
 """
 
 from __future__ import annotations
-
-import html
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -20,6 +19,8 @@ from PySide6.QtWidgets import (
 
 from app.core.privacy import consent
 from app.core.privacy.consent import ConsentRequest
+from app.core.privacy.visible_text import reveal, reveal_note
+from app.ui.safe_text import esc, plain, rich, tip
 
 
 class ConsentDialog(QDialog):
@@ -33,16 +34,19 @@ class ConsentDialog(QDialog):
         self.setWindowTitle(f"Send to {p.name}?")
         self.setAccessibleName("Consent to send")
         intro = "answer your last message again" if retry else "answer this message"
-        heading = QLabel(
-            f"<p><b>{html.escape(p.name)}</b> — <b>{html.escape(p.tier_label)}</b> "
-            f"({html.escape(p.host)}) would {intro} with the model "
-            f"<b>{html.escape(request.model)}</b>.</p>"
+        # Names, host and model may come from a provider or a shared config: escaped, and
+        # revealed so that a bidi override cannot turn the host name around.
+        heading = rich(QLabel(
+            f"<p><b>{_shown(p.name)}</b> — <b>{_shown(p.tier_label)}</b> "
+            f"({_shown(p.host)}) would {intro} with the model "
+            f"<b>{_shown(request.model)}</b>.</p>"
             f"<p>This is exactly what would leave this computer: "
-            f"≈ {request.tokens:,} tokens, {html.escape(request.cost_text())}. "
-            f"{html.escape(request.redaction_note)}</p>")
+            f"≈ {request.tokens:,} tokens, {esc(request.cost_text())}. "
+            f"{esc(request.redaction_note)}</p>"))
         heading.setWordWrap(True)
         heading.setObjectName("consentHeading")
-        self.payload = QPlainTextEdit(request.payload_text())
+        shown, marked = reveal(request.payload_text())
+        self.payload = QPlainTextEdit(shown)  # display only: what is sent is the request's text
         self.payload.setReadOnly(True)
         self.payload.setAccessibleName("What will be sent")
         self.payload.setToolTip("The full message list after redaction: what the provider "
@@ -50,23 +54,28 @@ class ConsentDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         if request.sources:
-            self.documents = QLabel(html.escape(request.documents_note()))
+            self.documents = plain(QLabel(request.documents_note()))  # file names
             self.documents.setObjectName("consentDocuments")
             self.documents.setWordWrap(True)
             self.documents.setToolTip("The passages are part of the message below, redacted "
                                       "like the rest of it")
             layout.addWidget(self.documents)
         for notice in request.notices:
-            note = QLabel(html.escape(notice))
+            note = plain(QLabel(notice))
             note.setWordWrap(True)
             layout.addWidget(note)
+        self.marks = plain(QLabel(reveal_note(marked)))
+        self.marks.setObjectName("consentMarks")
+        self.marks.setWordWrap(True)
+        self.marks.setVisible(bool(marked))
+        layout.addWidget(self.marks)
         layout.addWidget(self.payload, 1)
         buttons = QDialogButtonBox()
         self.send_once = QPushButton("Send once")
         self.send_once.setToolTip("Send this message only; ask again next time")
         self.allow = QPushButton("Allow for this conversation")
-        self.allow.setToolTip(f"Send this and later messages of this conversation to {p.name} "
-                              f"without asking (you can withdraw it from the badge)")
+        self.allow.setToolTip(tip(f"Send this and later messages of this conversation to "
+                                  f"{p.name} without asking (you can withdraw it from the badge)"))
         self.cancel = QPushButton("Cancel")
         self.cancel.setToolTip("Send nothing")
         for button, role in ((self.send_once, QDialogButtonBox.ButtonRole.AcceptRole),
@@ -90,3 +99,8 @@ class ConsentDialog(QDialog):
     def reject(self) -> None:
         self.choice = consent.CANCEL
         super().reject()
+
+
+def _shown(text: str) -> str:
+    """An outside string for the heading: invisible characters marked, then escaped."""
+    return esc(reveal(text)[0])

@@ -7,7 +7,6 @@ is left as it was.
 
 from __future__ import annotations
 
-import html
 from dataclasses import replace
 
 from PySide6.QtCore import Signal
@@ -23,7 +22,6 @@ from PySide6.QtWidgets import (
     QInputDialog,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -35,6 +33,7 @@ from app.core.errors import EnclaveError
 from app.core.platform.runtime import Runtime
 from app.core.privacy import policy
 from app.core.privacy.keyring_store import KeyringStore
+from app.ui.safe_text import ask, plain, warn
 from app.ui.tasks import Task
 
 ORG, CUSTOM_CLOUD = "org", "custom cloud"
@@ -107,7 +106,7 @@ class ProvidersDialog(QDialog):
         self.setWindowTitle("Providers — Enclave")
         rules = policy.load()
 
-        self.lock = QLabel()
+        self.lock = plain(QLabel())
         self.lock.setObjectName("noticeBar")
         self.lock.setWordWrap(True)
         self.allowed = QCheckBox("Allow cloud and remote providers (you are still asked before "
@@ -133,7 +132,7 @@ class ProvidersDialog(QDialog):
             self.redact.setChecked(True)
             locks.append("redaction is always on")
         if locks:
-            self.lock.setText(f"Locked by {html.escape(rules.locked_by)}: "
+            self.lock.setText(f"Locked by {rules.locked_by}: "
                               + "; ".join(locks) + ".")
         self.lock.setVisible(bool(locks))
 
@@ -160,7 +159,7 @@ class ProvidersDialog(QDialog):
             b.setAccessibleName(b.text().rstrip("…"))
             row.addWidget(b)
         row.addStretch(1)
-        self.status = QLabel()
+        self.status = plain(QLabel())  # provider error messages
         self.status.setWordWrap(True)
         self.status.setAccessibleName("Provider status")
 
@@ -223,7 +222,7 @@ class ProvidersDialog(QDialog):
         try:
             p = self.registry.add(**dialog.values())
         except EnclaveError as exc:
-            QMessageBox.warning(self, "Provider not added", str(exc))
+            warn(self, "Provider not added", str(exc))
             return
         self.reload()
         self.table.selectRow(len(self._providers) - 1)
@@ -235,8 +234,7 @@ class ProvidersDialog(QDialog):
         p = self.selected()
         if p is None:
             return
-        if QMessageBox.question(self, "Remove provider",
-                                f"Remove {p.name} and its key?") != QMessageBox.StandardButton.Yes:
+        if not ask(self, "Remove provider", f"Remove {p.name} and its key?"):
             return
         self.registry.remove(p.name)
         try:

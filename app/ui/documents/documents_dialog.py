@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -33,6 +32,7 @@ from app.core.errors import EnclaveError
 from app.core.platform.runtime import Runtime
 from app.core.platform.units import size_text
 from app.ui.documents.indexing import IndexingService
+from app.ui.safe_text import ask, plain, rich, tip
 
 
 def progress_text(p: Progress) -> str:
@@ -69,7 +69,7 @@ class DocumentsDialog(QDialog):
         row.addWidget(self.remove_button)
         left.addLayout(row)
 
-        self.title = QLabel()
+        self.title = rich(QLabel())  # the collection name is escaped into it
         self.title.setWordWrap(True)
         self.roots = QListWidget()
         self.roots.setAccessibleName("Folders and files in this collection")
@@ -88,10 +88,10 @@ class DocumentsDialog(QDialog):
                                       "resumes")
         self.bar = QProgressBar()
         self.bar.setAccessibleName("Indexing progress")
-        self.status = QLabel()
+        self.status = plain(QLabel())  # file names and reader errors
         self.status.setWordWrap(True)
         self.status.setAccessibleName("Indexing status")
-        self.search_note = QLabel()
+        self.search_note = plain(QLabel())
         self.search_note.setWordWrap(True)
         self.problems = QTreeWidget()
         self.problems.setAccessibleName("Files not indexed")
@@ -179,10 +179,8 @@ class DocumentsDialog(QDialog):
         name = self.selected()
         if name is None:
             return
-        answer = QMessageBox.question(
-            self, "Remove collection", f"Remove {name!r} from the index? Your files are not "
-            f"touched; conversations that used it answer without it.")
-        if answer == QMessageBox.StandardButton.Yes:
+        if ask(self, "Remove collection", f"Remove {name!r} from the index? Your files are not "
+               f"touched; conversations that used it answer without it."):
             self.index.remove(name)
             self.refresh()
             self.indexing.watch()
@@ -250,8 +248,8 @@ class DocumentsDialog(QDialog):
         self.never_cloud.blockSignals(False)
         for f in self.index.problems(name):
             item = QTreeWidgetItem([f.path, f.reason or f.status])
-            item.setToolTip(0, f.path)
-            item.setToolTip(1, f.reason or "")
+            item.setToolTip(0, tip(f.path))
+            item.setToolTip(1, tip(f.reason or ""))
             self.problems.addTopLevelItem(item)
         self.problems.resizeColumnToContents(0)
         try:

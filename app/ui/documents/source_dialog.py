@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.documents.retrieval import Source
+from app.ui.safe_text import rich
 
 
 def file_url(source: Source) -> QUrl:
@@ -37,13 +38,13 @@ class SourceDialog(QDialog):
         exists = Path(source.path).is_file()
         place = f"page {source.page}" if source.page else (
             html.escape(source.heading) if source.heading else "")
-        where = QLabel(
+        where = rich(QLabel(  # file names and headings come from the documents: escaped
             f"<p><b>[{source.n}] {html.escape(Path(source.path).name)}</b>"
             f"{' — ' + place if place else ''}<br>"
             f"<span style='color:gray;'>{html.escape(source.path)} · collection "
             f"{html.escape(source.collection)} · characters {source.start:,}–{source.end:,}"
             f"{'' if exists else ' · the file is no longer there'}</span></p>"
-            f"<p>This exact text went into the prompt:</p>")
+            f"<p>This exact text went into the prompt:</p>"))
         where.setWordWrap(True)
         self.text = QPlainTextEdit(source.text)
         self.text.setReadOnly(True)

@@ -10,8 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -26,7 +25,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -44,6 +42,7 @@ from app.core.models.importer import find_in_hf_cache, import_file
 from app.core.models.service import ModelLibrary
 from app.core.platform.units import size_text
 from app.core.privacy.keyring_store import HUGGINGFACE
+from app.ui.safe_text import ask, esc, inform, open_link, plain, rich, tip, warn
 from app.ui.tasks import Task
 
 log = logging.getLogger(__name__)
@@ -59,10 +58,11 @@ class DownloadRow(QWidget):
 
     def __init__(self, name: str, parent=None):
         super().__init__(parent)
-        self.label = QLabel(name)
+        # File names, repository ids and download errors come from the hub.
+        self.label = plain(QLabel(name))
         self.bar = QProgressBar()
         self.bar.setAccessibleName(f"Download progress of {name}")
-        self.detail = QLabel()
+        self.detail = plain(QLabel())
         self.detail.setWordWrap(True)
         self.pause_button = QPushButton("Pause")
         self.pause_button.setToolTip("Stop for now and keep what arrived")
@@ -122,8 +122,8 @@ class ModelsDialog(QDialog):
             self.offline.setChecked(True)
             self.offline.blockSignals(False)
             self.offline.setEnabled(False)
-            self.offline.setToolTip(f"Locked by {rules.locked_by}: getting models from the hub "
-                                    f"is not allowed on this computer")
+            self.offline.setToolTip(tip(f"Locked by {rules.locked_by}: getting models from the "
+                                        f"hub is not allowed on this computer"))
         token = QPushButton("Hugging Face token…")
         token.setToolTip("Needed only for gated models; kept in your system's keyring")
         token.clicked.connect(self.set_token)
@@ -167,12 +167,11 @@ class ModelsDialog(QDialog):
         self.results.setAccessibleName("Models found")
         self.results.itemActivated.connect(self._on_result_chosen)
         self.results.itemClicked.connect(self._on_result_chosen)
-        self.details = QLabel("Choose a model to see its license, files and how it would run "
-                              "on this machine.")
+        # Enclave's markup around escaped card fields; its one link goes through open_link.
+        self.details = rich(QLabel("Choose a model to see its license, files and how it would "
+                                   "run on this machine."))
         self.details.setWordWrap(True)
-        self.details.setTextFormat(Qt.TextFormat.RichText)
-        self.details.setOpenExternalLinks(False)
-        self.details.linkActivated.connect(self._open_link)
+        self.details.linkActivated.connect(lambda url: open_link(self, url))
         self.files = QTableWidget(0, 4)
         self.files.setHorizontalHeaderLabels(["Quantization", "Size", "On this machine", "File"])
         header = self.files.horizontalHeader()
@@ -190,7 +189,7 @@ class ModelsDialog(QDialog):
         self.download_button = QPushButton("Download")
         self.download_button.setEnabled(False)
         self.download_button.clicked.connect(self.download_selected)
-        self.status = QLabel()
+        self.status = plain(QLabel())  # hub errors
         self.status.setWordWrap(True)
         right = QWidget()
         rl = QVBoxLayout(right)
@@ -216,7 +215,7 @@ class ModelsDialog(QDialog):
             kind = "  ·  for document search" if entry.kind == "embedding" else ""
             item = QListWidgetItem(f"{entry.name}  ·  {size}{kind}  ·  {entry.commercial_text}")
             item.setData(Qt.ItemDataRole.UserRole, entry.repo)
-            item.setToolTip(entry.repo)
+            item.setToolTip(tip(entry.repo))
             self.results.addItem(item)
 
     def search(self) -> None:
@@ -246,12 +245,14 @@ class ModelsDialog(QDialog):
     def _show_report(self, report) -> None:
         self.report = report
         d, lic = report.details, report.details.license
-        link = f' (<a href="{lic.url}">read it</a>)' if lic.url else ""
+        # Every card field is the repository author's text: escaped, never markup.
+        link = (f' (<a href="{esc(lic.url)}">read it</a>: <code>{esc(lic.url)}</code>)'
+                if lic.url else "")
         gated = ("<br><b>Gated:</b> needs your Hugging Face token and accepting the author's "
                  "terms on huggingface.co." if d.gated else "")
-        self.details.setText(f"<b>{d.id}</b><br><b>License:</b> {lic.name}{link}<br>"
-                             f"{lic.summary}{gated}<br><small>This machine: "
-                             f"{report.machine.describe()}</small>")
+        self.details.setText(f"<b>{esc(d.id)}</b><br><b>License:</b> {esc(lic.name)}{link}<br>"
+                             f"{esc(lic.summary)}{gated}<br><small>This machine: "
+                             f"{esc(report.machine.describe())}</small>")
         self.files.setRowCount(0)
         for c in d.choices:
             r = self.files.rowCount()
@@ -294,12 +295,6 @@ class ModelsDialog(QDialog):
         self._row(request)
         self.queue.add(request)
         self.tabs.setCurrentIndex(1)
-
-    def _open_link(self, url: str) -> None:
-        from app.ui.dialogs import confirm_open_link
-
-        if confirm_open_link(self, QUrl(url)):
-            QDesktopServices.openUrl(QUrl(url))
 
     # -- downloads -------------------------------------------------------------------------
 
@@ -364,7 +359,7 @@ class ModelsDialog(QDialog):
         self.installed.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.installed.setAccessibleName("Installed models")
         buttons = QHBoxLayout()
-        for text, slot, tip in [
+        for text, slot, hint in [
                 ("Use for new chats", self.make_default, "New chats will use this model"),
                 ("Use for documents", self.use_for_documents,
                  "Search your documents by meaning with this embedding model; collections "
@@ -377,10 +372,10 @@ class ModelsDialog(QDialog):
                 ("From Hugging Face cache…", self.import_from_hf_cache,
                  "Use GGUF files other tools already downloaded")]:
             b = QPushButton(text)
-            b.setToolTip(tip)
+            b.setToolTip(hint)
             b.clicked.connect(slot)
             buttons.addWidget(b)
-        self.installed_status = QLabel()
+        self.installed_status = plain(QLabel())
         self.installed_status.setWordWrap(True)
         page = QWidget()
         layout = QVBoxLayout(page)
@@ -405,7 +400,7 @@ class ModelsDialog(QDialog):
                 cell = QTableWidgetItem(text)
                 cell.setData(Qt.ItemDataRole.UserRole, model.id)
                 if col == 3 and runs_on["reason"]:
-                    cell.setToolTip(runs_on["reason"])
+                    cell.setToolTip(tip(runs_on["reason"]))
                 self.installed.setItem(r, col, cell)
 
     def _selected_model(self) -> str | None:
@@ -445,9 +440,7 @@ class ModelsDialog(QDialog):
         model_id = self._selected_model()
         if not model_id:
             return
-        answer = QMessageBox.question(self, "Remove model?",
-                                      f"Delete {model_id} from this computer?")
-        if answer != QMessageBox.StandardButton.Yes:
+        if not ask(self, "Remove model?", f"Delete {model_id} from this computer?"):
             return
         try:
             model = self.library.remove(model_id)
@@ -549,9 +542,9 @@ class ModelsDialog(QDialog):
             return
         try:
             self.library.keys.set(HUGGINGFACE, token)
-            QMessageBox.information(self, "Token saved", "Your token is in the system keyring.")
+            inform(self, "Token saved", "Your token is in the system keyring.")
         except EnclaveError as exc:
-            QMessageBox.warning(self, "Token not saved", str(exc))
+            warn(self, "Token not saved", str(exc))
 
     def shutdown(self) -> None:
         """The app is closing: a running download pauses and resumes next time."""

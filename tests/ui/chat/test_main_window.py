@@ -357,3 +357,39 @@ def test_a_gpu_left_unused_is_said_plainly_with_the_reason(qtbot, make_window, m
     assert window.notice.isVisible() and "runs on the CPU" in notice
     assert "for the CPU only, although a GPU is present (NVIDIA GeForce RTX 4060" in notice
     assert "LLAMA_BUILD=vulkan" in notice and not window.notice.property("error")
+
+
+def test_outside_text_is_shown_as_text_and_only_web_links_open(qtbot, dialogs, make_window,
+                                                               paths, opened_urls,
+                                                               loopback_server):
+    """Provider, hub and document messages reach the notice bar, model and device names the
+    status bar, message text the conversation list: none of it is markup, and a link in an
+    answer opens only on the web."""
+    from conftest import press_message_box
+    from PySide6.QtCore import QUrl
+    from PySide6.QtWidgets import QMessageBox
+    from shown import CRAFTED, label_document, shows_literally, tooltip_document
+
+    crafted = CRAFTED.format(port=loopback_server.server_port)
+    with Store(paths.database) as store:
+        store.create_conversation(crafted)
+    window = make_window()
+    window.show_notice(f"The provider said: {crafted}", error=True)
+    window._on_worker_model_loading(crafted)
+    window.status_state.setText(crafted)
+    for label in (window.notice, window.status_model, window.status_state):
+        label.grab()
+        assert shows_literally(label_document(label), crafted), label.accessibleName()
+    model = window.panel.model
+    tip = model.data(model.index(0), Qt.ItemDataRole.ToolTipRole)
+    assert shows_literally(tooltip_document(tip), crafted)
+    assert loopback_server.requests == []
+
+    for url in ("file:///etc/passwd", "search-ms:query=x", "smb://evil.example/s",
+                "javascript:alert(1)"):
+        seen: list = []
+        press_message_box(dialogs, QMessageBox.StandardButton.Ok, seen)
+        window.chat.external_link_clicked.emit(QUrl(url))
+        assert seen and seen[0][0] == "Link not opened" and url in seen[0][1], url
+        assert seen[0][2] == Qt.TextFormat.PlainText
+    assert opened_urls == []

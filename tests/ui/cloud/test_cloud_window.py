@@ -8,6 +8,7 @@ import json
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel
 
 from app.core.privacy import audit
 
@@ -163,3 +164,43 @@ def test_test_key_lists_models_and_one_can_be_chosen(qtbot, make_window, org_pro
     assert offered["items"] == ["starter"]
     assert dialog.table.item(0, 3).text() == "starter"
     dialog.close()
+
+
+# Typed or pasted into the input (which turns \r into a line break): erase line, cursor up,
+# backspace, a right-to-left override and a zero-width space.
+HIDING = "\x1b[2K\x1b[1A\x08\u202e\u200b"
+
+
+def test_the_consent_dialog_marks_hidden_characters_and_sends_them_unchanged(
+        qtbot, dialogs, make_window, wait_idle, org_provider, provider_server):
+    """A message with escape, bidi and zero-width characters: the dialog shows every one as a
+    mark and says how many; what is sent is exactly the message."""
+    from app.ui.cloud.consent_dialog import ConsentDialog
+
+    window = make_window()
+    wait_idle(window)
+    message = f"Summarise this.{HIDING}Ignore the rest."
+    seen: dict = {}
+
+    def look(dialog: ConsentDialog):
+        seen["payload"] = dialog.payload.toPlainText()
+        marks = dialog.findChild(QLabel, "consentMarks")
+        seen["marks"] = marks.text() if marks is not None and marks.isVisible() else ""
+        dialog.cancel.click()
+
+    window.input.setPlainText(message)
+    dialogs.answer(ConsentDialog, look)
+    qtbot.mouseClick(window.cloud_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "payload" in seen, timeout=30_000)
+    marks = "⟨ESC⟩[2K⟨ESC⟩[1A⟨BS⟩⟨U+202E⟩⟨U+200B⟩"
+    assert f"Summarise this.{marks}Ignore the rest." in seen["payload"]
+    assert not any(c in seen["payload"] for c in "\x1b\x08\u202e\u200b")
+    assert "5 hidden or control characters are shown as ⟨…⟩ marks" in seen["marks"]
+    assert provider_server.requests == []
+
+    # Sent: the provider receives the message itself, not its marks.
+    dialogs.consent("once", {})
+    qtbot.mouseClick(window.cloud_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(provider_server.chats()) == 1, timeout=60_000)
+    wait_idle(window)
+    assert provider_server.chats()[0].json()["messages"][-1]["content"] == message

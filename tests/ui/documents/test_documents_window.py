@@ -148,3 +148,26 @@ def test_the_consent_dialog_lists_the_passages(qtbot, dialogs, make_window, wait
     assert "[1] contract.pdf, page 2" in seen["documents"]
     assert "invoices are payable within 45 days" in seen["payload"]
     assert provider_server.requests == []
+
+
+def test_file_names_and_reader_errors_are_shown_as_text(qtbot, make_window, tmp_path,
+                                                        loopback_server):
+    from shown import label_document, shows_literally, tooltip_document
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("Visitors park behind the building.\n")
+    # A file name can hold markup (no "/" though): bold, and an image from a loopback server.
+    name = f'<b>Accept<img src="http:127.0.0.1:{loopback_server.server_port}">.pdf'
+    (folder / name).write_bytes(b"%PDF-1.4 not really a PDF")  # unreadable: listed with why
+    window = make_window()
+    window.show_documents()
+    dialog = window.documents_dialog
+    dialog.new_collection("Work")
+    _index_and_wait(qtbot, window, dialog, [folder])
+    items = [dialog.problems.topLevelItem(i) for i in range(dialog.problems.topLevelItemCount())]
+    hostile = next(i for i in items if name in i.text(0))
+    assert shows_literally(tooltip_document(hostile.toolTip(0)), name)
+    dialog._say(f"{name}: could not be read")  # how reader errors reach the status line
+    assert shows_literally(label_document(dialog.status), name)
+    assert loopback_server.requests == []

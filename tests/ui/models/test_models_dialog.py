@@ -142,3 +142,44 @@ def test_admin_policy_locks_the_offline_switch(qtbot, open_dialog, hub, tmp_path
     dialog.search()
     qtbot.waitUntil(lambda: "Example IT" in dialog.status.text(), timeout=10_000)
     assert hub.requests == []
+
+
+HOSTILE_SCHEMES = ["file:///etc/passwd", "search-ms:query=invoice&crumb=location:\\\\evil\\s",
+                   "smb://evil.example/share", "javascript:alert(1)", "ms-msdt:/id PCWDiagnostic",
+                   "\\\\evil.example\\share\\x.exe", "//evil.example/share"]
+
+
+def test_a_crafted_model_card_is_text_and_its_links_open_only_on_the_web(
+        qtbot, open_dialog, hub, dialogs, opened_urls, loopback_server):
+    from conftest import press_message_box
+    from hub_server import HubRepo
+    from PySide6.QtWidgets import QMessageBox
+    from shown import CRAFTED, images, label_document, links
+
+    crafted = CRAFTED.format(port=loopback_server.server_port)
+    breakout = 'https://example.org/l" onclick="x"><img src="file:///etc/hostname'
+    hub.repos["enclave-test/Crafted-GGUF"] = HubRepo(
+        "enclave-test/Crafted-GGUF", {"Crafted-Q4_1.gguf": hub.repos[HUB_REPO].files[HUB_FILE]},
+        license=crafted, license_link=breakout)
+    dialog = open_dialog()
+    _search_and_choose(qtbot, dialog, "crafted", "enclave-test/Crafted-GGUF")
+    dialog.details.grab()  # drawn: anything it would load is loaded now
+    doc = label_document(dialog.details)
+    assert crafted.lower() in doc.toPlainText()  # the author's text, character for character
+    assert breakout in doc.toPlainText()
+    assert images(doc) == [] and links(doc) == [breakout]  # only Enclave's own "read it" link
+    assert loopback_server.requests == []
+
+    # Links from a card open only on the web, and only when confirmed; others are refused.
+    for url in HOSTILE_SCHEMES:
+        seen: list = []
+        press_message_box(dialogs, QMessageBox.StandardButton.Ok, seen)
+        dialog.details.linkActivated.emit(url)
+        assert seen and seen[0][0] == "Link not opened", (url, seen)  # answered in exec()
+    assert opened_urls == []
+    seen = []
+    press_message_box(dialogs, QMessageBox.StandardButton.Yes, seen)
+    dialog.details.linkActivated.emit("https://example.org/license")
+    assert seen[0][0] == "Open link in your browser?"
+    assert "https://example.org/license" in seen[0][1]
+    assert opened_urls == ["https://example.org/license"]
