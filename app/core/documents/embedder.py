@@ -63,9 +63,10 @@ class Embedder:
         n_ctx = min(CONTEXT, self.info.context_length or CONTEXT)
         threads = threads or hardware.default_threads()
         try:
-            self._llama = llama_cpp.Llama(
-                model_path=str(self.path), embedding=True, pooling_type=pooling, n_ctx=n_ctx,
-                n_batch=n_ctx, n_ubatch=n_ctx, n_threads=threads, n_threads_batch=threads,
+            self._llama = llama_lib.build(
+                llama_cpp, model_path=str(self.path), embedding=True, pooling_type=pooling,
+                n_ctx=n_ctx, n_batch=n_ctx, n_ubatch=n_ctx, n_threads=threads,
+                n_threads_batch=threads,
                 n_gpu_layers=-1 if hardware.gpu_offload_supported() else 0, verbose=False)
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelFileError(f"llama.cpp could not load the embedding model {self.path} "

@@ -14,6 +14,7 @@ import functools
 import json
 import logging
 import sys
+import threading
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -132,25 +133,58 @@ def build_record() -> dict:
         return {}
 
 
+# Building a model swaps process-wide state: llama-cpp-python points descriptors 1 and 2 at the
+# null device while it loads quietly, and new_llama changes a module constant. Two loads at once
+# (the model thread, and the indexing thread's embedder) could leave the process printing to
+# nothing and mix up each other's log lines, so one model is built at a time.
+_BUILDING = threading.Lock()
+_capture = threading.local()  # .lines: the log lines of the load running on this thread
+_dispatcher = None  # installed once, never replaced: llama.cpp may call it from any thread
+
+
+def _install_dispatcher(llama_cpp) -> None:
+    """One log callback for the life of the process. Replacing callbacks per load (and freeing
+    the old one) races with llama.cpp calling the old one on another thread: a crash."""
+    global _dispatcher
+    if _dispatcher is not None:
+        return
+    from llama_cpp import _logger
+
+    default = _logger.llama_log_callback
+
+    @llama_cpp.llama_log_callback
+    def dispatch(level, text, user_data):
+        lines = getattr(_capture, "lines", None)
+        if lines is None:
+            default(level, text, user_data)
+        else:
+            lines.append(text.decode("utf-8", errors="replace"))
+
+    llama_cpp.llama_log_set(dispatch, ctypes.c_void_p(0))
+    _dispatcher = dispatch
+
+
 @contextlib.contextmanager
 def captured_log(llama_cpp):
-    """Collect llama.cpp's log lines while the block runs (a model load), then restore its logger.
+    """Collect llama.cpp's log lines written on this thread while the block runs (a model load).
 
     The log is the only place llama.cpp says how many layers it offloaded, and why a load failed.
     """
+    with _BUILDING:
+        _install_dispatcher(llama_cpp)
     lines: list[str] = []
-
-    @llama_cpp.llama_log_callback
-    def collect(level, text, user_data):  # noqa: ARG001
-        lines.append(text.decode("utf-8", errors="replace"))
-
-    llama_cpp.llama_log_set(collect, ctypes.c_void_p(0))
+    outer = getattr(_capture, "lines", None)
+    _capture.lines = lines
     try:
         yield lines
     finally:
-        from llama_cpp import _logger
+        _capture.lines = outer
 
-        llama_cpp.llama_log_set(_logger.llama_log_callback, ctypes.c_void_p(0))
+
+def build(llama_cpp, **kwargs):
+    """``llama_cpp.Llama(**kwargs)``, one at a time in this process (see _BUILDING)."""
+    with _BUILDING:
+        return llama_cpp.Llama(**kwargs)
 
 
 def new_llama(llama_cpp, **kwargs):
@@ -162,12 +196,13 @@ def new_llama(llama_cpp, **kwargs):
     back to the CPU. So: ask for "on", and have "on" mean llama.cpp's "auto" while constructing.
     """
     constants = llama_cpp.llama_cpp
-    enabled = constants.LLAMA_FLASH_ATTN_TYPE_ENABLED
-    constants.LLAMA_FLASH_ATTN_TYPE_ENABLED = constants.LLAMA_FLASH_ATTN_TYPE_AUTO
-    try:
-        return llama_cpp.Llama(flash_attn=True, **kwargs)
-    finally:
-        constants.LLAMA_FLASH_ATTN_TYPE_ENABLED = enabled
+    with _BUILDING:
+        enabled = constants.LLAMA_FLASH_ATTN_TYPE_ENABLED
+        constants.LLAMA_FLASH_ATTN_TYPE_ENABLED = constants.LLAMA_FLASH_ATTN_TYPE_AUTO
+        try:
+            return llama_cpp.Llama(flash_attn=True, **kwargs)
+        finally:
+            constants.LLAMA_FLASH_ATTN_TYPE_ENABLED = enabled
 
 
 def devices() -> list[dict]:
