@@ -204,3 +204,28 @@ def test_the_consent_dialog_marks_hidden_characters_and_sends_them_unchanged(
     qtbot.waitUntil(lambda: len(provider_server.chats()) == 1, timeout=60_000)
     wait_idle(window)
     assert provider_server.chats()[0].json()["messages"][-1]["content"] == message
+
+
+def test_provider_answers_and_errors_are_shown_as_text(qtbot, make_window, org_provider,
+                                                       loopback_server):
+    """Model ids a provider lists and the errors it returns are the provider's own text."""
+    from shown import CRAFTED, label_document, shows_literally
+
+    from app.ui.cloud.audit_dialog import AuditDialog
+
+    crafted = CRAFTED.format(port=loopback_server.server_port)
+    window = make_window()
+    window.show_providers()
+    dialog = window.providers_dialog
+    dialog._on_test_done(dialog.registry.get("Org"), [crafted])
+    assert shows_literally(label_document(dialog.status), crafted)
+    dialog._on_test_failed(f"Org answered: {crafted}")
+    dialog.status.grab()
+    assert shows_literally(label_document(dialog.status), crafted)
+    audit_window = AuditDialog(window)
+    audit_window.result.setText(crafted)  # verify's account names entries from the log file
+    assert shows_literally(label_document(audit_window.result), crafted)
+    assert shows_literally(label_document(audit_window.summary), audit_window.summary.text())
+    assert loopback_server.requests == []
+    dialog.close()
+    audit_window.close()
