@@ -6,10 +6,14 @@ import json
 import os
 from pathlib import Path
 
+from app.core.platform.paths import open_private, private_dir
+
 
 def write_atomic(path: Path, data) -> None:
-    """Write through a temporary file and rename, so a crash mid-write keeps the old file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write through a temporary file and rename, so a crash mid-write keeps the old file. The
+    file is owner-only (settings hold the redaction terms)."""
+    private_dir(path.parent)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    with os.fdopen(open_private(tmp), "w", encoding="utf-8") as f:
+        f.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
     os.replace(tmp, path)

@@ -25,4 +25,5 @@ def start() -> Runtime:
     netguard.install()
     paths = paths_mod.resolve().ensure()
     logs.configure(paths.log_file)
+    paths.protect()  # what older versions left readable by others (logged)
     return Runtime(paths, settings_mod.load(paths.settings_file))
