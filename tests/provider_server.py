@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-FAULTS = ("401", "429", "500", "timeout", "malformed", "cut", "redirect", "echo")
+FAULTS = ("401", "429", "500", "timeout", "malformed", "cut", "redirect", "echo", "slow")
 
 
 def free_port() -> int:
@@ -140,6 +140,23 @@ class _Handler(BaseHTTPRequestHandler):
                       for i in range(0, len(text), 3)]
             body = b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events)
             return self._send(200, body + b"data: [DONE]\n\n", content_type="text/event-stream")
+        if fault == "slow" and rec.method == "POST":  # a long answer, one piece every 0.1 s
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for i in range(600):
+                event = {"id": "s", "object": "chat.completion.chunk", "created": 1,
+                         "model": "m", "choices": [{"index": 0, "delta": {"content": f"{i} "}}]}
+                data = b"data: " + json.dumps(event).encode() + b"\n\n"
+                try:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+                    self.wfile.flush()
+                except OSError:
+                    return
+                time.sleep(0.1)
+            self.wfile.write(b"0\r\n\r\n")
+            return
         self._forward(rec)
 
     def _forward(self, rec: Recorded) -> None:

@@ -149,7 +149,8 @@ class CloudChat:
             store.grant_consent(cid, plan.provider.name, plan.request.model,
                                 plan.provider.identity)
         engine = RemoteEngine(plan.provider, plan.request.model, settings=self.settings,
-                              keys=self.keys, consent=consent, conversation=cid)
+                              keys=self.keys, consent=consent, conversation=cid,
+                              settings_file=self.assistant.paths.settings_file)
         restorer = Restorer(plan.redactor)
         route = Route(engine, [ChatMessage(m["role"], m["content"])
                                for m in plan.request.messages],

@@ -25,6 +25,7 @@ from app.core.errors import EnclaveError
 from app.core.privacy import gate
 from app.core.privacy.consent import estimate_tokens
 from app.core.privacy.keyring_store import KeyringStore, KeyringUnavailableError
+from app.core.privacy.watch import Watch
 
 log = logging.getLogger(__name__)
 CHARS_PER_TOKEN = 4
@@ -185,10 +186,11 @@ class RemoteEngine(Engine):
     kind = "remote"
 
     def __init__(self, provider, model: str, *, settings, keys: KeyringStore, consent=None,
-                 conversation: int | None = None):
+                 conversation: int | None = None, settings_file=None):
         super().__init__(model)
         self.provider, self.settings, self.keys = provider, settings, keys
         self.consent, self.conversation = consent, conversation
+        self.settings_file = settings_file  # re-read while answering (privacy/watch.py)
 
     @property
     def context_length(self) -> int:
@@ -212,7 +214,11 @@ class RemoteEngine(Engine):
                       top_p=options.top_p)
         if self.provider.stream_usage:
             kwargs["stream_options"] = {"include_usage": True}
-        with gate.open_cloud(self.settings, self.provider, f"ask {self.provider.name}",
+        purpose = f"ask {self.provider.name}"
+        # Work offline, "allow cloud" off or a policy, switched midway, stop the answer.
+        watch = Watch(self.settings, purpose, settings_file=self.settings_file,
+                      provider=self.provider)
+        with gate.open_cloud(self.settings, self.provider, purpose,
                              consent=self.consent, model=self.model_id,
                              conversation=self.conversation) as passage:
             passage.tokens_sent = stats.prompt_tokens
@@ -228,6 +234,7 @@ class RemoteEngine(Engine):
                         if cancel.is_set():
                             reason = "cancelled"
                             break
+                        watch.check()
                         if chunk.usage:  # the provider's own count replaces the estimate
                             stats.prompt_tokens = passage.tokens_sent = chunk.usage.prompt_tokens
                             passage.tokens_received = chunk.usage.completion_tokens

@@ -32,6 +32,7 @@ from app.core.platform import jsonfile
 from app.core.platform.paths import Paths
 from app.core.platform.units import size_text
 from app.core.privacy import gate
+from app.core.privacy.watch import Watch
 
 log = logging.getLogger(__name__)
 CHUNK = 1 << 20
@@ -297,11 +298,14 @@ class Downloader:
                                 self.bytes_present(request), request.total_bytes)
             tracker = _Tracker(progress, on_progress)
             digests: dict[str, str | None] = {}
-            with gate.open_for(self.hub.settings, f"download {request.name}"):
+            purpose = f"download {request.name}"
+            # Work offline (or a policy) switched on midway stops the download, keeping its bytes.
+            watch = Watch(self.hub.settings, purpose, settings_file=self.paths.settings_file)
+            with gate.open_for(self.hub.settings, purpose):
                 for f, target in zip(request.files, targets):
                     if not target.exists():
                         digests[f.name] = self._fetch(request, f, target, cancel, pause,
-                                                      tracker)
+                                                      tracker, watch)
                     if cancel.is_set() or pause.is_set():
                         break
             if cancel.is_set():
@@ -312,16 +316,17 @@ class Downloader:
                 self._save_state(request, "paused")
                 return tracker.finish("paused", "Paused. Resume to continue from here.")
             return self._install(request, targets, digests, tracker)
-        except Exception:
+        except Exception as exc:
             if self._state_file(request).exists():
-                self._save_state(request, "failed")
+                self._save_state(request, "paused" if isinstance(exc, gate.OfflineError)
+                                 else "failed")
             raise
         finally:
             lock.release()
             Path(lock.lock_file).unlink(missing_ok=True)
 
     def _fetch(self, request, remote: quant.RemoteFile, target: Path, cancel, pause,
-               tracker: _Tracker) -> str | None:
+               tracker: _Tracker, watch: Watch) -> str | None:
         """Bring ``target``'s part file to its full size. Returns its sha256 (hashed on the way,
         so verifying costs no second read), or None if stopped early."""
         from huggingface_hub.utils import get_session
@@ -331,6 +336,7 @@ class Downloader:
         url = self.hub.url(request.repo, remote.name, request.revision)
         failures, digest, hashed = 0, hashlib.sha256(), 0
         while not (cancel.is_set() or pause.is_set()):
+            watch.check()
             have = part.stat().st_size if part.exists() else 0
             if hashed != have:  # bytes from an earlier run: hash them first
                 digest, hashed = hashlib.sha256(), 0
@@ -371,6 +377,7 @@ class Downloader:
                                 hashed += len(chunk)
                                 tracker.add(len(chunk))
                                 failures = 0
+                                watch.check()
                                 if cancel.is_set() or pause.is_set():
                                     return None
                         finally:
