@@ -225,6 +225,7 @@ class RemoteEngine(Engine):
             passage.tokens_received = 0
             reason, answering = "stop", False
             try:
+                watch.check()  # also the saved settings: a window may hold older ones
                 sdk = client(self.provider, self.keys,
                              timeout_s=getattr(self.settings, "cloud_timeout_s", 60.0))
                 stream = sdk.chat.completions.create(**kwargs)

@@ -236,11 +236,17 @@ class ProvidersDialog(QDialog):
             return
         if not ask(self, "Remove provider", f"Remove {p.name} and its key?"):
             return
-        self.registry.remove(p.name)
-        try:
-            self.keys.remove(p.key_name)
-        except EnclaveError:
-            pass
+        from app.core.chat.store import Store
+        from app.core.cloud.chat import remove_provider
+
+        try:  # its key and every conversation's permission go with it (a short connection)
+            with Store(self.rt.paths.database) as store:
+                _, said = remove_provider(self.registry, self.keys, store, p.name)
+        except EnclaveError as exc:
+            warn(self, "Provider not removed", str(exc))
+            return
+        self.status.setText(f"Removed {p.name}" + (": " + "; ".join(said) if said else "")
+                            + ".")
         self.reload()
         self.changed.emit()
 
