@@ -75,3 +75,15 @@ def test_never_cloud_from_the_command_line(run_cli, folder, org_provider, provid
     assert shown.returncode == 3  # printed, not sent: no --yes-send and no terminal
     assert "Includes" in shown.stderr + shown.stdout and "within 45 days" in shown.stdout
     assert provider_server.requests == []
+
+
+def test_a_link_out_of_the_folder_is_listed_not_read(run_cli, folder, tmp_path):
+    secret = tmp_path / ".pgpass"
+    secret.write_text("db.example:5432:*:admin:hunter2-outside\n")
+    (folder / "pgpass.txt").symlink_to(secret)
+    added = run_cli("docs", "add", "Work", folder)
+    assert added.returncode == 0, added.stderr
+    assert (f"not indexed: {folder / 'pgpass.txt'}: a link to outside the folder, not followed"
+            in added.stderr)
+    assert "not indexed (skipped): " in run_cli("docs", "show", "Work").stdout
+    assert run_cli("docs", "search", "Work", "hunter2-outside", "--json").stdout.strip() == "[]"
