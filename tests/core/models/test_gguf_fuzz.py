@@ -145,6 +145,7 @@ def test_the_seed_files_read(header, tmp_path):
 
 
 @long_enough
+@pytest.mark.slow  # thousands of files: the full suite, not `make check`
 def test_fuzz_the_compact_starter_header(header, tmp_path):
     small = gb.header_of(header.data, header.file_size, keep=80)
     assert len(small.data) < REGION  # every byte of it is in reach
@@ -153,6 +154,7 @@ def test_fuzz_the_compact_starter_header(header, tmp_path):
 
 
 @long_enough
+@pytest.mark.slow  # thousands of files: the full suite, not `make check`
 def test_fuzz_the_starter_header_as_it_is(header, tmp_path):
     outcomes = _fuzz(header, tmp_path / "fuzz.gguf", max(50, CASES // 20))
     assert outcomes["refused"] and outcomes["read"]
