@@ -45,11 +45,16 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def tip(text: str) -> str:
-    """A tooltip that shows ``text`` literally (tooltips guess markup like labels do)."""
-    if not text:
-        return ""
-    return f"<p style='white-space:pre-wrap'>{esc(text)}</p>"
+TIP_CHARS = 1000  # a tooltip is a glance: a whole pasted document would only slow the view
+
+
+def tip(text: str, last_line: str = "") -> str:
+    """A tooltip that shows ``text`` literally (tooltips guess markup like labels do), shortened
+    if long, then ``last_line`` whole."""
+    if len(text) > TIP_CHARS:
+        text = text[:TIP_CHARS] + "…"
+    text = "\n".join(t for t in (text, last_line) if t)
+    return f"<p style='white-space:pre-wrap'>{esc(text)}</p>" if text else ""
 
 
 def _box(parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str,

@@ -80,7 +80,7 @@ class ConversationListModel(QAbstractListModel):
             return f"{title} (sent outside this device)" if sent else title
         if role == Qt.ItemDataRole.ToolTipRole:
             # Titles and snippets are message text: shown literally, never as markup.
-            return safe_tip(f"{tip}\nSent to a provider outside this device" if sent else tip)
+            return safe_tip(tip, "Sent to a provider outside this device" if sent else "")
         if role == IdRole:
             return cid
         return None
