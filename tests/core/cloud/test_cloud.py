@@ -21,16 +21,6 @@ from app.core.privacy.keyring_store import KeyringStore
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def chat(paths, org_provider):
-    store = Store(paths.database)
-    assistant = Assistant(store, settings_mod.load(paths.settings_file), paths)
-    assistant.overrides = {"max_answer_tokens": 16, "temperature": 0.0}
-    yield CloudChat(assistant)
-    assistant.host.unload()
-    store.close()
-
-
 def _send(chat, plan, choice=consent.ONCE):
     return chat.send(plan, choice, cancel=threading.Event())
 

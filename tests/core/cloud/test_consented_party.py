@@ -8,26 +8,14 @@ import threading
 
 import pytest
 
-from app.core.chat.assistant import Assistant
 from app.core.chat.store import Store
 from app.core.cloud import providers as providers_mod
-from app.core.cloud.chat import CloudChat, route_for
+from app.core.cloud.chat import route_for
 from app.core.cloud.providers import ProviderRegistry
-from app.core.platform import settings as settings_mod
 from app.core.privacy import consent
 from app.core.privacy.keyring_store import KeyringStore
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def chat(paths, org_provider):
-    store = Store(paths.database)
-    assistant = Assistant(store, settings_mod.load(paths.settings_file), paths)
-    assistant.overrides = {"max_answer_tokens": 8, "temperature": 0.0}
-    yield CloudChat(assistant)
-    assistant.host.unload()
-    store.close()
 
 
 def test_headers_from_the_environment_never_reach_a_provider(chat, provider_server,

@@ -29,23 +29,6 @@ def open_umask():
     os.umask(before)
 
 
-@pytest.fixture
-def clean_logging():
-    root = logging.getLogger()
-    before = list(root.handlers)
-    for handler in before:
-        if getattr(handler, "_enclave", False):
-            root.removeHandler(handler)
-    yield
-    for handler in root.handlers[:]:
-        if handler not in before:
-            root.removeHandler(handler)
-            handler.close()
-    for handler in before:
-        if handler not in root.handlers:
-            root.addHandler(handler)
-
-
 def test_a_fresh_home_is_owner_only(enclave_home, tmp_path, open_umask, clean_logging):
     rt = runtime.start()
     rt.settings.redaction_terms = ["Project Nightjar"]
