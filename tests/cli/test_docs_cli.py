@@ -87,3 +87,46 @@ def test_a_link_out_of_the_folder_is_listed_not_read(run_cli, folder, tmp_path):
             in added.stderr)
     assert "not indexed (skipped): " in run_cli("docs", "show", "Work").stdout
     assert run_cli("docs", "search", "Work", "hunter2-outside", "--json").stdout.strip() == "[]"
+
+
+@pytest.mark.timeout(240)
+def test_indexing_killed_midway_resumes_and_the_index_stays_whole(run_cli, tmp_path, cli_env,
+                                                                   repo_root, paths):
+    import signal
+    import sqlite3
+    import subprocess
+    import sys
+    import time
+
+    many = tmp_path / "many"
+    many.mkdir()
+    for i in range(1500):
+        (many / f"note-{i:04}.txt").write_text(
+            f"Note {i}. " + "The committee reviewed the budget and the timetable. " * 40)
+    index = paths.documents_index
+
+    def indexed() -> int:
+        try:
+            with sqlite3.connect(f"file:{index}?mode=ro", uri=True, timeout=5) as db:
+                return db.execute("SELECT COUNT(*) FROM files").fetchone()[0]
+        except sqlite3.OperationalError:  # not made yet, or being made
+            return 0
+
+    adding = subprocess.Popen([sys.executable, "-m", "app.cli", "docs", "add", "Many", str(many)],
+                              cwd=repo_root, env=cli_env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while indexed() < 100 and time.monotonic() < deadline and adding.poll() is None:
+        time.sleep(0.05)
+    adding.send_signal(signal.SIGKILL)  # a crash, midway
+    adding.wait()
+    kept = indexed()
+    assert 0 < kept < 1500, kept
+    with sqlite3.connect(index) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    resumed = run_cli("docs", "index", "Many", timeout=200)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{1500 - kept} new" in resumed.stderr and f"{kept} unchanged" in resumed.stderr
+    assert indexed() == 1500
+    listed = json.loads(run_cli("docs", "list", "--json").stdout)
+    assert [(c["name"], c["files"]) for c in listed] == [("Many", 1500)]
