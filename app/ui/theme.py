@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication
 
+from app.core.cloud import providers
 from app.core.platform.paths import resources_dir
 
 
@@ -41,4 +42,6 @@ def apply(app: QApplication, choice: str) -> None:
     app.setPalette(dark_palette() if wants_dark(app, choice) else app.style().standardPalette())
     style_file = resources_dir() / "styles" / "app.qss"
     if style_file.is_file():
-        app.setStyleSheet(style_file.read_text(encoding="utf-8"))
+        tiers = "".join(f'QLabel#whereBadge[tier="{tier}"] {{ background-color: {colour}; }}\n'
+                        for tier, colour in providers.TIER_COLOURS.items())
+        app.setStyleSheet(style_file.read_text(encoding="utf-8") + tiers)

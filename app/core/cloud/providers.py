@@ -23,6 +23,17 @@ log = logging.getLogger(__name__)
 
 # How far a provider is from the user: shown wherever the provider appears.
 TIERS = {"device": "This device", "org": "Your organisation", "cloud": "Third-party cloud"}
+# Each tier's colour wherever the app shows where words go (the badge, an answer's header).
+TIER_COLOURS = {"device": "#2e7d32", "org": "#1565c0", "cloud": "#c62828"}
+
+
+def badge_text(tier: str | None, name: str) -> str:
+    """Where the words go, as the window's badge and each answer from a provider say it."""
+    return f"Your organisation: {name}" if tier == "org" else f"Cloud: {name}"
+
+
+def tier_colour(tier: str | None) -> str:
+    return TIER_COLOURS.get(tier or "cloud", TIER_COLOURS["cloud"])
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,39}$")
 DEFAULT_CONTEXT = 32_768
 
@@ -71,8 +82,7 @@ class Provider:
         return self.name
 
     def badge(self) -> str:
-        """Where the words go, as the window's badge says it."""
-        return f"Your organisation: {self.name}" if self.tier == "org" else f"Cloud: {self.name}"
+        return badge_text(self.tier, self.name)
 
     def as_json(self) -> dict:
         data = asdict(self)

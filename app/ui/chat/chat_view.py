@@ -24,6 +24,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QTextBrowser
 
 from app.core.chat.store import Message
+from app.core.cloud import providers
 from app.core.documents import retrieval
 from app.ui.chat.markdown_html import ACTION_SCHEME, DARK_CODE, LIGHT_CODE, MarkdownRenderer
 
@@ -41,10 +42,6 @@ class _Shown:
     body: QTextFrame  # the text, replaced when re-rendered
     code_blocks: list[str] = field(default_factory=list)
     streaming: bool = False
-
-
-# The trust tiers' colours, as in the window's where-does-this-go badge (resources/styles/app.qss).
-TIER_COLOURS = {"device": "#2e7d32", "org": "#1565c0", "cloud": "#c62828"}
 
 
 def is_dark(palette: QPalette) -> bool:
@@ -225,10 +222,9 @@ class ChatView(QTextBrowser):
             who = "You"
         else:
             if m.provider:  # the badge every answer from outside this device carries
-                label = "Your organisation" if m.tier == "org" else "Cloud"
-                colour = TIER_COLOURS.get(m.tier, TIER_COLOURS["cloud"])
-                where = (f"<span style='background-color:{colour}; color:white;'>&nbsp;"
-                         f"{label}: {html.escape(m.provider)}&nbsp;</span>")
+                badge = html.escape(providers.badge_text(m.tier, m.provider))
+                where = (f"<span style='background-color:{providers.tier_colour(m.tier)}; "
+                         f"color:white;'>&nbsp;{badge}&nbsp;</span>")
             else:
                 where = "on this device"
             who = f"Assistant <span style='color:gray;'>· {html.escape(m.model or '?')} · " \
