@@ -37,7 +37,7 @@ def run(rt: runtime.Runtime, args) -> int:
         if isinstance(current, str):
             value = args.value
         elif isinstance(current, list) and not args.value.lstrip().startswith("["):
-            value = [w.strip() for w in args.value.split(",") if w.strip()]  # "a, b, c"
+            value = settings_mod.comma_list(args.value)
         else:
             value = json.loads(args.value)
         new = settings_mod.coerce(name, value, current)

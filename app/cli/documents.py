@@ -14,6 +14,7 @@ from app.core.documents.grounding import Documents
 from app.core.documents.index import DocsError
 from app.core.documents.indexer import Indexer, Progress
 from app.core.platform import runtime
+from app.core.platform import settings as settings_mod
 from app.core.platform.units import size_text
 
 
@@ -147,7 +148,7 @@ def _show(docs: Documents, args) -> int:
 
 
 def _search(docs: Documents, args) -> int:
-    names = [n.strip() for n in args.name.split(",") if n.strip()]
+    names = settings_mod.comma_list(args.name)
     if args.mode == "vector" and docs.embedder() is None:
         raise DocsError(docs.embedder_error or (
             "Vector search needs an embedding model: install one (Models, or `enclave models "

@@ -79,6 +79,11 @@ ALIASES = {"network.offline": "offline", "cloud.allowed": "cloud_allowed",
            "docs.passages": "docs_passages"}
 
 
+def comma_list(text: str) -> list[str]:
+    """``"a, b,, c"`` → ``["a", "b", "c"]``: how people type a list in one line."""
+    return [item.strip() for item in text.split(",") if item.strip()]
+
+
 def field_name(key: str) -> str:
     """The settings field for a name given on the command line (``cloud.allowed`` too)."""
     name = ALIASES.get(key, key)

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from app.core.cloud.providers import PRESETS, ProviderRegistry
 from app.core.errors import EnclaveError
+from app.core.platform import settings as settings_mod
 from app.core.platform.runtime import Runtime
 from app.core.privacy import policy
 from app.core.privacy.keyring_store import KeyringStore
@@ -178,7 +179,7 @@ class ProvidersDialog(QDialog):
         self.allowed.toggled.connect(lambda on: self._set("cloud_allowed", on))
         self.redact.toggled.connect(lambda on: self._set("redact", on))
         self.terms.editingFinished.connect(lambda: self._set(
-            "redaction_terms", [t.strip() for t in self.terms.text().split(",") if t.strip()]))
+            "redaction_terms", settings_mod.comma_list(self.terms.text())))
         self.add_button.clicked.connect(self.add_provider)
         self.remove_button.clicked.connect(self.remove_provider)
         self.key_button.clicked.connect(self.set_key)
