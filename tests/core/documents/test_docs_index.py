@@ -119,6 +119,8 @@ def test_an_unreadable_file_is_reported_and_does_not_stop_the_run(folder, tmp_pa
     done = subprocess.run([*drop, sys.executable, "-c", _INDEX_AND_REPORT,
                            str(tmp_path / "index.sqlite3"), str(folder)], cwd=repo_root,
                           capture_output=True, text=True, timeout=120)
+    if drop and done.returncode != 0 and "setpriv:" in done.stderr:
+        pytest.skip(f"root cannot drop its capabilities here: {done.stderr.strip()[-200:]}")
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert "cannot be read" in result["problems"][str(folder / "gone.txt")]
