@@ -48,6 +48,10 @@ class CloudActions:
         if request not in self._planning:
             return
         self._planning.discard(request)
+        if plan.conversation_id != self._conversation_id:  # the user moved on while it planned
+            self.show_notice(f"Nothing was sent to {plan.provider.name}: you opened another "
+                             f"conversation before it was ready. Ask again from here.")
+            return
         dialog = ConsentDialog(plan.request, self, retry=plan.text is None)
         dialog.exec()
         if dialog.choice == consent.CANCEL:

@@ -229,3 +229,21 @@ def test_provider_answers_and_errors_are_shown_as_text(qtbot, make_window, org_p
     assert loopback_server.requests == []
     dialog.close()
     audit_window.close()
+
+
+def test_moving_to_another_conversation_while_it_plans_sends_nothing(
+        qtbot, make_window, wait_idle, org_provider, provider_server):
+    window = make_window()
+    wait_idle(window)
+    window.input.setPlainText("Local first")
+    qtbot.mouseClick(window.send_button, Qt.MouseButton.LeftButton)
+    wait_idle(window)
+    first = window._conversation_id
+    window.input.setPlainText("Meant for the first conversation")
+    window.ask_cloud()  # planned on the model thread…
+    window.new_chat()  # …while the user moves on
+    qtbot.waitUntil(lambda: "opened another conversation" in window.notice.text(),
+                    timeout=30_000)
+    wait_idle(window)
+    assert provider_server.requests == []
+    assert [m.provider for m in window.store.messages(first)] == [None, None]
