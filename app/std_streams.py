@@ -30,6 +30,5 @@ def ensure_open() -> list[int]:
             closed.append(fd)
         if getattr(sys, name) is None or fd in closed:
             mode = "r" if fd == 0 else "w"
-            setattr(sys, name, open(fd, mode, encoding="utf-8", errors="replace",
-                                    closefd=False))
+            setattr(sys, name, open(fd, mode, encoding="utf-8", errors="replace", closefd=False))
     return closed

@@ -29,6 +29,7 @@ def probe(with_model: bool) -> None:
 
     if not with_model:
         from app.core.models import installed
+
         installed.starter_model_path = lambda: None  # a machine with no model yet
     from app.core.platform import runtime
     from app.ui import theme
@@ -66,8 +67,14 @@ def measure(home: Path, *, with_model: bool, runs: int) -> dict:
     for _ in range(runs):
         env = dict(os.environ, ENCLAVE_HOME=str(home), QT_QPA_PLATFORM="offscreen")
         started = time.time()
-        out = subprocess.run([sys.executable, __file__, "probe", "1" if with_model else "0"],
-                             env=env, capture_output=True, text=True, timeout=120, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "probe", "1" if with_model else "0"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
         report = json.loads(out.stdout.strip().splitlines()[-1])
         starts.append(report["shown_at"] - started)
         rss.append(report["rss_mb"])

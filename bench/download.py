@@ -44,8 +44,14 @@ def _plain_get(url: str, dest: Path) -> float:
     return time.perf_counter() - started
 
 
-def measure(model: Path, scratch: Path, *, runs: int = 3, copies: int = 4,
-            link_bytes_per_s: float | None = None) -> dict:
+def measure(
+    model: Path,
+    scratch: Path,
+    *,
+    runs: int = 3,
+    copies: int = 4,
+    link_bytes_per_s: float | None = None,
+) -> dict:
     """``copies``: the starter model's bytes repeated, for a file the size of a small real
     model (~400 MB); a valid GGUF still, since readers stop where its tensors end.
     ``link_bytes_per_s``: the server sends no faster (a real connection); None: as fast as the
@@ -97,7 +103,14 @@ def measure(model: Path, scratch: Path, *, runs: int = 3, copies: int = 4,
     served.unlink()
     plain_s, httpx_s = statistics.median(plain), statistics.median(plain_httpx)
     ours_s = statistics.median(ours)
-    return {"bytes": size, "enclave_s": ours_s, "plain_httpx_s": httpx_s,
-            "plain_stdlib_s": plain_s, "enclave_mb_s": size / ours_s / 1e6,
-            "plain_httpx_mb_s": size / httpx_s / 1e6, "plain_stdlib_mb_s": size / plain_s / 1e6,
-            "ratio": httpx_s / ours_s, "ratio_vs_stdlib": plain_s / ours_s}
+    return {
+        "bytes": size,
+        "enclave_s": ours_s,
+        "plain_httpx_s": httpx_s,
+        "plain_stdlib_s": plain_s,
+        "enclave_mb_s": size / ours_s / 1e6,
+        "plain_httpx_mb_s": size / httpx_s / 1e6,
+        "plain_stdlib_mb_s": size / plain_s / 1e6,
+        "ratio": httpx_s / ours_s,
+        "ratio_vs_stdlib": plain_s / ours_s,
+    }

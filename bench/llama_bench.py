@@ -33,9 +33,22 @@ def binary(backend: str = "cpu") -> Path:
         return exe
     BUILD.mkdir(parents=True, exist_ok=True)
     if not source.exists():
-        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-                        "--no-binary", ":all:", f"llama-cpp-python=={version}", "-d", str(BUILD)],
-                       check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "--quiet",
+                "--no-deps",
+                "--no-binary",
+                ":all:",
+                f"llama-cpp-python=={version}",
+                "-d",
+                str(BUILD),
+            ],
+            check=True,
+        )
         archive = next(BUILD.glob(f"llama_cpp_python-{version}.tar.gz"))
         with tarfile.open(archive) as tar:
             tar.extractall(BUILD, filter="data")
@@ -44,31 +57,74 @@ def binary(backend: str = "cpu") -> Path:
     extra = {"cuda": ["-DGGML_CUDA=on"], "metal": ["-DGGML_METAL=on"]}.get(backend, [])
     if backend == "vulkan":
         root = Path(__file__).resolve().parents[1]
-        include = subprocess.run([str(root / "scripts" / "vulkan-build-deps.sh")], check=True,
-                                 capture_output=True, text=True).stdout.strip()
+        include = subprocess.run(
+            [str(root / "scripts" / "vulkan-build-deps.sh")],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
         extra = ["-DGGML_VULKAN=on"] + ([f"-DVulkan_INCLUDE_DIR={include}"] if include else [])
     jobs = str(os.cpu_count() or 2)
     print(f"building llama-bench {version} for {backend} (once)…", file=sys.stderr)
-    subprocess.run(["cmake", "-S", str(llama), "-B", str(build),
-                    "-DCMAKE_BUILD_TYPE=Release", "-DLLAMA_BUILD_TESTS=OFF",
-                    "-DLLAMA_BUILD_EXAMPLES=OFF", "-DLLAMA_BUILD_SERVER=OFF",
-                    f"-DCMAKE_C_FLAGS={flags}", f"-DCMAKE_CXX_FLAGS={flags}", *extra],
-                   check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(["cmake", "--build", str(build), "--target", "llama-bench", "-j", jobs],
-                   check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            "cmake",
+            "-S",
+            str(llama),
+            "-B",
+            str(build),
+            "-DCMAKE_BUILD_TYPE=Release",
+            "-DLLAMA_BUILD_TESTS=OFF",
+            "-DLLAMA_BUILD_EXAMPLES=OFF",
+            "-DLLAMA_BUILD_SERVER=OFF",
+            f"-DCMAKE_C_FLAGS={flags}",
+            f"-DCMAKE_CXX_FLAGS={flags}",
+            *extra,
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    subprocess.run(
+        ["cmake", "--build", str(build), "--target", "llama-bench", "-j", jobs],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     return exe
 
 
 def _run(exe: Path, model: Path, threads: int, repetitions: int, *args: str) -> float:
-    out = subprocess.run([str(exe), "-m", str(model), "-t", str(threads),
-                          "-r", str(repetitions), "-o", "json", *args],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [
+            str(exe),
+            "-m",
+            str(model),
+            "-t",
+            str(threads),
+            "-r",
+            str(repetitions),
+            "-o",
+            "json",
+            *args,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     return float(json.loads(out)[0]["avg_ts"])
 
 
-def measure(model: Path, *, threads: int, prompt: int, generate: int, depth: int,
-            repetitions: int, backend: str = "cpu", pp_threads: int | None = None,
-            empty_context: bool = True) -> dict:
+def measure(
+    model: Path,
+    *,
+    threads: int,
+    prompt: int,
+    generate: int,
+    depth: int,
+    repetitions: int,
+    backend: str = "cpu",
+    pp_threads: int | None = None,
+    empty_context: bool = True,
+) -> dict:
     """llama.cpp's speeds, tokens/s: prompt processing (pp, with ``pp_threads`` if given),
     token generation after ``depth`` tokens of prompt (tg_at_depth: what a chat answer does,
     since every answer follows a prompt) and, with ``empty_context``, into an empty context (tg,
@@ -76,11 +132,16 @@ def measure(model: Path, *, threads: int, prompt: int, generate: int, depth: int
     Vulkan device."""
     exe = binary(backend)
     gpu = ["-ngl", "99"] if backend != "cpu" else ["-ngl", "0"]
-    out = {"pp": _run(exe, model, pp_threads or threads, repetitions, "-p", str(prompt), "-n",
-                      "0", *gpu),
-           "tg_at_depth": _run(exe, model, threads, repetitions, "-p", "0", "-n", str(generate),
-                               "-d", str(depth), *gpu),
-           "depth": depth, "threads": threads}
+    out = {
+        "pp": _run(
+            exe, model, pp_threads or threads, repetitions, "-p", str(prompt), "-n", "0", *gpu
+        ),
+        "tg_at_depth": _run(
+            exe, model, threads, repetitions, "-p", "0", "-n", str(generate), "-d", str(depth), *gpu
+        ),
+        "depth": depth,
+        "threads": threads,
+    }
     if empty_context:
         out["tg"] = _run(exe, model, threads, repetitions, "-p", "0", "-n", str(generate), *gpu)
     return out
@@ -90,12 +151,24 @@ def best(model: Path, *, cores: int, **kwargs) -> dict:
     """``measure`` at every thread count from 1 to ``cores``; the best of each figure, and all."""
     runs = {t: measure(model, threads=t, **kwargs) for t in range(1, cores + 1)}
     top = {key: max(r[key] for r in runs.values()) for key in ("pp", "tg", "tg_at_depth")}
-    return {**top, "depth": kwargs["depth"], "by_threads": runs,
-            "best_threads": {key: max(runs, key=lambda t: runs[t][key]) for key in top}}
+    return {
+        **top,
+        "depth": kwargs["depth"],
+        "by_threads": runs,
+        "best_threads": {key: max(runs, key=lambda t: runs[t][key]) for key in top},
+    }
 
 
 if __name__ == "__main__":
     from app.core.models.installed import starter_model_path
 
-    print(measure(starter_model_path(), threads=int(sys.argv[1]) if len(sys.argv) > 1 else 1,
-                  prompt=256, generate=64, depth=48, repetitions=2))
+    print(
+        measure(
+            starter_model_path(),
+            threads=int(sys.argv[1]) if len(sys.argv) > 1 else 1,
+            prompt=256,
+            generate=64,
+            depth=48,
+            repetitions=2,
+        )
+    )

@@ -32,8 +32,11 @@ TARGET_FP_PER_10K = 1.0
 
 
 def prose() -> list[tuple[str, str]]:
-    texts = (list(redaction_prose.PROSE.items()) + list(redaction_prose.CHAT)
-             + list(redaction_prose.HELD_OUT))
+    texts = (
+        list(redaction_prose.PROSE.items())
+        + list(redaction_prose.CHAT)
+        + list(redaction_prose.HELD_OUT)
+    )
     texts += [("en", text) for _, parts in retrieval_corpus.DOCUMENTS for _, text in parts]
     texts.append(("en", retrieval_corpus.BOILERPLATE))
     return texts
@@ -78,11 +81,9 @@ def evaluate() -> dict:
             per_kind[kind]["items"] += 1
             caught = all(_covered(joined, s, e, spans, None) for s, e in where)
             per_kind[kind]["caught"] += caught
-            per_kind[kind]["as_kind"] += all(_covered(joined, s, e, spans, kind)
-                                             for s, e in where)
+            per_kind[kind]["as_kind"] += all(_covered(joined, s, e, spans, kind) for s, e in where)
             if not caught:
-                misses.append({"kind": kind, "lang": item.lang, "value": value,
-                               "text": joined})
+                misses.append({"kind": kind, "lang": item.lang, "value": value, "text": joined})
         for s, e, k in spans:
             if not any(s < le and ls < e for ls, le in labelled):
                 extras.append({"kind": k, "text": joined, "found": joined[s:e]})
@@ -94,40 +95,58 @@ def evaluate() -> dict:
         langs.add(lang)
         words += len(text.split())
         for s, e, k in _joined_spans([text], ()):
-            false_positives.append({"kind": k, "lang": lang, "found": text[s:e],
-                                    "context": text[max(0, s - 40):e + 40]})
+            false_positives.append(
+                {
+                    "kind": k,
+                    "lang": lang,
+                    "found": text[s:e],
+                    "context": text[max(0, s - 40) : e + 40],
+                }
+            )
     prose_s = time.perf_counter() - t0
 
     recall = {k: round(v["caught"] / v["items"], 4) for k, v in per_kind.items() if v["items"]}
     return {
-        "items": len(items), "labels": sum(v["items"] for v in per_kind.values()),
-        "languages": sorted(langs), "prose_words": words,
-        "per_kind": per_kind, "recall": recall,
-        "recall_as_kind": {k: round(v["as_kind"] / v["items"], 4)
-                           for k, v in per_kind.items() if v["items"]},
+        "items": len(items),
+        "labels": sum(v["items"] for v in per_kind.values()),
+        "languages": sorted(langs),
+        "prose_words": words,
+        "per_kind": per_kind,
+        "recall": recall,
+        "recall_as_kind": {
+            k: round(v["as_kind"] / v["items"], 4) for k, v in per_kind.items() if v["items"]
+        },
         "false_positives": len(false_positives),
         "fp_per_10k_words": round(len(false_positives) * 10000 / words, 2),
         "extra_in_items": len(extras),
         "seconds": {"items": round(items_s, 3), "prose": round(prose_s, 3)},
-        "misses": misses, "false_positive_list": false_positives, "extras": extras,
+        "misses": misses,
+        "false_positive_list": false_positives,
+        "extras": extras,
         "targets": {"recall": TARGET_RECALL, "fp_per_10k_words": TARGET_FP_PER_10K},
     }
 
 
 def met(result: dict) -> bool:
-    return (min(result["recall"].values()) >= TARGET_RECALL
-            and result["fp_per_10k_words"] <= TARGET_FP_PER_10K)
+    return (
+        min(result["recall"].values()) >= TARGET_RECALL
+        and result["fp_per_10k_words"] <= TARGET_FP_PER_10K
+    )
 
 
 def table(result: dict) -> str:
     rows = ["| kind | values | caught | recall | as its kind |", "| --- | --- | --- | --- | --- |"]
     for kind, v in result["per_kind"].items():
         if v["items"]:
-            rows.append(f"| {kind} | {v['items']} | {v['caught']} | "
-                        f"{result['recall'][kind]:.3f} | {result['recall_as_kind'][kind]:.3f} |")
-    rows.append(f"| false positives in prose | {result['prose_words']:,} words | "
-                f"{result['false_positives']} | {result['fp_per_10k_words']:.2f} per 10,000 words"
-                " | |")
+            rows.append(
+                f"| {kind} | {v['items']} | {v['caught']} | "
+                f"{result['recall'][kind]:.3f} | {result['recall_as_kind'][kind]:.3f} |"
+            )
+    rows.append(
+        f"| false positives in prose | {result['prose_words']:,} words | "
+        f"{result['false_positives']} | {result['fp_per_10k_words']:.2f} per 10,000 words"
+        " | |"
+    )
     return "\n".join(rows)
 
 
@@ -137,22 +156,32 @@ def main() -> int:
     parser.add_argument("--out", default=str(ROOT / "bench" / "redaction-results.json"))
     args = parser.parse_args()
     result = evaluate()
-    print(f"{result['items']} items, {result['labels']} labelled values, languages "
-          f"{', '.join(result['languages'])}; {result['prose_words']:,} words of prose")
+    print(
+        f"{result['items']} items, {result['labels']} labelled values, languages "
+        f"{', '.join(result['languages'])}; {result['prose_words']:,} words of prose"
+    )
     print(table(result))
     if args.misses:
         for m in result["misses"]:
             print("MISS", m["kind"], m["lang"], repr(m["value"]), "in", repr(m["text"]))
         for fp in result["false_positive_list"]:
-            print("FALSE POSITIVE", fp["kind"], fp["lang"], repr(fp["found"]), "in",
-                  repr(fp["context"]))
+            print(
+                "FALSE POSITIVE",
+                fp["kind"],
+                fp["lang"],
+                repr(fp["found"]),
+                "in",
+                repr(fp["context"]),
+            )
         for x in result["extras"]:
             print("EXTRA", x["kind"], repr(x["found"]), "in", repr(x["text"]))
     Path(args.out).write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
     ok = met(result)
-    print("targets met" if ok else "targets NOT met",
-          f"(recall ≥ {TARGET_RECALL} on every kind, ≤ {TARGET_FP_PER_10K} false positive "
-          "per 10,000 words)")
+    print(
+        "targets met" if ok else "targets NOT met",
+        f"(recall ≥ {TARGET_RECALL} on every kind, ≤ {TARGET_FP_PER_10K} false positive "
+        "per 10,000 words)",
+    )
     return 0 if ok else 1
 
 

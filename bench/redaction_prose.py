@@ -388,7 +388,9 @@ i VPN; kod w aplikacji zmienia się co 30 sekund.
 # Written after the detectors were tuned on the texts above, and not tuned on since: what users
 # paste into a chat — questions, plans, code and configuration without secrets.
 CHAT = [
-    ("en", """
+    (
+        "en",
+        """
 Can you help me plan a trip? I land in Lisbon on 12 March at 14:05 (flight TP 1347) and leave on
 the 19th at 07:40. The hotel costs 118 euros a night, breakfast included; I have a budget of about
 1,500 euros in total. I'd like to see Sintra on one day and Porto on another — the train takes
@@ -462,8 +464,11 @@ ahead. git log shows the last commit as 9c1e2f7 "fix typo in README". Should I s
 Regex help: I need to match dates like 2024-05-17 and 17.05.2024 but not 17.05.24. My pattern is
 \\d{4}-\\d{2}-\\d{2}|\\d{2}\\.\\d{2}\\.\\d{4} — is that right? Also how do I match prices
 like 1.299,00 €?
-"""),
-    ("de", """
+""",
+    ),
+    (
+        "de",
+        """
 Kannst du mir bei einer Bewerbung helfen? Die Stelle ist ab 01.09.2024 ausgeschrieben, 38,5
 Stunden pro Woche, Gehalt nach TV-L E13, Stufe 3 (etwa 5.100 € brutto). Bewerbungsschluss ist der
 30.06. Ich habe 7 Jahre Berufserfahrung und einen Master von 2016. Wie lang darf das Anschreiben
@@ -498,8 +503,11 @@ fehlenden Teile bis KW 14 nach.“
 Welche Versicherung brauche ich wirklich? Haftpflicht kostet etwa 60 € im Jahr, Hausrat bei 75 m²
 ungefähr 90 €, Berufsunfähigkeit für einen 35-Jährigen zwischen 70 und 120 € im Monat. Mein
 Nettoeinkommen liegt bei 3.150 €.
-"""),
-    ("fr", """
+""",
+    ),
+    (
+        "fr",
+        """
 Peux-tu m'aider à préparer un voyage ? J'arrive à Marseille le 4 août à 16h20 (TGV 6107) et je
 repars le 11. L'hôtel coûte 96 € la nuit ; mon budget total est d'environ 1 200 €. Je voudrais
 visiter les calanques, et le bateau coûte 34 € par personne. Quel jour est le plus calme ?
@@ -526,8 +534,11 @@ manque 3 cartons sur 24. Merci d'envoyer les pièces manquantes avant la semaine
 Je compare deux offres de prêt : 180 000 € sur 20 ans à 3,85 % ou sur 25 ans à 3,95 %. La
 mensualité de la première est d'environ 1 076 €, celle de la seconde 946 €. Quel est le coût
 total de chaque crédit, assurance de 0,34 % comprise ?
-"""),
-    ("es", """
+""",
+    ),
+    (
+        "es",
+        """
 ¿Me ayudas a planear un viaje? Llego a Sevilla el 14 de abril a las 9:35 (vuelo IB 3120) y me
 voy el 21. El hotel cuesta 89 € la noche y mi presupuesto es de unos 1.100 € en total. Quiero ir
 a Córdoba un día; el AVE tarda 45 minutos y cuesta 28,90 € por trayecto. ¿Qué día me recomiendas?
@@ -553,8 +564,11 @@ Traduce al inglés: «El envío con el albarán n.º 80012345 llegó incompleto 
 
 Estoy comparando dos hipotecas: 180.000 € a 25 años al 3,45 % o a 30 años al 3,60 %. La cuota de
 la primera es de unos 898 € y la de la segunda de 818 €. ¿Cuánto pago en total en cada caso?
-"""),
-    ("it", """
+""",
+    ),
+    (
+        "it",
+        """
 Mi aiuti a organizzare un viaggio? Arrivo a Napoli il 6 maggio alle 11:50 (Frecciarossa 9517) e
 riparto il 12. L'albergo costa 105 € a notte e il budget totale è di circa 1.300 €. Vorrei andare
 a Pompei e a Capri: il traghetto costa 24,30 € a tratta. Quale giorno è meglio?
@@ -577,8 +591,11 @@ distanza è di 574 km. Qual è la velocità media? E se ha 12 minuti di ritardo?
 
 Traduci in inglese: «La consegna con il DDT n. 80012345 è arrivata incompleta il 12/03/2024.
 Mancano 3 colli su 24. Vi preghiamo di inviare i pezzi mancanti entro la settimana 14.»
-"""),
-    ("nl", """
+""",
+    ),
+    (
+        "nl",
+        """
 Kun je me helpen met een reis? Ik land op 9 juni om 13:25 in Bologna (vlucht KL 1597) en vlieg
 op de 16e terug. Het hotel kost € 94 per nacht en mijn budget is ongeveer € 1.250. Ik wil een
 dag naar Florence; de trein doet er 37 minuten over en kost € 19,90. Welke dag is het rustigst?
@@ -598,8 +615,11 @@ vertraging?
 
 Vertaal naar het Engels: „De levering met pakbonnummer 80012345 is op 12-03-2024 onvolledig
 aangekomen. Er ontbreken 3 van de 24 dozen. Graag de ontbrekende delen voor week 14 nasturen.”
-"""),
-    ("pt", """
+""",
+    ),
+    (
+        "pt",
+        """
 Podes ajudar-me a planear uma viagem? Chego ao Porto a 22 de setembro às 10h10 (voo TP 1952) e
 volto a 29. O hotel custa 87 € por noite e o meu orçamento é de cerca de 1.150 €. Quero ir um dia
 a Braga; o comboio demora 57 minutos e custa 3,25 €. Que dia recomendas?
@@ -618,8 +638,11 @@ distância é de 337 km. Qual é a velocidade média? E com 12 minutos de atraso
 
 Traduz para inglês: «A entrega com a guia n.º 80012345 chegou incompleta a 12/03/2024. Faltam 3
 de 24 caixas. Por favor enviem as peças em falta até à semana 14.»
-"""),
-    ("pl", """
+""",
+    ),
+    (
+        "pl",
+        """
 Pomożesz mi zaplanować wyjazd? Przylatuję do Gdańska 3 lipca o 15:40 (lot LO 3821) i wracam 10.
 Hotel kosztuje 420 zł za noc, a mój budżet to około 5 500 zł. Chcę pojechać na jeden dzień do
 Malborka; pociąg jedzie 36 minut i kosztuje 19,90 zł. Który dzień polecasz?
@@ -638,12 +661,15 @@ Odległość wynosi 293 km. Jaka jest średnia prędkość? A jeśli ma 12 minut
 
 Przetłumacz na angielski: „Dostawa z dowodem WZ nr 80012345 dotarła niekompletna 12.03.2024.
 Brakuje 3 z 24 kartonów. Prosimy o dosłanie brakujących części do 14. tygodnia.”
-"""),
+""",
+    ),
 ]
 
 # Written last and run once as it stands: the check that the figures above were not tuned into.
 HELD_OUT = [
-    ("en", """
+    (
+        "en",
+        """
 Weekly status, week 23. The migration of the billing service to Kubernetes 1.29 finished on
 Tuesday; the old VMs (vm-bill-01 to vm-bill-04) are switched off on 14 June. p95 latency dropped
 from 420 ms to 185 ms, and the error rate is 0.03%. Costs went from 6,840 to 5,120 a month.
@@ -656,8 +682,11 @@ Shopping list for the team offsite: 3 x 1.5 l water, 24 rolls, 2 kg fruit, coffe
 The bus leaves at 08:15 from gate 4 and returns at 18:30; the ticket costs 12.90 per person.
 Reading list: "Designing Data-Intensive Applications" (ISBN 978-1-4493-7332-0), chapter 5 and 9;
 RFC 9110 sections 9.3.1 to 9.3.5; PEP 8 and PEP 484.
-"""),
-    ("de", """
+""",
+    ),
+    (
+        "de",
+        """
 Nebenkostenabrechnung 2023: Heizkosten 1.124,38 €, Wasser 312,40 €, Müll 186,00 €, Hausmeister
 240,00 €. Vorauszahlungen 1.800,00 €, Nachzahlung also 62,78 €, fällig bis 15.07.2024. Die
 Wohnfläche beträgt 68,25 m², der Anteil am Haus 68,25/512,70. Zählerstand Wasser am 31.12.2023:
@@ -667,8 +696,11 @@ Im Verein: Die Mitgliederversammlung ist am 21.09. um 18:30 Uhr im Vereinsheim. 
 (Vorschlag: 60 € statt 48 €), 5. Verschiedenes. Anträge bis 07.09. an den Vorstand.
 Das neue Passwortsystem des Vereinsportals verlangt 12 Zeichen; bitte das Kennwort beim nächsten
 Login ändern.
-"""),
-    ("fr", """
+""",
+    ),
+    (
+        "fr",
+        """
 Liste pour le déménagement du 28/06 : 35 cartons, 4 rouleaux de scotch, un diable, la
 camionnette de 12 m³ réservée de 8h à 18h (89 € + 0,29 €/km). Prévenir la banque, les impôts et
 la CAF ; résilier l'abonnement internet avant le 30/06 (préavis de 10 jours). Le nouvel
@@ -677,12 +709,16 @@ compteur électrique à l'entrée : 45 812 kWh. Rendez-vous pour l'état des lie
 Pour la réunion de parents : classe de CM2, 27 élèves, sortie au musée le 14 mai (6 € par
 enfant), kermesse le samedi 22 juin de 14h à 18h. Le mot de passe de l'ENT doit être changé tous
 les 90 jours.
-"""),
-    ("es", """
+""",
+    ),
+    (
+        "es",
+        """
 Notas de la comunidad de vecinos: la derrama para el ascensor es de 1.450 € por vivienda, en tres
 plazos (marzo, junio y septiembre). El presupuesto ganador es de 38.900 € más IVA; la obra dura 6
 semanas a partir del 2 de septiembre. La próxima junta es el 15/10 a las 19:30 en el portal. El
 seguro del edificio sube un 4,5 %, hasta 2.310 € al año. Hay que cambiar 14 bombillas del garaje
 (LED de 9 W). La contraseña de la wifi del local comunitario se cambiará el mes que viene.
-"""),
+""",
+    ),
 ]

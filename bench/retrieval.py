@@ -40,10 +40,8 @@ def recall_at_5(index, embedder, name: str) -> dict[str, float]:
             continue
         hits = 0
         for question, file, page in retrieval_corpus.QUESTIONS:
-            top = retrieval.search(index, [name], question, embedder=embedder, mode=mode,
-                                   limit=5)
-            hits += any(Path(h.path).name == file and (page is None or h.page == page)
-                        for h in top)
+            top = retrieval.search(index, [name], question, embedder=embedder, mode=mode, limit=5)
+            hits += any(Path(h.path).name == file and (page is None or h.page == page) for h in top)
         found[mode] = hits / len(retrieval_corpus.QUESTIONS)
     return found
 
@@ -56,10 +54,14 @@ def speed_corpus(folder: Path, copies: int, pdf_pages: int) -> None:
     for i in range(copies):
         shutil.copytree(source, folder / f"copy{i:03}")
     shutil.rmtree(source)
-    para = ("Clause {n}. The supplier shall deliver the services described in schedule {n} "
-            "with reasonable skill and care, and report progress every month. ")
-    make_pdf(folder / "long-report.pdf",
-             ["\n".join(para.format(n=p * 10 + k) for k in range(12)) for p in range(pdf_pages)])
+    para = (
+        "Clause {n}. The supplier shall deliver the services described in schedule {n} "
+        "with reasonable skill and care, and report progress every month. "
+    )
+    make_pdf(
+        folder / "long-report.pdf",
+        ["\n".join(para.format(n=p * 10 + k) for k in range(12)) for p in range(pdf_pages)],
+    )
 
 
 def extraction_only(folder: Path) -> tuple[int, float]:
@@ -79,9 +81,14 @@ def extraction_only(folder: Path) -> tuple[int, float]:
 
 def _speed(result, reference_pages_per_s: float) -> dict:
     rate = result.pages / result.seconds
-    return {"files": result.added, "pages": result.pages, "passages": result.chunks,
-            "seconds": round(result.seconds, 2), "pages_per_s": round(rate, 1),
-            "vs_extraction_alone": round(rate / reference_pages_per_s, 3)}
+    return {
+        "files": result.added,
+        "pages": result.pages,
+        "passages": result.chunks,
+        "seconds": round(result.seconds, 2),
+        "pages_per_s": round(rate, 1),
+        "vs_extraction_alone": round(rate / reference_pages_per_s, 3),
+    }
 
 
 def main() -> int:
@@ -125,13 +132,14 @@ def main() -> int:
     print(f"Retrieval, {results['questions']} questions, vectors from {model.name}")
     for mode, value in results["recall_at_5"].items():
         print(f"  recall@5 {mode:<7} {value:.2f}")
-    print(f"Indexing (reference: extraction alone {results['reference_pages_per_s']:.0f} "
-          f"pages/s)")
+    print(f"Indexing (reference: extraction alone {results['reference_pages_per_s']:.0f} pages/s)")
     for label in ("words only", "with vectors"):
         r = results[f"indexing {label}"]
-        print(f"  {label:<13} {r['pages_per_s']:>8.1f} pages/s  ({r['files']} files, "
-              f"{r['pages']} pages, {r['passages']} passages, {r['seconds']} s; "
-              f"{r['vs_extraction_alone']:.2f} × extraction alone)")
+        print(
+            f"  {label:<13} {r['pages_per_s']:>8.1f} pages/s  ({r['files']} files, "
+            f"{r['pages']} pages, {r['passages']} passages, {r['seconds']} s; "
+            f"{r['vs_extraction_alone']:.2f} × extraction alone)"
+        )
     args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0
 

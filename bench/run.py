@@ -73,8 +73,10 @@ TARGETS = {
 }
 # Measured only where llama.cpp lists a GPU (on a machine with only Mesa's lavapipe, run with
 # GGML_VK_VISIBLE_DEVICES=0 from an environment with a Vulkan build, e.g. .venv-dist).
-GPU_ROWS = {"GPU decode vs llama-bench tg, same backend",
-            "GPU prompt processing vs llama-bench pp, same backend"}
+GPU_ROWS = {
+    "GPU decode vs llama-bench tg, same backend",
+    "GPU prompt processing vs llama-bench pp, same backend",
+}
 
 
 def fresh_runtime(home: Path):
@@ -91,30 +93,43 @@ def gpu_rows(model, runs: int, values: dict) -> dict:
 
     backend = re.match(r"[A-Za-z]+", placement.gpu_devices()[0].name)[0].lower()
     on_gpu = engine_speed.enclave(model, threads=0, runs=max(1, runs // 2))
-    reference = llama_bench.measure(model, threads=max(on_gpu["threads"]), backend=backend,
-                                    prompt=on_gpu["pp_prompt_tokens"],
-                                    generate=engine_speed.OPTIONS.max_tokens,
-                                    depth=on_gpu["tg_depth"], repetitions=2)
-    values["GPU decode vs llama-bench tg, same backend"] = \
-        on_gpu["tg"] / reference["tg_at_depth"]
-    values["GPU prompt processing vs llama-bench pp, same backend"] = \
-        on_gpu["pp"] / reference["pp"]
-    print(f"GPU {on_gpu['device']}: Enclave tg {on_gpu['tg']:.2f} pp {on_gpu['pp']:.1f}; "
-          f"llama-bench ({backend}) tg {reference['tg_at_depth']:.2f} pp {reference['pp']:.1f}")
-    return {"device": on_gpu["device"], "backend": backend, "enclave": on_gpu,
-            "llama_bench": reference}
+    reference = llama_bench.measure(
+        model,
+        threads=max(on_gpu["threads"]),
+        backend=backend,
+        prompt=on_gpu["pp_prompt_tokens"],
+        generate=engine_speed.OPTIONS.max_tokens,
+        depth=on_gpu["tg_depth"],
+        repetitions=2,
+    )
+    values["GPU decode vs llama-bench tg, same backend"] = on_gpu["tg"] / reference["tg_at_depth"]
+    values["GPU prompt processing vs llama-bench pp, same backend"] = on_gpu["pp"] / reference["pp"]
+    print(
+        f"GPU {on_gpu['device']}: Enclave tg {on_gpu['tg']:.2f} pp {on_gpu['pp']:.1f}; "
+        f"llama-bench ({backend}) tg {reference['tg_at_depth']:.2f} pp {reference['pp']:.1f}"
+    )
+    return {
+        "device": on_gpu["device"],
+        "backend": backend,
+        "enclave": on_gpu,
+        "llama_bench": reference,
+    }
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--gpu-only", action="store_true",
-                        help="only the GPU rows (written to bench/results-gpu.json)")
+    parser.add_argument(
+        "--gpu-only",
+        action="store_true",
+        help="only the GPU rows (written to bench/results-gpu.json)",
+    )
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     quick = args.quick
-    args.json = args.json or ROOT / "bench" / ("results-gpu.json" if args.gpu_only
-                                               else "results.json")
+    args.json = args.json or ROOT / "bench" / (
+        "results-gpu.json" if args.gpu_only else "results.json"
+    )
 
     from PySide6.QtWidgets import QApplication
 
@@ -136,16 +151,18 @@ def main() -> int:
         return report(args, values, raw)
 
     try:
-        summary = measure_all(model, quick=quick, cores=cores, runs=runs, raw=raw,
-                              values=values, scratch=scratch)
+        summary = measure_all(
+            model, quick=quick, cores=cores, runs=runs, raw=raw, values=values, scratch=scratch
+        )
     except Failed as exc:  # a number that would mean nothing: no table, a failure
         print(f"FAILED (a measurement did not measure anything): {exc}")
         return 1
     return report(args, values, raw, summary)
 
 
-def measure_all(model, *, quick: bool, cores: int, runs: int, raw: dict, values: dict,
-                scratch: Path) -> str:
+def measure_all(
+    model, *, quick: bool, cores: int, runs: int, raw: dict, values: dict, scratch: Path
+) -> str:
     from app.core.engines import placement
     from app.core.platform import hardware
     from bench import cold_start, download, engine_speed, history, llama_bench, send_path, window
@@ -157,14 +174,18 @@ def measure_all(model, *, quick: bool, cores: int, runs: int, raw: dict, values:
     raw["engine"] = {"cores": cores, **engine}
     if not quick:  # llama-bench's headline, and before/after: fixed thread counts
         raw["engine"]["llama_bench_best"] = llama_bench.best(
-            model, cores=cores, prompt=engine["pp_prompt_tokens"],
-            generate=engine_speed.OPTIONS.max_tokens, depth=engine["tg_depth"], repetitions=3)
+            model,
+            cores=cores,
+            prompt=engine["pp_prompt_tokens"],
+            generate=engine_speed.OPTIONS.max_tokens,
+            depth=engine["tg_depth"],
+            repetitions=3,
+        )
         fixed = {}
         for n in sorted({1, cores}):
             fixed[n] = {"idle": engine_speed.enclave(model, threads=n, runs=runs, gpu_layers=0)}
             with engine_speed.busy_neighbour():
-                fixed[n]["busy"] = engine_speed.enclave(model, threads=n, runs=runs,
-                                                        gpu_layers=0)
+                fixed[n]["busy"] = engine_speed.enclave(model, threads=n, runs=runs, gpu_layers=0)
         raw["engine"]["fixed_threads"] = fixed
     ratios = engine["ratios"]
     values["decode vs llama-bench tg at the same depth"] = ratios["tg_vs_llama_bench"]
@@ -176,39 +197,48 @@ def measure_all(model, *, quick: bool, cores: int, runs: int, raw: dict, values:
     if placement.gpu_devices():
         raw["gpu"] = gpu_rows(model, runs, values)
 
-    sent = send_path.measure(fresh_runtime(scratch / "send"), runs=7,
-                             answer_tokens=engine_speed.OPTIONS.max_tokens)
+    sent = send_path.measure(
+        fresh_runtime(scratch / "send"), runs=7, answer_tokens=engine_speed.OPTIONS.max_tokens
+    )
     raw["send_path"] = sent
     values["decode through the window's send path vs the engine alone"] = sent["ratio"]
     values["send path: CPU time per token outside the engine (µs)"] = sent["outside_engine_us"]
 
-    stall = window.streaming_stall(fresh_runtime(scratch / "stall"),
-                                   messages=200 if not quick else 60,
-                                   answer_tokens=400 if not quick else 120,
-                                   context_length=None if not quick else 1024)
-    growth = window.append_cost(messages=200 if not quick else 60,
-                                pieces=4000 if not quick else 1000)
+    stall = window.streaming_stall(
+        fresh_runtime(scratch / "stall"),
+        messages=200 if not quick else 60,
+        answer_tokens=400 if not quick else 120,
+        context_length=None if not quick else 1024,
+    )
+    growth = window.append_cost(
+        messages=200 if not quick else 60, pieces=4000 if not quick else 1000
+    )
     raw["window"] = {"stall": stall, "append": growth}
     values["UI stall while streaming, 99th percentile (ms)"] = stall["stall_p99_ms"]
     values["append cost growth with answer length"] = growth["growth_with_answer"]
     values["append cost growth with conversation length"] = growth["growth_with_conversation"]
 
-    cold = {"without_model": cold_start.measure(scratch / "cold0", with_model=False, runs=3),
-            "with_model": cold_start.measure(scratch / "cold1", with_model=True, runs=3)}
+    cold = {
+        "without_model": cold_start.measure(scratch / "cold0", with_model=False, runs=3),
+        "with_model": cold_start.measure(scratch / "cold1", with_model=True, runs=3),
+    }
     raw["cold_start"] = cold
     values["cold start to window shown (s)"] = cold["with_model"]["shown_s"]
 
-    scale = history.measure(fresh_runtime(scratch / "history"),
-                            conversations=10_000 if not quick else 1_000,
-                            messages=500_000 if not quick else 20_000,
-                            long_conversation=2_000)
+    scale = history.measure(
+        fresh_runtime(scratch / "history"),
+        conversations=10_000 if not quick else 1_000,
+        messages=500_000 if not quick else 20_000,
+        long_conversation=2_000,
+    )
     raw["history"] = scale
     values["open app with history (s)"] = scale["open_app_s"]
     values["search p95 (ms)"] = scale["search_p95_ms"]
     values["open 2,000-message conversation (ms)"] = scale["open_long_conversation_ms"]
 
-    fetched = download.measure(model, scratch / "download", runs=3 if not quick else 1,
-                               link_bytes_per_s=125e6)
+    fetched = download.measure(
+        model, scratch / "download", runs=3 if not quick else 1, link_bytes_per_s=125e6
+    )
     unlimited = download.measure(model, scratch / "download", runs=3 if not quick else 1)
     raw["download"] = {"link_1gbit": fetched, "unlimited": unlimited}
     values["download vs plain GET, 1 Gbit/s link"] = fetched["ratio"]
@@ -220,32 +250,45 @@ def measure_all(model, *, quick: bool, cores: int, runs: int, raw: dict, values:
         f"after {engine['tg_depth']} tokens, pp {ours['pp']:.0f}, first token "
         f"{ours['ttft_s']:.2f} s; llama-bench at the same threads tg {reference['tg_at_depth']:.1f}"
         f", pp {reference['pp']:.0f}; the plain loop tg {engine['raw_loop']['tg']:.1f}; beside a "
-        f"busy process ({'/'.join(map(str, busy['threads']))} threads) tg {busy['tg']:.1f}\n")
+        f"busy process ({'/'.join(map(str, busy['threads']))} threads) tg {busy['tg']:.1f}\n"
+    )
     if "llama_bench_best" in raw["engine"]:
         best = raw["engine"]["llama_bench_best"]
-        summary += (f"llama-bench (best of 1–{cores} threads): tg {best['tg']:.1f} tokens/s into "
-                    f"an empty context, {best['tg_at_depth']:.1f} after {best['depth']} tokens, "
-                    f"pp {best['pp']:.0f}\n")
+        summary += (
+            f"llama-bench (best of 1–{cores} threads): tg {best['tg']:.1f} tokens/s into "
+            f"an empty context, {best['tg_at_depth']:.1f} after {best['depth']} tokens, "
+            f"pp {best['pp']:.0f}\n"
+        )
     for n, fixed in raw["engine"].get("fixed_threads", {}).items():
-        summary += (f"  fixed {n} thread(s): idle tg {fixed['idle']['tg']:.1f} pp "
-                    f"{fixed['idle']['pp']:.0f} first token {fixed['idle']['ttft_s']:.2f} s; "
-                    f"beside a busy process tg {fixed['busy']['tg']:.1f} pp "
-                    f"{fixed['busy']['pp']:.0f}\n")
-    summary += (f"send path ({sent['threads']} threads): {sent['window_tg']:.1f} tokens/s through "
-                f"the window, {sent['engine_tg']:.1f} from the engine alone; "
-                f"{sent['outside_engine_us']:.0f} µs of CPU per token outside the engine\n")
-    summary += (f"while streaming {stall['answer_tokens']} tokens after a {stall['prompt_tokens']}"
-                f"-token prompt: UI stall p99 {stall['stall_p99_ms']:.0f} ms, longest "
-                f"{stall['longest_stall_streaming_ms']:.0f} ms ({stall['ticks_streaming']} ticks); "
-                f"search found {scale['search_hits_min']}+ conversations each time\n")
-    summary += (f"idle memory: {cold['without_model']['idle_rss_mb']:.0f} MB without a model, "
-                f"{cold['with_model']['idle_rss_mb']:.0f} MB with the starter model loaded; "
-                f"list loaded {scale['rows_loaded_in_list']} of {scale['conversations']} "
-                f"conversations; {threads} threads on {hardware.usable_cores()} cores\n")
-    summary += (f"download, unlimited loopback: {unlimited['enclave_mb_s']:.0f} MB/s through "
-                f"Enclave (verified), {unlimited['plain_httpx_mb_s']:.0f} MB/s plain GET with the "
-                f"same HTTP client, {unlimited['plain_stdlib_mb_s']:.0f} MB/s with http.client; "
-                f"{unlimited['bytes'] / 1e6:.0f} MB file")
+        summary += (
+            f"  fixed {n} thread(s): idle tg {fixed['idle']['tg']:.1f} pp "
+            f"{fixed['idle']['pp']:.0f} first token {fixed['idle']['ttft_s']:.2f} s; "
+            f"beside a busy process tg {fixed['busy']['tg']:.1f} pp "
+            f"{fixed['busy']['pp']:.0f}\n"
+        )
+    summary += (
+        f"send path ({sent['threads']} threads): {sent['window_tg']:.1f} tokens/s through "
+        f"the window, {sent['engine_tg']:.1f} from the engine alone; "
+        f"{sent['outside_engine_us']:.0f} µs of CPU per token outside the engine\n"
+    )
+    summary += (
+        f"while streaming {stall['answer_tokens']} tokens after a {stall['prompt_tokens']}"
+        f"-token prompt: UI stall p99 {stall['stall_p99_ms']:.0f} ms, longest "
+        f"{stall['longest_stall_streaming_ms']:.0f} ms ({stall['ticks_streaming']} ticks); "
+        f"search found {scale['search_hits_min']}+ conversations each time\n"
+    )
+    summary += (
+        f"idle memory: {cold['without_model']['idle_rss_mb']:.0f} MB without a model, "
+        f"{cold['with_model']['idle_rss_mb']:.0f} MB with the starter model loaded; "
+        f"list loaded {scale['rows_loaded_in_list']} of {scale['conversations']} "
+        f"conversations; {threads} threads on {hardware.usable_cores()} cores\n"
+    )
+    summary += (
+        f"download, unlimited loopback: {unlimited['enclave_mb_s']:.0f} MB/s through "
+        f"Enclave (verified), {unlimited['plain_httpx_mb_s']:.0f} MB/s plain GET with the "
+        f"same HTTP client, {unlimited['plain_stdlib_mb_s']:.0f} MB/s with http.client; "
+        f"{unlimited['bytes'] / 1e6:.0f} MB file"
+    )
     return summary
 
 
@@ -261,20 +304,36 @@ def report(args, values: dict, raw: dict, summary: str = "") -> int:
         target, limit, better = TARGETS[name]
         met = value >= target if better == "higher" else value <= target
         within = value >= limit if better == "higher" else value <= limit
-        figures[name] = {"value": value, "target": target, "quick_limit": limit,
-                         "better": better, "met": met, "within_quick_limit": within}
+        figures[name] = {
+            "value": value,
+            "target": target,
+            "quick_limit": limit,
+            "better": better,
+            "met": met,
+            "within_quick_limit": within,
+        }
         sign = "≥" if better == "higher" else "≤"
-        print(f"{name:<{width}} {value:>8.3g} {sign + format(target, 'g'):>8} "
-              f"{'yes' if met else 'NO':>4} {sign + format(limit, 'g'):>12}"
-              f"{'' if within else '  ← past the limit'}")
+        print(
+            f"{name:<{width}} {value:>8.3g} {sign + format(target, 'g'):>8} "
+            f"{'yes' if met else 'NO':>4} {sign + format(limit, 'g'):>12}"
+            f"{'' if within else '  ← past the limit'}"
+        )
         if not within:
             failures.append(f"{name}: {value:.3g}, quick limit {sign}{limit:g}")
     if summary:
         print("\n" + summary)
-    machine = {"python": platform.python_version(), "machine": platform.machine(),
-               "cores": hardware.usable_cores(), "platform": platform.platform()}
-    args.json.write_text(json.dumps({"quick": args.quick, "machine": machine, "figures": figures,
-                                     "raw": raw}, indent=2) + "\n")
+    machine = {
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "cores": hardware.usable_cores(),
+        "platform": platform.platform(),
+    }
+    args.json.write_text(
+        json.dumps(
+            {"quick": args.quick, "machine": machine, "figures": figures, "raw": raw}, indent=2
+        )
+        + "\n"
+    )
     print(f"results: {args.json}")
     if args.quick and failures:
         print("\n".join(["FAILED (a hot path is broken):"] + failures))

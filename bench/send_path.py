@@ -53,6 +53,7 @@ def time_outside_engine():
                     outside.append(time.thread_time() - handed)
             finally:
                 pieces.close()
+
         generation.pieces = timed()
         return generation
 
@@ -90,8 +91,11 @@ def measure(rt, *, runs: int, answer_tokens: int, threads: int | None = None) ->
 
         def alone(text):
             with time_outside_engine() as outside:
-                g = engine.stream([ChatMessage("system", system), ChatMessage("user", text)],
-                                  options=options, cancel=threading.Event())
+                g = engine.stream(
+                    [ChatMessage("system", system), ChatMessage("user", text)],
+                    options=options,
+                    cancel=threading.Event(),
+                )
                 "".join(g)
             if g.stats.completion_tokens < MIN_TOKENS:
                 raise Failed(f"the engine alone answered {g.stats.completion_tokens} tokens")
@@ -113,23 +117,32 @@ def measure(rt, *, runs: int, answer_tokens: int, threads: int | None = None) ->
             else:
                 (ref, ref_outside), (sent, sent_outside) = alone(text), through_window(text)
             if sent.prompt_tokens != ref.prompt_tokens:
-                raise Failed(f"not the same prompt: {sent.prompt_tokens} tokens through the "
-                             f"window, {ref.prompt_tokens} to the engine alone")
-            rounds.append({
-                "engine_tg": ref.tokens_per_s, "window_tg": sent.tokens_per_s,
-                "ratio": sent.tokens_per_s / ref.tokens_per_s,
-                "engine_tokens": ref.completion_tokens, "window_tokens": sent.completion_tokens,
-                "threads": [ref.threads, sent.threads],
-                "window_outside_deciles_us": _deciles_us(sent_outside),
-                "engine_outside_deciles_us": _deciles_us(ref_outside),
-            })
+                raise Failed(
+                    f"not the same prompt: {sent.prompt_tokens} tokens through the "
+                    f"window, {ref.prompt_tokens} to the engine alone"
+                )
+            rounds.append(
+                {
+                    "engine_tg": ref.tokens_per_s,
+                    "window_tg": sent.tokens_per_s,
+                    "ratio": sent.tokens_per_s / ref.tokens_per_s,
+                    "engine_tokens": ref.completion_tokens,
+                    "window_tokens": sent.completion_tokens,
+                    "threads": [ref.threads, sent.threads],
+                    "window_outside_deciles_us": _deciles_us(sent_outside),
+                    "engine_outside_deciles_us": _deciles_us(ref_outside),
+                }
+            )
     finally:
         direct.close()
         store.close()
         window.close()
-    return {"ratio": statistics.median(r["ratio"] for r in rounds),
-            "outside_engine_us": statistics.median(r["window_outside_deciles_us"][4]
-                                                   for r in rounds),
-            "engine_tg": statistics.median(r["engine_tg"] for r in rounds),
-            "window_tg": statistics.median(r["window_tg"] for r in rounds),
-            "threads": threads, "prompt_tokens": ref.prompt_tokens, "rounds": rounds}
+    return {
+        "ratio": statistics.median(r["ratio"] for r in rounds),
+        "outside_engine_us": statistics.median(r["window_outside_deciles_us"][4] for r in rounds),
+        "engine_tg": statistics.median(r["engine_tg"] for r in rounds),
+        "window_tg": statistics.median(r["window_tg"] for r in rounds),
+        "threads": threads,
+        "prompt_tokens": ref.prompt_tokens,
+        "rounds": rounds,
+    }

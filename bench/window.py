@@ -13,9 +13,11 @@ from PySide6.QtCore import QEventLoop, QObject, QTimer, Slot
 from app.core.chat.store import Message, Store
 from bench import Failed
 
-CODE_REPLY = ("Here is a function:\n\n```python\ndef total(items):\n    result = 0\n"
-              "    for item in items:\n        result += item.price * item.quantity\n"
-              "    return result\n```\n\nIt adds up **price × quantity** for every item.")
+CODE_REPLY = (
+    "Here is a function:\n\n```python\ndef total(items):\n    result = 0\n"
+    "    for item in items:\n        result += item.price * item.quantity\n"
+    "    return result\n```\n\nIt adds up **price × quantity** for every item."
+)
 TICK_MS = 5  # the probe timer's interval: a gap longer than this is time the UI thread was busy
 
 
@@ -86,16 +88,21 @@ class Turn(QObject):
             raise Failed(f"the window did not answer: {self.error or 'no result'}")
         tokens = self.result.stats.completion_tokens
         if tokens < min_tokens or not self.result.text.strip():
-            raise Failed(f"the answer was {tokens} tokens ({len(self.result.text)} characters); "
-                         f"at least {min_tokens} are needed to measure anything")
+            raise Failed(
+                f"the answer was {tokens} tokens ({len(self.result.text)} characters); "
+                f"at least {min_tokens} are needed to measure anything"
+            )
         if self.chars != len(self.result.text) or self.batches < 2:
-            raise Failed(f"the window received {self.chars} of the answer's "
-                         f"{len(self.result.text)} characters in {self.batches} batch(es)")
+            raise Failed(
+                f"the window received {self.chars} of the answer's "
+                f"{len(self.result.text)} characters in {self.batches} batch(es)"
+            )
         return self.result
 
 
-def streaming_stall(rt, *, messages: int, answer_tokens: int,
-                    context_length: int | None = None) -> dict:
+def streaming_stall(
+    rt, *, messages: int, answer_tokens: int, context_length: int | None = None
+) -> dict:
     """UI-thread stalls while a real answer streams: gaps between 5 ms timer ticks.
 
     The figure is the 99th percentile of the gaps from the first streamed text to the end of the
@@ -120,9 +127,9 @@ def streaming_stall(rt, *, messages: int, answer_tokens: int,
             now = time.perf_counter()
             ticks.append((now, (now - last[0]) * 1000))
             last[0] = now
+
         probe.timeout.connect(tick)
-        window.input.setPlainText("Write a long answer with a code example about adding up "
-                                  "prices.")
+        window.input.setPlainText("Write a long answer with a code example about adding up prices.")
         started = last[0] = time.perf_counter()
         probe.start()
         window.send()
@@ -133,16 +140,23 @@ def streaming_stall(rt, *, messages: int, answer_tokens: int,
         window.close()
     streaming = [gap for at, gap in ticks if at >= turn.first_text_at]
     if len(streaming) < 20:
-        raise Failed(f"only {len(streaming)} timer ticks while the answer streamed: the UI "
-                     f"thread never ran its timers")
-    return {"stall_p99_ms": statistics.quantiles(streaming, n=100)[98] - TICK_MS,
-            "longest_stall_streaming_ms": max(streaming) - TICK_MS,
-            "longest_stall_ms": max(gap for _, gap in ticks) - TICK_MS,
-            "ticks": len(ticks), "ticks_streaming": len(streaming),
-            "prefill_s": turn.first_text_at - started,
-            "streaming_s": turn.finished_at - turn.first_text_at,
-            "answer_chars": len(result.text), "answer_tokens": result.stats.completion_tokens,
-            "prompt_tokens": result.stats.prompt_tokens, "conversation_messages": messages}
+        raise Failed(
+            f"only {len(streaming)} timer ticks while the answer streamed: the UI "
+            f"thread never ran its timers"
+        )
+    return {
+        "stall_p99_ms": statistics.quantiles(streaming, n=100)[98] - TICK_MS,
+        "longest_stall_streaming_ms": max(streaming) - TICK_MS,
+        "longest_stall_ms": max(gap for _, gap in ticks) - TICK_MS,
+        "ticks": len(ticks),
+        "ticks_streaming": len(streaming),
+        "prefill_s": turn.first_text_at - started,
+        "streaming_s": turn.finished_at - turn.first_text_at,
+        "answer_chars": len(result.text),
+        "answer_tokens": result.stats.completion_tokens,
+        "prompt_tokens": result.stats.prompt_tokens,
+        "conversation_messages": messages,
+    }
 
 
 def append_cost(*, messages: int, pieces: int) -> dict:
@@ -150,8 +164,10 @@ def append_cost(*, messages: int, pieces: int) -> dict:
     from app.ui.chat.chat_view import ChatView
 
     def mean_append_us(view, count):
-        view.add_message(Message(10**6, 1, "assistant", "", model="b", engine="local",
-                                 status="streaming"), streaming=True)
+        view.add_message(
+            Message(10**6, 1, "assistant", "", model="b", engine="local", status="streaming"),
+            streaming=True,
+        )
         costs = []
         for i in range(count):
             # Text shaped like an answer: a line break every 15 words, a paragraph every 60.
@@ -165,11 +181,19 @@ def append_cost(*, messages: int, pieces: int) -> dict:
         return (sum(costs[:tenth]) / tenth * 1e6, sum(costs[-tenth:]) / tenth * 1e6)
 
     long_chat = ChatView()
-    long_chat.set_messages([Message(i, 1, "user" if i % 2 else "assistant", CODE_REPLY,
-                                    model="b", engine="local") for i in range(1, messages + 1)])
+    long_chat.set_messages(
+        [
+            Message(i, 1, "user" if i % 2 else "assistant", CODE_REPLY, model="b", engine="local")
+            for i in range(1, messages + 1)
+        ]
+    )
     early, late = mean_append_us(long_chat, pieces)
     empty_chat = ChatView()
     short_early, _ = mean_append_us(empty_chat, pieces // 10)
-    return {"append_us_early": early, "append_us_late": late,
-            "append_us_empty_chat": short_early,
-            "growth_with_answer": late / early, "growth_with_conversation": early / short_early}
+    return {
+        "append_us_early": early,
+        "append_us_late": late,
+        "append_us_empty_chat": short_early,
+        "growth_with_answer": late / early,
+        "growth_with_conversation": early / short_early,
+    }

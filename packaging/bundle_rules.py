@@ -19,10 +19,12 @@ WINDOW_NAME = "enclavew"
 # libraries, unused Qt modules — and never the GPU driver's side: the Vulkan loader and the CUDA
 # driver library belong to the user's system (a bundled loader would find no driver, or the wrong
 # one); without them the GPU backend does not load and the CPU answers.
-DROP = re.compile(r"(PySide6[/\\](Qt[/\\])?translations|platformthemes|libgtk|libgdk|libatk|"
-                  r"libpango|libcairo|libgio-|QtWebEngine|Qt6Pdf|Qt6Quick|Qt6Qml|"
-                  r"libvulkan\.so|vulkan-1\.dll|libMoltenVK|libcuda\.so|nvcuda\.dll|libnvidia-)",
-                  re.I)
+DROP = re.compile(
+    r"(PySide6[/\\](Qt[/\\])?translations|platformthemes|libgtk|libgdk|libatk|"
+    r"libpango|libcairo|libgio-|QtWebEngine|Qt6Pdf|Qt6Quick|Qt6Qml|"
+    r"libvulkan\.so|vulkan-1\.dll|libMoltenVK|libcuda\.so|nvcuda\.dll|libnvidia-)",
+    re.I,
+)
 
 
 def wanted_llama_library(name: str) -> bool:
@@ -59,14 +61,14 @@ def _version(packed: int) -> tuple[int, int, int]:
 
 
 def _thin_minimum(data: bytes, base: int) -> tuple[int, int, int] | None:
-    magic = data[base:base + 4]
+    magic = data[base : base + 4]
     if magic == b"\xcf\xfa\xed\xfe":
         header = 32
     elif magic == b"\xce\xfa\xed\xfe":
         header = 28
     else:
         return None
-    ncmds, = struct.unpack_from("<I", data, base + 16)
+    (ncmds,) = struct.unpack_from("<I", data, base + 16)
     at = base + header
     for _ in range(ncmds):
         cmd, size = struct.unpack_from("<II", data, at)
@@ -84,12 +86,14 @@ def macos_minimum(path: Path) -> tuple[int, int, int] | None:
     """The minimum macOS a Mach-O binary (thin or universal) declares; for a universal one, the
     highest of its slices. None when the file declares none or is not Mach-O."""
     data = Path(path).read_bytes()
-    magic, = struct.unpack_from(">I", data, 0)
+    (magic,) = struct.unpack_from(">I", data, 0)
     if magic in (0xCAFEBABE, 0xCAFEBABF):  # universal: big-endian list of slices
-        count, = struct.unpack_from(">I", data, 4)
+        (count,) = struct.unpack_from(">I", data, 4)
         wide = magic == 0xCAFEBABF
-        offsets = [struct.unpack_from(">Q" if wide else ">I", data, 8 + i * (32 if wide else 20)
-                                      + 8)[0] for i in range(count)]
+        offsets = [
+            struct.unpack_from(">Q" if wide else ">I", data, 8 + i * (32 if wide else 20) + 8)[0]
+            for i in range(count)
+        ]
         found = [v for v in (_thin_minimum(data, o) for o in offsets) if v]
         return max(found) if found else None
     return _thin_minimum(data, 0)

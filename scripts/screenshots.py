@@ -54,6 +54,7 @@ def main(out_dir: str, *, gpu_only: bool = False) -> int:
         poll.stop()
         if not until():
             import faulthandler
+
             faulthandler.dump_traceback(all_threads=True)
             raise TimeoutError(f"the window did not finish in time: {window_state()}")
 
@@ -118,8 +119,9 @@ def models_window(rt, pump, shoot) -> None:
     from app.core.models.installed import starter_model_path
     from app.ui.models.models_dialog import ModelsDialog
 
-    hub = HubServer([HubRepo(HUB_REPO, {HUB_FILE: HubFile(starter_model_path())},
-                             downloads=1200, likes=40)]).start()
+    hub = HubServer(
+        [HubRepo(HUB_REPO, {HUB_FILE: HubFile(starter_model_path())}, downloads=1200, likes=40)]
+    ).start()
     os.environ["HF_ENDPOINT"] = hub.url
     hub.faults.bytes_per_s = 20e6
     dialog = ModelsDialog(rt)
@@ -154,14 +156,22 @@ def cloud_window(rt, pump, shoot, current) -> None:
     server = LlamaServer(starter_model_path())
     proxy = ProviderProxy(server.port)
     ProviderRegistry(rt.paths.providers_file).add(
-        "Lab", base_url=proxy.base_url, tier="org", model="starter", context_length=2048,
-        price_in=0.2, price_out=0.6)
+        "Lab",
+        base_url=proxy.base_url,
+        tier="org",
+        model="starter",
+        context_length=2048,
+        price_in=0.2,
+        price_out=0.6,
+    )
     rt.settings.cloud_allowed, rt.settings.redaction_terms = True, ["Nightjar"]
     try:
         window = open_window(rt, pump, current)
         window.new_chat()
-        text = ("Draft a two-line status note on Project Nightjar for ana.silva@example.org; "
-                "she can call me on +44 20 7946 0958.")
+        text = (
+            "Draft a two-line status note on Project Nightjar for ana.silva@example.org; "
+            "she can call me on +44 20 7946 0958."
+        )
         planned = {}  # what the Ask cloud… button gets, planned on the model thread
         window.models.worker.cloud_planned.connect(lambda _, plan: planned.update(plan=plan))
         window.models.plan_cloud(None, text, "Lab", None)
@@ -189,7 +199,6 @@ def documents_window(rt, pump, shoot, current) -> None:
     """A folder of mixed documents indexed in the Documents window, then an answer citing them."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
     from docs_files import make_mixed_folder
-
 
     folder = make_mixed_folder(Path(tempfile.mkdtemp(prefix="enclave-docs-")) / "Company docs")
     rt.settings.max_answer_tokens = 60

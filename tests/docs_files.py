@@ -27,11 +27,14 @@ def make_pdf(path: Path, pages: list[str]) -> Path:
             ops.append(f"({_pdf_escape(line)}) Tj T*")
         ops.append("ET")
         stream = "\n".join(ops).encode("latin-1")
-        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-                       f"/Resources << /Font << /F1 {font_id} 0 R >> >> "
-                       f"/Contents {4 + 2 * i} 0 R >>".encode())
-        objects.append(b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream
-                       + b"\nendstream")
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+            f"/Resources << /Font << /F1 {font_id} 0 R >> >> "
+            f"/Contents {4 + 2 * i} 0 R >>".encode()
+        )
+        objects.append(
+            b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream"
+        )
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     out = io.BytesIO()
     out.write(b"%PDF-1.4\n")
@@ -43,8 +46,9 @@ def make_pdf(path: Path, pages: list[str]) -> Path:
     out.write(f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode())
     for off in offsets:
         out.write(f"{off:010d} 00000 n \n".encode())
-    out.write(f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n"
-              f"%%EOF\n".encode())
+    out.write(
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
     path.write_bytes(out.getvalue())
     return path
 
@@ -90,9 +94,11 @@ def make_docx(path: Path, paragraphs: list[tuple[str | None, str]]) -> Path:
     for style, text in paragraphs:
         ppr = f'<w:pPr><w:pStyle w:val="{style}"/></w:pPr>' if style else ""
         body.append(f'<w:p>{ppr}<w:r><w:t xml:space="preserve">{escape(text)}</w:t></w:r></w:p>')
-    document = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-                '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/'
-                f'main"><w:body>{"".join(body)}</w:body></w:document>')
+    document = (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/'
+        f'main"><w:body>{"".join(body)}</w:body></w:document>'
+    )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("[Content_Types].xml", _DOCX_TYPES)
         z.writestr("_rels/.rels", _DOCX_RELS)
@@ -105,27 +111,44 @@ def make_mixed_folder(root: Path) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     (root / "notes.txt").write_text(
         "The office wifi password rotates every Monday. Ask Priya in IT for the new one.\n\n"
-        "Parking for visitors is in garage B, level 3.\n", encoding="utf-8")
+        "Parking for visitors is in garage B, level 3.\n",
+        encoding="utf-8",
+    )
     (root / "handbook.md").write_text(
         "# Onboarding\nWelcome to the team.\n\n## Laptop\nEvery engineer gets a ThinkPad X1 "
         "Carbon with 32 GB of memory.\n\n## Holidays\nStaff get 27 days of annual leave plus "
-        "public holidays.\n", encoding="utf-8")
-    make_pdf(root / "contract.pdf", [
-        "SERVICE AGREEMENT\nThis agreement is made between Acme Ltd and Globex Corporation.",
-        "Payment terms: invoices are payable within 45 days of receipt.\n"
-        "Late payment incurs interest of 2 percent per month."])
+        "public holidays.\n",
+        encoding="utf-8",
+    )
+    make_pdf(
+        root / "contract.pdf",
+        [
+            "SERVICE AGREEMENT\nThis agreement is made between Acme Ltd and Globex Corporation.",
+            "Payment terms: invoices are payable within 45 days of receipt.\n"
+            "Late payment incurs interest of 2 percent per month.",
+        ],
+    )
     (root / "policies").mkdir(exist_ok=True)
-    make_docx(root / "policies" / "travel.docx", [
-        ("Heading1", "Travel expenses"),
-        (None, "Meals are reimbursed up to 60 euros per day when travelling abroad."),
-        ("Heading2", "Trains"), (None, "Book second class for journeys under four hours.")])
+    make_docx(
+        root / "policies" / "travel.docx",
+        [
+            ("Heading1", "Travel expenses"),
+            (None, "Meals are reimbursed up to 60 euros per day when travelling abroad."),
+            ("Heading2", "Trains"),
+            (None, "Book second class for journeys under four hours."),
+        ],
+    )
     (root / "faq.html").write_text(
         "<html><head><style>p{}</style><script>track()</script></head><body>"
         "<h1>Support</h1><p>The help desk answers on extension 4455 from 8 to 18 o'clock.</p>"
-        "</body></html>", encoding="utf-8")
+        "</body></html>",
+        encoding="utf-8",
+    )
     (root / "backup.py").write_text(
-        "def backup_schedule():\n    \"\"\"Nightly backups run at 02:30 to the Falkenstein "
-        "data centre.\"\"\"\n    return '02:30'\n", encoding="utf-8")
+        'def backup_schedule():\n    """Nightly backups run at 02:30 to the Falkenstein '
+        'data centre."""\n    return \'02:30\'\n',
+        encoding="utf-8",
+    )
     make_broken_pdf(root / "scan-cut-off.pdf")
     make_encrypted_pdf(root / "locked.pdf", "Salaries are confidential.")
     (root / "photo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)

@@ -10,8 +10,19 @@ import struct
 from dataclasses import dataclass
 
 U8, I8, U16, I16, U32, I32, F32, BOOL, STRING, ARRAY, U64, I64, F64 = range(13)
-_SCALAR = {U8: "<B", I8: "<b", U16: "<H", I16: "<h", U32: "<I", I32: "<i", F32: "<f",
-           BOOL: "<?", U64: "<Q", I64: "<q", F64: "<d"}
+_SCALAR = {
+    U8: "<B",
+    I8: "<b",
+    U16: "<H",
+    I16: "<h",
+    U32: "<I",
+    I32: "<i",
+    F32: "<f",
+    BOOL: "<?",
+    U64: "<Q",
+    I64: "<q",
+    F64: "<d",
+}
 
 
 @dataclass(frozen=True)
@@ -32,7 +43,8 @@ def value(kind: int, v) -> bytes:
     if kind == ARRAY:
         item_kind, items = v
         return struct.pack("<IQ", item_kind, len(items)) + b"".join(
-            value(item_kind, i) for i in items)
+            value(item_kind, i) for i in items
+        )
     return struct.pack(_SCALAR[kind], v)
 
 
@@ -64,19 +76,32 @@ def llama_metadata(**changes) -> dict[str, tuple[int, object]]:
     return meta
 
 
-def model_bytes(metadata: dict | None = None, tensors=None, *, version: int = 3,
-                alignment: int = 32, tensor_count: int | None = None,
-                kv_count: int | None = None) -> bytes:
+def model_bytes(
+    metadata: dict | None = None,
+    tensors=None,
+    *,
+    version: int = 3,
+    alignment: int = 32,
+    tensor_count: int | None = None,
+    kv_count: int | None = None,
+) -> bytes:
     """A whole GGUF file. ``tensors``: (name, dims, ggml type, offset) or raw bytes per tensor;
     the default is one 8-element F32 tensor, with its 32 bytes of data. F32 tensors get their data
     written, up to 1 MiB: a larger one makes a file that ends early."""
     metadata = llama_metadata() if metadata is None else metadata
     tensors = [("w", [8], 0, 0)] if tensors is None else tensors
-    out = [b"GGUF", struct.pack("<IQQ", version,
-                                len(tensors) if tensor_count is None else tensor_count,
-                                len(metadata) if kv_count is None else kv_count)]
-    out += [string(k) + struct.pack("<I", kind) + value(kind, v)
-            for k, (kind, v) in metadata.items()]
+    out = [
+        b"GGUF",
+        struct.pack(
+            "<IQQ",
+            version,
+            len(tensors) if tensor_count is None else tensor_count,
+            len(metadata) if kv_count is None else kv_count,
+        ),
+    ]
+    out += [
+        string(k) + struct.pack("<I", kind) + value(kind, v) for k, (kind, v) in metadata.items()
+    ]
     data = 0
     for t in tensors:
         if isinstance(t, Raw):
@@ -167,7 +192,7 @@ def header_of(data: bytes, file_size: int, *, keep: int | None = None) -> Header
     _, end = first.header(keep)
     parts, done = [], 0
     for count_at, cut, done_at in first.cuts:  # up to the count, the new count, the first items
-        parts += [data[done:count_at], struct.pack("<Q", keep), data[count_at + 8:cut]]
+        parts += [data[done:count_at], struct.pack("<Q", keep), data[count_at + 8 : cut]]
         done = done_at
     parts.append(data[done:end])
     head = b"".join(parts)

@@ -69,8 +69,9 @@ class Faults:
 
 
 class HubServer:
-    def __init__(self, repos: list[HubRepo], token: str = "hf_test_token", tls=None,
-                 host: str = "127.0.0.1"):
+    def __init__(
+        self, repos: list[HubRepo], token: str = "hf_test_token", tls=None, host: str = "127.0.0.1"
+    ):
         self.repos = {r.id: r for r in repos}
         self.token = token
         self.host = host  # the name in ``url``; the server listens on 127.0.0.1 whatever it is
@@ -139,7 +140,7 @@ class HubServer:
                 if path == "/api/models":
                     return self._search(query)
                 if path.startswith("/api/models/"):
-                    rest = path[len("/api/models/"):]
+                    rest = path[len("/api/models/") :]
                     repo_id = "/".join(rest.split("/")[:2])
                     return self._info(repo_id)
                 if "/resolve/" in path:
@@ -155,20 +156,31 @@ class HubServer:
                     f = repo.files.get(name) or next(iter(repo.files.values()))
                     item = {"rfilename": name}
                     if blobs:
-                        item.update(size=f.size, blobId="b" * 40, lfs={
-                            "size": f.size, "sha256": f.sha256, "pointerSize": 134})
+                        item.update(
+                            size=f.size,
+                            blobId="b" * 40,
+                            lfs={"size": f.size, "sha256": f.sha256, "pointerSize": 134},
+                        )
                     out.append(item)
                 return out
 
             def _summary(self, repo: HubRepo, blobs=False):
-                return {"id": repo.id, "modelId": repo.id, "sha": repo.sha,
-                        "downloads": repo.downloads, "likes": repo.likes, "gated":
-                        "manual" if repo.gated else False, "private": False,
-                        "tags": ["gguf", f"license:{repo.license}"],
-                        "cardData": {"license": repo.license, **(
-                            {"license_link": repo.license_link} if repo.license_link else {})},
-                        "siblings": self._siblings(repo, blobs),
-                        **({"gguf": repo.gguf} if repo.gguf else {})}
+                return {
+                    "id": repo.id,
+                    "modelId": repo.id,
+                    "sha": repo.sha,
+                    "downloads": repo.downloads,
+                    "likes": repo.likes,
+                    "gated": "manual" if repo.gated else False,
+                    "private": False,
+                    "tags": ["gguf", f"license:{repo.license}"],
+                    "cardData": {
+                        "license": repo.license,
+                        **({"license_link": repo.license_link} if repo.license_link else {}),
+                    },
+                    "siblings": self._siblings(repo, blobs),
+                    **({"gguf": repo.gguf} if repo.gguf else {}),
+                }
 
             def _search(self, query):
                 words = (query.get("search") or [""])[0].lower()

@@ -19,7 +19,9 @@ def keyring_or_skip():
     from app.core.privacy.keyring_store import KeyringStore
 
     if not os.environ.get("ENCLAVE_KEYRING_SESSION"):
-        pytest.skip("keyring tests run only inside scripts/run-tests.sh's private keyring "
-                    "session; they never touch your own keyring")
+        pytest.skip(
+            "keyring tests run only inside scripts/run-tests.sh's private keyring "
+            "session; they never touch your own keyring"
+        )
     KeyringStore._call("get_password", "enclave-probe")  # KeyringUnavailableError: fails
     return keyring

@@ -39,10 +39,24 @@ def strace_command(trace_file: Path) -> list[str]:
     written to ``trace_file``. --seccomp-bpf stops only on those calls, so the run stays fast."""
     strace = shutil.which("strace")
     if strace is None:
-        raise RuntimeError("strace is not installed: the OS-level network check needs it "
-                           "(scripts/system-deps.sh test installs it).")
-    return [strace, "-f", "--seccomp-bpf", "-qq", "-e", "trace=network", "-e", "signal=none",
-            "-s", "32", "-o", str(trace_file)]
+        raise RuntimeError(
+            "strace is not installed: the OS-level network check needs it "
+            "(scripts/system-deps.sh test installs it)."
+        )
+    return [
+        strace,
+        "-f",
+        "--seccomp-bpf",
+        "-qq",
+        "-e",
+        "trace=network",
+        "-e",
+        "signal=none",
+        "-s",
+        "32",
+        "-o",
+        str(trace_file),
+    ]
 
 
 def os_events(trace: str) -> list[tuple[str, str, int | None]]:
@@ -60,8 +74,13 @@ def os_events(trace: str) -> list[tuple[str, str, int | None]]:
                 out.append((call.group(1), "unix:" + (path.group(1) if path else ""), None))
                 continue
             addr, port = _ADDR.search(text), _PORT.search(text)
-            out.append((call.group(1), (addr.group(1) or addr.group(2)) if addr else "?",
-                        int(port.group(1)) if port else None))
+            out.append(
+                (
+                    call.group(1),
+                    (addr.group(1) or addr.group(2)) if addr else "?",
+                    int(port.group(1)) if port else None,
+                )
+            )
     return out
 
 
@@ -78,9 +97,12 @@ def os_leaks(trace: str) -> list[tuple[str, str, int | None]]:
     """What in ``trace`` would reach another machine: a connect or datagram to an address that
     is not loopback, any DNS query (port 53, even to a local resolver such as 127.0.0.53), and
     a name look-up handed to a resolver daemon over a Unix socket."""
-    return [e for e in os_events(trace)
-            if (e[1].startswith("unix:") and e[1][5:].startswith(RESOLVER_SOCKETS))
-            or (not e[1].startswith("unix:") and (e[2] == 53 or not _loopback(e[1])))]
+    return [
+        e
+        for e in os_events(trace)
+        if (e[1].startswith("unix:") and e[1][5:].startswith(RESOLVER_SOCKETS))
+        or (not e[1].startswith("unix:") and (e[2] == 53 or not _loopback(e[1])))
+    ]
 
 
 def record(event: str, args) -> None:

@@ -40,15 +40,35 @@ class LlamaServer:
         self.port = free_port()
         self.alias = model_alias
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(model_path),
-             "--model_alias", model_alias, "--host", "127.0.0.1", "--port", str(self.port),
-             "--n_ctx", "2048", "--n_threads", "1", "--verbose", "False"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            [
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--model",
+                str(model_path),
+                "--model_alias",
+                model_alias,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--n_ctx",
+                "2048",
+                "--n_threads",
+                "1",
+                "--verbose",
+                "False",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError("llama_cpp.server exited: "
-                                   + self.proc.stderr.read().decode(errors="replace")[-2000:])
+                raise RuntimeError(
+                    "llama_cpp.server exited: "
+                    + self.proc.stderr.read().decode(errors="replace")[-2000:]
+                )
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
                 conn.request("GET", "/v1/models")
@@ -87,8 +107,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _record(self) -> Recorded:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        rec = Recorded(self.command, self.path, {k.lower(): v for k, v in self.headers.items()},
-                       body)
+        rec = Recorded(
+            self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body
+        )
         self.server.owner.requests.append(rec)
         return rec
 
@@ -98,8 +119,13 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802
         self._serve(self._record())
 
-    def _send(self, status: int, body: bytes, headers: dict | None = None,
-              content_type: str = "application/json") -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes,
+        headers: dict | None = None,
+        content_type: str = "application/json",
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -109,8 +135,11 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def _error(self, status: int, message: str, headers=None) -> None:
-        self._send(status, json.dumps({"error": {"message": message, "type": "test",
-                                                 "code": status}}).encode(), headers)
+        self._send(
+            status,
+            json.dumps({"error": {"message": message, "type": "test", "code": status}}).encode(),
+            headers,
+        )
 
     def _serve(self, rec: Recorded) -> None:
         owner = self.server.owner
@@ -129,15 +158,24 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(owner.delay_s)
             return self._error(504, "late")
         if fault == "malformed" and rec.method == "POST":
-            body = (b'data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m",'
-                    b'"choices":[{"index":0,"delta":{"content":"Half an answer"}}]}\n\n'
-                    b"data: {this is not json\n\n")
+            body = (
+                b'data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m",'
+                b'"choices":[{"index":0,"delta":{"content":"Half an answer"}}]}\n\n'
+                b"data: {this is not json\n\n"
+            )
             return self._send(200, body, content_type="text/event-stream")
         if fault == "echo" and rec.method == "POST":  # a provider that repeats the message back
             text = rec.json()["messages"][-1]["content"]
-            events = [{"id": "e", "object": "chat.completion.chunk", "created": 1, "model": "m",
-                       "choices": [{"index": 0, "delta": {"content": text[i:i + 3]}}]}
-                      for i in range(0, len(text), 3)]
+            events = [
+                {
+                    "id": "e",
+                    "object": "chat.completion.chunk",
+                    "created": 1,
+                    "model": "m",
+                    "choices": [{"index": 0, "delta": {"content": text[i : i + 3]}}],
+                }
+                for i in range(0, len(text), 3)
+            ]
             body = b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events)
             return self._send(200, body + b"data: [DONE]\n\n", content_type="text/event-stream")
         if fault == "slow" and rec.method == "POST":  # a long answer, one piece every 0.1 s
@@ -146,8 +184,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Transfer-Encoding", "chunked")
             self.end_headers()
             for i in range(600):
-                event = {"id": "s", "object": "chat.completion.chunk", "created": 1,
-                         "model": "m", "choices": [{"index": 0, "delta": {"content": f"{i} "}}]}
+                event = {
+                    "id": "s",
+                    "object": "chat.completion.chunk",
+                    "created": 1,
+                    "model": "m",
+                    "choices": [{"index": 0, "delta": {"content": f"{i} "}}],
+                }
                 data = b"data: " + json.dumps(event).encode() + b"\n\n"
                 try:
                     self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
@@ -162,14 +205,22 @@ class _Handler(BaseHTTPRequestHandler):
     def _forward(self, rec: Recorded) -> None:
         owner = self.server.owner
         upstream = http.client.HTTPConnection("127.0.0.1", owner.upstream_port, timeout=120)
-        headers = {k: v for k, v in rec.headers.items()
-                   if k not in ("host", "content-length", "connection", "accept-encoding")}
+        headers = {
+            k: v
+            for k, v in rec.headers.items()
+            if k not in ("host", "content-length", "connection", "accept-encoding")
+        }
         upstream.request(rec.method, rec.path, body=rec.body or None, headers=headers)
         r = upstream.getresponse()
         self.send_response(r.status)
         for k, v in r.getheaders():
-            if k.lower() not in ("content-length", "transfer-encoding", "connection", "date",
-                                 "server"):
+            if k.lower() not in (
+                "content-length",
+                "transfer-encoding",
+                "connection",
+                "date",
+                "server",
+            ):
                 self.send_header(k, v)
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
@@ -177,7 +228,7 @@ class _Handler(BaseHTTPRequestHandler):
         while chunk := r.read1(65536):
             if owner.fault == "cut" and sent + len(chunk) > owner.cut_after:
                 # The network drops mid-answer, mid-event: what went before has arrived.
-                part = chunk[:owner.cut_after - sent]
+                part = chunk[: owner.cut_after - sent]
                 self.wfile.write(b"%x\r\n%s" % (len(chunk), part))
                 self.wfile.flush()
                 self.connection.shutdown(socket.SHUT_RDWR)

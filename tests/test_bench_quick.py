@@ -14,9 +14,14 @@ import pytest
 @pytest.mark.timeout(1200)
 def test_quick_benchmark_finds_no_broken_hot_path(repo_root, tmp_path, cli_env):
     out = tmp_path / "quick.json"
-    done = subprocess.run([sys.executable, "bench/run.py", "--quick", "--json", str(out)],
-                          cwd=repo_root, env=cli_env, capture_output=True, text=True,
-                          timeout=1100)
+    done = subprocess.run(
+        [sys.executable, "bench/run.py", "--quick", "--json", str(out)],
+        cwd=repo_root,
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=1100,
+    )
     print(done.stdout)  # the table, in the test log
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     result = json.loads(out.read_text())
@@ -29,7 +34,7 @@ def test_quick_benchmark_finds_no_broken_hot_path(repo_root, tmp_path, cli_env):
     for name, figure in figures.items():
         _, limit, better = TARGETS[name]
         value = figure["value"]
-        assert (value >= limit if better == "higher" else value <= limit), (name, value, limit)
+        assert value >= limit if better == "higher" else value <= limit, (name, value, limit)
         assert figure["within_quick_limit"] and figure["quick_limit"] == limit
     # The measurements measured something: an answer streamed into the window and was drawn,
     # the send path decoded as many tokens as the engine alone, searches found conversations,

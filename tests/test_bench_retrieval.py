@@ -29,8 +29,7 @@ def test_full_text_search_finds_the_answering_file_in_the_top_five(tmp_path):
 
 
 @pytest.mark.slow
-def test_vector_and_hybrid_search_find_the_answering_file_in_the_top_five(tmp_path,
-                                                                           starter_model):
+def test_vector_and_hybrid_search_find_the_answering_file_in_the_top_five(tmp_path, starter_model):
     embedder = Embedder(starter_model, model_id="starter")
     try:
         recall = _recall(tmp_path, embedder)

@@ -16,8 +16,9 @@ from network_recorder import CONTROL, os_events, os_leaks, strace_command
 from app.core.privacy.netguard import is_loopback
 
 RECORDER = Path(__file__).with_name("network_recorder.py")
-needs_linux = pytest.mark.skipif(not sys.platform.startswith("linux"),
-                                 reason="strace is Linux only")
+needs_linux = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="strace is Linux only"
+)
 
 
 def leaving(events):
@@ -27,9 +28,15 @@ def leaving(events):
 def run_recorded(tmp_path, env, cwd, *args, timeout):
     """The recorder under strace: (process, Python-level events, strace's output)."""
     record, trace = tmp_path / "connections.json", tmp_path / "strace.txt"
-    proc = subprocess.run([*strace_command(trace), sys.executable, str(RECORDER), str(record),
-                           *args], cwd=cwd, env=env, stdin=subprocess.DEVNULL,
-                          capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run(
+        [*strace_command(trace), sys.executable, str(RECORDER), str(record), *args],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
     trace_text = trace.read_text(errors="replace") if trace.exists() else ""
     assert trace_text, f"strace wrote nothing: {proc.stderr[-2000:]}"
     return proc, json.loads(record.read_text()), trace_text
@@ -47,8 +54,17 @@ def assert_nothing_left(events, trace):
 @pytest.mark.timeout(150)
 def test_ask_connects_to_nothing_but_this_machine(tmp_path, cli_env, repo_root):
     proc, events, trace = run_recorded(
-        tmp_path, cli_env, repo_root, "cli", "ask", "--json", "--max-tokens", "16",
-        "Is this conversation private?", timeout=120)
+        tmp_path,
+        cli_env,
+        repo_root,
+        "cli",
+        "ask",
+        "--json",
+        "--max-tokens",
+        "16",
+        "Is this conversation private?",
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["engine"] == "local"
     assert_nothing_left(events, trace)
@@ -58,18 +74,25 @@ def test_ask_connects_to_nothing_but_this_machine(tmp_path, cli_env, repo_root):
 @pytest.mark.slow
 @pytest.mark.timeout(180)
 def test_window_connects_to_nothing_but_this_machine(tmp_path, cli_env, repo_root):
-    proc, events, trace = run_recorded(tmp_path, cli_env, repo_root, "window",
-                                       "Is this conversation private?", timeout=150)
+    proc, events, trace = run_recorded(
+        tmp_path, cli_env, repo_root, "window", "Is this conversation private?", timeout=150
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]  # 0: the window answered and closed
     assert_nothing_left(events, trace)
 
 
 def test_the_check_would_catch_a_leak():
-    events = [["socket.getaddrinfo", "localhost"], ["socket.connect", "unix:/run/x.sock"],
-              ["socket.connect", "127.0.0.1"], ["socket.getaddrinfo", "huggingface.co"],
-              ["socket.sendto", "8.8.8.8"]]
-    assert leaving(events) == [["socket.getaddrinfo", "huggingface.co"],
-                               ["socket.sendto", "8.8.8.8"]]
+    events = [
+        ["socket.getaddrinfo", "localhost"],
+        ["socket.connect", "unix:/run/x.sock"],
+        ["socket.connect", "127.0.0.1"],
+        ["socket.getaddrinfo", "huggingface.co"],
+        ["socket.sendto", "8.8.8.8"],
+    ]
+    assert leaving(events) == [
+        ["socket.getaddrinfo", "huggingface.co"],
+        ["socket.sendto", "8.8.8.8"],
+    ]
 
 
 # strace 6 output, as -f -o writes it (the PID first), for each kind of call the check reads.
@@ -104,8 +127,7 @@ def test_the_os_level_check_reads_strace_and_catches_each_way_out():
 
 @needs_linux
 @pytest.mark.timeout(60)
-def test_native_code_the_audit_hook_misses_is_caught_at_the_os_level(tmp_path, cli_env,
-                                                                    repo_root):
+def test_native_code_the_audit_hook_misses_is_caught_at_the_os_level(tmp_path, cli_env, repo_root):
     # A connect from C, as Qt or llama.cpp would make it: a UDP socket, so no packet leaves.
     native = (
         "import ctypes, socket, struct\n"
@@ -114,7 +136,8 @@ def test_native_code_the_audit_hook_misses_is_caught_at_the_os_level(tmp_path, c
         "addr = struct.pack('=H', socket.AF_INET) + struct.pack('!H', 53)"
         " + socket.inet_aton('192.0.2.1') + bytes(8)\n"
         "assert libc.connect(fd, addr, len(addr)) == 0\n"
-        "libc.close(fd)\n")
+        "libc.close(fd)\n"
+    )
     proc, events, trace = run_recorded(tmp_path, cli_env, repo_root, "code", native, timeout=50)
     assert proc.returncode == 0, proc.stderr
     assert leaving(events) == []  # invisible to Python's audit hook…

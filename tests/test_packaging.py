@@ -28,8 +28,9 @@ def _spec_executable_names() -> list[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "EXE":
             value = next(k.value for k in node.keywords if k.arg == "name")
-            names.append(value.value if isinstance(value, ast.Constant)
-                         else getattr(bundle_rules, value.id))
+            names.append(
+                value.value if isinstance(value, ast.Constant) else getattr(bundle_rules, value.id)
+            )
     return names
 
 
@@ -44,8 +45,9 @@ def test_installer_and_app_bundle_point_at_the_executables_that_exist():
     iss = (REPO / "packaging/windows/enclave.iss").read_text(encoding="utf-8")
     used = {m.casefold() for m in re.findall(r"\{app\}\\([\w-]+)\.exe", iss)}
     assert used <= names and bundle_rules.WINDOW_NAME in used
-    icons = re.findall(r'^Name: "\{(?:group|autodesktop)\}\\Enclave"; Filename: "\{app\}\\(\w+)',
-                       iss, re.M)
+    icons = re.findall(
+        r'^Name: "\{(?:group|autodesktop)\}\\Enclave"; Filename: "\{app\}\\(\w+)', iss, re.M
+    )
     assert icons and set(icons) == {bundle_rules.WINDOW_NAME}  # the menu opens no console
     spec = (REPO / "build.spec").read_text(encoding="utf-8")
     assert '"CFBundleExecutable": WINDOW_NAME' in spec
@@ -61,20 +63,38 @@ def test_inno_setup_script_can_fail_and_replaces_old_libraries():
     assert "#if VER < EncodeVer(6, 3, 0)" in iss
 
 
-@pytest.mark.parametrize(("name", "wanted"), [
-    ("libllama.so", True), ("libggml-base.so.0", True), ("libggml-base.so.0.9.4", False),
-    ("libggml-cpu-haswell.so", True), ("libggml-cpu-sapphirerapids.so", False),
-    ("libmtmd.so", False), ("libllama.dylib", True), ("libllama.0.dylib", True),
-    ("libllama.0.0.6123.dylib", False), ("ggml-base.dll", True), ("llama.lib", False)])
+@pytest.mark.parametrize(
+    ("name", "wanted"),
+    [
+        ("libllama.so", True),
+        ("libggml-base.so.0", True),
+        ("libggml-base.so.0.9.4", False),
+        ("libggml-cpu-haswell.so", True),
+        ("libggml-cpu-sapphirerapids.so", False),
+        ("libmtmd.so", False),
+        ("libllama.dylib", True),
+        ("libllama.0.dylib", True),
+        ("libllama.0.0.6123.dylib", False),
+        ("ggml-base.dll", True),
+        ("llama.lib", False),
+    ],
+)
 def test_llama_libraries_are_bundled_once(name, wanted):
     assert bundle_rules.wanted_llama_library(name) is wanted
 
 
-@pytest.mark.parametrize(("path", "dropped"), [
-    ("PySide6/Qt/translations/qtbase_de.qm", True),
-    ("PySide6\\translations\\qtbase_de.qm", True),  # where Windows wheels keep them
-    ("libvulkan.so.1", True), ("vulkan-1.dll", True), ("libcuda.so.1", True),
-    ("PySide6/Qt/lib/libQt6Core.so.6", False), ("llama_cpp/lib/libggml-vulkan.so", False)])
+@pytest.mark.parametrize(
+    ("path", "dropped"),
+    [
+        ("PySide6/Qt/translations/qtbase_de.qm", True),
+        ("PySide6\\translations\\qtbase_de.qm", True),  # where Windows wheels keep them
+        ("libvulkan.so.1", True),
+        ("vulkan-1.dll", True),
+        ("libcuda.so.1", True),
+        ("PySide6/Qt/lib/libQt6Core.so.6", False),
+        ("llama_cpp/lib/libggml-vulkan.so", False),
+    ],
+)
 def test_what_never_ships(path, dropped):
     assert bool(bundle_rules.DROP.search(path)) is dropped
 
@@ -92,8 +112,9 @@ def _thin_macho(command: int, version: tuple[int, int, int]) -> bytes:
     else:  # LC_VERSION_MIN_MACOSX: version, sdk
         load = struct.pack("<IIII", 0x24, 16, packed, packed)
     segment = struct.pack("<II", 0x19, 8)  # another command first, to be skipped
-    header = struct.pack("<IiiIIIII", 0xFEEDFACF, 0x0100000C, 0, 2, 2,
-                         len(segment) + len(load), 0, 0)
+    header = struct.pack(
+        "<IiiIIIII", 0xFEEDFACF, 0x0100000C, 0, 2, 2, len(segment) + len(load), 0, 0
+    )
     return header + segment + load
 
 
@@ -112,7 +133,7 @@ def test_minimum_macos_is_read_from_mach_o_files(tmp_path):
         offset += 4096
     body = bytearray(fat.ljust(offset, b"\0"))
     for i, s in enumerate(slices):
-        body[4096 * (i + 1):4096 * (i + 1) + len(s)] = s
+        body[4096 * (i + 1) : 4096 * (i + 1) + len(s)] = s
     universal = tmp_path / "universal"
     universal.write_bytes(bytes(body))
     assert bundle_rules.macos_minimum(universal) == (13, 3, 0)  # the highest slice rules
@@ -132,16 +153,26 @@ def test_build_script_refuses_an_old_python_with_a_clear_message(tmp_path):
     for tool in ("dirname", "uname", "date"):
         (tools / tool).symlink_to(shutil.which(tool))
     (tools / "python3").symlink_to(old)
-    done = subprocess.run([shutil.which("bash"), "scripts/build-dist.sh"], cwd=REPO,
-                          capture_output=True, text=True, timeout=60,
-                          env={**os.environ, "PATH": str(tools), "PYTHON": str(old),
-                               "DIST_VENV": str(tmp_path / "venv")})
+    done = subprocess.run(
+        [shutil.which("bash"), "scripts/build-dist.sh"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            **os.environ,
+            "PATH": str(tools),
+            "PYTHON": str(old),
+            "DIST_VENV": str(tmp_path / "venv"),
+        },
+    )
     assert done.returncode == 1
     assert "needs Python 3.10 or newer" in done.stderr and "Python 3.9.6" in done.stderr
     assert not (tmp_path / "venv").exists()
 
 
 # -- the Linux per-user installer, on the real bundle ------------------------------------------
+
 
 @pytest.fixture
 def unpacked(repo_root, tmp_path):
@@ -157,14 +188,22 @@ def unpacked(repo_root, tmp_path):
 
 def _user_env(home) -> dict[str, str]:
     """A user's login environment: their HOME, no XDG overrides, nothing of this test run's."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("XDG_", "ENCLAVE_", "PYTHON", "VIRTUAL_ENV"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("XDG_", "ENCLAVE_", "PYTHON", "VIRTUAL_ENV"))
+    }
     return {**env, "HOME": str(home), "QT_QPA_PLATFORM": "offscreen"}
 
 
 def _install(unpacked, home, *args):
-    return subprocess.run(["bash", str(unpacked / "install.sh"), *args], env=_user_env(home),
-                          capture_output=True, text=True, timeout=240)
+    return subprocess.run(
+        ["bash", str(unpacked / "install.sh"), *args],
+        env=_user_env(home),
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
 
 
 @pytest.mark.slow
@@ -194,11 +233,19 @@ def test_linux_install_upgrade_and_uninstall(unpacked, tmp_path):
     assert kept.returncode == 0 and not opt.exists() and data.is_dir()
     listed = [line.strip() for line in kept.stdout.splitlines() if line.startswith("  ")]
     expected = subprocess.run(
-        [sys.executable, "-c", "from app.core.platform import paths\nimport sys\n"
-         "p = paths.resolve()\nprint(*{str(p.config), str(p.data), str(p.cache),\n"
-         "       str(p.logs.parent)}, sep='\\n')"],
-        cwd=REPO, env=_user_env(home),
-        capture_output=True, text=True, check=True).stdout.split("\n")
+        [
+            sys.executable,
+            "-c",
+            "from app.core.platform import paths\nimport sys\n"
+            "p = paths.resolve()\nprint(*{str(p.config), str(p.data), str(p.cache),\n"
+            "       str(p.logs.parent)}, sep='\\n')",
+        ],
+        cwd=REPO,
+        env=_user_env(home),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\n")
     assert set(listed) == {e for e in expected if e}  # every folder the app really uses
     removed = _install(unpacked, home, "--uninstall", "--remove-data")
     assert removed.returncode == 0 and not data.exists()

@@ -17,11 +17,20 @@ def _run_without_keyring_tools(repo_root, tmp_path, **extra):
     bin_dir.mkdir(parents=True)
     for tool in ("dirname", "mktemp", "rm"):
         (bin_dir / tool).symlink_to(shutil.which(tool))
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("ENCLAVE_KEYRING_SESSION", "ENCLAVE_ALLOW_NO_KEYRING")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("ENCLAVE_KEYRING_SESSION", "ENCLAVE_ALLOW_NO_KEYRING")
+    }
     env.update(PATH=str(bin_dir), **extra)
-    return subprocess.run([shutil.which("bash"), SCRIPT, "--version"], cwd=repo_root, env=env,
-                          capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [shutil.which("bash"), SCRIPT, "--version"],
+        cwd=repo_root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
@@ -29,8 +38,9 @@ def test_missing_keyring_tools_fail_unless_a_skip_is_asked_for(repo_root, tmp_pa
     refused = _run_without_keyring_tools(repo_root, tmp_path)
     assert refused.returncode == 1
     assert "ENCLAVE_ALLOW_NO_KEYRING=1" in refused.stderr and "pytest" not in refused.stdout
-    allowed = _run_without_keyring_tools(repo_root, tmp_path / "again",
-                                         ENCLAVE_ALLOW_NO_KEYRING="1")
+    allowed = _run_without_keyring_tools(
+        repo_root, tmp_path / "again", ENCLAVE_ALLOW_NO_KEYRING="1"
+    )
     assert allowed.returncode == 0, allowed.stderr
     assert "keyring tests are skipped" in allowed.stderr
     assert "pytest" in allowed.stdout + allowed.stderr  # pytest --version ran

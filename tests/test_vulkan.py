@@ -32,8 +32,13 @@ def vulkan_bundle(repo_root):
     problem = None
     if backend is None:
         problem = "the bundle has no Vulkan backend (scripts/build-dist.sh fell back to the CPU?)"
-    elif not shutil.which("vulkaninfo") or "llvmpipe" not in subprocess.run(
-            ["vulkaninfo", "--summary"], capture_output=True, text=True, timeout=60).stdout:
+    elif (
+        not shutil.which("vulkaninfo")
+        or "llvmpipe"
+        not in subprocess.run(
+            ["vulkaninfo", "--summary"], capture_output=True, text=True, timeout=60
+        ).stdout
+    ):
         problem = "Mesa's lavapipe is not installed (scripts/system-deps.sh test installs it)"
     if problem:
         if os.environ.get("CI"):
@@ -60,8 +65,7 @@ def test_all_layers_run_on_the_vulkan_device_and_answer_as_the_cpu_does(vulkan_b
 
 
 @pytest.mark.timeout(600)
-def test_a_device_smaller_than_the_model_gets_part_of_it_and_still_answers(vulkan_bundle,
-                                                                          tmp_path):
+def test_a_device_smaller_than_the_model_gets_part_of_it_and_still_answers(vulkan_bundle, tmp_path):
     # The starter model needs ~0.28 GB at the default context: a 100 MB device holds part of it.
     partial = ask(vulkan_bundle, tmp_path, env={**LAVAPIPE, "ENCLAVE_GPU_MEMORY_CAP": "100M"})
     used = partial["gpu_layers"]["used"]
@@ -94,22 +98,33 @@ def _loader_path() -> str:
 
 
 @pytest.mark.timeout(600)
-def test_without_the_vulkan_loader_the_bundle_runs_on_the_cpu_and_says_why(vulkan_bundle,
-                                                                           tmp_path):
+def test_without_the_vulkan_loader_the_bundle_runs_on_the_cpu_and_says_why(vulkan_bundle, tmp_path):
     """As on a machine with no Vulkan loader: in a private mount namespace, the loader is hidden
     (an empty file bound over it), so libggml-vulkan cannot be loaded."""
     if not shutil.which("unshare") or subprocess.run(["unshare", "-m", "true"]).returncode:
         (pytest.fail if os.environ.get("CI") else pytest.skip)(
-            "unshare -m is not permitted here (it needs root)")
-    hidden = f"mount --bind /dev/null {_loader_path()} && exec \"$@\""
+            "unshare -m is not permitted here (it needs root)"
+        )
+    hidden = f'mount --bind /dev/null {_loader_path()} && exec "$@"'
     wrapper = ["unshare", "-m", "sh", "-c", hidden, "sh", str(vulkan_bundle)]
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))},
-           **LAVAPIPE, "ENCLAVE_HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))},
+        **LAVAPIPE,
+        "ENCLAVE_HOME": str(tmp_path),
+        "QT_QPA_PLATFORM": "offscreen",
+    }
     env.pop("ENCLAVE_GPU_MEMORY_CAP", None)
 
     def run(*args):
-        done = subprocess.run([*wrapper, *args], env=env, cwd=tmp_path, capture_output=True,
-                              text=True, timeout=300, stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            [*wrapper, *args],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            stdin=subprocess.DEVNULL,
+        )
         assert done.returncode == 0, done.stdout + done.stderr
         return done.stdout
 

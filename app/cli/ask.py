@@ -19,23 +19,38 @@ NOT_SENT = 3  # `enclave ask --provider` without a confirmation: shown, not sent
 def add_parser(sub) -> None:
     ask = sub.add_parser("ask", help="answer one question on this device, streaming to stdout")
     ask.add_argument("question", nargs="?", help="the question; '-' or nothing reads stdin")
-    ask.add_argument("--model", help="model id, 'starter', or a path to a .gguf file; with "
-                     "--provider, one of the provider's models")
+    ask.add_argument(
+        "--model",
+        help="model id, 'starter', or a path to a .gguf file; with "
+        "--provider, one of the provider's models",
+    )
     ask.add_argument("--system", help="system prompt for this conversation")
     ask.add_argument("--chat", type=int, metavar="ID", help="continue conversation ID")
-    ask.add_argument("--json", action="store_true",
-                     help="print one JSON object (text, model, engine, tokens, timings)")
+    ask.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object (text, model, engine, tokens, timings)",
+    )
     ask.add_argument("--max-tokens", type=int, help="longest answer, in tokens")
     ask.add_argument("--temperature", type=float, help="0 gives the same answer every time")
-    ask.add_argument("--provider", metavar="NAME",
-                     help="ask a cloud or organisation provider instead (shows what would be "
-                          "sent; sends only when you confirm, or with --yes-send)")
-    ask.add_argument("--docs", action="append", metavar="NAME",
-                     help="answer from a document collection (repeat for several); the answer "
-                          "lists the passages it used")
-    ask.add_argument("--yes-send", action="store_true",
-                     help="with --provider: send without asking (the payload is still printed)")
-
+    ask.add_argument(
+        "--provider",
+        metavar="NAME",
+        help="ask a cloud or organisation provider instead (shows what would be "
+        "sent; sends only when you confirm, or with --yes-send)",
+    )
+    ask.add_argument(
+        "--docs",
+        action="append",
+        metavar="NAME",
+        help="answer from a document collection (repeat for several); the answer "
+        "lists the passages it used",
+    )
+    ask.add_argument(
+        "--yes-send",
+        action="store_true",
+        help="with --provider: send without asking (the payload is still printed)",
+    )
 
 
 def run(rt: runtime.Runtime, args) -> int:
@@ -67,52 +82,92 @@ def run(rt: runtime.Runtime, args) -> int:
 
         try:
             if args.provider:
-                result = _ask_provider(assistant, args, question, cancel, on_start,
-                                       None if args.json else on_piece)
+                result = _ask_provider(
+                    assistant, args, question, cancel, on_start, None if args.json else on_piece
+                )
                 if result is None:
                     return NOT_SENT
             else:
                 chat = CloudChat(assistant)
                 route = chat.route_for(args.chat)
                 if route is not None:
-                    notice(f"chat {args.chat} goes to {route[0].name} ({route[0].tier_label}, "
-                           f"model {route[1]}): you allowed it for this conversation (withdraw "
-                           f"that in the window)")
-                result = chat.send_message(args.chat, question, cancel=cancel, model=args.model,
-                                           system_prompt=args.system, on_start=on_start,
-                                           on_piece=None if args.json else on_piece,
-                                           collections=args.docs)
+                    notice(
+                        f"chat {args.chat} goes to {route[0].name} ({route[0].tier_label}, "
+                        f"model {route[1]}): you allowed it for this conversation (withdraw "
+                        f"that in the window)"
+                    )
+                result = chat.send_message(
+                    args.chat,
+                    question,
+                    cancel=cancel,
+                    model=args.model,
+                    system_prompt=args.system,
+                    on_start=on_start,
+                    on_piece=None if args.json else on_piece,
+                    collections=args.docs,
+                )
             engine = assistant.host.engine
-            where = engine.placement.as_dict() if result.engine == "local" and engine else {
-                "device": None, "device_description": None, "gpu_layers": None, "reason": None}
+            where = (
+                engine.placement.as_dict()
+                if result.engine == "local" and engine
+                else {
+                    "device": None,
+                    "device_description": None,
+                    "gpu_layers": None,
+                    "reason": None,
+                }
+            )
         finally:
             assistant.close()
     if args.json:
-        print(json.dumps({
-            "text": result.text, "model": result.model, "engine": result.engine,
-            "provider": result.provider,
-            "conversation_id": result.conversation_id, "message_id": result.answer_message_id,
-            "prompt_tokens": result.stats.prompt_tokens,
-            "completion_tokens": result.stats.completion_tokens,
-            "ttft_s": result.stats.ttft_s, "tokens_per_s": result.stats.tokens_per_s,
-            "total_s": result.stats.total_s, "finish_reason": result.stats.finish_reason,
-            "threads": result.stats.threads,
-            **where,
-            "notices": result.notices,
-            "sources": [{"n": s.n, "collection": s.collection, "path": s.path, "page": s.page,
-                         "heading": s.heading, "start": s.start, "end": s.end}
-                        for s in result.sources]}, ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "text": result.text,
+                    "model": result.model,
+                    "engine": result.engine,
+                    "provider": result.provider,
+                    "conversation_id": result.conversation_id,
+                    "message_id": result.answer_message_id,
+                    "prompt_tokens": result.stats.prompt_tokens,
+                    "completion_tokens": result.stats.completion_tokens,
+                    "ttft_s": result.stats.ttft_s,
+                    "tokens_per_s": result.stats.tokens_per_s,
+                    "total_s": result.stats.total_s,
+                    "finish_reason": result.stats.finish_reason,
+                    "threads": result.stats.threads,
+                    **where,
+                    "notices": result.notices,
+                    "sources": [
+                        {
+                            "n": s.n,
+                            "collection": s.collection,
+                            "path": s.path,
+                            "page": s.page,
+                            "heading": s.heading,
+                            "start": s.start,
+                            "end": s.end,
+                        }
+                        for s in result.sources
+                    ],
+                },
+                ensure_ascii=False,
+            )
+        )
     else:
         sys.stdout.write("\n")
         if result.sources:
-            sys.stdout.write("\nSources:\n" + "".join(
-                f"  [{s.n}] {s.where()} — {s.path}\n" for s in result.sources))
+            sys.stdout.write(
+                "\nSources:\n"
+                + "".join(f"  [{s.n}] {s.where()} — {s.path}\n" for s in result.sources)
+            )
         s = result.stats
         speed = f", {s.tokens_per_s:.1f} tokens/s" if s.tokens_per_s else ""
         where = f"via {result.provider}" if result.provider else "on this device"
-        notice(f"{result.model} {where} · chat {result.conversation_id} · "
-                f"{s.completion_tokens} tokens{speed}"
-                + (" · stopped" if result.cancelled else ""))
+        notice(
+            f"{result.model} {where} · chat {result.conversation_id} · "
+            f"{s.completion_tokens} tokens{speed}" + (" · stopped" if result.cancelled else "")
+        )
     return INTERRUPTED if result.cancelled else 0
 
 
@@ -121,8 +176,7 @@ def _ask_provider(assistant, args, question: str, cancel, on_start, on_piece):
     from app.core.cloud.chat import CloudChat
 
     chat = CloudChat(assistant)
-    plan = chat.plan(args.chat, question, args.provider, model=args.model,
-                     collections=args.docs)
+    plan = chat.plan(args.chat, question, args.provider, model=args.model, collections=args.docs)
     request = plan.request
     shown = f"{request.heading()}\n{request.redaction_note}\n"
     if request.sources:
@@ -149,7 +203,9 @@ def _ask_provider(assistant, args, question: str, cancel, on_start, on_piece):
         kind = "confirmed in terminal"
     else:
         sys.stdout.write(shown)
-        notice(f"nothing was sent. This is what would go to {provider}; add "
-               f"--yes-send to send it (or run in a terminal to confirm).")
+        notice(
+            f"nothing was sent. This is what would go to {provider}; add "
+            f"--yes-send to send it (or run in a terminal to confirm)."
+        )
         return None
     return chat.send(plan, kind, cancel=cancel, on_start=on_start, on_piece=on_piece)

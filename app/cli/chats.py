@@ -29,14 +29,29 @@ def run(rt: runtime.Runtime, args) -> int:
         if args.chats_command == "list":
             conversations = [store.conversation(c.id) for c in store.conversations(limit=10_000)]
             if args.json:
-                print(json.dumps([{"id": c.id, "title": c.title, "messages": c.message_count,
-                                   "updated": export.iso_time(c.updated), "model": c.model}
-                                  for c in conversations], ensure_ascii=False, indent=2))
+                print(
+                    json.dumps(
+                        [
+                            {
+                                "id": c.id,
+                                "title": c.title,
+                                "messages": c.message_count,
+                                "updated": export.iso_time(c.updated),
+                                "model": c.model,
+                            }
+                            for c in conversations
+                        ],
+                        ensure_ascii=False,
+                        indent=2,
+                    )
+                )
             elif not conversations:
-                notice("no conversations yet: `enclave ask \"…\"` or the window starts one")
+                notice('no conversations yet: `enclave ask "…"` or the window starts one')
             for c in [] if args.json else conversations:
-                print(f"{c.id:>6}  {export.iso_time(c.updated)[:16].replace('T', ' ')}  "
-                      f"{c.message_count:>4} msgs  {c.title}")
+                print(
+                    f"{c.id:>6}  {export.iso_time(c.updated)[:16].replace('T', ' ')}  "
+                    f"{c.message_count:>4} msgs  {c.title}"
+                )
             return 0
         if args.id is not None:
             conversations = [store.conversation(args.id)]

@@ -60,15 +60,22 @@ def _compute_lines(compute: dict) -> list[tuple[str, str]]:
     if build:
         built = build["installed"] + (" (portable)" if build.get("portable") else "")
         built += f" — {build['fallback']}" if build.get("fallback") else f" — {build['reason']}"
-    lines = [("llama.cpp build", built),
-             ("Backends", ", ".join(compute["backends"]) or "none")]
+    lines = [("llama.cpp build", built), ("Backends", ", ".join(compute["backends"]) or "none")]
     for d in compute["devices"]:
-        memory = f"{d['free'] / 2**30:.1f} of {d['total'] / 2**30:.1f} GB free" if d["total"] \
+        memory = (
+            f"{d['free'] / 2**30:.1f} of {d['total'] / 2**30:.1f} GB free"
+            if d["total"]
             else "system memory"
+        )
         lines.append(("Device", f"{d['name']} · {d['description']} ({d['kind']}, {memory})"))
     if compute["memory_cap"] is not None:
-        lines.append(("GPU memory cap", f"{compute['memory_cap'] / 2**20:.0f} MB "
-                                        f"({placement.GPU_MEMORY_CAP_ENV}, for tests)"))
+        lines.append(
+            (
+                "GPU memory cap",
+                f"{compute['memory_cap'] / 2**20:.0f} MB "
+                f"({placement.GPU_MEMORY_CAP_ENV}, for tests)",
+            )
+        )
     if compute["why_no_gpu"]:
         lines.append(("GPU", f"not used: {compute['why_no_gpu']}"))
     planned = compute.get("default_model")
@@ -89,15 +96,23 @@ def run(rt: runtime.Runtime, args) -> int:
         ("Enclave", report["enclave"]),
         ("Python", report["python"]),
         ("Platform", report["platform"]),
-        ("llama.cpp", f"llama-cpp-python {llama.get('version')}" if llama.get("available")
-         else f"NOT AVAILABLE ({llama.get('error')})"),
+        (
+            "llama.cpp",
+            f"llama-cpp-python {llama.get('version')}"
+            if llama.get("available")
+            else f"NOT AVAILABLE ({llama.get('error')})",
+        ),
         *(_compute_lines(report["compute"]) if report["compute"] else []),
         ("CPU features", llama.get("system_info", "?")),
         ("Memory", f"{report['ram_gb']} GB RAM, {report['cores']} cores"),
-        *[(f"{name.capitalize()} folder", f"{path} ({ok}, writable)")
-          for name, path in report["folders"].items()],
-        ("Starter model", report["starter_model"]
-         or "NOT FOUND — " + installed.how_to_get_a_model(rt.paths)),
+        *[
+            (f"{name.capitalize()} folder", f"{path} ({ok}, writable)")
+            for name, path in report["folders"].items()
+        ],
+        (
+            "Starter model",
+            report["starter_model"] or "NOT FOUND — " + installed.how_to_get_a_model(rt.paths),
+        ),
         ("Models", f"{report['models_installed']} installed"),
     ]
     width = max(len(k) for k, _ in lines)

@@ -21,19 +21,26 @@ from app.core.platform.units import size_text
 def add_parser(sub) -> None:
     docs = sub.add_parser("docs", help="your document collections, searched on this device")
     d = docs.add_subparsers(dest="docs_command", metavar="ACTION", required=True)
-    add = d.add_parser("add", help="add folders or files to a collection (made if new) and "
-                                   "index them")
+    add = d.add_parser(
+        "add", help="add folders or files to a collection (made if new) and index them"
+    )
     add.add_argument("name")
     add.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     add.add_argument("--no-index", action="store_true", help="add only; index later")
-    add.add_argument("--never-cloud", action="store_true",
-                     help="never send this collection's passages to a cloud or remote provider")
+    add.add_argument(
+        "--never-cloud",
+        action="store_true",
+        help="never send this collection's passages to a cloud or remote provider",
+    )
     lst = d.add_parser("list", help="collections, their files and passages")
     lst.add_argument("--json", action="store_true")
     show = d.add_parser("show", help="a collection's folders and the files it could not index")
     show.add_argument("name")
-    idx = d.add_parser("index", help="index new and changed files (progress on stderr; Ctrl+C "
-                                     "stops, running it again resumes)")
+    idx = d.add_parser(
+        "index",
+        help="index new and changed files (progress on stderr; Ctrl+C "
+        "stops, running it again resumes)",
+    )
     idx.add_argument("name")
     srch = d.add_parser("search", help="the passages that best match a query, with sources")
     srch.add_argument("name", help="a collection, or several separated by commas")
@@ -43,8 +50,11 @@ def add_parser(sub) -> None:
     srch.add_argument("--json", action="store_true")
     cloud = d.add_parser("cloud", help="whether a collection may ever go to a provider")
     cloud.add_argument("name")
-    cloud.add_argument("choice", choices=("never", "ask"),
-                       help="never: refused by the gate; ask: sent only with your consent")
+    cloud.add_argument(
+        "choice",
+        choices=("never", "ask"),
+        help="never: refused by the gate; ask: sent only with your consent",
+    )
     rm = d.add_parser("remove", help="remove a collection from the index (your files stay)")
     rm.add_argument("name")
 
@@ -86,23 +96,30 @@ def _run_index(docs: Documents, name: str) -> int:
 
     def on_progress(p: Progress) -> None:
         now = time.monotonic()
-        if p.phase not in ("done",) and now - last[0] < (0.2 if line.tty else 2.0) \
-                and p.files_done not in (0, p.files_total):
+        if (
+            p.phase not in ("done",)
+            and now - last[0] < (0.2 if line.tty else 2.0)
+            and p.files_done not in (0, p.files_total)
+        ):
             return
         last[0] = now
-        eta = f", about {p.eta_s:.0f} s left" if p.eta_s is not None and p.phase == "reading" \
-            else ""
-        line.show(f"{p.collection}: {p.phase} {p.files_done}/{p.files_total} files, "
-                  f"{size_text(p.bytes_done)}/{size_text(p.bytes_total)}, "
-                  f"{p.chunks} passages{eta}")
+        eta = (
+            f", about {p.eta_s:.0f} s left" if p.eta_s is not None and p.phase == "reading" else ""
+        )
+        line.show(
+            f"{p.collection}: {p.phase} {p.files_done}/{p.files_total} files, "
+            f"{size_text(p.bytes_done)}/{size_text(p.bytes_total)}, "
+            f"{p.chunks} passages{eta}"
+        )
 
     try:
         embedder = docs.embedder()
         if docs.embedder_error:
             notice(f"vector search is off: {docs.embedder_error}")
         with ctrl_c_sets(threading.Event()) as cancel:  # Ctrl+C stops; running again resumes
-            result = Indexer(docs.index, embedder=embedder).run(name, cancel=cancel,
-                                                                on_progress=on_progress)
+            result = Indexer(docs.index, embedder=embedder).run(
+                name, cancel=cancel, on_progress=on_progress
+            )
     finally:
         line.close()
     for root in result.missing_roots:
@@ -116,10 +133,19 @@ def _run_index(docs: Documents, name: str) -> int:
 def _list(docs: Documents, args) -> int:
     collections = docs.index.collections()
     model = embedder_mod.chosen_model(docs.settings, docs.paths)
-    rows = [{"name": c.name, "files": c.files, "passages": c.chunks, "not_indexed": c.problems,
-             "state": c.state, "never_cloud": c.never_cloud, "roots": c.roots,
-             "vectors": docs.index.vector_count(c.id, model.id) if model else 0}
-            for c in collections]
+    rows = [
+        {
+            "name": c.name,
+            "files": c.files,
+            "passages": c.chunks,
+            "not_indexed": c.problems,
+            "state": c.state,
+            "never_cloud": c.never_cloud,
+            "roots": c.roots,
+            "vectors": docs.index.vector_count(c.id, model.id) if model else 0,
+        }
+        for c in collections
+    ]
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
@@ -128,9 +154,13 @@ def _list(docs: Documents, args) -> int:
     for r in rows:
         flags = (" · never sent to the cloud" if r["never_cloud"] else "") + (
             " · indexing unfinished: run `enclave docs index` to resume"
-            if r["state"] == "indexing" else "")
-        print(f"{r['name']}: {r['files']} files, {r['passages']} passages "
-              f"({r['vectors']} with vectors), {r['not_indexed']} not indexed{flags}")
+            if r["state"] == "indexing"
+            else ""
+        )
+        print(
+            f"{r['name']}: {r['files']} files, {r['passages']} passages "
+            f"({r['vectors']} with vectors), {r['not_indexed']} not indexed{flags}"
+        )
         for root in r["roots"]:
             print(f"    {root}")
     return 0
@@ -138,8 +168,10 @@ def _list(docs: Documents, args) -> int:
 
 def _show(docs: Documents, args) -> int:
     c = docs.index.collection(args.name)
-    print(f"{c.name}: {c.files} files, {c.chunks} passages"
-          + (" · never sent to the cloud" if c.never_cloud else ""))
+    print(
+        f"{c.name}: {c.files} files, {c.chunks} passages"
+        + (" · never sent to the cloud" if c.never_cloud else "")
+    )
     for root in c.roots:
         print(f"  folder/file: {root}")
     for f in docs.index.problems(args.name):
@@ -150,30 +182,58 @@ def _show(docs: Documents, args) -> int:
 def _search(docs: Documents, args) -> int:
     names = settings_mod.comma_list(args.name)
     if args.mode == "vector" and docs.embedder() is None:
-        raise DocsError(docs.embedder_error or (
-            "Vector search needs an embedding model: install one (Models, or `enclave models "
-            "catalog`) or set `enclave config set docs.embedding_model MODEL`."))
+        raise DocsError(
+            docs.embedder_error
+            or (
+                "Vector search needs an embedding model: install one (Models, or `enclave models "
+                "catalog`) or set `enclave config set docs.embedding_model MODEL`."
+            )
+        )
     hits = docs.search(names, args.query, mode=args.mode, limit=max(1, args.limit))
     if docs.embedder_error:
         notice(f"searched by words only: {docs.embedder_error}")
     if args.json:
-        print(json.dumps([{"rank": i, "collection": h.collection, "path": h.path, "page": h.page,
-                           "heading": h.heading, "start": h.start, "end": h.end, "text": h.text}
-                          for i, h in enumerate(hits, start=1)], ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "rank": i,
+                        "collection": h.collection,
+                        "path": h.path,
+                        "page": h.page,
+                        "heading": h.heading,
+                        "start": h.start,
+                        "end": h.end,
+                        "text": h.text,
+                    }
+                    for i, h in enumerate(hits, start=1)
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return 0
     if not hits:
         notice("nothing matched")
     for i, h in enumerate(hits, start=1):
         text = " ".join(h.text.split())
-        print(f"[{i}] {h.where()}  ({h.path}, characters {h.start}–{h.end})\n    "
-              f"{text[:300]}{'…' if len(text) > 300 else ''}")
+        print(
+            f"[{i}] {h.where()}  ({h.path}, characters {h.start}–{h.end})\n    "
+            f"{text[:300]}{'…' if len(text) > 300 else ''}"
+        )
     return 0
 
 
 def _cloud(docs: Documents, args) -> int:
     docs.index.set_never_cloud(args.name, args.choice == "never")
-    notice(f"{args.name}: " + ("never sent to a provider" if args.choice == "never" else
-                                 "may be sent to a provider, only with your consent"))
+    notice(
+        f"{args.name}: "
+        + (
+            "never sent to a provider"
+            if args.choice == "never"
+            else "may be sent to a provider, only with your consent"
+        )
+    )
     return 0
 
 
@@ -183,5 +243,12 @@ def _remove(docs: Documents, args) -> int:
     return 0
 
 
-_COMMANDS = {"add": _add, "index": _index, "list": _list, "show": _show, "search": _search,
-             "cloud": _cloud, "remove": _remove}
+_COMMANDS = {
+    "add": _add,
+    "index": _index,
+    "list": _list,
+    "show": _show,
+    "search": _search,
+    "cloud": _cloud,
+    "remove": _remove,
+}

@@ -13,22 +13,44 @@ from app.cli.common import notice
 from app.core.errors import EnclaveError
 from app.core.platform import runtime
 
-COMMANDS = {"ask": ask, "chats": chats, "models": models, "keys": keys, "config": config,
-            "providers": providers, "audit": audit, "docs": documents, "doctor": doctor}
+COMMANDS = {
+    "ask": ask,
+    "chats": chats,
+    "models": models,
+    "keys": keys,
+    "config": config,
+    "providers": providers,
+    "audit": audit,
+    "docs": documents,
+    "doctor": doctor,
+}
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="enclave", description=(
-        "Enclave, a private AI assistant that lives on your computer. "
-        "With no command, opens the window."))
+    p = argparse.ArgumentParser(
+        prog="enclave",
+        description=(
+            "Enclave, a private AI assistant that lives on your computer. "
+            "With no command, opens the window."
+        ),
+    )
     p.add_argument("--version", action="version", version=f"enclave {__version__}")
-    p.add_argument("--self-test", action="store_true",
-                   help="check this installation (no display needed) and exit 0 if it works")
-    p.add_argument("--window", action="store_true",
-                   help="with --self-test: also open the window, load the model and close it")
-    p.add_argument("--scratch", action="store_true",
-                   help="with --self-test: use a throw-away data folder, so an installer's check "
-                        "leaves nothing in anyone's profile")
+    p.add_argument(
+        "--self-test",
+        action="store_true",
+        help="check this installation (no display needed) and exit 0 if it works",
+    )
+    p.add_argument(
+        "--window",
+        action="store_true",
+        help="with --self-test: also open the window, load the model and close it",
+    )
+    p.add_argument(
+        "--scratch",
+        action="store_true",
+        help="with --self-test: use a throw-away data folder, so an installer's check "
+        "leaves nothing in anyone's profile",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS.values():
         command.add_parser(sub)
@@ -56,8 +78,9 @@ def main(argv: list[str] | None = None) -> int:
 def _self_test(args) -> int:
     if args.scratch:
         # ignore_cleanup_errors: on Windows the open log file cannot be removed before exit.
-        with tempfile.TemporaryDirectory(prefix="enclave-self-test-",
-                                         ignore_cleanup_errors=True) as home:
+        with tempfile.TemporaryDirectory(
+            prefix="enclave-self-test-", ignore_cleanup_errors=True
+        ) as home:
             os.environ["ENCLAVE_HOME"] = home
             return _self_test_here(args)
     return _self_test_here(args)

@@ -36,13 +36,17 @@ def add_parser(sub) -> None:
     dl = m.add_parser("download", help="download (or resume) a GGUF file, verified by sha256")
     dl.add_argument("repo")
     dl.add_argument("file", help="file name (or the name of a split model's group)")
-    dl.add_argument("--accept-license", action="store_true",
-                    help="accept a non-commercial or custom license (after reading it)")
+    dl.add_argument(
+        "--accept-license",
+        action="store_true",
+        help="accept a non-commercial or custom license (after reading it)",
+    )
     m.add_parser("downloads", help="unfinished downloads (resume with `models download`)")
     imp = m.add_parser("import", help="add a GGUF file you already have")
     imp.add_argument("path", type=Path)
-    imp.add_argument("--in-place", action="store_true",
-                     help="use the file where it is instead of copying it in")
+    imp.add_argument(
+        "--in-place", action="store_true", help="use the file where it is instead of copying it in"
+    )
     m.add_parser("hf-cache", help="GGUF files in the local Hugging Face cache")
     rm = m.add_parser("remove", help="delete an installed model and free its space")
     rm.add_argument("id")
@@ -51,7 +55,6 @@ def add_parser(sub) -> None:
     st = m.add_parser("set", help="per-model defaults, e.g. temperature=0.2 (empty value clears)")
     st.add_argument("id")
     st.add_argument("values", nargs="+", metavar="KEY=VALUE")
-
 
 
 def run(rt: runtime.Runtime, args) -> int:
@@ -68,8 +71,10 @@ def _list(lib, args) -> int:
     if not rows:
         notice("no models installed. " + installed.how_to_get_a_model(lib.paths))
     for r in rows:
-        print(f"{'*' if r.default else ' '} {r.id:<40} {size_text(r.size_bytes):>9}  "
-              f"{r.quantization or '?':<7} {r.license or '-':<13} {r.source:<9} {r.path}")
+        print(
+            f"{'*' if r.default else ' '} {r.id:<40} {size_text(r.size_bytes):>9}  "
+            f"{r.quantization or '?':<7} {r.license or '-':<13} {r.source:<9} {r.path}"
+        )
     return 0
 
 
@@ -80,26 +85,37 @@ def _catalog(lib, args) -> int:
         return 0
     for e in entries:
         size = f"{e.parameters_b}B" if e.parameters_b else "?"
-        print(f"{e.id:<28} {size:>6}  {e.license_id or '?':<13} {e.commercial_text:<32} "
-              f"{e.repo}")
+        print(f"{e.id:<28} {size:>6}  {e.license_id or '?':<13} {e.commercial_text:<32} {e.repo}")
     return 0
 
 
 def _search(lib, args) -> int:
     results = lib.search(args.query, sort=args.sort, limit=args.limit)
     if args.json:
-        print_json([{"repo": r.id, "downloads": r.downloads, "likes": r.likes,
-                     "gated": r.gated, "license": r.license,
-                     "files": [{"name": c.name, "quant": c.quant, "size": c.size,
-                                "parts": len(c.files)} for c in r.choices]}
-                    for r in results])
+        print_json(
+            [
+                {
+                    "repo": r.id,
+                    "downloads": r.downloads,
+                    "likes": r.likes,
+                    "gated": r.gated,
+                    "license": r.license,
+                    "files": [
+                        {"name": c.name, "quant": c.quant, "size": c.size, "parts": len(c.files)}
+                        for c in r.choices
+                    ],
+                }
+                for r in results
+            ]
+        )
         return 0
     if not results:
         notice(f"no GGUF repositories match {args.query!r}")
     for r in results:
         gated = "  (gated)" if r.gated else ""
-        print(f"{r.id}  ↓{r.downloads or 0:,}  ♥{r.likes or 0:,}  "
-              f"{r.license or 'license ?'}{gated}")
+        print(
+            f"{r.id}  ↓{r.downloads or 0:,}  ♥{r.likes or 0:,}  {r.license or 'license ?'}{gated}"
+        )
         for c in r.choices:
             parts = f" ({len(c.files)} parts)" if len(c.files) > 1 else ""
             print(f"    {c.quant or '?':<8} {c.name}{parts}")
@@ -111,9 +127,11 @@ def _downloads(lib, args) -> int:
     if not pending:
         notice("no unfinished downloads")
     for request, present in pending:
-        print(f"{request.repo}  {request.name}  {size_text(present)} of "
-              f"{size_text(request.total_bytes)}  (resume: enclave models download "
-              f"{request.repo} {request.name})")
+        print(
+            f"{request.repo}  {request.name}  {size_text(present)} of "
+            f"{size_text(request.total_bytes)}  (resume: enclave models download "
+            f"{request.repo} {request.name})"
+        )
     return 0
 
 
@@ -122,10 +140,12 @@ def _import(lib, args) -> int:
 
     done = import_file(args.path, lib.paths, copy=not args.in_place)
     info = done.info
-    print(f"imported {done.model.id}: {info.architecture}, {info.parameter_count / 1e9:.2f}B "
-          f"parameters, {info.quantization}, context {info.context_length or '?'}, "
-          f"chat template {'yes' if info.chat_template else 'no (ChatML is used)'}"
-          f"{'' if done.model.source == 'import' else ', used in place'}")
+    print(
+        f"imported {done.model.id}: {info.architecture}, {info.parameter_count / 1e9:.2f}B "
+        f"parameters, {info.quantization}, context {info.context_length or '?'}, "
+        f"chat template {'yes' if info.chat_template else 'no (ChatML is used)'}"
+        f"{'' if done.model.source == 'import' else ', used in place'}"
+    )
     return 0
 
 
@@ -144,8 +164,10 @@ def _hf_cache(lib, args) -> int:
 
 def _remove(lib, args) -> int:
     model = lib.remove(args.id)
-    print(f"removed {model.id}" + (" (the file itself was left where it is)"
-                                   if model.source == "reference" else ""))
+    print(
+        f"removed {model.id}"
+        + (" (the file itself was left where it is)" if model.source == "reference" else "")
+    )
     return 0
 
 
@@ -173,20 +195,45 @@ def _info(lib, args) -> int:
     report = lib.report(args.repo, context=args.context)
     d, lic = report.details, report.details.license
     if args.json:
-        print(json.dumps({
-            "repo": d.id, "revision": d.revision, "gated": d.gated,
-            "license": {"id": lic.id, "name": lic.name, "url": lic.url,
-                        "commercial_use": lic.commercial_use, "summary": lic.summary,
-                        "needs_acknowledgement": lic.needs_acknowledgement},
-            "machine": report.machine.describe(), "recommended": report.recommended,
-            "files": [{"name": c.name, "quant": c.quant, "size": c.size,
-                       "parts": [{"name": f.name, "size": f.size, "sha256": f.sha256}
-                                 for f in c.files],
-                       "fit": report.fits[c.name].kind if c.name in report.fits else None,
-                       "fit_label": report.fits[c.name].label if c.name in report.fits else None,
-                       "estimate_bytes": report.fits[c.name].estimate.total
-                       if c.name in report.fits else None}
-                      for c in d.choices]}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "repo": d.id,
+                    "revision": d.revision,
+                    "gated": d.gated,
+                    "license": {
+                        "id": lic.id,
+                        "name": lic.name,
+                        "url": lic.url,
+                        "commercial_use": lic.commercial_use,
+                        "summary": lic.summary,
+                        "needs_acknowledgement": lic.needs_acknowledgement,
+                    },
+                    "machine": report.machine.describe(),
+                    "recommended": report.recommended,
+                    "files": [
+                        {
+                            "name": c.name,
+                            "quant": c.quant,
+                            "size": c.size,
+                            "parts": [
+                                {"name": f.name, "size": f.size, "sha256": f.sha256}
+                                for f in c.files
+                            ],
+                            "fit": report.fits[c.name].kind if c.name in report.fits else None,
+                            "fit_label": report.fits[c.name].label
+                            if c.name in report.fits
+                            else None,
+                            "estimate_bytes": report.fits[c.name].estimate.total
+                            if c.name in report.fits
+                            else None,
+                        }
+                        for c in d.choices
+                    ],
+                },
+                indent=2,
+            )
+        )
         return 0
     print(f"{d.id}" + ("  (gated: needs your Hugging Face token)" if d.gated else ""))
     print(f"License: {lic.name}" + (f" — {lic.url}" if lic.url else ""))
@@ -199,8 +246,7 @@ def _info(lib, args) -> int:
         mark = "→" if c.name == report.recommended else " "
         parts = f" ({len(c.files)} parts)" if len(c.files) > 1 else ""
         label = f.label if f else "?"
-        print(f" {mark} {c.quant or '?':<8} {size_text(c.size):>9}  {label:<50} "
-              f"{c.name}{parts}")
+        print(f" {mark} {c.quant or '?':<8} {size_text(c.size):>9}  {label:<50} {c.name}{parts}")
     if report.recommended:
         print(f"Suggested for this machine: {report.recommended}")
     return 0
@@ -226,15 +272,25 @@ def _download(lib, args) -> int:
     finally:
         line.close()
     if result.state == "paused":
-        notice(f"paused; run the same command again to resume "
-               f"({size_text(result.done)} of {size_text(result.total)} kept)")
+        notice(
+            f"paused; run the same command again to resume "
+            f"({size_text(result.done)} of {size_text(result.total)} kept)"
+        )
         return INTERRUPTED
     print(f"{result.model_id}: {result.message}")
     return 0
 
 
-
-
-_ACTIONS = {"list": _list, "catalog": _catalog, "search": _search, "info": _info,
-            "download": _download, "downloads": _downloads, "import": _import,
-            "hf-cache": _hf_cache, "remove": _remove, "default": _default, "set": _set}
+_ACTIONS = {
+    "list": _list,
+    "catalog": _catalog,
+    "search": _search,
+    "info": _info,
+    "download": _download,
+    "downloads": _downloads,
+    "import": _import,
+    "hf-cache": _hf_cache,
+    "remove": _remove,
+    "default": _default,
+    "set": _set,
+}

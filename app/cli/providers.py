@@ -20,10 +20,14 @@ def add_parser(sub) -> None:
     add = p.add_parser("add", help="add a provider (then save its key: enclave keys set NAME)")
     add.add_argument("name")
     add.add_argument("--preset", choices=sorted(PRESETS), help="a known cloud provider")
-    add.add_argument("--base-url", help="the OpenAI-compatible API's address, e.g. "
-                                        "https://llm.example.org/v1")
-    add.add_argument("--tier", choices=("org", "cloud"),
-                     help="who runs it: org (your organisation) or cloud (a third party)")
+    add.add_argument(
+        "--base-url", help="the OpenAI-compatible API's address, e.g. https://llm.example.org/v1"
+    )
+    add.add_argument(
+        "--tier",
+        choices=("org", "cloud"),
+        help="who runs it: org (your organisation) or cloud (a third party)",
+    )
     add.add_argument("--model", help="the model to use unless another is asked for")
     add.add_argument("--context", type=int, help="the model's context window, in tokens")
     add.add_argument("--price-in", type=float, help="US$ per million prompt tokens")
@@ -33,7 +37,6 @@ def add_parser(sub) -> None:
     rm.add_argument("name")
     models = p.add_parser("models", help="list the provider's models (also tests the key)")
     models.add_argument("name")
-
 
 
 def _registry(rt) -> ProviderRegistry:
@@ -51,26 +54,42 @@ def run(rt: runtime.Runtime, args) -> int:
         saved = set(keys.names())
         providers = registry.all()
         if args.json:
-            print_json([{**p.as_json(), "tier_label": p.tier_label,
-                         "key_saved": p.key_name in saved} for p in providers])
+            print_json(
+                [
+                    {**p.as_json(), "tier_label": p.tier_label, "key_saved": p.key_name in saved}
+                    for p in providers
+                ]
+            )
             return 0
         if not providers:
-            notice("no providers yet. Add one: enclave providers add NAME --preset openai "
-                   "(or --base-url URL --tier org)")
+            notice(
+                "no providers yet. Add one: enclave providers add NAME --preset openai "
+                "(or --base-url URL --tier org)"
+            )
         for p in providers:
-            key = "key saved" if p.key_name in saved else "no key" if p.needs_key \
-                else "no key needed"
-            print(f"{p.name:<16} {p.tier_label:<18} {p.host:<36} {p.default_model or '-':<24} "
-                  f"{key}")
+            key = (
+                "key saved" if p.key_name in saved else "no key" if p.needs_key else "no key needed"
+            )
+            print(
+                f"{p.name:<16} {p.tier_label:<18} {p.host:<36} {p.default_model or '-':<24} {key}"
+            )
         return 0
     if command == "add":
-        p = registry.add(args.name, preset=args.preset, base_url=args.base_url, tier=args.tier,
-                         model=args.model, context_length=args.context, price_in=args.price_in,
-                         price_out=args.price_out, needs_key=False if args.no_key else None)
+        p = registry.add(
+            args.name,
+            preset=args.preset,
+            base_url=args.base_url,
+            tier=args.tier,
+            model=args.model,
+            context_length=args.context,
+            price_in=args.price_in,
+            price_out=args.price_out,
+            needs_key=False if args.no_key else None,
+        )
         print(f"Added {p.name}: {p.tier_label}, {p.base_url}.")
         hints = []
         if p.needs_key:
-            hints.append(f"save its key: enclave keys set \"{p.name}\"")
+            hints.append(f'save its key: enclave keys set "{p.name}"')
         if not rt.settings.cloud_allowed:
             hints.append("allow providers at all: enclave config set cloud.allowed true")
         if hints:
@@ -91,5 +110,3 @@ def run(rt: runtime.Runtime, args) -> int:
             print(model)
         return 0
     raise AssertionError(command)
-
-

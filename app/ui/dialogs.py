@@ -20,8 +20,10 @@ class SystemPromptDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("System prompt")
         self._default = default
-        intro = QLabel("The system prompt tells the model how to behave in this conversation. "
-                       "It is sent with every message and stays on this device.")
+        intro = QLabel(
+            "The system prompt tells the model how to behave in this conversation. "
+            "It is sent with every message and stays on this device."
+        )
         intro.setWordWrap(True)
         self.use_default = QCheckBox("Use the default system prompt")
         self.use_default.setToolTip("The default is set in Settings and used by new chats")
@@ -32,8 +34,9 @@ class SystemPromptDialog(QDialog):
         self.use_default.setChecked(current is None)
         self.editor.setEnabled(current is not None)
         self.use_default.toggled.connect(self._on_use_default_toggled)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -41,8 +44,9 @@ class SystemPromptDialog(QDialog):
         layout.addWidget(self.use_default)
         layout.addWidget(self.editor, 1)
         layout.addWidget(buttons)
-        self.resize(self.fontMetrics().averageCharWidth() * 70,
-                    self.fontMetrics().lineSpacing() * 16)
+        self.resize(
+            self.fontMetrics().averageCharWidth() * 70, self.fontMetrics().lineSpacing() * 16
+        )
 
     def _on_use_default_toggled(self, checked: bool) -> None:
         self.editor.setEnabled(not checked)
@@ -52,4 +56,3 @@ class SystemPromptDialog(QDialog):
     def prompt(self) -> str | None:
         """None means: use the default."""
         return None if self.use_default.isChecked() else self.editor.toPlainText()
-

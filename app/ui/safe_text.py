@@ -57,9 +57,14 @@ def tip(text: str, last_line: str = "") -> str:
     return f"<p style='white-space:pre-wrap'>{esc(text)}</p>" if text else ""
 
 
-def _box(parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str,
-         buttons: QMessageBox.StandardButton, default: QMessageBox.StandardButton
-         ) -> QMessageBox.StandardButton:
+def _box(
+    parent: QWidget | None,
+    icon: QMessageBox.Icon,
+    title: str,
+    text: str,
+    buttons: QMessageBox.StandardButton,
+    default: QMessageBox.StandardButton,
+) -> QMessageBox.StandardButton:
     box = QMessageBox(icon, title, text, buttons, parent)
     box.setTextFormat(Qt.TextFormat.PlainText)
     box.setDefaultButton(default)
@@ -89,12 +94,18 @@ def open_link(parent: QWidget | None, url: QUrl | str) -> bool:
     shown = url.toString(QUrl.ComponentFormattingOption.FullyEncoded)
     scheme = url.scheme().lower()
     if not url.isValid() or scheme not in OPENABLE or (scheme != "mailto" and not url.host()):
-        warn(parent, "Link not opened",
-             f"Enclave opens only web (http, https) and e-mail (mailto) links. This one was not "
-             f"opened:\n\n{shown or '(empty link)'}")
+        warn(
+            parent,
+            "Link not opened",
+            f"Enclave opens only web (http, https) and e-mail (mailto) links. This one was not "
+            f"opened:\n\n{shown or '(empty link)'}",
+        )
         return False
-    answer = ask(parent, "Open link in your browser?",
-                 f"This link will open in your web browser, outside Enclave:\n\n{shown}")
+    answer = ask(
+        parent,
+        "Open link in your browser?",
+        f"This link will open in your web browser, outside Enclave:\n\n{shown}",
+    )
     if answer:
         QDesktopServices.openUrl(url)
     return answer

@@ -22,19 +22,26 @@ def check_window(rt: Runtime, *, timeout_s: float = 120.0) -> Check:
     window = MainWindow(rt)
     window.show()
     loop, poll, end = QEventLoop(), QTimer(interval=50), time.monotonic() + timeout_s
-    poll.timeout.connect(lambda: (window.idle() and window.isVisible()
-                                  or time.monotonic() > end) and loop.quit())
+    poll.timeout.connect(
+        lambda: (window.idle() and window.isVisible() or time.monotonic() > end) and loop.quit()
+    )
     QTimer.singleShot(200, poll.start)  # let the model load request reach the worker first
     loop.exec()
     poll.stop()
     shown, idle = window.isVisible(), window.idle()
-    error = window.notice.text() if window.notice.isVisible() and window.notice.property(
-        "error") else ""  # a plain notice (e.g. "runs on the CPU: …") is information
+    error = (
+        window.notice.text()
+        if window.notice.isVisible() and window.notice.property("error")
+        else ""
+    )  # a plain notice (e.g. "runs on the CPU: …") is information
     model = window.status_model.text()
     window.close()
     app.processEvents()
     elapsed = time.perf_counter() - started
     if not (shown and idle) or error:
         return Check("window", False, error or f"did not become ready in {timeout_s:.0f} s")
-    return Check("window", True, f"opened ({app.platformName()}), model loaded ({model}), "
-                                 f"closed in {elapsed:.1f} s")
+    return Check(
+        "window",
+        True,
+        f"opened ({app.platformName()}), model loaded ({model}), closed in {elapsed:.1f} s",
+    )

@@ -53,7 +53,8 @@ class Task(QRunnable):
             self.signals.failed.emit(str(exc))
         except Exception as exc:
             log.exception("background task failed")
-            self.signals.failed.emit(f"Something went wrong ({type(exc).__name__}). Details "
-                                     f"are in the log file.")
+            self.signals.failed.emit(
+                f"Something went wrong ({type(exc).__name__}). Details are in the log file."
+            )
         else:
             self.signals.succeeded.emit(result)

@@ -15,15 +15,22 @@ def dark_palette() -> QPalette:
     p = QPalette()
     roles = QPalette.ColorRole
     window, base, text = QColor(37, 37, 40), QColor(28, 28, 30), QColor(230, 230, 230)
-    for role, colour in ((roles.Window, window), (roles.WindowText, text), (roles.Base, base),
-                         (roles.AlternateBase, QColor(48, 48, 52)), (roles.Text, text),
-                         (roles.Button, QColor(52, 52, 56)), (roles.ButtonText, text),
-                         (roles.ToolTipBase, QColor(60, 60, 64)), (roles.ToolTipText, text),
-                         (roles.PlaceholderText, QColor(150, 150, 150)),
-                         (roles.Highlight, QColor(53, 132, 228)),
-                         (roles.HighlightedText, QColor(255, 255, 255)),
-                         (roles.Link, QColor(120, 174, 237)),
-                         (roles.BrightText, QColor(255, 90, 90))):
+    for role, colour in (
+        (roles.Window, window),
+        (roles.WindowText, text),
+        (roles.Base, base),
+        (roles.AlternateBase, QColor(48, 48, 52)),
+        (roles.Text, text),
+        (roles.Button, QColor(52, 52, 56)),
+        (roles.ButtonText, text),
+        (roles.ToolTipBase, QColor(60, 60, 64)),
+        (roles.ToolTipText, text),
+        (roles.PlaceholderText, QColor(150, 150, 150)),
+        (roles.Highlight, QColor(53, 132, 228)),
+        (roles.HighlightedText, QColor(255, 255, 255)),
+        (roles.Link, QColor(120, 174, 237)),
+        (roles.BrightText, QColor(255, 90, 90)),
+    ):
         p.setColor(role, colour)
     for role in (roles.Text, roles.WindowText, roles.ButtonText):
         p.setColor(QPalette.ColorGroup.Disabled, role, QColor(128, 128, 128))
@@ -42,6 +49,8 @@ def apply(app: QApplication, choice: str) -> None:
     app.setPalette(dark_palette() if wants_dark(app, choice) else app.style().standardPalette())
     style_file = resources_dir() / "styles" / "app.qss"
     if style_file.is_file():
-        tiers = "".join(f'QLabel#whereBadge[tier="{tier}"] {{ background-color: {colour}; }}\n'
-                        for tier, colour in providers.TIER_COLOURS.items())
+        tiers = "".join(
+            f'QLabel#whereBadge[tier="{tier}"] {{ background-color: {colour}; }}\n'
+            for tier, colour in providers.TIER_COLOURS.items()
+        )
         app.setStyleSheet(style_file.read_text(encoding="utf-8") + tiers)

@@ -20,18 +20,28 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 MAX = "24"
 
 
-def seed(conversations=(("Lisbon trip", [("user", "Where to eat in Lisbon?"),
-                                         ("assistant", "Try the pastéis in Belém.")]),
-                        ("Python help", [("user", "How to reverse a list?"),
-                                         ("assistant", "Use reversed(xs).")]))):
+def seed(
+    conversations=(
+        (
+            "Lisbon trip",
+            [("user", "Where to eat in Lisbon?"), ("assistant", "Try the pastéis in Belém.")],
+        ),
+        ("Python help", [("user", "How to reverse a list?"), ("assistant", "Use reversed(xs).")]),
+    ),
+):
     """Conversations written straight into this test's database (no model needed)."""
     ids = []
     with Store(paths_mod.resolve().ensure().database) as store:
         for title, messages in conversations:
             c = store.create_conversation(title)
             for role, text in messages:
-                store.add_message(c.id, role, text, model="m" if role == "assistant" else None,
-                                  engine="local" if role == "assistant" else None)
+                store.add_message(
+                    c.id,
+                    role,
+                    text,
+                    model="m" if role == "assistant" else None,
+                    engine="local" if role == "assistant" else None,
+                )
             ids.append(c.id)
     return ids
 
@@ -42,6 +52,7 @@ def stored_messages(conversation_id):
 
 
 # -- ask ---------------------------------------------------------------------------------------
+
 
 def test_ask_streams_an_answer_to_stdout(run_cli, starter_model):
     r = run_cli("ask", "--max-tokens", MAX, "What is the capital of France?")
@@ -72,8 +83,9 @@ def test_ask_json_prints_one_object(run_cli, starter_model):
     assert data["finish_reason"] in ("stop", "length")
     # where it ran: this build's devices, all layers on the GPU or none
     assert data["gpu_layers"]["total"] == 31
-    assert (data["device"], data["gpu_layers"]["used"]) == ("CPU", 0) or \
-        data["gpu_layers"]["used"] == 31
+    assert (data["device"], data["gpu_layers"]["used"]) == ("CPU", 0) or data["gpu_layers"][
+        "used"
+    ] == 31
     assert data["threads"] >= 1
     msgs = stored_messages(data["conversation_id"])
     assert msgs[-1].id == data["message_id"] and msgs[-1].content == data["text"]
@@ -81,9 +93,21 @@ def test_ask_json_prints_one_object(run_cli, starter_model):
 
 def test_ctrl_c_stops_the_answer_exits_130_and_keeps_what_was_printed(repo_root, cli_env):
     ask = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "ask", "--max-tokens", "2000",
-         "Write a very long story about a lighthouse keeper."], cwd=repo_root, env=cli_env,
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "ask",
+            "--max-tokens",
+            "2000",
+            "Write a very long story about a lighthouse keeper.",
+        ],
+        cwd=repo_root,
+        env=cli_env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         printed = b""
         while len(printed.split()) < 5:  # the answer is streaming: a few words are out
@@ -105,9 +129,23 @@ def test_ctrl_c_stops_the_answer_exits_130_and_keeps_what_was_printed(repo_root,
 
 def test_ask_with_standard_streams_closed_still_answers(repo_root, cli_env, enclave_home):
     # What a windowed start from a menu gives: no stdin, stdout or stderr at all.
-    done = subprocess.run(["sh", "-c", '"$0" "$@" <&- >&- 2>&-', sys.executable, "-m",
-                           "app.cli", "ask", "--max-tokens", "8", "Say hello."],
-                          cwd=repo_root, env=cli_env, timeout=120)
+    done = subprocess.run(
+        [
+            "sh",
+            "-c",
+            '"$0" "$@" <&- >&- 2>&-',
+            sys.executable,
+            "-m",
+            "app.cli",
+            "ask",
+            "--max-tokens",
+            "8",
+            "Say hello.",
+        ],
+        cwd=repo_root,
+        env=cli_env,
+        timeout=120,
+    )
     assert done.returncode == 0
     (answer,) = [m for m in stored_messages(1) if m.role == "assistant"]
     assert answer.status == "complete" and answer.content.strip()
@@ -122,8 +160,11 @@ def test_ask_chat_continues_a_conversation(run_cli):
     data = json.loads(r.stdout)
     assert data["conversation_id"] == lisbon
     msgs = stored_messages(lisbon)
-    assert [m.content for m in msgs[:3]] == ["Where to eat in Lisbon?",
-                                            "Try the pastéis in Belém.", "And for dinner?"]
+    assert [m.content for m in msgs[:3]] == [
+        "Where to eat in Lisbon?",
+        "Try the pastéis in Belém.",
+        "And for dinner?",
+    ]
     assert len(msgs) == 4 and msgs[3].content == data["text"]
     # The earlier turn was part of the prompt.
     assert data["prompt_tokens"] > 40
@@ -197,6 +238,7 @@ def test_damaged_settings_are_reported_and_the_answer_still_comes(run_cli, encla
 
 # -- chats -------------------------------------------------------------------------------------
 
+
 def test_chats_list(run_cli):
     r = run_cli("chats", "list")
     assert r.returncode == 0 and "no conversations yet" in r.stderr
@@ -210,7 +252,9 @@ def test_chats_list(run_cli):
     r = run_cli("chats", "list", "--json")
     data = json.loads(r.stdout)
     assert [(c["id"], c["title"], c["messages"]) for c in data] == [
-        (python, "Python help", 2), (lisbon, "Lisbon trip", 2)]
+        (python, "Python help", 2),
+        (lisbon, "Lisbon trip", 2),
+    ]
 
 
 def test_chats_export_one_as_json(run_cli):
@@ -222,7 +266,9 @@ def test_chats_export_one_as_json(run_cli):
     (conv,) = doc["conversations"]
     assert conv["id"] == lisbon and conv["title"] == "Lisbon trip"
     assert [(m["role"], m["content"]) for m in conv["messages"]] == [
-        ("user", "Where to eat in Lisbon?"), ("assistant", "Try the pastéis in Belém.")]
+        ("user", "Where to eat in Lisbon?"),
+        ("assistant", "Try the pastéis in Belém."),
+    ]
     assert conv["messages"][1]["engine"] == "local"
     assert all(m["status"] == "complete" for m in conv["messages"])
 
@@ -287,6 +333,7 @@ def test_chats_export_shows_an_interrupted_answer(run_cli):
 
 # -- models and doctor -------------------------------------------------------------------------
 
+
 def test_models_list(run_cli, starter_model, enclave_home):
     r = run_cli("models", "list")
     assert r.returncode == 0, r.stderr
@@ -298,8 +345,10 @@ def test_models_list(run_cli, starter_model, enclave_home):
     (models / "half.gguf.part").write_bytes(b"GGUF")
     r = run_cli("models", "list", "--json")
     data = json.loads(r.stdout)
-    assert [(m["id"], m["source"]) for m in data] == [(starter_model.stem, "starter"),
-                                                      ("mine", "library")]
+    assert [(m["id"], m["source"]) for m in data] == [
+        (starter_model.stem, "starter"),
+        ("mine", "library"),
+    ]
     assert data[0]["size_bytes"] == starter_model.stat().st_size
 
 
@@ -307,13 +356,25 @@ def test_doctor(run_cli, starter_model, enclave_home):
     r = run_cli("doctor")
     assert r.returncode == 0, r.stderr
     out = r.stdout
-    for label in ("llama.cpp", "Backends", "Device", "Default model", "Starter model",
-                  "Config folder", "Data folder", "Models folder", "Memory"):
+    for label in (
+        "llama.cpp",
+        "Backends",
+        "Device",
+        "Default model",
+        "Starter model",
+        "Config folder",
+        "Data folder",
+        "Models folder",
+        "Memory",
+    ):
         assert label in out, label
     assert "llama-cpp-python" in out
     assert re.search(r"Device +CPU · .+ \(cpu, [\d.]+ of [\d.]+ GB free\)", out), out
-    assert re.search(r"Default model +SmolLM2-135M-Instruct.Q4_1 would run on (CPU|\w+\d · .+ · "
-                     r"\d+/31 layers)", out), out
+    assert re.search(
+        r"Default model +SmolLM2-135M-Instruct.Q4_1 would run on (CPU|\w+\d · .+ · "
+        r"\d+/31 layers)",
+        out,
+    ), out
     assert str(starter_model) in out
     assert str(enclave_home / "data") in out
 

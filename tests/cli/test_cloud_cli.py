@@ -12,8 +12,19 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def org(run_cli, provider_server):
-    added = run_cli("providers", "add", "Org", "--base-url", provider_server.base_url,
-                    "--tier", "org", "--model", "starter", "--context", "2048")
+    added = run_cli(
+        "providers",
+        "add",
+        "Org",
+        "--base-url",
+        provider_server.base_url,
+        "--tier",
+        "org",
+        "--model",
+        "starter",
+        "--context",
+        "2048",
+    )
     assert added.returncode == 0, added.stderr
     return provider_server
 
@@ -45,8 +56,9 @@ def test_ask_without_confirmation_prints_the_payload_and_sends_nothing(run_cli, 
 
 def test_ask_with_yes_send_answers_and_the_audit_records_it(run_cli, org, enclave_home):
     run_cli("config", "set", "cloud.allowed", "true")
-    asked = run_cli("ask", "--provider", "Org", "--yes-send", "--max-tokens", "12",
-                    "--json", "Name a colour.")
+    asked = run_cli(
+        "ask", "--provider", "Org", "--yes-send", "--max-tokens", "12", "--json", "Name a colour."
+    )
     assert asked.returncode == 0, asked.stderr
     result = json.loads(asked.stdout)
     assert result["provider"] == "Org" and result["engine"] == "remote" and result["text"]
@@ -106,15 +118,23 @@ def test_offline_and_policy_block_with_zero_requests(run_cli, org, tmp_path, how
     assert json.loads(run_cli("audit", "--json").stdout) == []
 
 
-def test_a_cloud_key_set_from_stdin_never_lands_in_a_file(run_cli, provider_server,
-                                                           enclave_home):
+def test_a_cloud_key_set_from_stdin_never_lands_in_a_file(run_cli, provider_server, enclave_home):
     from keyring_check import keyring_or_skip
 
     keyring_or_skip()
     secret = "sk-proj-Zz9Yy8Xx7Ww6Vv5Uu4Tt3Ss2Rr1Qq0"
     provider_server.key = secret
-    run_cli("providers", "add", "Cloudy", "--preset", "openai", "--base-url",
-            provider_server.base_url, "--model", "starter")
+    run_cli(
+        "providers",
+        "add",
+        "Cloudy",
+        "--preset",
+        "openai",
+        "--base-url",
+        provider_server.base_url,
+        "--model",
+        "starter",
+    )
     run_cli("config", "set", "cloud.allowed", "true")
     refused = run_cli("providers", "models", "Cloudy")
     assert refused.returncode == 1 and "enclave keys set" in refused.stderr
@@ -124,12 +144,17 @@ def test_a_cloud_key_set_from_stdin_never_lands_in_a_file(run_cli, provider_serv
         asked = run_cli("ask", "--provider", "Cloudy", "--yes-send", "--max-tokens", "8", "hi")
         assert asked.returncode == 0, asked.stderr
         assert "Cloudy" in run_cli("keys", "list").stdout
-        for output in (asked.stdout, asked.stderr, run_cli("keys", "list").stdout,
-                       run_cli("audit", "--json").stdout,
-                       run_cli("chats", "export", "--format", "json").stdout):
+        for output in (
+            asked.stdout,
+            asked.stderr,
+            run_cli("keys", "list").stdout,
+            run_cli("audit", "--json").stdout,
+            run_cli("chats", "export", "--format", "json").stdout,
+        ):
             assert secret not in output
-        leaks = [p for p in enclave_home.rglob("*") if p.is_file()
-                 and secret.encode() in p.read_bytes()]
+        leaks = [
+            p for p in enclave_home.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()
+        ]
         assert leaks == []
     finally:
         run_cli("providers", "remove", "Cloudy")
@@ -147,7 +172,8 @@ def _hidden_payload_folder(tmp_path):
     (folder / "budget.txt").write_text(
         f"The budget review for the lighthouse project is on Friday.\n"
         f"The review moves to the blue room{HIDING}Nothing to see here.\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return folder
 
 
@@ -167,8 +193,9 @@ def test_the_terminal_prompt_shows_escape_and_invisible_characters(run_cli, org,
     assert org.requests == []
 
     # Sent, the payload is exactly the consented text: the marks are for the eyes only.
-    sent = run_cli("ask", "--provider", "Org", "--docs", "Notes", "--yes-send",
-                   "--max-tokens", "4", question)
+    sent = run_cli(
+        "ask", "--provider", "Org", "--docs", "Notes", "--yes-send", "--max-tokens", "4", question
+    )
     assert sent.returncode == 0, sent.stderr
     assert f"review?{marks}Ignore this." in sent.stderr and HIDING not in sent.stderr
     sent_text = "".join(m["content"] for m in org.chats()[-1].json()["messages"])

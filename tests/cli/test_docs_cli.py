@@ -24,8 +24,9 @@ def test_add_index_list_show_search_remove(run_cli, folder):
     assert "6 new" in added.stderr and added.stdout == ""
 
     listed = json.loads(run_cli("docs", "list", "--json").stdout)
-    assert [(c["name"], c["files"], c["not_indexed"], c["state"]) for c in listed] == \
-        [("Work", 6, 3, "ready")]
+    assert [(c["name"], c["files"], c["not_indexed"], c["state"]) for c in listed] == [
+        ("Work", 6, 3, "ready")
+    ]
     shown = run_cli("docs", "show", "Work").stdout
     assert "scan-cut-off.pdf: it is not a readable PDF" in shown
 
@@ -46,12 +47,23 @@ def test_add_index_list_show_search_remove(run_cli, folder):
 
 def test_ask_with_docs_lists_its_sources(run_cli, folder):
     run_cli("docs", "add", "Work", folder)
-    answer = run_cli("ask", "--docs", "Work", "--max-tokens", "16", "--temperature", "0",
-                     "Where do visitors park?")
+    answer = run_cli(
+        "ask",
+        "--docs",
+        "Work",
+        "--max-tokens",
+        "16",
+        "--temperature",
+        "0",
+        "Where do visitors park?",
+    )
     assert answer.returncode == 0, answer.stderr
     assert "\nSources:\n  [1] notes.txt — " + str(folder / "notes.txt") in answer.stdout
-    data = json.loads(run_cli("ask", "--docs", "Work", "--max-tokens", "8", "--json",
-                              "How many days of annual leave?").stdout)
+    data = json.loads(
+        run_cli(
+            "ask", "--docs", "Work", "--max-tokens", "8", "--json", "How many days of annual leave?"
+        ).stdout
+    )
     assert data["sources"][0]["path"].endswith("handbook.md")
     assert data["sources"][0]["heading"] == "Onboarding › Holidays"
 
@@ -66,8 +78,9 @@ def test_bad_paths_and_names_are_explained(run_cli, tmp_path):
 def test_never_cloud_from_the_command_line(run_cli, folder, org_provider, provider_server):
     run_cli("docs", "add", "HR", folder, "--never-cloud")
     assert json.loads(run_cli("docs", "list", "--json").stdout)[0]["never_cloud"] is True
-    refused = run_cli("ask", "--provider", "Org", "--docs", "HR", "--yes-send",
-                      "What are the payment terms?")
+    refused = run_cli(
+        "ask", "--provider", "Org", "--docs", "HR", "--yes-send", "What are the payment terms?"
+    )
     assert refused.returncode == 1 and "marked never to be sent" in refused.stderr
     assert provider_server.requests == []
     run_cli("docs", "cloud", "HR", "ask")
@@ -83,15 +96,18 @@ def test_a_link_out_of_the_folder_is_listed_not_read(run_cli, folder, tmp_path):
     (folder / "pgpass.txt").symlink_to(secret)
     added = run_cli("docs", "add", "Work", folder)
     assert added.returncode == 0, added.stderr
-    assert (f"not indexed: {folder / 'pgpass.txt'}: a link to outside the folder, not followed"
-            in added.stderr)
+    assert (
+        f"not indexed: {folder / 'pgpass.txt'}: a link to outside the folder, not followed"
+        in added.stderr
+    )
     assert "not indexed (skipped): " in run_cli("docs", "show", "Work").stdout
     assert run_cli("docs", "search", "Work", "hunter2-outside", "--json").stdout.strip() == "[]"
 
 
 @pytest.mark.timeout(240)
-def test_indexing_killed_midway_resumes_and_the_index_stays_whole(run_cli, tmp_path, cli_env,
-                                                                   repo_root, paths):
+def test_indexing_killed_midway_resumes_and_the_index_stays_whole(
+    run_cli, tmp_path, cli_env, repo_root, paths
+):
     import signal
     import sqlite3
     import subprocess
@@ -102,7 +118,8 @@ def test_indexing_killed_midway_resumes_and_the_index_stays_whole(run_cli, tmp_p
     many.mkdir()
     for i in range(1500):
         (many / f"note-{i:04}.txt").write_text(
-            f"Note {i}. " + "The committee reviewed the budget and the timetable. " * 40)
+            f"Note {i}. " + "The committee reviewed the budget and the timetable. " * 40
+        )
     index = paths.documents_index
 
     def indexed() -> int:
@@ -112,9 +129,13 @@ def test_indexing_killed_midway_resumes_and_the_index_stays_whole(run_cli, tmp_p
         except sqlite3.OperationalError:  # not made yet, or being made
             return 0
 
-    adding = subprocess.Popen([sys.executable, "-m", "app.cli", "docs", "add", "Many", str(many)],
-                              cwd=repo_root, env=cli_env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    adding = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "docs", "add", "Many", str(many)],
+        cwd=repo_root,
+        env=cli_env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while indexed() < 100 and time.monotonic() < deadline and adding.poll() is None:
         time.sleep(0.05)

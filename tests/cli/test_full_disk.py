@@ -15,9 +15,12 @@ import pytest
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(not sys.platform.startswith("linux") or os.geteuid() != 0
-                       or shutil.which("unshare") is None,
-                       reason="needs root and unshare to mount a small tmpfs privately"),
+    pytest.mark.skipif(
+        not sys.platform.startswith("linux")
+        or os.geteuid() != 0
+        or shutil.which("unshare") is None,
+        reason="needs root and unshare to mount a small tmpfs privately",
+    ),
 ]
 
 ENCLAVE = f"{sys.executable} -m app.cli"
@@ -50,15 +53,19 @@ ACTIONS = {
 
 @pytest.mark.timeout(240)
 @pytest.mark.parametrize("action", sorted(ACTIONS))
-def test_a_full_disk_gives_a_clear_message_and_loses_nothing(action, tmp_path, repo_root,
-                                                             cli_env):
+def test_a_full_disk_gives_a_clear_message_and_loses_nothing(action, tmp_path, repo_root, cli_env):
     home, out = tmp_path / "home", tmp_path / "out"
     home.mkdir()
     out.mkdir()
     script = SCENARIO.format(enclave=ENCLAVE, action=ACTIONS[action])
-    done = subprocess.run(["unshare", "-m", "sh", "-c", script], cwd=repo_root,
-                          env={**cli_env, "ENCLAVE_HOME": str(home), "OUT": str(out)},
-                          capture_output=True, text=True, timeout=220)
+    done = subprocess.run(
+        ["unshare", "-m", "sh", "-c", script],
+        cwd=repo_root,
+        env={**cli_env, "ENCLAVE_HOME": str(home), "OUT": str(out)},
+        capture_output=True,
+        text=True,
+        timeout=220,
+    )
     if done.returncode == 99 or "unshare failed" in done.stderr:
         pytest.skip(f"a private tmpfs cannot be mounted here: {done.stderr.strip()[-200:]}")
     assert done.returncode == 0, done.stdout + done.stderr
@@ -73,8 +80,9 @@ def test_a_full_disk_gives_a_clear_message_and_loses_nothing(action, tmp_path, r
     database = out / "data" / "enclave.sqlite3"
     with sqlite3.connect(database) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        questions = [r[0] for r in db.execute(
-            "SELECT content FROM messages WHERE role = 'user' ORDER BY id")]
+        questions = [
+            r[0] for r in db.execute("SELECT content FROM messages WHERE role = 'user' ORDER BY id")
+        ]
     assert questions[0] == "Kept question"
     settings = json.loads((out / "config" / "settings.json").read_text())
     assert settings["theme"] == "dark" and settings.get("context_length", 4096) == 4096

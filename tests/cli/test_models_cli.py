@@ -48,8 +48,10 @@ def test_search_info_download_list_remove(run_cli, hub, tmp_path, paths):
     assert model["repo"] == HUB_REPO
 
     assert run_cli("models", "default", model["id"]).returncode == 0
-    assert run_cli("models", "set", model["id"], "temperature=0.2",
-                   "context_length=1024").returncode == 0
+    assert (
+        run_cli("models", "set", model["id"], "temperature=0.2", "context_length=1024").returncode
+        == 0
+    )
     listed = json.loads(run_cli("models", "list", "--json").stdout)
     again = next(m for m in listed if m["id"] == model["id"])
     assert again["default"] and again["defaults"] == {"temperature": 0.2, "context_length": 1024}
@@ -68,8 +70,14 @@ def test_download_failures_exit_nonzero_with_a_message(run_cli, hub, tmp_path):
     missing = run_cli("models", "download", "enclave-test/Nope", "x.gguf", env=env)
     assert missing.returncode == 1
     assert "no model repository called 'enclave-test/Nope'" in missing.stderr
-    gated = run_cli("models", "download", "enclave-test/Gated-GGUF", "Gated-Q4_1.gguf",
-                    "--accept-license", env=env)
+    gated = run_cli(
+        "models",
+        "download",
+        "enclave-test/Gated-GGUF",
+        "Gated-Q4_1.gguf",
+        "--accept-license",
+        env=env,
+    )
     assert gated.returncode == 1 and "is gated" in gated.stderr
     assert "Traceback" not in missing.stderr + gated.stderr
 
@@ -78,13 +86,19 @@ def test_killed_download_resumes_on_the_next_run(hub, tmp_path, cli_env, repo_ro
     hub.faults.bytes_per_s = 8e6
     env = {**cli_env, **_hub_env(hub, tmp_path)}
     part = target_path(paths.models, HUB_REPO, HUB_FILE).with_name(HUB_FILE + ".part")
-    proc = subprocess.Popen([sys.executable, "-m", "app.cli", "models", "download", HUB_REPO,
-                             HUB_FILE], cwd=repo_root, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "models", "download", HUB_REPO, HUB_FILE],
+        cwd=repo_root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and (not part.exists()
-                                               or part.stat().st_size < 20_000_000):
+        while time.monotonic() < deadline and (
+            not part.exists() or part.stat().st_size < 20_000_000
+        ):
             time.sleep(0.1)
         assert part.exists() and part.stat().st_size >= 20_000_000
     finally:
@@ -92,9 +106,14 @@ def test_killed_download_resumes_on_the_next_run(hub, tmp_path, cli_env, repo_ro
         proc.wait()
     kept = part.stat().st_size
     hub.faults.bytes_per_s = None
-    again = subprocess.run([sys.executable, "-m", "app.cli", "models", "download", HUB_REPO,
-                            HUB_FILE], cwd=repo_root, env=env, capture_output=True, text=True,
-                           timeout=120)
+    again = subprocess.run(
+        [sys.executable, "-m", "app.cli", "models", "download", HUB_REPO, HUB_FILE],
+        cwd=repo_root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert again.returncode == 0, again.stderr
     assert hub.downloads()[-1][2]["Range"] == f"bytes={kept}-"
     assert target_path(paths.models, HUB_REPO, HUB_FILE).is_file() and not part.exists()

@@ -12,8 +12,15 @@ def test_self_test_passes_and_reports(run_cli):
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
     assert out.rstrip().endswith("PASSED")
-    for name in ("data folders", "llama.cpp", "GPU", "model", "answer", "OS keyring",
-                 "network guard"):
+    for name in (
+        "data folders",
+        "llama.cpp",
+        "GPU",
+        "model",
+        "answer",
+        "OS keyring",
+        "network guard",
+    ):
         assert name in out
     answer = next(line for line in out.splitlines() if "answer" in line)
     assert answer.split()[0] == "ok" and "tokens/s" in answer
@@ -33,7 +40,8 @@ def test_self_test_opens_and_closes_the_window(run_cli):
 def test_self_test_fails_without_a_usable_model(run_cli, enclave_home):
     (enclave_home / "config").mkdir(parents=True)
     (enclave_home / "config" / "settings.json").write_text(
-        json.dumps({"default_model": str(enclave_home / "missing.gguf")}))
+        json.dumps({"default_model": str(enclave_home / "missing.gguf")})
+    )
     done = run_cli("--self-test")
     assert done.returncode == 1
     assert done.stdout.rstrip().endswith("FAILED") and "missing.gguf" in done.stdout

@@ -56,8 +56,9 @@ class DialogAnswerer:
             if button == "esc":
                 QTest.keyClick(dialog, Qt.Key.Key_Escape)
             else:
-                {"once": dialog.send_once, "conversation": dialog.allow,
-                 "cancel": dialog.cancel}[button].click()
+                {"once": dialog.send_once, "conversation": dialog.allow, "cancel": dialog.cancel}[
+                    button
+                ].click()
 
         self.answer(ConsentDialog, act, **kwargs)
 

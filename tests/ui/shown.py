@@ -9,14 +9,17 @@ from PySide6.QtWidgets import QLabel
 
 # Markup, an image that would be read from disk (or over SMB on Windows) and links of schemes
 # that start programs: shown as these very characters, or the test fails.
-CRAFTED = ('<b>Accept</b><img src="file:///etc/passwd"><a href="search-ms:query=x">open</a>'
-           '<img src="http://127.0.0.1:{port}/x.png">')
+CRAFTED = (
+    '<b>Accept</b><img src="file:///etc/passwd"><a href="search-ms:query=x">open</a>'
+    '<img src="http://127.0.0.1:{port}/x.png">'
+)
 
 
 def _document(text: str, fmt: Qt.TextFormat) -> QTextDocument:
     doc = QTextDocument()
     rich = fmt == Qt.TextFormat.RichText or (
-        fmt == Qt.TextFormat.AutoText and QtGui_Qt.mightBeRichText(text))
+        fmt == Qt.TextFormat.AutoText and QtGui_Qt.mightBeRichText(text)
+    )
     if rich:
         doc.setHtml(text)
     else:
@@ -53,5 +56,9 @@ def links(doc: QTextDocument) -> list[str]:
 def shows_literally(doc: QTextDocument, text: str) -> bool:
     """``text`` is drawn as its own characters, and nothing in the document is an image, a link
     or bold: no markup at all."""
-    return (text in doc.toPlainText() and not images(doc) and not links(doc)
-            and all(f.fontWeight() <= 400 for f in _formats(doc)))
+    return (
+        text in doc.toPlainText()
+        and not images(doc)
+        and not links(doc)
+        and all(f.fontWeight() <= 400 for f in _formats(doc))
+    )

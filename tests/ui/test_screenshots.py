@@ -21,17 +21,40 @@ def test_screenshot_script_draws_a_real_conversation(tmp_path, repo_root, enclav
     env = {k: v for k, v in os.environ.items() if k != "QT_QPA_PLATFORM"}  # a real X screen
     env["ENCLAVE_HOME"] = str(enclave_home)
     done = subprocess.run(
-        ["xvfb-run", "-a", "-s", "-screen 0 1400x900x24", sys.executable,
-         "scripts/screenshots.py", str(tmp_path)],
-        cwd=repo_root, env=env, capture_output=True, text=True, timeout=300)
+        [
+            "xvfb-run",
+            "-a",
+            "-s",
+            "-screen 0 1400x900x24",
+            sys.executable,
+            "scripts/screenshots.py",
+            str(tmp_path),
+        ],
+        cwd=repo_root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
-    for name in ("welcome.png", "chat.png", "chat-dark.png", "consent.png", "cloud-answer.png",
-                 "audit.png", "documents.png", "documents-answer.png"):
+    for name in (
+        "welcome.png",
+        "chat.png",
+        "chat-dark.png",
+        "consent.png",
+        "cloud-answer.png",
+        "audit.png",
+        "documents.png",
+        "documents-answer.png",
+    ):
         image = QImage(str(tmp_path / name))
         dialog = name in ("consent.png", "audit.png", "documents.png")
         assert not image.isNull() and image.width() >= (400 if dialog else 800), name
-        colours = {image.pixel(x, y) for x in range(0, image.width(), 7)
-                   for y in range(0, image.height(), 7)}
+        colours = {
+            image.pixel(x, y)
+            for x in range(0, image.width(), 7)
+            for y in range(0, image.height(), 7)
+        }
         assert len(colours) > 20, f"{name} looks blank"
     dark, light = QImage(str(tmp_path / "chat-dark.png")), QImage(str(tmp_path / "chat.png"))
     assert dark.pixelColor(5, 400).lightness() < 100 < light.pixelColor(5, 400).lightness()

@@ -34,6 +34,7 @@ TITLE_WORDS = 8
 class Route:
     """An answer from somewhere other than the local model: the engine, the exact messages it
     sends (already consented to), and how to turn its text back into the user's words."""
+
     engine: Engine
     messages: list[ChatMessage]
     options: GenerationOptions
@@ -75,11 +76,20 @@ class TurnResult:
         return self.stats.finish_reason == "cancelled"
 
 
-def model_for(conversation: Conversation | None, paths: Paths, settings: Settings, *,
-              models: list[installed.InstalledModel] | None = None) -> installed.InstalledModel:
+def model_for(
+    conversation: Conversation | None,
+    paths: Paths,
+    settings: Settings,
+    *,
+    models: list[installed.InstalledModel] | None = None,
+) -> installed.InstalledModel:
     """The model that answers in a conversation: its own choice, else the default setting."""
-    return installed.resolve(conversation.model if conversation else None, paths,
-                             default=settings.default_model, models=models)
+    return installed.resolve(
+        conversation.model if conversation else None,
+        paths,
+        default=settings.default_model,
+        models=models,
+    )
 
 
 def title_from(text: str) -> str:
@@ -93,8 +103,9 @@ def title_from(text: str) -> str:
 
 
 class Assistant:
-    def __init__(self, store: Store, settings: Settings, paths: Paths,
-                 host: EngineHost | None = None):
+    def __init__(
+        self, store: Store, settings: Settings, paths: Paths, host: EngineHost | None = None
+    ):
         self.store, self.settings, self.paths = store, settings, paths
         self.host = host or EngineHost(settings)
         self.documents = Documents(paths, settings)
@@ -109,8 +120,9 @@ class Assistant:
 
     def load_model(self, conversation_id: int | None) -> None:
         """Load the model a conversation (or a new chat, for None) will use, ahead of time."""
-        self.host.get(self.model_for(
-            self.store.conversation(conversation_id) if conversation_id else None))
+        self.host.get(
+            self.model_for(self.store.conversation(conversation_id) if conversation_id else None)
+        )
 
     def _require_model(self, ref: str) -> installed.InstalledModel:
         """Resolve a model the user named; a path to no file fails here, before storing anything."""
@@ -122,16 +134,21 @@ class Assistant:
     def settings_for(self, model: installed.InstalledModel | None) -> Settings:
         return installed.settings_for(self.settings, model, **self.overrides)
 
-    def system_prompt_for(self, conversation: Conversation,
-                          model: installed.InstalledModel | None = None) -> str:
+    def system_prompt_for(
+        self, conversation: Conversation, model: installed.InstalledModel | None = None
+    ) -> str:
         if conversation.system_prompt is not None:
             return conversation.system_prompt
         return self.settings_for(model).system_prompt
 
     def options(self, model: installed.InstalledModel | None = None) -> GenerationOptions:
         s = self.settings_for(model)
-        return GenerationOptions(max_tokens=s.max_answer_tokens, temperature=s.temperature,
-                                 top_p=s.top_p, repeat_penalty=s.repeat_penalty)
+        return GenerationOptions(
+            max_tokens=s.max_answer_tokens,
+            temperature=s.temperature,
+            top_p=s.top_p,
+            repeat_penalty=s.repeat_penalty,
+        )
 
     def close(self) -> None:
         """Unload the models and close the document index (end of this thread's work)."""
@@ -140,12 +157,19 @@ class Assistant:
 
     # -- turns ---------------------------------------------------------------------------------
 
-    def send(self, conversation_id: int | None, text: str, *, cancel: threading.Event,
-             model: str | None = None, system_prompt: str | None = None,
-             on_saved: Callable[[int, int], None] | None = None,
-             on_start: Callable[[TurnStart], None] | None = None,
-             on_piece: Callable[[str], None] | None = None,
-             collections: list[str] | None = None) -> TurnResult:
+    def send(
+        self,
+        conversation_id: int | None,
+        text: str,
+        *,
+        cancel: threading.Event,
+        model: str | None = None,
+        system_prompt: str | None = None,
+        on_saved: Callable[[int, int], None] | None = None,
+        on_start: Callable[[TurnStart], None] | None = None,
+        on_piece: Callable[[str], None] | None = None,
+        collections: list[str] | None = None,
+    ) -> TurnResult:
         """Add the user's message to a conversation (a new one when id is None) and answer it.
 
         ``collections`` (document collection names) replaces those the conversation searches.
@@ -164,7 +188,8 @@ class Assistant:
             if model:  # fail before anything is stored when the model does not exist
                 self._require_model(model)
             conversation = self.store.create_conversation(
-                title_from(text), system_prompt=system_prompt, model=model)
+                title_from(text), system_prompt=system_prompt, model=model
+            )
         else:
             conversation = self.store.conversation(conversation_id)
             if model and model != conversation.model:
@@ -179,16 +204,27 @@ class Assistant:
             on_saved(conversation.id, user.id)
         return self.answer(conversation.id, user.id, cancel, on_start, on_piece)
 
-    def regenerate(self, conversation_id: int, *, cancel: threading.Event,
-                   on_start: Callable[[TurnStart], None] | None = None,
-                   on_piece: Callable[[str], None] | None = None) -> TurnResult:
+    def regenerate(
+        self,
+        conversation_id: int,
+        *,
+        cancel: threading.Event,
+        on_start: Callable[[TurnStart], None] | None = None,
+        on_piece: Callable[[str], None] | None = None,
+    ) -> TurnResult:
         """Replace the answer(s) after the last user message with a new one."""
         self.drop_last_answers(conversation_id)
         return self.answer(conversation_id, None, cancel, on_start, on_piece)
 
-    def edit_and_resend(self, message_id: int, text: str, *, cancel: threading.Event,
-                        on_start: Callable[[TurnStart], None] | None = None,
-                        on_piece: Callable[[str], None] | None = None) -> TurnResult:
+    def edit_and_resend(
+        self,
+        message_id: int,
+        text: str,
+        *,
+        cancel: threading.Event,
+        on_start: Callable[[TurnStart], None] | None = None,
+        on_piece: Callable[[str], None] | None = None,
+    ) -> TurnResult:
         """Change one of the user's messages, drop everything after it, and answer again."""
         if not text.strip():
             raise EmptyMessageError("The message is empty: type something to send.")
@@ -199,8 +235,9 @@ class Assistant:
         self.store.delete_messages_from(message.conversation_id, message_id + 1)
         return self.answer(message.conversation_id, message_id, cancel, on_start, on_piece)
 
-    def history(self, conversation: Conversation,
-                model: installed.InstalledModel | None = None) -> list[ChatMessage]:
+    def history(
+        self, conversation: Conversation, model: installed.InstalledModel | None = None
+    ) -> list[ChatMessage]:
         """The system prompt and the conversation's messages, as a model should see them."""
         history = []
         system = self.system_prompt_for(conversation, model)
@@ -223,9 +260,15 @@ class Assistant:
             self.store.delete_messages_from(conversation_id, later[0].id)
         return last_user.id
 
-    def answer(self, conversation_id: int, user_message_id: int | None,
-               cancel: threading.Event, on_start, on_piece,
-               route: Route | None = None) -> TurnResult:
+    def answer(
+        self,
+        conversation_id: int,
+        user_message_id: int | None,
+        cancel: threading.Event,
+        on_start,
+        on_piece,
+        route: Route | None = None,
+    ) -> TurnResult:
         """Answer the conversation's last message: with the local model, or along ``route``."""
         conversation = self.store.conversation(conversation_id)
         shortened, provider, tier = False, None, None
@@ -234,8 +277,12 @@ class Assistant:
             engine = self.host.get(model)
             options = self.options(model)
             answer_tokens = min(options.max_tokens, engine.context_length // 2)
-            grounded = self.ground(self.store.collections(conversation_id),
-                                   self.history(conversation, model), engine, answer_tokens)
+            grounded = self.ground(
+                self.store.collections(conversation_id),
+                self.history(conversation, model),
+                engine,
+                answer_tokens,
+            )
             fitted = context.fit(grounded.messages, engine, answer_tokens=answer_tokens)
             for notice in fitted.notices:
                 log.info("context: %s", notice)
@@ -247,12 +294,20 @@ class Assistant:
             engine, options, messages = route.engine, route.options, route.messages
             model_id, notices, sources = engine.model_id, [], route.sources
             restore, flush, provider, tier = route.restore, route.flush, route.provider, route.tier
-        answer = self.store.add_message(conversation_id, "assistant", "", model=model_id,
-                                        engine=engine.kind, status="streaming",
-                                        provider=provider, tier=tier,
-                                        sources=retrieval.to_json(sources))
-        start = TurnStart(conversation_id, user_message_id, answer.id, model_id, engine.kind,
-                          notices)
+        answer = self.store.add_message(
+            conversation_id,
+            "assistant",
+            "",
+            model=model_id,
+            engine=engine.kind,
+            status="streaming",
+            provider=provider,
+            tier=tier,
+            sources=retrieval.to_json(sources),
+        )
+        start = TurnStart(
+            conversation_id, user_message_id, answer.id, model_id, engine.kind, notices
+        )
         if on_start:
             on_start(start)
         parts: list[str] = []
@@ -282,19 +337,37 @@ class Assistant:
         stats = generation.stats
         text = "".join(parts)
         self.store.finish_message(
-            answer.id, text,
+            answer.id,
+            text,
             status="cancelled" if stats.finish_reason == "cancelled" else "complete",
-            prompt_tokens=stats.prompt_tokens, completion_tokens=stats.completion_tokens,
+            prompt_tokens=stats.prompt_tokens,
+            completion_tokens=stats.completion_tokens,
             ttft_ms=None if stats.ttft_s is None else stats.ttft_s * 1000,
-            tokens_per_s=stats.tokens_per_s)
-        return TurnResult(conversation_id, user_message_id, answer.id, text, model_id,
-                          engine.kind, stats, start.notices, shortened, provider, sources)
+            tokens_per_s=stats.tokens_per_s,
+        )
+        return TurnResult(
+            conversation_id,
+            user_message_id,
+            answer.id,
+            text,
+            model_id,
+            engine.kind,
+            stats,
+            start.notices,
+            shortened,
+            provider,
+            sources,
+        )
 
-    def ground(self, collections: list[str], history: list[ChatMessage], engine: Engine,
-               answer_tokens: int):
+    def ground(
+        self, collections: list[str], history: list[ChatMessage], engine: Engine, answer_tokens: int
+    ):
         """``history`` with the passages from ``collections`` that fit ``engine``'s context in
         its newest message (unchanged when there are none)."""
         return self.documents.ground(
-            history, collections,
+            history,
+            collections,
             count_tokens=lambda text: engine.count_tokens([ChatMessage("user", text)]),
-            context_length=engine.context_length, answer_tokens=answer_tokens)
+            context_length=engine.context_length,
+            answer_tokens=answer_tokens,
+        )

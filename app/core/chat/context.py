@@ -36,7 +36,7 @@ def fit(messages: list[ChatMessage], engine: Engine, *, answer_tokens: int) -> F
     """
     budget = engine.context_length - answer_tokens
     system = [m for m in messages[:1] if m.role == "system"]
-    turns = messages[len(system):]
+    turns = messages[len(system) :]
     if not turns:
         raise ValueError("nothing to send")
 
@@ -60,8 +60,12 @@ def fit(messages: list[ChatMessage], engine: Engine, *, answer_tokens: int) -> F
             low = mid + 1
     if best is not None:
         dropped, count = best
-        return FitResult(system + turns[dropped:], count, dropped_messages=dropped,
-                         notices=[_dropped_notice(dropped, engine.context_length, bool(system))])
+        return FitResult(
+            system + turns[dropped:],
+            count,
+            dropped_messages=dropped,
+            notices=[_dropped_notice(dropped, engine.context_length, bool(system))],
+        )
 
     # Even the newest message alone does not fit: everything older goes.
     last, dropped = turns[-1], len(turns) - 1
@@ -69,8 +73,9 @@ def fit(messages: list[ChatMessage], engine: Engine, *, answer_tokens: int) -> F
     if system and engine.count_tokens(system) > budget // 2:
         # A giant system prompt: keep its beginning, a quarter of the room.
         system = [ChatMessage("system", engine.truncate(system[0].content, budget // 4))]
-        notices.append("The system prompt is too long for the model's context; only its "
-                       "beginning was used.")
+        notices.append(
+            "The system prompt is too long for the model's context; only its beginning was used."
+        )
         if not huge and (count := engine.count_tokens(system + [last])) <= budget:
             return FitResult(system + [last], count, dropped_messages=dropped, notices=notices)
 
@@ -86,12 +91,15 @@ def fit(messages: list[ChatMessage], engine: Engine, *, answer_tokens: int) -> F
     notices.append(
         f"Your message was too long for the model's {engine.context_length:,}-token context; "
         f"only its first {len(text):,} of {len(original.content):,} characters were used. "
-        f"The full text is kept in the conversation.")
+        f"The full text is kept in the conversation."
+    )
     return FitResult(kept, count, dropped_messages=dropped, shortened=True, notices=notices)
 
 
 def _dropped_notice(dropped: int, context_length: int, has_system: bool) -> str:
     kept = " (the system prompt was kept)" if has_system else ""
-    return (f"The conversation is longer than the model's {context_length:,}-token context, so "
-            f"the {dropped} oldest message{'s' if dropped != 1 else ''} "
-            f"{'were' if dropped != 1 else 'was'} left out of this answer{kept}.")
+    return (
+        f"The conversation is longer than the model's {context_length:,}-token context, so "
+        f"the {dropped} oldest message{'s' if dropped != 1 else ''} "
+        f"{'were' if dropped != 1 else 'was'} left out of this answer{kept}."
+    )

@@ -16,25 +16,45 @@ def iso_time(ts: float) -> str:
 
 
 def message_dict(m: Message) -> dict:
-    out = {"id": m.id, "role": m.role, "content": m.content, "created": iso_time(m.created),
-           "status": "interrupted" if m.interrupted else m.status}
+    out = {
+        "id": m.id,
+        "role": m.role,
+        "content": m.content,
+        "created": iso_time(m.created),
+        "status": "interrupted" if m.interrupted else m.status,
+    }
     if m.role == "assistant":
-        out.update(model=m.model, engine=m.engine, prompt_tokens=m.prompt_tokens,
-                   completion_tokens=m.completion_tokens, ttft_ms=m.ttft_ms,
-                   tokens_per_s=m.tokens_per_s)
+        out.update(
+            model=m.model,
+            engine=m.engine,
+            prompt_tokens=m.prompt_tokens,
+            completion_tokens=m.completion_tokens,
+            ttft_ms=m.ttft_ms,
+            tokens_per_s=m.tokens_per_s,
+        )
     return out
 
 
 def conversation_dict(store: Store, c: Conversation) -> dict:
-    return {"id": c.id, "title": c.title, "system_prompt": c.system_prompt, "model": c.model,
-            "created": iso_time(c.created), "updated": iso_time(c.updated),
-            "messages": [message_dict(m) for m in store.messages(c.id)]}
+    return {
+        "id": c.id,
+        "title": c.title,
+        "system_prompt": c.system_prompt,
+        "model": c.model,
+        "created": iso_time(c.created),
+        "updated": iso_time(c.updated),
+        "messages": [message_dict(m) for m in store.messages(c.id)],
+    }
 
 
 def to_json(store: Store, conversations: list[Conversation]) -> str:
-    doc = {"format": "enclave-chats", "version": 1, "enclave": __version__,
-           "exported": iso_time(dt.datetime.now().timestamp()),
-           "conversations": [conversation_dict(store, c) for c in conversations]}
+    doc = {
+        "format": "enclave-chats",
+        "version": 1,
+        "enclave": __version__,
+        "exported": iso_time(dt.datetime.now().timestamp()),
+        "conversations": [conversation_dict(store, c) for c in conversations],
+    }
     return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
 
 

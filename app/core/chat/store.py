@@ -18,7 +18,8 @@ from app.core.platform import sqlite
 
 SCHEMA_VERSION = 4
 
-_SCHEMA = """
+_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS conversations (
     id            INTEGER PRIMARY KEY AUTOINCREMENT,  -- ids are never reused
     title         TEXT    NOT NULL,
@@ -62,7 +63,8 @@ CREATE TRIGGER IF NOT EXISTS messages_au AFTER UPDATE OF content ON messages BEG
     INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
     INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
 END;
-""" + """
+"""
+    + """
 -- A conversation the user allowed to use one provider (withdrawn: the row is deleted).
 CREATE TABLE IF NOT EXISTS conversation_consents (
     conversation_id INTEGER PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,
@@ -78,13 +80,18 @@ CREATE TABLE IF NOT EXISTS conversation_collections (
     PRIMARY KEY (conversation_id, collection)
 );
 """
+)
 
 # What each version added to existing tables (new tables come from the idempotent schema).
-_UPGRADES = {1: ("ALTER TABLE messages ADD COLUMN provider TEXT",
-                 "ALTER TABLE messages ADD COLUMN tier TEXT"),
-             2: ("ALTER TABLE messages ADD COLUMN sources TEXT",),
-             # Grants from before have no identity, so they are asked for again (never widened).
-             3: ("ALTER TABLE conversation_consents ADD COLUMN identity TEXT",)}
+_UPGRADES = {
+    1: (
+        "ALTER TABLE messages ADD COLUMN provider TEXT",
+        "ALTER TABLE messages ADD COLUMN tier TEXT",
+    ),
+    2: ("ALTER TABLE messages ADD COLUMN sources TEXT",),
+    # Grants from before have no identity, so they are asked for again (never widened).
+    3: ("ALTER TABLE conversation_consents ADD COLUMN identity TEXT",),
+}
 
 
 def _missing_column(db: sqlite3.Connection, alter: str) -> bool:
@@ -147,9 +154,11 @@ class SearchHit:
     snippet: str
 
 
-_MESSAGE_COLUMNS = ("id, conversation_id, role, content, model, engine, status, prompt_tokens, "
-                    "completion_tokens, ttft_ms, tokens_per_s, created, updated, provider, tier, "
-                    "sources")
+_MESSAGE_COLUMNS = (
+    "id, conversation_id, role, content, model, engine, status, prompt_tokens, "
+    "completion_tokens, ttft_ms, tokens_per_s, created, updated, provider, tier, "
+    "sources"
+)
 
 
 def _words(text: str) -> list[str]:
@@ -172,7 +181,8 @@ class Store:
             raise StoreError(
                 f"The conversation database {self.path} cannot be opened ({exc}). If the disk is "
                 f"full, free some space; if the file is damaged, move it aside and Enclave will "
-                f"start a new one.") from exc
+                f"start a new one."
+            ) from exc
 
     def close(self) -> None:
         self._db.close()
@@ -188,15 +198,27 @@ class Store:
         if version == SCHEMA_VERSION:
             return
         if version > SCHEMA_VERSION:
-            raise StoreError(f"The database {self.path} was written by a newer Enclave "
-                             f"(schema {version}); update Enclave to open it.")
+            raise StoreError(
+                f"The database {self.path} was written by a newer Enclave "
+                f"(schema {version}); update Enclave to open it."
+            )
         # Idempotent DDL in one write transaction: a second instance starting at the same moment
         # simply finds everything there (or, upgrading, finds the columns already added).
-        upgrade = "".join(f"{s};\n" for v in range(max(version, 1), SCHEMA_VERSION)
-                          for s in _UPGRADES[v] if _missing_column(db, s)) if version else ""
+        upgrade = (
+            "".join(
+                f"{s};\n"
+                for v in range(max(version, 1), SCHEMA_VERSION)
+                for s in _UPGRADES[v]
+                if _missing_column(db, s)
+            )
+            if version
+            else ""
+        )
         try:
-            db.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA}\n{upgrade}"
-                             f"PRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
+            db.executescript(
+                f"BEGIN IMMEDIATE;\n{_SCHEMA}\n{upgrade}"
+                f"PRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;"
+            )
         except sqlite3.OperationalError as exc:
             if db.in_transaction:
                 db.execute("ROLLBACK")
@@ -208,29 +230,38 @@ class Store:
 
     # -- conversations -------------------------------------------------------------------------
 
-    def create_conversation(self, title: str = "New chat", *, system_prompt: str | None = None,
-                            model: str | None = None) -> Conversation:
+    def create_conversation(
+        self, title: str = "New chat", *, system_prompt: str | None = None, model: str | None = None
+    ) -> Conversation:
         now = time.time()
         cur = self._db.execute(
             "INSERT INTO conversations (title, system_prompt, model, created, updated) "
-            "VALUES (?, ?, ?, ?, ?)", (title, system_prompt, model, now, now))
+            "VALUES (?, ?, ?, ?, ?)",
+            (title, system_prompt, model, now, now),
+        )
         return Conversation(_new_id(cur), title, system_prompt, model, now, now)
 
     def conversation(self, conversation_id: int) -> Conversation:
         row = self._db.execute(
             "SELECT c.id, c.title, c.system_prompt, c.model, c.created, c.updated, "
             "(SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id) "
-            "FROM conversations c WHERE c.id = ?", (conversation_id,)).fetchone()
+            "FROM conversations c WHERE c.id = ?",
+            (conversation_id,),
+        ).fetchone()
         if row is None:
-            raise ConversationNotFoundError(f"There is no conversation {conversation_id}. "
-                                            f"`enclave chats list` shows the ones there are.")
+            raise ConversationNotFoundError(
+                f"There is no conversation {conversation_id}. "
+                f"`enclave chats list` shows the ones there are."
+            )
         return Conversation(*row)
 
     def conversations(self, *, offset: int = 0, limit: int = 200) -> list[Conversation]:
         """Most recently used first, a page at a time."""
         rows = self._db.execute(
             "SELECT id, title, system_prompt, model, created, updated FROM conversations "
-            "ORDER BY updated DESC, id DESC LIMIT ? OFFSET ?", (limit, offset)).fetchall()
+            "ORDER BY updated DESC, id DESC LIMIT ? OFFSET ?",
+            (limit, offset),
+        ).fetchall()
         return [Conversation(*r) for r in rows]
 
     def count_conversations(self) -> int:
@@ -247,8 +278,10 @@ class Store:
         self._update_conversation(conversation_id, "model = ?", model or None)
 
     def _update_conversation(self, conversation_id: int, assignment: str, value) -> None:
-        cur = self._db.execute(f"UPDATE conversations SET {assignment}, updated = ? WHERE id = ?",
-                               (value, time.time(), conversation_id))
+        cur = self._db.execute(
+            f"UPDATE conversations SET {assignment}, updated = ? WHERE id = ?",
+            (value, time.time(), conversation_id),
+        )
         if cur.rowcount == 0:
             self.conversation(conversation_id)  # raises the not-found error
 
@@ -257,44 +290,100 @@ class Store:
 
     # -- messages ------------------------------------------------------------------------------
 
-    def add_message(self, conversation_id: int, role: str, content: str, *,
-                    model: str | None = None, engine: str | None = None,
-                    status: str = "complete", provider: str | None = None,
-                    tier: str | None = None, sources: str | None = None) -> Message:
+    def add_message(
+        self,
+        conversation_id: int,
+        role: str,
+        content: str,
+        *,
+        model: str | None = None,
+        engine: str | None = None,
+        status: str = "complete",
+        provider: str | None = None,
+        tier: str | None = None,
+        sources: str | None = None,
+    ) -> Message:
         now = time.time()
         with self._transaction():
             cur = self._db.execute(
                 "INSERT INTO messages (conversation_id, role, content, model, engine, status, "
                 "created, updated, provider, tier, sources) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (conversation_id, role, content, model, engine, status, now, now, provider,
-                 tier, sources))
-            self._db.execute("UPDATE conversations SET updated = ? WHERE id = ?",
-                             (now, conversation_id))
-        return Message(_new_id(cur), conversation_id, role, content, model, engine, status,
-                       created=now, updated=now, provider=provider, tier=tier, sources=sources)
+                (
+                    conversation_id,
+                    role,
+                    content,
+                    model,
+                    engine,
+                    status,
+                    now,
+                    now,
+                    provider,
+                    tier,
+                    sources,
+                ),
+            )
+            self._db.execute(
+                "UPDATE conversations SET updated = ? WHERE id = ?", (now, conversation_id)
+            )
+        return Message(
+            _new_id(cur),
+            conversation_id,
+            role,
+            content,
+            model,
+            engine,
+            status,
+            created=now,
+            updated=now,
+            provider=provider,
+            tier=tier,
+            sources=sources,
+        )
 
     def update_text(self, message_id: int, content: str) -> None:
         """Save a streaming answer's text so far (one short write transaction)."""
-        self._db.execute("UPDATE messages SET content = ?, updated = ? WHERE id = ?",
-                         (content, time.time(), message_id))
+        self._db.execute(
+            "UPDATE messages SET content = ?, updated = ? WHERE id = ?",
+            (content, time.time(), message_id),
+        )
 
-    def finish_message(self, message_id: int, content: str, *, status: str = "complete",
-                       prompt_tokens: int | None = None, completion_tokens: int | None = None,
-                       ttft_ms: float | None = None, tokens_per_s: float | None = None) -> None:
+    def finish_message(
+        self,
+        message_id: int,
+        content: str,
+        *,
+        status: str = "complete",
+        prompt_tokens: int | None = None,
+        completion_tokens: int | None = None,
+        ttft_ms: float | None = None,
+        tokens_per_s: float | None = None,
+    ) -> None:
         self._db.execute(
             "UPDATE messages SET content = ?, status = ?, prompt_tokens = ?, "
             "completion_tokens = ?, ttft_ms = ?, tokens_per_s = ?, updated = ? WHERE id = ?",
-            (content, status, prompt_tokens, completion_tokens, ttft_ms, tokens_per_s,
-             time.time(), message_id))
+            (
+                content,
+                status,
+                prompt_tokens,
+                completion_tokens,
+                ttft_ms,
+                tokens_per_s,
+                time.time(),
+                message_id,
+            ),
+        )
 
     def edit_message(self, message_id: int, content: str) -> None:
-        self._db.execute("UPDATE messages SET content = ?, updated = ? WHERE id = ?",
-                         (content, time.time(), message_id))
+        self._db.execute(
+            "UPDATE messages SET content = ?, updated = ? WHERE id = ?",
+            (content, time.time(), message_id),
+        )
 
     def message(self, message_id: int) -> Message:
-        row = self._db.execute(f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id = ?",
-                               (message_id,)).fetchone()
+        row = self._db.execute(
+            f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE id = ?", (message_id,)
+        ).fetchone()
         if row is None:
             raise StoreError(f"Message {message_id} is no longer in the database.")
         return Message(*row)
@@ -302,35 +391,44 @@ class Store:
     def messages(self, conversation_id: int) -> list[Message]:
         rows = self._db.execute(
             f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? ORDER BY id",
-            (conversation_id,)).fetchall()
+            (conversation_id,),
+        ).fetchall()
         return [Message(*r) for r in rows]
 
     def delete_messages_from(self, conversation_id: int, message_id: int) -> int:
         """Delete a message and everything after it in its conversation (edit, regenerate)."""
-        cur = self._db.execute("DELETE FROM messages WHERE conversation_id = ? AND id >= ?",
-                               (conversation_id, message_id))
+        cur = self._db.execute(
+            "DELETE FROM messages WHERE conversation_id = ? AND id >= ?",
+            (conversation_id, message_id),
+        )
         return cur.rowcount
 
     # -- what left the device -----------------------------------------------------------------
 
-    def grant_consent(self, conversation_id: int, provider: str, model: str,
-                      identity: str | None = None) -> None:
+    def grant_consent(
+        self, conversation_id: int, provider: str, model: str, identity: str | None = None
+    ) -> None:
         """The user allowed this conversation to use ``provider`` until they withdraw it.
         ``identity`` (``Provider.identity``) binds the grant to that server and tier."""
-        self._db.execute("INSERT OR REPLACE INTO conversation_consents "
-                         "(conversation_id, provider, model, granted, identity) "
-                         "VALUES (?, ?, ?, ?, ?)",
-                         (conversation_id, provider, model, time.time(), identity))
+        self._db.execute(
+            "INSERT OR REPLACE INTO conversation_consents "
+            "(conversation_id, provider, model, granted, identity) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (conversation_id, provider, model, time.time(), identity),
+        )
 
     def withdraw_consent(self, conversation_id: int) -> bool:
-        cur = self._db.execute("DELETE FROM conversation_consents WHERE conversation_id = ?",
-                               (conversation_id,))
+        cur = self._db.execute(
+            "DELETE FROM conversation_consents WHERE conversation_id = ?", (conversation_id,)
+        )
         return cur.rowcount > 0
 
     def withdraw_provider_consents(self, provider: str) -> int:
         """Withdraw every conversation's grant for ``provider`` (it was removed)."""
-        cur = self._db.execute("DELETE FROM conversation_consents WHERE lower(provider) = ?",
-                               (provider.strip().lower(),))
+        cur = self._db.execute(
+            "DELETE FROM conversation_consents WHERE lower(provider) = ?",
+            (provider.strip().lower(),),
+        )
         return cur.rowcount
 
     def consent(self, conversation_id: int) -> tuple[str, str] | None:
@@ -340,29 +438,43 @@ class Store:
 
     def consent_grant(self, conversation_id: int) -> tuple[str, str, str | None] | None:
         """(provider, model, identity) of this conversation's standing consent, or None."""
-        row = self._db.execute("SELECT provider, model, identity FROM conversation_consents "
-                               "WHERE conversation_id = ?", (conversation_id,)).fetchone()
+        row = self._db.execute(
+            "SELECT provider, model, identity FROM conversation_consents WHERE conversation_id = ?",
+            (conversation_id,),
+        ).fetchone()
         return (row[0], row[1], row[2]) if row else None
 
     def sent_conversations(self) -> set[int]:
         """Conversations that sent anything to a provider (answered by one)."""
-        return {r[0] for r in self._db.execute(
-            "SELECT DISTINCT conversation_id FROM messages WHERE provider IS NOT NULL")}
+        return {
+            r[0]
+            for r in self._db.execute(
+                "SELECT DISTINCT conversation_id FROM messages WHERE provider IS NOT NULL"
+            )
+        }
 
     # -- documents -----------------------------------------------------------------------------
 
     def collections(self, conversation_id: int) -> list[str]:
         """The document collections this conversation searches."""
-        return [r[0] for r in self._db.execute(
-            "SELECT collection FROM conversation_collections WHERE conversation_id = ? "
-            "ORDER BY collection", (conversation_id,))]
+        return [
+            r[0]
+            for r in self._db.execute(
+                "SELECT collection FROM conversation_collections WHERE conversation_id = ? "
+                "ORDER BY collection",
+                (conversation_id,),
+            )
+        ]
 
     def set_collections(self, conversation_id: int, names: list[str]) -> None:
         with self._transaction():
-            self._db.execute("DELETE FROM conversation_collections WHERE conversation_id = ?",
-                             (conversation_id,))
-            self._db.executemany("INSERT OR IGNORE INTO conversation_collections VALUES (?, ?)",
-                                 [(conversation_id, n) for n in names])
+            self._db.execute(
+                "DELETE FROM conversation_collections WHERE conversation_id = ?", (conversation_id,)
+            )
+            self._db.executemany(
+                "INSERT OR IGNORE INTO conversation_collections VALUES (?, ?)",
+                [(conversation_id, n) for n in names],
+            )
 
     def cited_collections(self, conversation_id: int) -> dict[str, bool]:
         """Collections whose passages went into any prompt of this conversation, each with
@@ -370,8 +482,10 @@ class Store:
         import json
 
         found: dict[str, bool] = {}
-        for (text,) in self._db.execute("SELECT sources FROM messages WHERE conversation_id = ? "
-                                        "AND sources IS NOT NULL", (conversation_id,)):
+        for (text,) in self._db.execute(
+            "SELECT sources FROM messages WHERE conversation_id = ? AND sources IS NOT NULL",
+            (conversation_id,),
+        ):
             try:
                 for s in json.loads(text):
                     name = s.get("collection")
@@ -395,8 +509,9 @@ class Store:
         like = " AND ".join(["title LIKE ? ESCAPE '\\'"] * len(words))
         patterns = ["%" + w.replace("_", "\\_") + "%" for w in words]  # every word, any order
         for cid, title in self._db.execute(
-                f"SELECT id, title FROM conversations WHERE {like} "
-                "ORDER BY updated DESC LIMIT ?", (*patterns, limit)):
+            f"SELECT id, title FROM conversations WHERE {like} ORDER BY updated DESC LIMIT ?",
+            (*patterns, limit),
+        ):
             hits[cid] = SearchHit(cid, title, None, title)
         rows = self._db.execute(
             "SELECT m.conversation_id, c.title, m.id, "
@@ -404,7 +519,8 @@ class Store:
             "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
             "JOIN conversations c ON c.id = m.conversation_id "
             "WHERE messages_fts MATCH ? ORDER BY messages_fts.rowid DESC LIMIT ?",
-            (query, limit * 4))
+            (query, limit * 4),
+        )
         for cid, title, mid, snippet in rows:
             if cid not in hits:
                 hits[cid] = SearchHit(cid, title, mid, snippet)

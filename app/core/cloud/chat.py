@@ -29,6 +29,7 @@ from app.core.privacy.redaction import Redactor, Restorer
 @dataclass
 class CloudPlan:
     """What would be sent, and to whom: shown to the user before anything leaves."""
+
     request: consent_mod.ConsentRequest
     conversation_id: int | None
     text: str | None  # the new message; None to answer the last one again ("Retry with cloud")
@@ -57,8 +58,15 @@ class CloudChat:
     def settings(self):
         return self.assistant.settings
 
-    def plan(self, conversation_id: int | None, text: str | None, provider: str, *,
-             model: str | None = None, collections: list[str] | None = None) -> CloudPlan:
+    def plan(
+        self,
+        conversation_id: int | None,
+        text: str | None,
+        provider: str,
+        *,
+        model: str | None = None,
+        collections: list[str] | None = None,
+    ) -> CloudPlan:
         """The payload for ``text`` (or the last message again) in a conversation. Sends nothing.
 
         The conversation's document collections (or ``collections``, for a new one) are searched
@@ -100,35 +108,52 @@ class CloudChat:
         answer_tokens = min(options.max_tokens, p.context_length // 2)
         grounded = self.assistant.ground(collections, history, engine, answer_tokens)
         history = grounded.messages
-        redactor = Redactor(self.settings.redaction_terms) if redaction_on(self.settings) \
-            else None
+        redactor = Redactor(self.settings.redaction_terms) if redaction_on(self.settings) else None
         if redactor:
             # The whole payload at once: a value found in one message is replaced in all of them.
             redacted = redactor.redact_all([m.content for m in history])
             history = [ChatMessage(m.role, text) for m, text in zip(history, redacted)]
         fitted = context.fit(history, engine, answer_tokens=answer_tokens)
         request = consent_mod.ConsentRequest(
-            p, model, [m.as_dict() for m in fitted.messages], redacted=redactor is not None,
+            p,
+            model,
+            [m.as_dict() for m in fitted.messages],
+            redacted=redactor is not None,
             redaction_note=redactor.describe() if redactor else "Redaction is off.",
             max_answer_tokens=options.max_tokens,
-            notices=grounded.notices + list(fitted.notices), sources=grounded.sources,
-            private_documents=private)
+            notices=grounded.notices + list(fitted.notices),
+            sources=grounded.sources,
+            private_documents=private,
+        )
         return CloudPlan(request, conversation_id, text, redactor, collections)
 
-    def send(self, plan: CloudPlan, choice: str, *, cancel: threading.Event,
-             on_saved: Callable[[int, int], None] | None = None,
-             on_start: Callable[[TurnStart], None] | None = None,
-             on_piece: Callable[[str], None] | None = None) -> TurnResult | None:
+    def send(
+        self,
+        plan: CloudPlan,
+        choice: str,
+        *,
+        cancel: threading.Event,
+        on_saved: Callable[[int, int], None] | None = None,
+        on_start: Callable[[TurnStart], None] | None = None,
+        on_piece: Callable[[str], None] | None = None,
+    ) -> TurnResult | None:
         """Act on the user's choice for ``plan``: None (and nothing done) for *Cancel*."""
         if choice == consent_mod.CANCEL:
             return None
-        return self._answer(plan, choice, cancel=cancel, on_saved=on_saved, on_start=on_start,
-                            on_piece=on_piece)
+        return self._answer(
+            plan, choice, cancel=cancel, on_saved=on_saved, on_start=on_start, on_piece=on_piece
+        )
 
-    def _answer(self, plan: CloudPlan, choice: str, *, cancel: threading.Event,
-                on_saved: Callable[[int, int], None] | None,
-                on_start: Callable[[TurnStart], None] | None,
-                on_piece: Callable[[str], None] | None) -> TurnResult:
+    def _answer(
+        self,
+        plan: CloudPlan,
+        choice: str,
+        *,
+        cancel: threading.Event,
+        on_saved: Callable[[int, int], None] | None,
+        on_start: Callable[[TurnStart], None] | None,
+        on_piece: Callable[[str], None] | None,
+    ) -> TurnResult:
         # Again now: a collection may have been marked while the user read the dialog.
         self._check(plan.provider, plan.collections, plan.conversation_id, plan.request.sources)
         consent = consent_mod.Consent.for_request(plan.request, choice)
@@ -146,29 +171,45 @@ class CloudChat:
         if cid is None:  # plan() refuses this: again, with no conversation
             raise EmptyMessageError("There is no message of yours to send in this conversation.")
         if choice == consent_mod.CONVERSATION:
-            store.grant_consent(cid, plan.provider.name, plan.request.model,
-                                plan.provider.identity)
-        engine = RemoteEngine(plan.provider, plan.request.model, settings=self.settings,
-                              keys=self.keys, consent=consent, conversation=cid,
-                              settings_file=self.assistant.paths.settings_file)
+            store.grant_consent(cid, plan.provider.name, plan.request.model, plan.provider.identity)
+        engine = RemoteEngine(
+            plan.provider,
+            plan.request.model,
+            settings=self.settings,
+            keys=self.keys,
+            consent=consent,
+            conversation=cid,
+            settings_file=self.assistant.paths.settings_file,
+        )
         restorer = Restorer(plan.redactor)
-        route = Route(engine, [ChatMessage(m["role"], m["content"])
-                               for m in plan.request.messages],
-                      self.assistant.options(None), restorer.feed, restorer.flush,
-                      plan.provider.name, plan.provider.tier, plan.request.sources)
+        route = Route(
+            engine,
+            [ChatMessage(m["role"], m["content"]) for m in plan.request.messages],
+            self.assistant.options(None),
+            restorer.feed,
+            restorer.flush,
+            plan.provider.name,
+            plan.provider.tier,
+            plan.request.sources,
+        )
         return self.assistant.answer(cid, user_id, cancel, on_start, on_piece, route=route)
 
-    def _check(self, provider: Provider, collections: list[str], conversation_id: int | None,
-               sources=()) -> list[str]:
+    def _check(
+        self, provider: Provider, collections: list[str], conversation_id: int | None, sources=()
+    ) -> list[str]:
         """The gate's rules before anything is stored or sent, with the documents' marks as
         they are now; returns the marked collections (none, or the gate has refused)."""
         docs = self.assistant.documents
-        cited = self.assistant.store.cited_collections(conversation_id) if conversation_id \
-            else {}
+        cited = self.assistant.store.cited_collections(conversation_id) if conversation_id else {}
         private = docs.private(collections, cited=cited, sources=sources)
         try:
-            gate.check_cloud(self.settings, provider, f"ask {provider.name}",
-                             needs_consent=False, private_documents=private)
+            gate.check_cloud(
+                self.settings,
+                provider,
+                f"ask {provider.name}",
+                needs_consent=False,
+                private_documents=private,
+            )
         except gate.PrivateDocumentsError as exc:
             how = docs.reached_through({*collections, *cited})
             raise gate.PrivateDocumentsError(f"{exc} {how}".strip()) from exc
@@ -177,28 +218,49 @@ class CloudChat:
     def route_for(self, conversation_id: int | None) -> tuple[Provider, str] | None:
         return route_for(self.assistant.store, self.providers, conversation_id)
 
-    def send_message(self, conversation_id: int | None, text: str, *, cancel: threading.Event,
-                     model: str | None = None, system_prompt: str | None = None,
-                     collections: list[str] | None = None,
-                     on_saved: Callable[[int, int], None] | None = None,
-                     on_start: Callable[[TurnStart], None] | None = None,
-                     on_piece: Callable[[str], None] | None = None) -> TurnResult:
+    def send_message(
+        self,
+        conversation_id: int | None,
+        text: str,
+        *,
+        cancel: threading.Event,
+        model: str | None = None,
+        system_prompt: str | None = None,
+        collections: list[str] | None = None,
+        on_saved: Callable[[int, int], None] | None = None,
+        on_start: Callable[[TurnStart], None] | None = None,
+        on_piece: Callable[[str], None] | None = None,
+    ) -> TurnResult:
         """A new message, answered where ``route_for`` says: on this device, or by the provider
         the user allowed for this conversation (planned and sent as the consent dialog would)."""
         route = self.route_for(conversation_id)
         if route is None:
-            return self.assistant.send(conversation_id, text, cancel=cancel, model=model,
-                                       system_prompt=system_prompt, on_saved=on_saved,
-                                       on_start=on_start, on_piece=on_piece,
-                                       collections=collections)
+            return self.assistant.send(
+                conversation_id,
+                text,
+                cancel=cancel,
+                model=model,
+                system_prompt=system_prompt,
+                on_saved=on_saved,
+                on_start=on_start,
+                on_piece=on_piece,
+                collections=collections,
+            )
         provider, provider_model = route
         plan = self.plan(conversation_id, text, provider.name, model=provider_model)
-        return self._answer(plan, consent_mod.CONVERSATION, cancel=cancel, on_saved=on_saved,
-                            on_start=on_start, on_piece=on_piece)
+        return self._answer(
+            plan,
+            consent_mod.CONVERSATION,
+            cancel=cancel,
+            on_saved=on_saved,
+            on_start=on_start,
+            on_piece=on_piece,
+        )
 
 
-def route_for(store, providers: ProviderRegistry,
-              conversation_id: int | None) -> tuple[Provider, str] | None:
+def route_for(
+    store, providers: ProviderRegistry, conversation_id: int | None
+) -> tuple[Provider, str] | None:
     """Where the next message of a conversation goes: the provider and model the user allowed it
     to use without asking ("Allow for this conversation"), or None for this device. The window,
     the CLI and anything else that answers ask here, so they always agree."""
@@ -216,8 +278,9 @@ def route_for(store, providers: ProviderRegistry,
     return (provider, model) if provider.identity == identity else None
 
 
-def remove_provider(registry: ProviderRegistry, keys: KeyringStore, store,
-                    name: str) -> tuple[Provider, list[str]]:
+def remove_provider(
+    registry: ProviderRegistry, keys: KeyringStore, store, name: str
+) -> tuple[Provider, list[str]]:
     """Remove a provider with everything bound to it: every conversation's standing consent
     and its API key. Returns the provider and sentences saying what was done, or could not be."""
     provider = registry.remove(name)
@@ -229,7 +292,9 @@ def remove_provider(registry: ProviderRegistry, keys: KeyringStore, store,
         if keys.remove(provider.key_name):
             said.append("deleted its key from the keyring")
     except EnclaveError as exc:
-        said.append(f"could NOT delete its key \"{provider.key_name}\" from the keyring "
-                    f"({exc}); delete it with `enclave keys remove \"{provider.key_name}\"` "
-                    f"before adding a provider of that name again")
+        said.append(
+            f'could NOT delete its key "{provider.key_name}" from the keyring '
+            f'({exc}); delete it with `enclave keys remove "{provider.key_name}"` '
+            f"before adding a provider of that name again"
+        )
     return provider, said

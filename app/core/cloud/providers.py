@@ -34,6 +34,8 @@ def badge_text(tier: str | None, name: str) -> str:
 
 def tier_colour(tier: str | None) -> str:
     return TIER_COLOURS.get(tier or "cloud", TIER_COLOURS["cloud"])
+
+
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,39}$")
 DEFAULT_CONTEXT = 32_768
 
@@ -91,31 +93,75 @@ class Provider:
 
 
 # Presets: the providers' own OpenAI-compatible endpoints (sources in docs/provider-presets.md).
-PRESETS: dict[str, Provider] = {p.name.lower(): p for p in (
-    Provider("OpenAI", "https://api.openai.com/v1", "cloud", "openai", "gpt-4o-mini",
-             128_000, stream_usage=True),
-    Provider("Anthropic", "https://api.anthropic.com/v1/", "cloud", "anthropic",
-             "claude-opus-4-6", 200_000, stream_usage=True),
-    Provider("Gemini", "https://generativelanguage.googleapis.com/v1beta/openai/", "cloud",
-             "gemini", "gemini-2.5-flash", 1_000_000, stream_usage=True),
-    Provider("Mistral", "https://api.mistral.ai/v1", "cloud", "mistral",
-             "mistral-small-latest", 128_000),
-    Provider("Groq", "https://api.groq.com/openai/v1", "cloud", "groq",
-             "llama-3.3-70b-versatile", 131_072, stream_usage=True),
-    Provider("OpenRouter", "https://openrouter.ai/api/v1", "cloud", "openrouter",
-             "openai/gpt-4o-mini", 128_000),
-)}
+PRESETS: dict[str, Provider] = {
+    p.name.lower(): p
+    for p in (
+        Provider(
+            "OpenAI",
+            "https://api.openai.com/v1",
+            "cloud",
+            "openai",
+            "gpt-4o-mini",
+            128_000,
+            stream_usage=True,
+        ),
+        Provider(
+            "Anthropic",
+            "https://api.anthropic.com/v1/",
+            "cloud",
+            "anthropic",
+            "claude-opus-4-6",
+            200_000,
+            stream_usage=True,
+        ),
+        Provider(
+            "Gemini",
+            "https://generativelanguage.googleapis.com/v1beta/openai/",
+            "cloud",
+            "gemini",
+            "gemini-2.5-flash",
+            1_000_000,
+            stream_usage=True,
+        ),
+        Provider(
+            "Mistral",
+            "https://api.mistral.ai/v1",
+            "cloud",
+            "mistral",
+            "mistral-small-latest",
+            128_000,
+        ),
+        Provider(
+            "Groq",
+            "https://api.groq.com/openai/v1",
+            "cloud",
+            "groq",
+            "llama-3.3-70b-versatile",
+            131_072,
+            stream_usage=True,
+        ),
+        Provider(
+            "OpenRouter",
+            "https://openrouter.ai/api/v1",
+            "cloud",
+            "openrouter",
+            "openai/gpt-4o-mini",
+            128_000,
+        ),
+    )
+}
 
 
 def check_url(url: str) -> str:
     url = url.strip().rstrip("/")
     parts = urllib.parse.urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ProviderError(f"{url!r} is not a web address: give the API's base URL, e.g. "
-                            f"https://llm.example.org/v1.")
+        raise ProviderError(
+            f"{url!r} is not a web address: give the API's base URL, e.g. "
+            f"https://llm.example.org/v1."
+        )
     if parts.username or parts.password:
-        raise ProviderError("Put the key in the keyring (`enclave keys set NAME`), not in the "
-                            "URL.")
+        raise ProviderError("Put the key in the keyring (`enclave keys set NAME`), not in the URL.")
     return url
 
 
@@ -131,8 +177,9 @@ class ProviderRegistry:
         except FileNotFoundError:
             return []
         except (OSError, ValueError) as exc:
-            raise ProviderError(f"The providers file {self.path} could not be read ({exc}). "
-                                f"Fix or delete it.") from exc
+            raise ProviderError(
+                f"The providers file {self.path} could not be read ({exc}). Fix or delete it."
+            ) from exc
         out = []
         for item in raw if isinstance(raw, list) else []:
             try:
@@ -147,53 +194,79 @@ class ProviderRegistry:
             if p.name.lower() == name.strip().lower():
                 return p
         names = ", ".join(p.name for p in self.all()) or "none yet"
-        raise ProviderError(f"There is no provider called {name!r} (yours: {names}). Add one "
-                            f"with `enclave providers add NAME --preset openai` or "
-                            f"`--base-url URL --tier org`.")
+        raise ProviderError(
+            f"There is no provider called {name!r} (yours: {names}). Add one "
+            f"with `enclave providers add NAME --preset openai` or "
+            f"`--base-url URL --tier org`."
+        )
 
     def _write(self, providers: list[Provider]) -> None:
         try:
             jsonfile.write_atomic(self.path, [p.as_json() for p in providers])
         except OSError as exc:
-            raise ProviderError(f"The providers file {self.path} could not be written: "
-                                f"{exc.strerror or exc}.") from exc
+            raise ProviderError(
+                f"The providers file {self.path} could not be written: {exc.strerror or exc}."
+            ) from exc
 
-    def add(self, name: str, *, preset: str | None = None, base_url: str | None = None,
-            tier: str | None = None, model: str | None = None, context_length: int | None = None,
-            price_in: float | None = None, price_out: float | None = None,
-            needs_key: bool | None = None) -> Provider:
+    def add(
+        self,
+        name: str,
+        *,
+        preset: str | None = None,
+        base_url: str | None = None,
+        tier: str | None = None,
+        model: str | None = None,
+        context_length: int | None = None,
+        price_in: float | None = None,
+        price_out: float | None = None,
+        needs_key: bool | None = None,
+    ) -> Provider:
         name = name.strip()
         if not NAME_RE.match(name):
-            raise ProviderError("A provider name is 1–40 letters, digits, spaces, dots, dashes "
-                                "or underscores, starting with a letter or digit.")
+            raise ProviderError(
+                "A provider name is 1–40 letters, digits, spaces, dots, dashes "
+                "or underscores, starting with a letter or digit."
+            )
         if preset:
             base = PRESETS.get(preset.lower())
             if base is None:
-                raise ProviderError(f"No preset {preset!r}; presets: "
-                                    f"{', '.join(PRESETS)}.")
+                raise ProviderError(f"No preset {preset!r}; presets: {', '.join(PRESETS)}.")
             if tier not in (None, "cloud"):
-                raise ProviderError(f"{base.name} is a third-party cloud; its tier cannot be "
-                                    f"changed.")
+                raise ProviderError(
+                    f"{base.name} is a third-party cloud; its tier cannot be changed."
+                )
             provider = replace(base, name=name, base_url=check_url(base_url or base.base_url))
         else:
             if not base_url:
-                raise ProviderError("Give the server's address with --base-url (or choose a "
-                                    "--preset).")
+                raise ProviderError(
+                    "Give the server's address with --base-url (or choose a --preset)."
+                )
             if tier not in ("org", "cloud"):
-                raise ProviderError("Say who runs this server: --tier org (your organisation) "
-                                    "or --tier cloud (a third party).")
-            provider = Provider(name, check_url(base_url), tier,
-                                needs_key=tier == "cloud" if needs_key is None else needs_key)
-        provider = replace(provider, default_model=model or provider.default_model,
-                           context_length=context_length or provider.context_length,
-                           price_in=price_in if price_in is not None else provider.price_in,
-                           price_out=price_out if price_out is not None else provider.price_out)
+                raise ProviderError(
+                    "Say who runs this server: --tier org (your organisation) "
+                    "or --tier cloud (a third party)."
+                )
+            provider = Provider(
+                name,
+                check_url(base_url),
+                tier,
+                needs_key=tier == "cloud" if needs_key is None else needs_key,
+            )
+        provider = replace(
+            provider,
+            default_model=model or provider.default_model,
+            context_length=context_length or provider.context_length,
+            price_in=price_in if price_in is not None else provider.price_in,
+            price_out=price_out if price_out is not None else provider.price_out,
+        )
         if needs_key is not None:
             provider = replace(provider, needs_key=needs_key)
         providers = self.all()
         if any(p.name.lower() == name.lower() for p in providers):
-            raise ProviderError(f"There is already a provider called {name!r}; remove it first "
-                                f"or choose another name.")
+            raise ProviderError(
+                f"There is already a provider called {name!r}; remove it first "
+                f"or choose another name."
+            )
         self._write(providers + [provider])
         return provider
 

@@ -26,8 +26,9 @@ class Chunk:
     heading: str | None = None
 
 
-def chunk_sections(sections: list[Section], *, size: int = CHUNK_CHARS,
-                   overlap: int = OVERLAP_CHARS) -> list[Chunk]:
+def chunk_sections(
+    sections: list[Section], *, size: int = CHUNK_CHARS, overlap: int = OVERLAP_CHARS
+) -> list[Chunk]:
     return [c for s in sections for c in _chunk(s, size, overlap)]
 
 
@@ -41,8 +42,15 @@ def _chunk(section: Section, size: int, overlap: int) -> list[Chunk]:
         end = len(text) if len(text) - start <= size else _break(text, start, size)
         body = text[start:end].rstrip()
         if body:
-            chunks.append(Chunk(body, section.offset + start, section.offset + start + len(body),
-                                section.page, section.heading))
+            chunks.append(
+                Chunk(
+                    body,
+                    section.offset + start,
+                    section.offset + start + len(body),
+                    section.page,
+                    section.heading,
+                )
+            )
         if end >= len(text):
             break
         back = text.rfind(" ", start, max(start + 1, end - overlap))  # restart on a word
@@ -52,7 +60,7 @@ def _chunk(section: Section, size: int, overlap: int) -> list[Chunk]:
 
 def _break(text: str, start: int, size: int) -> int:
     """The best place to end a passage beginning at ``start``: late, and at a natural pause."""
-    window = text[start + size // 2: start + size]
+    window = text[start + size // 2 : start + size]
     for pattern in _BREAKS:
         last = None
         for last in pattern.finditer(window):  # noqa: B007 (the loop finds the last match)

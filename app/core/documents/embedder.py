@@ -22,11 +22,12 @@ log = logging.getLogger(__name__)
 
 OFF = "off"
 # Some models were trained to see what a text is for; without these prefixes they rank worse.
-PREFIXES = {"nomic-embed": ("search_query: ", "search_document: "),
-            "bge-small-en": ("Represent this sentence for searching relevant passages: ", ""),
-            "bge-base-en": ("Represent this sentence for searching relevant passages: ", ""),
-            "snowflake-arctic-embed": ("Represent this sentence for searching relevant "
-                                       "passages: ", "")}
+PREFIXES = {
+    "nomic-embed": ("search_query: ", "search_document: "),
+    "bge-small-en": ("Represent this sentence for searching relevant passages: ", ""),
+    "bge-base-en": ("Represent this sentence for searching relevant passages: ", ""),
+    "snowflake-arctic-embed": ("Represent this sentence for searching relevant passages: ", ""),
+}
 CONTEXT = 512  # tokens per passage embedded (longer passages are cut; ours are ~250)
 BATCH = 16
 
@@ -57,23 +58,35 @@ class Embedder:
         llama_cpp = llama_lib.load()
         arch = self.info.architecture
         # Encoders say how to pool in their metadata; a chat model does not, so average.
-        pooling = (llama_cpp.LLAMA_POOLING_TYPE_UNSPECIFIED
-                   if f"{arch}.pooling_type" in self.info.metadata
-                   else llama_cpp.LLAMA_POOLING_TYPE_MEAN)
+        pooling = (
+            llama_cpp.LLAMA_POOLING_TYPE_UNSPECIFIED
+            if f"{arch}.pooling_type" in self.info.metadata
+            else llama_cpp.LLAMA_POOLING_TYPE_MEAN
+        )
         n_ctx = min(CONTEXT, self.info.context_length or CONTEXT)
         threads = threads or hardware.default_threads()
         try:
             self._llama = llama_lib.build(
-                llama_cpp, model_path=str(self.path), embedding=True, pooling_type=pooling,
-                n_ctx=n_ctx, n_batch=n_ctx, n_ubatch=n_ctx, n_threads=threads,
+                llama_cpp,
+                model_path=str(self.path),
+                embedding=True,
+                pooling_type=pooling,
+                n_ctx=n_ctx,
+                n_batch=n_ctx,
+                n_ubatch=n_ctx,
+                n_threads=threads,
                 n_threads_batch=threads,
-                n_gpu_layers=-1 if hardware.gpu_offload_supported() else 0, verbose=False)
+                n_gpu_layers=-1 if hardware.gpu_offload_supported() else 0,
+                verbose=False,
+            )
         except (ValueError, RuntimeError, OSError) as exc:
-            raise ModelFileError(f"llama.cpp could not load the embedding model {self.path} "
-                                 f"({exc}).", self.path) from exc
+            raise ModelFileError(
+                f"llama.cpp could not load the embedding model {self.path} ({exc}).", self.path
+            ) from exc
         name = self.path.name.lower()
         self._query_prefix, self._doc_prefix = next(
-            (v for k, v in PREFIXES.items() if k in name), ("", ""))
+            (v for k, v in PREFIXES.items() if k in name), ("", "")
+        )
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
         return self._embed([self._doc_prefix + t for t in texts])
@@ -85,7 +98,7 @@ class Embedder:
         out = []
         for i in range(0, len(texts), BATCH):
             try:
-                vectors = self._llama.embed(texts[i:i + BATCH], truncate=True)
+                vectors = self._llama.embed(texts[i : i + BATCH], truncate=True)
             except (ValueError, RuntimeError) as exc:
                 raise EnclaveError(f"The embedding model {self.model_id} failed ({exc}).") from exc
             for v in vectors:

@@ -21,24 +21,75 @@ MAX_FILE_BYTES = 100 * 2**20  # larger files are skipped: they are rarely docume
 TEXT = {".txt", ".text", ".log", ".rst", ".csv", ".tsv", ".tex", ".org", ".adoc"}
 MARKDOWN = {".md", ".markdown", ".mdown", ".mkd"}
 HTML = {".html", ".htm", ".xhtml"}
-SOURCE = {".py", ".pyi", ".js", ".jsx", ".ts", ".tsx", ".java", ".kt", ".c", ".h", ".cc", ".cpp",
-          ".hpp", ".cs", ".go", ".rs", ".rb", ".php", ".swift", ".scala", ".sh", ".bash", ".ps1",
-          ".sql", ".r", ".m", ".lua", ".pl", ".json", ".yaml", ".yml", ".toml", ".ini", ".cfg",
-          ".xml", ".css", ".scss", ".vue", ".dart", ".ex", ".exs", ".hs", ".clj", ".el"}
+SOURCE = {
+    ".py",
+    ".pyi",
+    ".js",
+    ".jsx",
+    ".ts",
+    ".tsx",
+    ".java",
+    ".kt",
+    ".c",
+    ".h",
+    ".cc",
+    ".cpp",
+    ".hpp",
+    ".cs",
+    ".go",
+    ".rs",
+    ".rb",
+    ".php",
+    ".swift",
+    ".scala",
+    ".sh",
+    ".bash",
+    ".ps1",
+    ".sql",
+    ".r",
+    ".m",
+    ".lua",
+    ".pl",
+    ".json",
+    ".yaml",
+    ".yml",
+    ".toml",
+    ".ini",
+    ".cfg",
+    ".xml",
+    ".css",
+    ".scss",
+    ".vue",
+    ".dart",
+    ".ex",
+    ".exs",
+    ".hs",
+    ".clj",
+    ".el",
+}
 PDF, DOCX = {".pdf"}, {".docx"}
-KNOWN_UNSUPPORTED = {".doc": "old Word (.doc) files are not supported: save it as .docx",
-                     ".rtf": "RTF is not supported: save it as .docx or .txt",
-                     ".odt": "OpenDocument text is not supported yet: save it as .docx",
-                     ".pages": "Pages files are not supported: export them as .docx or PDF",
-                     ".xlsx": "spreadsheets are not supported", ".xls": "spreadsheets are not "
-                     "supported", ".pptx": "presentations are not supported"}
+KNOWN_UNSUPPORTED = {
+    ".doc": "old Word (.doc) files are not supported: save it as .docx",
+    ".rtf": "RTF is not supported: save it as .docx or .txt",
+    ".odt": "OpenDocument text is not supported yet: save it as .docx",
+    ".pages": "Pages files are not supported: export them as .docx or PDF",
+    ".xlsx": "spreadsheets are not supported",
+    ".xls": "spreadsheets are not supported",
+    ".pptx": "presentations are not supported",
+}
 
 
 def kind_of(path: Path) -> str | None:
     """'text' | 'markdown' | 'html' | 'source' | 'pdf' | 'docx', or None for other files."""
     suffix = path.suffix.lower()
-    for kind, suffixes in (("text", TEXT), ("markdown", MARKDOWN), ("html", HTML),
-                           ("source", SOURCE), ("pdf", PDF), ("docx", DOCX)):
+    for kind, suffixes in (
+        ("text", TEXT),
+        ("markdown", MARKDOWN),
+        ("html", HTML),
+        ("source", SOURCE),
+        ("pdf", PDF),
+        ("docx", DOCX),
+    ):
         if suffix in suffixes:
             return kind
     return None
@@ -47,8 +98,10 @@ def kind_of(path: Path) -> str | None:
 def skip_reason(path: Path) -> str:
     suffix = path.suffix.lower()
     return KNOWN_UNSUPPORTED.get(suffix) or (
-        f"{suffix} files are not a supported document type" if suffix else
-        "files without an extension are not read (rename it .txt if it is text)")
+        f"{suffix} files are not a supported document type"
+        if suffix
+        else "files without an extension are not read (rename it .txt if it is text)"
+    )
 
 
 class DocumentError(Exception):
@@ -86,8 +139,11 @@ def extract(path: Path, data: bytes) -> list[Section]:
 
 def decode(data: bytes) -> str:
     """Text from bytes: a BOM decides, else UTF-8, else Windows-1252 (what old files are)."""
-    for bom, codec in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
-                       (codecs.BOM_UTF16_BE, "utf-16")):
+    for bom, codec in (
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ):
         if data.startswith(bom):
             return data.decode(codec, errors="replace")
     if b"\x00" in data[:8192]:
@@ -102,8 +158,9 @@ _MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 
 
 def _markdown(text: str) -> list[Section]:
-    return _split_at_headings(text, [(m.start(), len(m.group(1)), m.group(2).strip())
-                                     for m in _MD_HEADING.finditer(text)])
+    return _split_at_headings(
+        text, [(m.start(), len(m.group(1)), m.group(2).strip()) for m in _MD_HEADING.finditer(text)]
+    )
 
 
 def _split_at_headings(text: str, headings: list[tuple[int, int, str]]) -> list[Section]:
@@ -124,8 +181,29 @@ def _split_at_headings(text: str, headings: list[tuple[int, int, str]]) -> list[
 
 class _HtmlText(HTMLParser):
     SKIP = {"script", "style", "noscript", "template", "svg", "head"}
-    BLOCK = {"p", "div", "br", "li", "tr", "section", "article", "pre", "blockquote", "table",
-             "ul", "ol", "dd", "dt", "h1", "h2", "h3", "h4", "h5", "h6", "hr"}
+    BLOCK = {
+        "p",
+        "div",
+        "br",
+        "li",
+        "tr",
+        "section",
+        "article",
+        "pre",
+        "blockquote",
+        "table",
+        "ul",
+        "ol",
+        "dd",
+        "dt",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+    }
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -193,8 +271,18 @@ def _pdf(data: bytes) -> list[Section]:
                 sections.append(Section(text, 0, page=number))
     except DocumentError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError,
-            RecursionError, OSError, AssertionError, ZeroDivisionError) as exc:
+    except (
+        PdfReadError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        RecursionError,
+        OSError,
+        AssertionError,
+        ZeroDivisionError,
+    ) as exc:
         raise DocumentError(f"it is not a readable PDF ({type(exc).__name__}: {exc})") from exc
     if not sections:
         raise DocumentError("it has no text layer (a scan?): nothing to index")
@@ -230,8 +318,11 @@ def _docx(data: bytes) -> list[Section]:
     for para in root.iter(f"{_W}p"):
         style = para.find(f"{_W}pPr/{_W}pStyle")
         name = style.get(f"{_W}val", "") if style is not None else ""
-        text = "".join(node.text or "" if node.tag == f"{_W}t" else "\t"
-                       for node in para.iter() if node.tag in (f"{_W}t", f"{_W}tab"))
+        text = "".join(
+            node.text or "" if node.tag == f"{_W}t" else "\t"
+            for node in para.iter()
+            if node.tag in (f"{_W}t", f"{_W}tab")
+        )
         level = re.fullmatch(r"(?i)heading\s*([1-9])|title", name)
         if level and text.strip():
             headings.append((length, int(level.group(1) or 1), text.strip()))

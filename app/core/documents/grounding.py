@@ -56,25 +56,32 @@ class Documents:
             self._embedder_tried, self.embedder_error = wanted, None
             if model is not None:
                 try:
-                    self._embedder = embedder_mod.Embedder(model.path, model_id=model.id,
-                                                           threads=self.settings.threads)
+                    self._embedder = embedder_mod.Embedder(
+                        model.path, model_id=model.id, threads=self.settings.threads
+                    )
                 except EnclaveError as exc:
                     self.embedder_error = str(exc)
                     log.warning("embedding model unusable: %s", exc)
         return self._embedder
 
-    def search(self, collections: list[str], query: str, *, mode: str = "hybrid",
-               limit: int = 10):
-        return retrieval.search(self.index, collections, query, embedder=self.embedder()
-                                if mode != "text" else None, mode=mode, limit=limit)
+    def search(self, collections: list[str], query: str, *, mode: str = "hybrid", limit: int = 10):
+        return retrieval.search(
+            self.index,
+            collections,
+            query,
+            embedder=self.embedder() if mode != "text" else None,
+            mode=mode,
+            limit=limit,
+        )
 
     def require(self, collections) -> None:
         """Raise DocsError, naming the collections there are, for a name that is not one."""
         for name in collections:
             self.index.collection(name)
 
-    def private(self, collections, *, cited: dict[str, bool] | None = None,
-                sources=()) -> list[str]:
+    def private(
+        self, collections, *, cited: dict[str, bool] | None = None, sources=()
+    ) -> list[str]:
         """The collections marked *never send to the cloud* whose documents a payload drawing
         on ``collections`` and ``sources`` (passages) would reach: those marked themselves,
         those whose folders or files they share (``reached_through`` says how), and those of
@@ -105,13 +112,21 @@ class Documents:
             except DocsError:
                 continue
             if reach:
-                said.append(f"{name!r} holds documents of {', '.join(map(repr, reach))} (the "
-                            f"same folder, a folder inside or around it, or copies of its files).")
+                said.append(
+                    f"{name!r} holds documents of {', '.join(map(repr, reach))} (the "
+                    f"same folder, a folder inside or around it, or copies of its files)."
+                )
         return " ".join(said)
 
-    def ground(self, history: list[ChatMessage], collections: list[str], *,
-               count_tokens: Callable[[str], int], context_length: int,
-               answer_tokens: int) -> Grounded:
+    def ground(
+        self,
+        history: list[ChatMessage],
+        collections: list[str],
+        *,
+        count_tokens: Callable[[str], int],
+        context_length: int,
+        answer_tokens: int,
+    ) -> Grounded:
         """Put the passages that best answer the newest message into it, within half of what
         the context leaves after the answer."""
         if not collections or not history or history[-1].role != "user":
@@ -128,13 +143,17 @@ class Documents:
         if self.embedder_error:
             notices.append(f"Searched by words only: {self.embedder_error}")
         budget = (context_length - answer_tokens) // 2 - count_tokens(question)
-        sources = retrieval.within_budget(hits, count_tokens, budget,
-                                          most=self.settings.docs_passages)
+        sources = retrieval.within_budget(
+            hits, count_tokens, budget, most=self.settings.docs_passages
+        )
         if present and not sources:
-            notices.append(f"Nothing in {', '.join(present)} matched this message; it was "
-                           f"answered without your documents.")
+            notices.append(
+                f"Nothing in {', '.join(present)} matched this message; it was "
+                f"answered without your documents."
+            )
         messages = list(history[:-1]) + [
-            ChatMessage("user", retrieval.with_passages(question, sources))]
+            ChatMessage("user", retrieval.with_passages(question, sources))
+        ]
         return Grounded(messages, sources, notices)
 
     def close_embedder(self) -> None:

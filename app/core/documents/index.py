@@ -123,6 +123,7 @@ class FileRecord:
 @dataclass
 class Hit:
     """One passage found by a search, with where it came from."""
+
     chunk_id: int
     collection: str
     never_cloud: bool
@@ -138,28 +139,35 @@ class Hit:
 
 
 def where(path: str, page: int | None, heading: str | None) -> str:
-    """"report.pdf, page 3" / "notes.md › Setup": a passage's place, as a person recognises it."""
+    """ "report.pdf, page 3" / "notes.md › Setup": a passage's place, as a person recognises it."""
     name = Path(path).name
     if page:
         return f"{name}, page {page}"
     return f"{name} › {heading}" if heading else name
 
 
-_HIT = ("c.id, col.name, col.never_cloud, f.path, c.page, c.heading, c.start, c.\"end\", c.text "
-        "FROM chunks c JOIN files f ON f.id = c.file_id JOIN collections col "
-        "ON col.id = f.collection_id")
+_HIT = (
+    'c.id, col.name, col.never_cloud, f.path, c.page, c.heading, c.start, c."end", c.text '
+    "FROM chunks c JOIN files f ON f.id = c.file_id JOIN collections col "
+    "ON col.id = f.collection_id"
+)
 
 
 # Words that carry no topic: matching them only favours short passages.
-STOP_WORDS = frozenset("""a an and are as at be by can could did do does for from had has have how
+STOP_WORDS = frozenset(
+    """a an and are as at be by can could did do does for from had has have how
 i if in is it its me my of on or our shall should so than that the their them then there these
-they this to was we were what when where which who whom why will with would you your""".split())
+they this to was we were what when where which who whom why will with would you your""".split()
+)
 
 
 def fts_query(text: str) -> str:
     """Any of the words (BM25 ranks passages holding more, and rarer, ones higher)."""
-    words = [w for w in re.findall(r"\w+", text.lower())
-             if (len(w) > 1 or w.isdigit()) and w not in STOP_WORDS]
+    words = [
+        w
+        for w in re.findall(r"\w+", text.lower())
+        if (len(w) > 1 or w.isdigit()) and w not in STOP_WORDS
+    ]
     return " OR ".join(f'"{w}"' for w in dict.fromkeys(words))
 
 
@@ -175,16 +183,20 @@ class DocIndex:
             raise DocsError(
                 f"The document index {self.path} cannot be opened ({exc}). If the disk is full, "
                 f"free some space; if the file is damaged, delete it: your documents are not in "
-                f"it, and indexing them again rebuilds it.") from exc
+                f"it, and indexing them again rebuilds it."
+            ) from exc
 
     def _migrate(self, db: sqlite3.Connection) -> None:
         version = db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise DocsError(f"The document index {self.path} was written by a newer Enclave; "
-                            f"update Enclave to use it.")
+            raise DocsError(
+                f"The document index {self.path} was written by a newer Enclave; "
+                f"update Enclave to use it."
+            )
         if version < SCHEMA_VERSION:  # idempotent: a second thread starting now finds it done
-            db.executescript(f"BEGIN IMMEDIATE;\n{_SCHEMA}\n"
-                             f"PRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;")
+            db.executescript(
+                f"BEGIN IMMEDIATE;\n{_SCHEMA}\nPRAGMA user_version = {SCHEMA_VERSION};\nCOMMIT;"
+            )
         db.execute(_SHA_INDEX)
 
     def close(self) -> None:
@@ -206,8 +218,9 @@ class DocIndex:
         if not name or len(name) > 100:
             raise DocsError("A collection needs a name of 1 to 100 characters.")
         try:
-            self._db.execute("INSERT INTO collections (name, created) VALUES (?, ?)",
-                             (name, time.time()))
+            self._db.execute(
+                "INSERT INTO collections (name, created) VALUES (?, ?)", (name, time.time())
+            )
         except sqlite3.IntegrityError as exc:
             raise DocsError(f"There is already a collection called {name!r}.") from exc
         return self.collection(name)
@@ -217,35 +230,54 @@ class DocIndex:
         return [self.collection(r[0]) for r in rows.fetchall()]
 
     def collection(self, name: str) -> Collection:
-        row = self._db.execute("SELECT id, name, never_cloud, state, indexed FROM collections "
-                               "WHERE name = ?", (name,)).fetchone()
+        row = self._db.execute(
+            "SELECT id, name, never_cloud, state, indexed FROM collections WHERE name = ?", (name,)
+        ).fetchone()
         if row is None:
             known = ", ".join(n for (n,) in self._db.execute("SELECT name FROM collections"))
-            raise DocsError(f"There is no collection called {name!r}"
-                            + (f" (there are: {known})." if known else
-                               ". `enclave docs add NAME PATH…` makes one."))
+            raise DocsError(
+                f"There is no collection called {name!r}"
+                + (
+                    f" (there are: {known})."
+                    if known
+                    else ". `enclave docs add NAME PATH…` makes one."
+                )
+            )
         cid = row[0]
-        roots = [r[0] for r in self._db.execute(
-            "SELECT path FROM roots WHERE collection_id = ? ORDER BY path", (cid,))]
+        roots = [
+            r[0]
+            for r in self._db.execute(
+                "SELECT path FROM roots WHERE collection_id = ? ORDER BY path", (cid,)
+            )
+        ]
         files, problems = self._db.execute(
             "SELECT COUNT(*), COALESCE(SUM(status != 'indexed'), 0) FROM files "
-            "WHERE collection_id = ?", (cid,)).fetchone()
-        chunks = self._db.execute("SELECT COUNT(*) FROM chunks c JOIN files f ON f.id = c.file_id "
-                                  "WHERE f.collection_id = ?", (cid,)).fetchone()[0]
-        return Collection(cid, row[1], bool(row[2]), row[3], row[4], roots, files - problems,
-                          chunks, problems)
+            "WHERE collection_id = ?",
+            (cid,),
+        ).fetchone()
+        chunks = self._db.execute(
+            "SELECT COUNT(*) FROM chunks c JOIN files f ON f.id = c.file_id "
+            "WHERE f.collection_id = ?",
+            (cid,),
+        ).fetchone()[0]
+        return Collection(
+            cid, row[1], bool(row[2]), row[3], row[4], roots, files - problems, chunks, problems
+        )
 
     def add_roots(self, name: str, paths: list[Path]) -> Collection:
         collection = self.collection(name)
         for p in paths:
-            self._db.execute("INSERT OR IGNORE INTO roots VALUES (?, ?)",
-                             (collection.id, str(Path(p).expanduser().resolve())))
+            self._db.execute(
+                "INSERT OR IGNORE INTO roots VALUES (?, ?)",
+                (collection.id, str(Path(p).expanduser().resolve())),
+            )
         return self.collection(name)
 
     def remove_root(self, name: str, path: str) -> None:
         collection = self.collection(name)
-        self._db.execute("DELETE FROM roots WHERE collection_id = ? AND path = ?",
-                         (collection.id, path))
+        self._db.execute(
+            "DELETE FROM roots WHERE collection_id = ? AND path = ?", (collection.id, path)
+        )
 
     def remove(self, name: str) -> None:
         collection = self.collection(name)
@@ -254,27 +286,39 @@ class DocIndex:
         self._vector_cache.clear()
 
     def set_never_cloud(self, name: str, never: bool) -> None:
-        self._db.execute("UPDATE collections SET never_cloud = ? WHERE id = ?",
-                         (int(never), self.collection(name).id))
+        self._db.execute(
+            "UPDATE collections SET never_cloud = ? WHERE id = ?",
+            (int(never), self.collection(name).id),
+        )
 
     # -- never to the cloud: by the documents' place and bytes ---------------------------------
 
     def _marked_roots(self) -> list[tuple[str, str]]:
         return self._db.execute(
             "SELECT c.name, r.path FROM roots r JOIN collections c ON c.id = r.collection_id "
-            "WHERE c.never_cloud = 1 ORDER BY c.name").fetchall()
+            "WHERE c.never_cloud = 1 ORDER BY c.name"
+        ).fetchall()
 
     def private_reach(self, name: str) -> list[str]:
         """The marked collections, other than ``name``, whose documents ``name`` reaches: one of
         its roots is, is inside or holds one of theirs, or a file it indexed has the same bytes
         as one of theirs."""
         collection = self.collection(name)
-        found = {marked for marked, root in self._marked_roots() if marked != collection.name
-                 and any(under(mine, root) or under(root, mine) for mine in collection.roots)}
-        found.update(r[0] for r in self._db.execute(
-            "SELECT DISTINCT m.name FROM files f JOIN files g ON g.sha256 = f.sha256 "
-            "JOIN collections m ON m.id = g.collection_id WHERE f.collection_id = ? "
-            "AND m.never_cloud = 1 AND m.id != f.collection_id", (collection.id,)))
+        found = {
+            marked
+            for marked, root in self._marked_roots()
+            if marked != collection.name
+            and any(under(mine, root) or under(root, mine) for mine in collection.roots)
+        }
+        found.update(
+            r[0]
+            for r in self._db.execute(
+                "SELECT DISTINCT m.name FROM files f JOIN files g ON g.sha256 = f.sha256 "
+                "JOIN collections m ON m.id = g.collection_id WHERE f.collection_id = ? "
+                "AND m.never_cloud = 1 AND m.id != f.collection_id",
+                (collection.id,),
+            )
+        )
         return sorted(found)
 
     def marks_of(self, paths: Sequence[str]) -> dict[str, str]:
@@ -288,11 +332,15 @@ class DocIndex:
                     break
         rest = [p for p in dict.fromkeys(paths) if p not in marked]
         for start in range(0, len(rest), 500):  # SQLite's limit on parameters
-            part = rest[start:start + 500]
-            marked.update(self._db.execute(
-                f"SELECT f.path, MIN(m.name) FROM files f JOIN files g ON g.sha256 = f.sha256 "
-                f"JOIN collections m ON m.id = g.collection_id WHERE m.never_cloud = 1 "
-                f"AND f.path IN ({','.join('?' * len(part))}) GROUP BY f.path", part))
+            part = rest[start : start + 500]
+            marked.update(
+                self._db.execute(
+                    f"SELECT f.path, MIN(m.name) FROM files f JOIN files g ON g.sha256 = f.sha256 "
+                    f"JOIN collections m ON m.id = g.collection_id WHERE m.never_cloud = 1 "
+                    f"AND f.path IN ({','.join('?' * len(part))}) GROUP BY f.path",
+                    part,
+                )
+            )
         return marked
 
     def _with_marks(self, hits: list[Hit]) -> list[Hit]:
@@ -305,43 +353,68 @@ class DocIndex:
 
     def set_state(self, collection_id: int, state: str) -> None:
         finished = time.time() if state == "ready" else None
-        self._db.execute("UPDATE collections SET state = ?, indexed = COALESCE(?, indexed) "
-                         "WHERE id = ?", (state, finished, collection_id))
+        self._db.execute(
+            "UPDATE collections SET state = ?, indexed = COALESCE(?, indexed) WHERE id = ?",
+            (state, finished, collection_id),
+        )
 
     def unfinished(self) -> list[str]:
         """Collections whose indexing stopped part way (closed, killed, cancelled)."""
-        return [r[0] for r in self._db.execute(
-            "SELECT name FROM collections WHERE state = 'indexing' ORDER BY name")]
+        return [
+            r[0]
+            for r in self._db.execute(
+                "SELECT name FROM collections WHERE state = 'indexing' ORDER BY name"
+            )
+        ]
 
     # -- files ---------------------------------------------------------------------------------
 
     def files(self, collection_id: int) -> dict[str, FileRecord]:
-        rows = self._db.execute("SELECT id, path, size, mtime, sha256, status, reason, pages "
-                                "FROM files WHERE collection_id = ?", (collection_id,))
+        rows = self._db.execute(
+            "SELECT id, path, size, mtime, sha256, status, reason, pages "
+            "FROM files WHERE collection_id = ?",
+            (collection_id,),
+        )
         return {r[1]: FileRecord(*r) for r in rows}
 
-    def put_file(self, collection_id: int, path: str, *, size: int, mtime: float,
-                 sha256: str | None, status: str, reason: str | None = None,
-                 pages: int | None = None, chunks: Sequence[Chunk] = (),
-                 vectors: np.ndarray | None = None, model: str | None = None) -> None:
+    def put_file(
+        self,
+        collection_id: int,
+        path: str,
+        *,
+        size: int,
+        mtime: float,
+        sha256: str | None,
+        status: str,
+        reason: str | None = None,
+        pages: int | None = None,
+        chunks: Sequence[Chunk] = (),
+        vectors: np.ndarray | None = None,
+        model: str | None = None,
+    ) -> None:
         """Replace what is known of one file, its passages and their vectors, all at once: a run
         stopped at any moment leaves every file either as it was or fully updated."""
         with self.transaction():
-            self._db.execute("DELETE FROM files WHERE collection_id = ? AND path = ?",
-                             (collection_id, path))
+            self._db.execute(
+                "DELETE FROM files WHERE collection_id = ? AND path = ?", (collection_id, path)
+            )
             cur = self._db.execute(
                 "INSERT INTO files (collection_id, path, size, mtime, sha256, status, reason, "
                 "pages, indexed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (collection_id, path, size, mtime, sha256, status, reason, pages, time.time()))
+                (collection_id, path, size, mtime, sha256, status, reason, pages, time.time()),
+            )
             file_id = cur.lastrowid
             for seq, c in enumerate(chunks):
                 cid = self._db.execute(
-                    "INSERT INTO chunks (file_id, seq, text, page, heading, start, \"end\") "
+                    'INSERT INTO chunks (file_id, seq, text, page, heading, start, "end") '
                     "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (file_id, seq, c.text, c.page, c.heading, c.start, c.end)).lastrowid
+                    (file_id, seq, c.text, c.page, c.heading, c.start, c.end),
+                ).lastrowid
                 if vectors is not None:
-                    self._db.execute("INSERT INTO vectors VALUES (?, ?, ?)",
-                                     (cid, model, vectors[seq].astype(np.float32).tobytes()))
+                    self._db.execute(
+                        "INSERT INTO vectors VALUES (?, ?, ?)",
+                        (cid, model, vectors[seq].astype(np.float32).tobytes()),
+                    )
         self._vector_cache.clear()
 
     def touch_file(self, file_id: int, mtime: float) -> None:
@@ -350,38 +423,46 @@ class DocIndex:
 
     def delete_files(self, collection_id: int, paths: list[str]) -> None:
         with self.transaction():
-            self._db.executemany("DELETE FROM files WHERE collection_id = ? AND path = ?",
-                                 [(collection_id, p) for p in paths])
+            self._db.executemany(
+                "DELETE FROM files WHERE collection_id = ? AND path = ?",
+                [(collection_id, p) for p in paths],
+            )
         self._vector_cache.clear()
 
     def problems(self, name: str) -> list[FileRecord]:
         """Files skipped or failed, with the reason."""
         cid = self.collection(name).id
-        return sorted((f for f in self.files(cid).values() if f.status != "indexed"),
-                      key=lambda f: f.path)
+        return sorted(
+            (f for f in self.files(cid).values() if f.status != "indexed"), key=lambda f: f.path
+        )
 
     # -- vectors -------------------------------------------------------------------------------
 
-    def missing_vectors(self, collection_id: int, model: str, *, limit: int = 64
-                        ) -> list[tuple[int, str]]:
+    def missing_vectors(
+        self, collection_id: int, model: str, *, limit: int = 64
+    ) -> list[tuple[int, str]]:
         """Passages with no vector from ``model`` yet (the model was chosen after indexing)."""
         return self._db.execute(
             "SELECT c.id, c.text FROM chunks c JOIN files f ON f.id = c.file_id "
             "WHERE f.collection_id = ? AND NOT EXISTS (SELECT 1 FROM vectors v "
             "WHERE v.chunk_id = c.id AND v.model = ?) ORDER BY c.id LIMIT ?",
-            (collection_id, model, limit)).fetchall()
+            (collection_id, model, limit),
+        ).fetchall()
 
     def put_vectors(self, model: str, rows: list[tuple[int, np.ndarray]]) -> None:
         with self.transaction():
-            self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
-                                 [(cid, model, v.astype(np.float32).tobytes()) for cid, v in rows])
+            self._db.executemany(
+                "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
+                [(cid, model, v.astype(np.float32).tobytes()) for cid, v in rows],
+            )
         self._vector_cache.clear()
 
     def vector_count(self, collection_id: int, model: str) -> int:
         return self._db.execute(
             "SELECT COUNT(*) FROM vectors v JOIN chunks c ON c.id = v.chunk_id "
             "JOIN files f ON f.id = c.file_id WHERE f.collection_id = ? AND v.model = ?",
-            (collection_id, model)).fetchone()[0]
+            (collection_id, model),
+        ).fetchone()[0]
 
     # -- search --------------------------------------------------------------------------------
 
@@ -394,11 +475,14 @@ class DocIndex:
         rows = self._db.execute(
             f"SELECT {_HIT} JOIN chunks_fts ON chunks_fts.rowid = c.id "
             f"WHERE chunks_fts MATCH ? AND f.collection_id IN ({marks}) "
-            f"ORDER BY bm25(chunks_fts, 1.0, 0.5) LIMIT ?", (match, *collection_ids, limit))
+            f"ORDER BY bm25(chunks_fts, 1.0, 0.5) LIMIT ?",
+            (match, *collection_ids, limit),
+        )
         return self._with_marks([Hit(r[0], r[1], bool(r[2]), *r[3:]) for r in rows])
 
-    def search_vector(self, collection_ids: list[int], query: np.ndarray, model: str, *,
-                      limit: int = 20) -> list[Hit]:
+    def search_vector(
+        self, collection_ids: list[int], query: np.ndarray, model: str, *, limit: int = 20
+    ) -> list[Hit]:
         """Passages ranked by cosine similarity to ``query`` (brute force: exact, and fast
         enough for the tens of thousands of passages a person's folders give)."""
         ids, matrix = self._vectors(tuple(sorted(collection_ids)), model)
@@ -417,10 +501,15 @@ class DocIndex:
             rows = self._db.execute(
                 f"SELECT v.chunk_id, v.vec FROM vectors v JOIN chunks c ON c.id = v.chunk_id "
                 f"JOIN files f ON f.id = c.file_id WHERE v.model = ? "
-                f"AND f.collection_id IN ({marks})", (model, *collection_ids)).fetchall()
+                f"AND f.collection_id IN ({marks})",
+                (model, *collection_ids),
+            ).fetchall()
             ids = np.array([r[0] for r in rows], dtype=np.int64)
-            matrix = (np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
-                      if rows else np.zeros((0, 0), np.float32))
+            matrix = (
+                np.stack([np.frombuffer(r[1], dtype=np.float32) for r in rows])
+                if rows
+                else np.zeros((0, 0), np.float32)
+            )
             self._vector_cache = {key: (ids, matrix)}
         return self._vector_cache[key]
 
@@ -428,8 +517,10 @@ class DocIndex:
         if not chunk_ids:
             return []
         marks = ",".join("?" * len(chunk_ids))
-        found = {r[0]: Hit(r[0], r[1], bool(r[2]), *r[3:]) for r in self._db.execute(
-            f"SELECT {_HIT} WHERE c.id IN ({marks})", chunk_ids)}
+        found = {
+            r[0]: Hit(r[0], r[1], bool(r[2]), *r[3:])
+            for r in self._db.execute(f"SELECT {_HIT} WHERE c.id IN ({marks})", chunk_ids)
+        }
         return self._with_marks([found[i] for i in chunk_ids if i in found])
 
 

@@ -25,8 +25,21 @@ from app.core.documents.index import Collection, DocIndex, under
 log = logging.getLogger(__name__)
 
 # Folders no one means to index: version control, dependencies, caches.
-SKIP_DIRS = {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox",
-             ".mypy_cache", ".pytest_cache", ".idea", ".cache", "site-packages"}
+SKIP_DIRS = {
+    ".git",
+    ".hg",
+    ".svn",
+    "node_modules",
+    "__pycache__",
+    ".venv",
+    "venv",
+    ".tox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".idea",
+    ".cache",
+    "site-packages",
+}
 
 
 @dataclass
@@ -68,13 +81,19 @@ class IndexResult:
     problems: list[tuple[str, str]] = field(default_factory=list)  # (path, reason) this run
 
     def summary(self) -> str:
-        parts = [f"{self.added} new", f"{self.changed} changed", f"{self.unchanged} unchanged",
-                 f"{self.removed} removed"]
+        parts = [
+            f"{self.added} new",
+            f"{self.changed} changed",
+            f"{self.unchanged} unchanged",
+            f"{self.removed} removed",
+        ]
         if self.skipped or self.failed:
             parts.append(f"{self.skipped + self.failed} not indexed (see the list)")
         state = "stopped — run again to resume" if self.cancelled else "done"
-        return (f"{self.collection}: {state}; {', '.join(parts)}; {self.chunks} passages "
-                f"written in {self.seconds:.1f} s")
+        return (
+            f"{self.collection}: {state}; {', '.join(parts)}; {self.chunks} passages "
+            f"written in {self.seconds:.1f} s"
+        )
 
 
 LINK_OUT = "a link to outside the folder, not followed"
@@ -142,8 +161,13 @@ class Indexer:
     def __init__(self, index: DocIndex, *, embedder: Embedder | None = None):
         self.index, self.embedder = index, embedder
 
-    def run(self, name: str, *, cancel: threading.Event | None = None,
-            on_progress: Callable[[Progress], None] | None = None) -> IndexResult:
+    def run(
+        self,
+        name: str,
+        *,
+        cancel: threading.Event | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
+    ) -> IndexResult:
         cancel = cancel or threading.Event()
         started = time.monotonic()
         collection = self.index.collection(name)
@@ -164,8 +188,11 @@ class Indexer:
         # Gone from disk: leave the index (files under a missing root are kept — an unplugged
         # drive should not wipe a collection).
         present = {str(p) for p in paths} | {str(p) for p in links_out}
-        gone = [p for p in known if p not in present
-                and not any(under(p, r) for r in result.missing_roots)]
+        gone = [
+            p
+            for p in known
+            if p not in present and not any(under(p, r) for r in result.missing_roots)
+        ]
         if gone:
             self.index.delete_files(collection.id, gone)
             result.removed = len(gone)
@@ -178,8 +205,12 @@ class Indexer:
                 todo.append((path, None, exc))
                 continue
             record = known.get(str(path))
-            if record and record.size == found.st_size and record.mtime == found.st_mtime \
-                    and record.status != "failed":
+            if (
+                record
+                and record.size == found.st_size
+                and record.mtime == found.st_mtime
+                and record.status != "failed"
+            ):
                 result.unchanged += 1
                 continue
             todo.append((path, found, None))
@@ -210,23 +241,31 @@ class Indexer:
         log.info("%s", result.summary())
         return result
 
-    def _index_file(self, collection: Collection, path: Path, st, error, record,
-                    result: IndexResult) -> None:
+    def _index_file(
+        self, collection: Collection, path: Path, st, error, record, result: IndexResult
+    ) -> None:
         key = str(path)
         if error is None and formats.kind_of(path) is None:
             self._problem(collection, key, st, "skipped", formats.skip_reason(path), result)
             return
         if error is None and st.st_size > formats.MAX_FILE_BYTES:
-            self._problem(collection, key, st, "skipped",
-                          f"larger than {formats.MAX_FILE_BYTES // 2**20} MB", result)
+            self._problem(
+                collection,
+                key,
+                st,
+                "skipped",
+                f"larger than {formats.MAX_FILE_BYTES // 2**20} MB",
+                result,
+            )
             return
         try:
             if error:
                 raise error
             data = _read(path)
         except OSError as exc:
-            self._problem(collection, key, st, "failed",
-                          f"it cannot be read ({exc.strerror or exc})", result)
+            self._problem(
+                collection, key, st, "failed", f"it cannot be read ({exc.strerror or exc})", result
+            )
             return
         digest = hashlib.sha256(data).hexdigest()
         if record and record.sha256 == digest and record.status == "indexed":
@@ -240,16 +279,32 @@ class Indexer:
             return
         except Exception as exc:  # noqa: BLE001 — a parser's bug must not stop the run
             log.exception("extracting %s", path)
-            self._problem(collection, key, st, "failed",
-                          f"it could not be read ({type(exc).__name__}: {exc})", result, digest)
+            self._problem(
+                collection,
+                key,
+                st,
+                "failed",
+                f"it could not be read ({type(exc).__name__}: {exc})",
+                result,
+                digest,
+            )
             return
         chunks = chunk_sections(sections)
         embedder = self.embedder if chunks else None
         vectors = embedder.embed_documents([c.text for c in chunks]) if embedder else None
         pages = max((s.page or 0 for s in sections), default=0) or None
-        self.index.put_file(collection.id, key, size=st.st_size, mtime=st.st_mtime,
-                            sha256=digest, status="indexed", pages=pages, chunks=chunks,
-                            vectors=vectors, model=embedder.model_id if embedder else None)
+        self.index.put_file(
+            collection.id,
+            key,
+            size=st.st_size,
+            mtime=st.st_mtime,
+            sha256=digest,
+            status="indexed",
+            pages=pages,
+            chunks=chunks,
+            vectors=vectors,
+            model=embedder.model_id if embedder else None,
+        )
         if record:
             result.changed += 1
         else:
@@ -259,9 +314,15 @@ class Indexer:
         result.bytes += len(data)
 
     def _problem(self, collection, key, st, status, reason, result, digest=None) -> None:
-        self.index.put_file(collection.id, key, size=st.st_size if st else 0,
-                            mtime=st.st_mtime if st else 0.0, sha256=digest, status=status,
-                            reason=reason)
+        self.index.put_file(
+            collection.id,
+            key,
+            size=st.st_size if st else 0,
+            mtime=st.st_mtime if st else 0.0,
+            sha256=digest,
+            status=status,
+            reason=reason,
+        )
         if status == "skipped":
             result.skipped += 1
         else:

@@ -24,20 +24,30 @@ MODES = ("hybrid", "text", "vector")
 class Source(Hit):
     """A passage that went into a prompt, numbered as the prompt cites it: what the answer lists
     and the store keeps (with its text, so it can be shown even after the file changed)."""
+
     n: int = 0
 
 
-def search(index: DocIndex, collections: list[str], query: str, *,
-           embedder: Embedder | None = None, mode: str = "hybrid",
-           limit: int = 10) -> list[Hit]:
+def search(
+    index: DocIndex,
+    collections: list[str],
+    query: str,
+    *,
+    embedder: Embedder | None = None,
+    mode: str = "hybrid",
+    limit: int = 10,
+) -> list[Hit]:
     """The passages best matching ``query`` in the named collections, best first."""
     ids = [index.collection(name).id for name in collections]
     rankings = []
     if mode in ("hybrid", "text"):
         rankings.append(index.search_text(ids, query, limit=CANDIDATES))
     if mode in ("hybrid", "vector") and embedder is not None:
-        rankings.append(index.search_vector(ids, embedder.embed_query(query),
-                                            embedder.model_id, limit=CANDIDATES))
+        rankings.append(
+            index.search_vector(
+                ids, embedder.embed_query(query), embedder.model_id, limit=CANDIDATES
+            )
+        )
     return fuse(rankings)[:limit]
 
 
@@ -52,8 +62,9 @@ def fuse(rankings: list[list[Hit]]) -> list[Hit]:
     return [hits[c] for c in sorted(scores, key=lambda c: (-scores[c], c))]
 
 
-def within_budget(hits: list[Hit], count_tokens: Callable[[str], int], budget: int,
-                  *, most: int = 8) -> list[Source]:
+def within_budget(
+    hits: list[Hit], count_tokens: Callable[[str], int], budget: int, *, most: int = 8
+) -> list[Source]:
     """The best passages whose text fits ``budget`` tokens, numbered for citing."""
     chosen: list[Source] = []
     used = 0
@@ -68,9 +79,11 @@ def within_budget(hits: list[Hit], count_tokens: Callable[[str], int], budget: i
     return chosen
 
 
-INSTRUCTION = ("Answer the question using the passages from the user's documents below. Cite "
-               "the passages you use as [1], [2] and so on. If they do not hold the answer, say "
-               "so.")
+INSTRUCTION = (
+    "Answer the question using the passages from the user's documents below. Cite "
+    "the passages you use as [1], [2] and so on. If they do not hold the answer, say "
+    "so."
+)
 
 
 def with_passages(question: str, sources: list[Source]) -> str:

@@ -103,8 +103,9 @@ class Engine(ABC):
         """The longest beginning of ``text`` that fits in ``max_tokens`` tokens."""
 
     @abstractmethod
-    def stream(self, messages: list[ChatMessage], *, options: GenerationOptions,
-               cancel: threading.Event) -> Generation:
+    def stream(
+        self, messages: list[ChatMessage], *, options: GenerationOptions, cancel: threading.Event
+    ) -> Generation:
         """Start an answer. Setting ``cancel`` ends it within one token."""
 
     def close(self) -> None:  # noqa: B027 (an engine with nothing to free need not override it)

@@ -47,8 +47,9 @@ class EngineHost:
         if self.on_loading:
             self.on_loading(model.id)
         started = time.perf_counter()
-        self._engine = engine_for(model.path, model_id=model.id,
-                                  settings=settings_for(self.settings, model))
+        self._engine = engine_for(
+            model.path, model_id=model.id, settings=settings_for(self.settings, model)
+        )
         self._loaded_key = key
         self.last_load_s = time.perf_counter() - started
         log.info("model %s ready in %.2f s", model.id, self.last_load_s)

@@ -34,8 +34,9 @@ def load():
         for folder in backend_folders(llama_cpp):
             ggml.ggml_backend_load_all_from_path(str(folder).encode())
             if ggml.ggml_backend_reg_count():
-                log.info("loaded %d llama.cpp backends from %s", ggml.ggml_backend_reg_count(),
-                         folder)
+                log.info(
+                    "loaded %d llama.cpp backends from %s", ggml.ggml_backend_reg_count(), folder
+                )
                 break
     return llama_cpp
 
@@ -96,9 +97,13 @@ def gpu_backend_files() -> list[Path]:
     that links its GPU backend into libggml; ``registered_backends`` covers that case)."""
     import llama_cpp
 
-    return sorted(p for folder in backend_folders(llama_cpp) for p in folder.iterdir()
-                  if p.name.startswith(("libggml-", "ggml-"))
-                  and p.name.split("-", 1)[1].split(".")[0] in GPU_BACKENDS)
+    return sorted(
+        p
+        for folder in backend_folders(llama_cpp)
+        for p in folder.iterdir()
+        if p.name.startswith(("libggml-", "ggml-"))
+        and p.name.split("-", 1)[1].split(".")[0] in GPU_BACKENDS
+    )
 
 
 def backend_load_error(path: Path) -> str | None:
@@ -120,8 +125,10 @@ def registered_backends() -> list[str]:
         ggml.ggml_backend_reg_name.argtypes = [ctypes.c_void_p]
     except AttributeError:
         return []
-    return [(ggml.ggml_backend_reg_name(ggml.ggml_backend_reg_get(i)) or b"").decode()
-            for i in range(ggml.ggml_backend_reg_count())]
+    return [
+        (ggml.ggml_backend_reg_name(ggml.ggml_backend_reg_get(i)) or b"").decode()
+        for i in range(ggml.ggml_backend_reg_count())
+    ]
 
 
 def build_record() -> dict:
@@ -218,8 +225,11 @@ def devices() -> list[dict]:
             getattr(ggml, name).argtypes = [ctypes.c_void_p]
         ggml.ggml_backend_dev_type.restype = ctypes.c_int
         ggml.ggml_backend_dev_type.argtypes = [ctypes.c_void_p]
-        ggml.ggml_backend_dev_memory.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_size_t),
-                                                 ctypes.POINTER(ctypes.c_size_t)]
+        ggml.ggml_backend_dev_memory.argtypes = [
+            ctypes.c_void_p,
+            ctypes.POINTER(ctypes.c_size_t),
+            ctypes.POINTER(ctypes.c_size_t),
+        ]
     except AttributeError:  # an old build without the device API
         return []
     kinds = {0: "cpu", 1: "gpu", 2: "igpu", 3: "accel"}
@@ -228,9 +238,15 @@ def devices() -> list[dict]:
         dev = ggml.ggml_backend_dev_get(i)
         free, total = ctypes.c_size_t(0), ctypes.c_size_t(0)
         ggml.ggml_backend_dev_memory(dev, ctypes.byref(free), ctypes.byref(total))
-        out.append({"name": (ggml.ggml_backend_dev_name(dev) or b"").decode(errors="replace"),
-                    "description": (ggml.ggml_backend_dev_description(dev) or b"").decode(
-                        errors="replace"),
-                    "kind": kinds.get(ggml.ggml_backend_dev_type(dev), "other"),
-                    "free": free.value, "total": total.value})
+        out.append(
+            {
+                "name": (ggml.ggml_backend_dev_name(dev) or b"").decode(errors="replace"),
+                "description": (ggml.ggml_backend_dev_description(dev) or b"").decode(
+                    errors="replace"
+                ),
+                "kind": kinds.get(ggml.ggml_backend_dev_type(dev), "other"),
+                "free": free.value,
+                "total": total.value,
+            }
+        )
     return out

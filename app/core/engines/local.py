@@ -35,7 +35,8 @@ log = logging.getLogger(__name__)
 CHATML_TEMPLATE = (
     "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + message['content']"
     " + '<|im_end|>' + '\n'}}{% endfor %}{% if add_generation_prompt %}"
-    "{{ '<|im_start|>assistant\n' }}{% endif %}")
+    "{{ '<|im_start|>assistant\n' }}{% endif %}"
+)
 
 
 class LocalEngine(Engine):
@@ -43,8 +44,15 @@ class LocalEngine(Engine):
 
     kind = "local"
 
-    def __init__(self, path: str | Path, *, model_id: str | None = None, context_length: int = 4096,
-                 gpu_layers: int = -1, threads: int = 0):
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        model_id: str | None = None,
+        context_length: int = 4096,
+        gpu_layers: int = -1,
+        threads: int = 0,
+    ):
         path = Path(path)
         self.info = gguf.read(path)  # a clear ModelFileError for missing/empty/damaged files
         super().__init__(model_id or path.stem)
@@ -68,31 +76,46 @@ class LocalEngine(Engine):
             with llama_lib.captured_log(llama_cpp) as lines:
                 try:
                     model = llama_lib.new_llama(
-                        llama_cpp, model_path=str(path), n_ctx=n_ctx,
+                        llama_cpp,
+                        model_path=str(path),
+                        n_ctx=n_ctx,
                         n_gpu_layers=where.gpu_layers if where.layers_on_gpu else 0,
-                        n_threads=threads, n_threads_batch=threads, verbose=False, **options)
+                        n_threads=threads,
+                        n_threads_batch=threads,
+                        verbose=False,
+                        **options,
+                    )
                 except (ValueError, RuntimeError, OSError) as exc:
                     said = "".join(lines)
                     if where.layers_on_gpu and placement.OUT_OF_MEMORY.search(said):
-                        log.warning("loading %s with %d GPU layers ran out of memory: %s", path,
-                                    where.layers_on_gpu, said[-500:])
+                        log.warning(
+                            "loading %s with %d GPU layers ran out of memory: %s",
+                            path,
+                            where.layers_on_gpu,
+                            said[-500:],
+                        )
                         raise placement.OutOfDeviceMemory(str(exc)) from exc
                     raise ModelFileError(
                         f"llama.cpp could not load the model file {path} ({exc}). The file may "
                         f"be damaged or made for a newer llama.cpp: delete it and download it "
-                        f"again, or update Enclave.", path) from exc
+                        f"again, or update Enclave.",
+                        path,
+                    ) from exc
             return model, where.verified("".join(lines))
 
         self._llama, self.placement = placement.load_with_fallback(
-            load, placement.for_model(need, gpu_layers))
+            load, placement.for_model(need, gpu_layers)
+        )
         self._vocab = self._llama._model.vocab
 
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
         model = self._llama._model
         eos, bos = self._llama.token_eos(), self._llama.token_bos()
-        tokens: dict[str, Any] = {"eos_token": model.token_get_text(eos) if eos != -1 else "",
-                                  "bos_token": model.token_get_text(bos) if bos != -1 else ""}
+        tokens: dict[str, Any] = {
+            "eos_token": model.token_get_text(eos) if eos != -1 else "",
+            "bos_token": model.token_get_text(bos) if bos != -1 else "",
+        }
         template, formatter = self.info.chat_template, None
         try:
             formatter = Jinja2ChatFormatter(template=template, **tokens) if template else None
@@ -100,9 +123,15 @@ class LocalEngine(Engine):
             log.warning("chat template of %s unusable (%s); using ChatML", path, exc)
         self.chat_template_source = "model" if formatter else "fallback (ChatML)"
         self._formatter = formatter or Jinja2ChatFormatter(template=CHATML_TEMPLATE, **tokens)
-        log.info("loaded %s: n_ctx=%d on %s%s threads=%d template=%s", path, n_ctx,
-                 self.placement.label, f" ({self.placement.reason})" if self.placement.reason
-                 else "", threads, self.chat_template_source)
+        log.info(
+            "loaded %s: n_ctx=%d on %s%s threads=%d template=%s",
+            path,
+            n_ctx,
+            self.placement.label,
+            f" ({self.placement.reason})" if self.placement.reason else "",
+            threads,
+            self.chat_template_source,
+        )
 
     # -- Engine --------------------------------------------------------------------------------
 
@@ -118,13 +147,15 @@ class LocalEngine(Engine):
             raise EnclaveError(
                 f"The chat template of {self.path.name} refused this conversation ({exc}). "
                 f"Some models need strictly alternating user and assistant messages: start a "
-                f"new chat, or use another model.") from exc
+                f"new chat, or use another model."
+            ) from exc
 
     def _tokenize_prompt(self, messages: Iterable[ChatMessage]) -> list[int]:
         # The template writes BOS itself where the model wants one; special=True parses the
         # template's control tokens (<|im_start|> …) into their single token ids.
-        return self._llama.tokenize(self.format_prompt(messages).encode("utf-8"), add_bos=False,
-                                    special=True)
+        return self._llama.tokenize(
+            self.format_prompt(messages).encode("utf-8"), add_bos=False, special=True
+        )
 
     def count_tokens(self, messages: Iterable[ChatMessage]) -> int:
         return len(self._tokenize_prompt(messages))
@@ -136,8 +167,9 @@ class LocalEngine(Engine):
             return text
         return self._llama.detokenize(tokens[:max_tokens]).decode("utf-8", errors="ignore")
 
-    def stream(self, messages: list[ChatMessage], *, options: GenerationOptions,
-               cancel: threading.Event) -> Generation:
+    def stream(
+        self, messages: list[ChatMessage], *, options: GenerationOptions, cancel: threading.Event
+    ) -> Generation:
         stats = GenerationStats()
         return Generation(self._generate(messages, options, cancel, stats), stats)
 
@@ -148,8 +180,9 @@ class LocalEngine(Engine):
 
     # -- generation ----------------------------------------------------------------------------
 
-    def _generate(self, messages, options: GenerationOptions, cancel: threading.Event,
-                  stats: GenerationStats) -> Iterator[str]:
+    def _generate(
+        self, messages, options: GenerationOptions, cancel: threading.Event, stats: GenerationStats
+    ) -> Iterator[str]:
         clock = StatsClock(stats)
         if self._thread_chooser:
             threads = self._thread_chooser.choose()
@@ -161,8 +194,9 @@ class LocalEngine(Engine):
         stats.prompt_tokens = len(prompt)
         room = self.context_length - len(prompt)
         if room <= 0:
-            raise ValueError("prompt does not fit the context; fit it with "
-                             "app.core.chat.context first")
+            raise ValueError(
+                "prompt does not fit the context; fit it with app.core.chat.context first"
+            )
         max_tokens = min(options.max_tokens, room)
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         is_eog = self._llama_cpp.llama_vocab_is_eog
@@ -172,8 +206,13 @@ class LocalEngine(Engine):
             clock.finish("cancelled")
             return
         tokens = self._llama.generate(
-            prompt, top_k=options.top_k, top_p=options.top_p, min_p=options.min_p,
-            temp=options.temperature, repeat_penalty=options.repeat_penalty)
+            prompt,
+            top_k=options.top_k,
+            top_p=options.top_p,
+            min_p=options.min_p,
+            temp=options.temperature,
+            repeat_penalty=options.repeat_penalty,
+        )
         try:
             for count, token in enumerate(tokens, start=1):
                 if cancel.is_set():
@@ -218,12 +257,16 @@ class LocalEngine(Engine):
         while len(prompt) - llama.n_tokens > llama.n_batch:
             if cancel.is_set():
                 return False
-            llama.eval(prompt[llama.n_tokens:llama.n_tokens + llama.n_batch])
+            llama.eval(prompt[llama.n_tokens : llama.n_tokens + llama.n_batch])
         return not cancel.is_set()
 
 
 def engine_for(path: Path, *, model_id: str, settings) -> LocalEngine:
     """Load a local engine with the user's settings."""
-    return LocalEngine(path, model_id=model_id, context_length=settings.context_length,
-                       gpu_layers=settings.gpu_layers, threads=settings.threads)
-
+    return LocalEngine(
+        path,
+        model_id=model_id,
+        context_length=settings.context_length,
+        gpu_layers=settings.gpu_layers,
+        threads=settings.threads,
+    )

@@ -46,19 +46,30 @@ class Placement:
         """What the status bar shows: "Vulkan0 · NVIDIA RTX 4060 · 28/28 layers", or "CPU"."""
         if not self.layers_on_gpu or self.device is None:
             return "CPU"
-        return (f"{self.device.name} · {self.device.description} · "
-                f"{self.layers_on_gpu}/{self.total_layers} layers")
+        return (
+            f"{self.device.name} · {self.device.description} · "
+            f"{self.layers_on_gpu}/{self.total_layers} layers"
+        )
 
     def as_dict(self) -> dict:
         on_gpu = self.device if self.layers_on_gpu else None
-        return {"device": on_gpu.name if on_gpu else "CPU",
-                "device_description": on_gpu.description if on_gpu else None,
-                "gpu_layers": {"used": self.layers_on_gpu, "total": self.total_layers},
-                "reason": self.reason or None}
+        return {
+            "device": on_gpu.name if on_gpu else "CPU",
+            "device_description": on_gpu.description if on_gpu else None,
+            "gpu_layers": {"used": self.layers_on_gpu, "total": self.total_layers},
+            "reason": self.reason or None,
+        }
 
     def with_layers(self, layers: int, reason: str, *, warn: bool = False) -> Placement:
-        return Placement(layers, self.total_layers, self.device if layers else None,
-                         self.main_gpu, self.single_gpu, reason, warn)
+        return Placement(
+            layers,
+            self.total_layers,
+            self.device if layers else None,
+            self.main_gpu,
+            self.single_gpu,
+            reason,
+            warn,
+        )
 
     def verified(self, log_text: str) -> Placement:
         """This placement as llama.cpp reports it did it ("offloaded 28/29 layers to GPU")."""
@@ -66,8 +77,15 @@ class Placement:
         if not match or not self.device:
             return self
         used, total = int(match[1]), int(match[2])
-        return Placement(used, total, self.device if used else None, self.main_gpu,
-                         self.single_gpu, self.reason, self.warn)
+        return Placement(
+            used,
+            total,
+            self.device if used else None,
+            self.main_gpu,
+            self.single_gpu,
+            self.reason,
+            self.warn,
+        )
 
 
 class OutOfDeviceMemory(Exception):
@@ -83,12 +101,22 @@ def attempts(planned: Placement) -> list[Placement]:
     out = [planned]
     if planned.layers_on_gpu > 1:
         half = planned.layers_on_gpu // 2
-        out.append(planned.with_layers(half, (
-            f"the GPU ran out of memory with {planned.layers_on_gpu} layers; retried with "
-            f"{half}"), warn=True))
+        out.append(
+            planned.with_layers(
+                half,
+                (
+                    f"the GPU ran out of memory with {planned.layers_on_gpu} layers; retried with "
+                    f"{half}"
+                ),
+                warn=True,
+            )
+        )
     if planned.layers_on_gpu:
-        out.append(planned.with_layers(0, "the GPU ran out of memory even with fewer layers; "
-                                          "running on the CPU", warn=True))
+        out.append(
+            planned.with_layers(
+                0, "the GPU ran out of memory even with fewer layers; running on the CPU", warn=True
+            )
+        )
     return out
 
 
@@ -117,13 +145,26 @@ def gpu_devices() -> list[GpuDevice]:
     from app.core.engines import llama_lib
 
     cap = memory_cap()
-    return [GpuDevice(d["name"], d["description"] or d["name"],
-                      min(d["free"], cap) if cap is not None else d["free"], d["total"])
-            for d in llama_lib.devices() if d["kind"] in ("gpu", "igpu")]
+    return [
+        GpuDevice(
+            d["name"],
+            d["description"] or d["name"],
+            min(d["free"], cap) if cap is not None else d["free"],
+            d["total"],
+        )
+        for d in llama_lib.devices()
+        if d["kind"] in ("gpu", "igpu")
+    ]
 
 
-def plan(estimate: fit.Estimate, *, gpu_layers: int, devices: list[GpuDevice],
-         no_gpu_reason: str = "", gpu_present: bool = False) -> Placement:
+def plan(
+    estimate: fit.Estimate,
+    *,
+    gpu_layers: int,
+    devices: list[GpuDevice],
+    no_gpu_reason: str = "",
+    gpu_present: bool = False,
+) -> Placement:
     """How many layers to offload, and where.
 
     Args:
@@ -137,17 +178,23 @@ def plan(estimate: fit.Estimate, *, gpu_layers: int, devices: list[GpuDevice],
     if gpu_layers == 0:
         return Placement(0, total, reason="gpu_layers is 0 (CPU only) in the settings")
     if not devices:
-        return Placement(0, total, reason=no_gpu_reason or "no GPU that llama.cpp can use",
-                         warn=gpu_present)
+        return Placement(
+            0, total, reason=no_gpu_reason or "no GPU that llama.cpp can use", warn=gpu_present
+        )
     best = max(range(len(devices)), key=lambda i: devices[i].free)
     device = devices[best]
     base = Placement(0, total, device, best, len(devices) > 1)
     if gpu_layers > 0:
         layers = min(gpu_layers, total)
-        return base.with_layers(layers, "" if layers >= total else
-                                f"gpu_layers is {gpu_layers} in the settings")
-    machine = fit.Machine(hardware.total_ram_bytes() or 0, hardware.available_ram_bytes() or 0,
-                          device.description, device.free)
+        return base.with_layers(
+            layers, "" if layers >= total else f"gpu_layers is {gpu_layers} in the settings"
+        )
+    machine = fit.Machine(
+        hardware.total_ram_bytes() or 0,
+        hardware.available_ram_bytes() or 0,
+        device.description,
+        device.free,
+    )
     where = fit.check(estimate, machine)
     free = f"{device.free / 2**30:.2f} GB free on {device.name}"
     need = f"the model needs ~{estimate.total / 2**30:.2f} GB"
@@ -155,8 +202,9 @@ def plan(estimate: fit.Estimate, *, gpu_layers: int, devices: list[GpuDevice],
         return base.with_layers(total, "")
     if where.kind == "partial":
         return base.with_layers(where.gpu_layers, f"only part of the model fits: {free}, {need}")
-    return base.with_layers(0, f"not enough GPU memory for even one layer: {free}, {need}",
-                            warn=True)
+    return base.with_layers(
+        0, f"not enough GPU memory for even one layer: {free}, {need}", warn=True
+    )
 
 
 def context_and_need(info, context_length: int) -> tuple[int, fit.Estimate]:
@@ -179,8 +227,13 @@ def for_model(estimate: fit.Estimate, gpu_layers: int) -> Placement:
         return plan(estimate, gpu_layers=gpu_layers, devices=devices)
     from app.core.platform import gpu_probe
 
-    return plan(estimate, gpu_layers=gpu_layers, devices=[], no_gpu_reason=why_no_gpu(),
-                gpu_present=bool(gpu_probe.cached().gpus()))
+    return plan(
+        estimate,
+        gpu_layers=gpu_layers,
+        devices=[],
+        no_gpu_reason=why_no_gpu(),
+        gpu_present=bool(gpu_probe.cached().gpus()),
+    )
 
 
 def why_no_gpu() -> str:
@@ -195,24 +248,32 @@ def why_no_gpu() -> str:
     if not files and not (set(registered) - {"CPU", "BLAS", "RPC"}):
         build = llama_lib.build_record()
         if build.get("fallback"):
-            return (f"this llama.cpp build is for the CPU only: {build['fallback']}"
-                    + (f", although a GPU is present ({gpus[0]})" if gpus else ""))
+            return f"this llama.cpp build is for the CPU only: {build['fallback']}" + (
+                f", although a GPU is present ({gpus[0]})" if gpus else ""
+            )
         if gpus:
-            return (f"this llama.cpp build is for the CPU only, although a GPU is present "
-                    f"({gpus[0]}): reinstall with `make install LLAMA_BUILD=vulkan` (or cuda)")
+            return (
+                f"this llama.cpp build is for the CPU only, although a GPU is present "
+                f"({gpus[0]}): reinstall with `make install LLAMA_BUILD=vulkan` (or cuda)"
+            )
         return "this llama.cpp build is for the CPU only, and no GPU was found"
     for path in files:
         error = llama_lib.backend_load_error(path)
         if error:
-            needs = ("the NVIDIA driver" if "cuda" in path.name else
-                     "the Vulkan loader (libvulkan1) and your GPU's Vulkan driver")
+            needs = (
+                "the NVIDIA driver"
+                if "cuda" in path.name
+                else "the Vulkan loader (libvulkan1) and your GPU's Vulkan driver"
+            )
             return f"the GPU backend {path.name} could not be loaded ({error}); install {needs}"
     if found.vulkan_error:
         return f"no Vulkan device: {found.vulkan_error}"
     cpu_only = [d.name for d in found.vulkan_devices if not d.is_gpu]
     if cpu_only and not gpus:
-        return (f"no GPU found; the only Vulkan device is a CPU ({cpu_only[0]}), which llama.cpp "
-                f"skips unless GGML_VK_VISIBLE_DEVICES names it")
+        return (
+            f"no GPU found; the only Vulkan device is a CPU ({cpu_only[0]}), which llama.cpp "
+            f"skips unless GGML_VK_VISIBLE_DEVICES names it"
+        )
     return "no GPU found" if not gpus else f"llama.cpp lists no device for the GPU ({gpus[0]})"
 
 
@@ -225,13 +286,19 @@ def report() -> dict:
     found = gpu_probe.cached()
     devices = llama_lib.devices()
     gpus = [d for d in devices if d["kind"] in ("gpu", "igpu")]
-    return {"build": llama_lib.build_record(),
-            "backends": llama_lib.registered_backends(),
-            "backend_files": [p.name for p in llama_lib.gpu_backend_files()],
-            "devices": devices,
-            "memory_cap": memory_cap(),
-            "system_gpus": {"vulkan": [{"name": d.name, "type": d.type, "memory": d.memory}
-                                       for d in found.vulkan_devices],
-                            "vulkan_error": found.vulkan_error, "nvidia": found.nvidia,
-                            "pci": found.pci_gpus},
-            "why_no_gpu": None if gpus else why_no_gpu()}
+    return {
+        "build": llama_lib.build_record(),
+        "backends": llama_lib.registered_backends(),
+        "backend_files": [p.name for p in llama_lib.gpu_backend_files()],
+        "devices": devices,
+        "memory_cap": memory_cap(),
+        "system_gpus": {
+            "vulkan": [
+                {"name": d.name, "type": d.type, "memory": d.memory} for d in found.vulkan_devices
+            ],
+            "vulkan_error": found.vulkan_error,
+            "nvidia": found.nvidia,
+            "pci": found.pci_gpus,
+        },
+        "why_no_gpu": None if gpus else why_no_gpu(),
+    }

@@ -51,17 +51,29 @@ def api_key(provider, keys: KeyringStore) -> str:
     if key:
         return key
     if provider.needs_key:
-        raise CloudError(f"No API key is saved for {provider.name}. Save it with "
-                         f"`enclave keys set \"{provider.name}\"` (it reads the key from standard "
-                         f"input) or in Providers → Set key.", "no key")
+        raise CloudError(
+            f"No API key is saved for {provider.name}. Save it with "
+            f'`enclave keys set "{provider.name}"` (it reads the key from standard '
+            f"input) or in Providers → Set key.",
+            "no key",
+        )
     return "none"
 
 
 # The only request headers a provider gets. The openai SDK adds others from the environment
 # (OPENAI_ORG_ID, OPENAI_PROJECT_ID, OPENAI_CUSTOM_HEADERS, …) to every server it talks to, an
 # organisation's own included: none of them is part of what the user agreed to send.
-SENT_HEADERS = ("host", "accept", "accept-encoding", "connection", "content-type",
-                "content-length", "transfer-encoding", "user-agent", "authorization")
+SENT_HEADERS = (
+    "host",
+    "accept",
+    "accept-encoding",
+    "connection",
+    "content-type",
+    "content-length",
+    "transfer-encoding",
+    "user-agent",
+    "authorization",
+)
 
 
 def _only_chosen_headers(authorization: str):
@@ -69,6 +81,7 @@ def _only_chosen_headers(authorization: str):
         for name in [n for n in request.headers if n.lower() not in SENT_HEADERS]:
             del request.headers[name]
         request.headers["Authorization"] = authorization  # the key from the keyring, no other
+
     return hook
 
 
@@ -79,12 +92,19 @@ def client(provider, keys: KeyringStore, *, timeout_s: float):
     from app.core.privacy import http
 
     key = api_key(provider, keys)
-    transport = http.client(timeout=httpx2.Timeout(timeout_s, connect=min(timeout_s, 15.0)),
-                            follow_redirects=False)
+    transport = http.client(
+        timeout=httpx2.Timeout(timeout_s, connect=min(timeout_s, 15.0)), follow_redirects=False
+    )
     # First, so the gate records (and counts) the request as it really leaves.
     transport.event_hooks["request"].insert(0, _only_chosen_headers(f"Bearer {key}"))
-    return openai.OpenAI(base_url=provider.base_url, api_key=key, max_retries=0,
-                         organization="", project="", http_client=transport)
+    return openai.OpenAI(
+        base_url=provider.base_url,
+        api_key=key,
+        max_retries=0,
+        organization="",
+        project="",
+        http_client=transport,
+    )
 
 
 def client_ready() -> str:
@@ -94,8 +114,12 @@ def client_ready() -> str:
 
     from app.core.privacy import http
 
-    sdk = openai.OpenAI(base_url="http://127.0.0.1:9/v1", api_key="self-test",
-                        http_client=http.client(), max_retries=0)
+    sdk = openai.OpenAI(
+        base_url="http://127.0.0.1:9/v1",
+        api_key="self-test",
+        http_client=http.client(),
+        max_retries=0,
+    )
     try:
         sdk.chat.completions, sdk.models  # noqa: B018 (resolves the SDK's lazily loaded parts)
     finally:
@@ -126,58 +150,90 @@ def explain(exc: Exception, provider, model: str, *, answering: bool = False) ->
     if isinstance(exc, EnclaveError):
         return exc
     who = f"{provider.name} ({provider.host})"
-    if answering and isinstance(exc, (openai.APIConnectionError, httpx2.TransportError)) and \
-            not isinstance(exc, (openai.APITimeoutError, httpx2.TimeoutException)):
+    if (
+        answering
+        and isinstance(exc, (openai.APIConnectionError, httpx2.TransportError))
+        and not isinstance(exc, (openai.APITimeoutError, httpx2.TimeoutException))
+    ):
         # It was reached: "could not reach" would send the user to check the wrong thing.
-        return CloudError(f"The connection to {who} was cut mid-answer. What arrived before it "
-                          f"is kept; try again, or answer on this device.", "cut")
+        return CloudError(
+            f"The connection to {who} was cut mid-answer. What arrived before it "
+            f"is kept; try again, or answer on this device.",
+            "cut",
+        )
     if isinstance(exc, openai.AuthenticationError):
-        return CloudError(f"{who} refused the API key (401). Check the key you saved for "
-                          f"{provider.name} (Providers → Test key, or `enclave keys set "
-                          f"\"{provider.name}\"`).", "auth")
+        return CloudError(
+            f"{who} refused the API key (401). Check the key you saved for "
+            f"{provider.name} (Providers → Test key, or `enclave keys set "
+            f'"{provider.name}"`).',
+            "auth",
+        )
     if isinstance(exc, openai.PermissionDeniedError):
         return CloudError(f"{who} refused access (403): this key may not use {model}.", "auth")
     if isinstance(exc, openai.NotFoundError):
-        return CloudError(f"{who} has no model {model!r} (404). List its models with "
-                          f"`enclave providers models \"{provider.name}\"`.", "not found")
+        return CloudError(
+            f"{who} has no model {model!r} (404). List its models with "
+            f'`enclave providers models "{provider.name}"`.',
+            "not found",
+        )
     if isinstance(exc, openai.RateLimitError):
         after = _retry_after(exc.response)
-        wait = f" It asks to wait {after:.0f} s before trying again." if after else \
-            " Wait a moment and try again."
-        return CloudError(f"{who} is limiting requests right now (429 Too Many Requests).{wait}",
-                          "rate limit", after)
+        wait = (
+            f" It asks to wait {after:.0f} s before trying again."
+            if after
+            else " Wait a moment and try again."
+        )
+        return CloudError(
+            f"{who} is limiting requests right now (429 Too Many Requests).{wait}",
+            "rate limit",
+            after,
+        )
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
         if 300 <= status < 400:  # the client follows no redirects: see privacy/gate.py
             location = exc.response.headers.get("location", "")
             where = urllib.parse.urlsplit(location).hostname or provider.host
-            return CloudError(f"{who} redirected the request to {where} ({status}). Enclave "
-                              f"does not follow a provider's redirects, so nothing was sent "
-                              f"there; check the provider's base URL.", "redirect")
+            return CloudError(
+                f"{who} redirected the request to {where} ({status}). Enclave "
+                f"does not follow a provider's redirects, so nothing was sent "
+                f"there; check the provider's base URL.",
+                "redirect",
+            )
         if status >= 500:
-            return CloudError(f"{who} had a server error ({status}). Try again later.",
-                              "server error")
-        return CloudError(f"{who} rejected the request ({status}): "
-                          f"{_short(exc.message)}", "rejected")
+            return CloudError(
+                f"{who} had a server error ({status}). Try again later.", "server error"
+            )
+        return CloudError(
+            f"{who} rejected the request ({status}): {_short(exc.message)}", "rejected"
+        )
     if isinstance(exc, openai.APITimeoutError):
-        return CloudError(f"{who} did not answer in time. Try again, or answer on this device.",
-                          "timeout")
+        return CloudError(
+            f"{who} did not answer in time. Try again, or answer on this device.", "timeout"
+        )
     if isinstance(exc, openai.APIConnectionError):
-        return CloudError(f"Could not reach {who}: {_short(str(exc.__cause__ or exc))}. Check "
-                          f"your network connection (and HTTPS_PROXY if you use a proxy).",
-                          "unreachable")
+        return CloudError(
+            f"Could not reach {who}: {_short(str(exc.__cause__ or exc))}. Check "
+            f"your network connection (and HTTPS_PROXY if you use a proxy).",
+            "unreachable",
+        )
     if isinstance(exc, (ValueError, openai.APIError)):
         # A stream that is not the JSON events the API promises (json.JSONDecodeError is one).
-        return CloudError(f"{who} sent an answer Enclave could not read (a malformed stream). "
-                          f"What arrived before it is kept.", "malformed")
+        return CloudError(
+            f"{who} sent an answer Enclave could not read (a malformed stream). "
+            f"What arrived before it is kept.",
+            "malformed",
+        )
     log.exception("unexpected provider failure")
-    return CloudError(f"{who} failed in a way Enclave did not expect ({type(exc).__name__}). "
-                      f"Details are in the log file.", "unexpected")
+    return CloudError(
+        f"{who} failed in a way Enclave did not expect ({type(exc).__name__}). "
+        f"Details are in the log file.",
+        "unexpected",
+    )
 
 
 def _short(text: str, limit: int = 200) -> str:
     text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class RemoteEngine(Engine):
@@ -185,8 +241,17 @@ class RemoteEngine(Engine):
 
     kind = "remote"
 
-    def __init__(self, provider, model: str, *, settings, keys: KeyringStore, consent=None,
-                 conversation: int | None = None, settings_file=None):
+    def __init__(
+        self,
+        provider,
+        model: str,
+        *,
+        settings,
+        keys: KeyringStore,
+        consent=None,
+        conversation: int | None = None,
+        settings_file=None,
+    ):
         super().__init__(model)
         self.provider, self.settings, self.keys = provider, settings, keys
         self.consent, self.conversation = consent, conversation
@@ -200,34 +265,49 @@ class RemoteEngine(Engine):
         return estimate_tokens([m.as_dict() for m in messages])
 
     def truncate(self, text: str, max_tokens: int) -> str:
-        return text[:max_tokens * CHARS_PER_TOKEN]
+        return text[: max_tokens * CHARS_PER_TOKEN]
 
-    def stream(self, messages: list[ChatMessage], *, options: GenerationOptions,
-               cancel: threading.Event) -> Generation:
+    def stream(
+        self, messages: list[ChatMessage], *, options: GenerationOptions, cancel: threading.Event
+    ) -> Generation:
         stats = GenerationStats(prompt_tokens=self.count_tokens(messages))
         return Generation(self._pieces(messages, options, cancel, stats), stats)
 
     def _pieces(self, messages, options, cancel, stats) -> Iterator[str]:
         clock = StatsClock(stats)
-        kwargs = dict(model=self.model_id, messages=[m.as_dict() for m in messages], stream=True,
-                      max_tokens=options.max_tokens, temperature=options.temperature,
-                      top_p=options.top_p)
+        kwargs = dict(
+            model=self.model_id,
+            messages=[m.as_dict() for m in messages],
+            stream=True,
+            max_tokens=options.max_tokens,
+            temperature=options.temperature,
+            top_p=options.top_p,
+        )
         if self.provider.stream_usage:
             kwargs["stream_options"] = {"include_usage": True}
         purpose = f"ask {self.provider.name}"
         # Work offline, "allow cloud" off or a policy, switched midway, stop the answer.
-        watch = Watch(self.settings, purpose, settings_file=self.settings_file,
-                      provider=self.provider)
-        with gate.open_cloud(self.settings, self.provider, purpose,
-                             consent=self.consent, model=self.model_id,
-                             conversation=self.conversation) as passage:
+        watch = Watch(
+            self.settings, purpose, settings_file=self.settings_file, provider=self.provider
+        )
+        with gate.open_cloud(
+            self.settings,
+            self.provider,
+            purpose,
+            consent=self.consent,
+            model=self.model_id,
+            conversation=self.conversation,
+        ) as passage:
             passage.tokens_sent = stats.prompt_tokens
             passage.tokens_received = 0
             reason, answering = "stop", False
             try:
                 watch.check()  # also the saved settings: a window may hold older ones
-                sdk = client(self.provider, self.keys,
-                             timeout_s=getattr(self.settings, "cloud_timeout_s", 60.0))
+                sdk = client(
+                    self.provider,
+                    self.keys,
+                    timeout_s=getattr(self.settings, "cloud_timeout_s", 60.0),
+                )
                 stream = sdk.chat.completions.create(**kwargs)
                 answering = True
                 try:
@@ -253,17 +333,23 @@ class RemoteEngine(Engine):
             except Exception as exc:
                 raise explain(exc, self.provider, self.model_id, answering=answering) from exc
             clock.finish(reason)
-            log.info("%s answered %d pieces in %.1f s", self.provider.name,
-                     stats.completion_tokens, stats.total_s)
+            log.info(
+                "%s answered %d pieces in %.1f s",
+                self.provider.name,
+                stats.completion_tokens,
+                stats.total_s,
+            )
 
 
 def list_models(provider, settings, keys: KeyringStore) -> list[str]:
     """The models the provider offers (one request, no message content): also tests the key."""
-    with gate.open_cloud(settings, provider, f"list the models of {provider.name}",
-                         needs_consent=False):
+    with gate.open_cloud(
+        settings, provider, f"list the models of {provider.name}", needs_consent=False
+    ):
         try:
-            found = client(provider, keys, timeout_s=getattr(settings, "cloud_timeout_s", 60.0)
-                           ).models.list()
+            found = client(
+                provider, keys, timeout_s=getattr(settings, "cloud_timeout_s", 60.0)
+            ).models.list()
             # Gemini's compatible API may name models "models/…".
             return sorted(m.id.removeprefix("models/") for m in found)
         except Exception as exc:

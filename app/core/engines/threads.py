@@ -27,8 +27,10 @@ def physical_cores() -> int:
     for cpu in sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []:
         topology = f"/sys/devices/system/cpu/cpu{cpu}/topology/"
         try:
-            with open(topology + "physical_package_id", encoding="ascii") as package, \
-                    open(topology + "core_id", encoding="ascii") as core:
+            with (
+                open(topology + "physical_package_id", encoding="ascii") as package,
+                open(topology + "core_id", encoding="ascii") as core,
+            ):
                 cores.add((package.read().strip(), core.read().strip()))
         except OSError:
             cores.clear()

@@ -41,9 +41,11 @@ class CatalogEntry:
 
     @property
     def commercial_text(self) -> str:
-        return {True: "commercial use allowed", False: "non-commercial only",
-                "restricted": "commercial use with conditions"}.get(
-            self.commercial_use, "commercial use: see the license")
+        return {
+            True: "commercial use allowed",
+            False: "non-commercial only",
+            "restricted": "commercial use with conditions",
+        }.get(self.commercial_use, "commercial use: see the license")
 
 
 @lru_cache(maxsize=1)
@@ -51,12 +53,21 @@ def load() -> tuple[CatalogEntry, ...]:
     raw = json.loads((resources_dir() / "catalog.json").read_text(encoding="utf-8"))
     return tuple(
         CatalogEntry(
-            m["id"], m["name"], m.get("family", ""), m["repo"],
+            m["id"],
+            m["name"],
+            m.get("family", ""),
+            m["repo"],
             tuple(CatalogFile(f["file"], f.get("quant", "")) for f in m["files"]),
-            m.get("parameters_b"), m.get("context_length"), m.get("license"),
-            m.get("license_url"), m.get("commercial_use"), m.get("gated"),
-            m.get("kind", "chat"))
-        for m in raw["models"])
+            m.get("parameters_b"),
+            m.get("context_length"),
+            m.get("license"),
+            m.get("license_url"),
+            m.get("commercial_use"),
+            m.get("gated"),
+            m.get("kind", "chat"),
+        )
+        for m in raw["models"]
+    )
 
 
 def find(repo_or_id: str) -> CatalogEntry | None:

@@ -85,16 +85,30 @@ class DownloadRequest:
     def from_details(cls, details, name: str) -> DownloadRequest:
         choice = details.choice(name)
         if not choice.complete:
-            raise DownloadError(f"{details.id}: {choice.name} is split into parts and not all "
-                                f"of them are in the repository, so it could not be loaded.")
-        return cls(details.id, choice.name, choice.files, details.revision,
-                   details.license.id, details.license.url)
+            raise DownloadError(
+                f"{details.id}: {choice.name} is split into parts and not all "
+                f"of them are in the repository, so it could not be loaded."
+            )
+        return cls(
+            details.id,
+            choice.name,
+            choice.files,
+            details.revision,
+            details.license.id,
+            details.license.url,
+        )
 
     @classmethod
     def from_json(cls, data: dict) -> DownloadRequest:
         files = [quant.RemoteFile(**f) for f in data.get("files", [])]
-        return cls(data["repo"], data["name"], files, data.get("revision"),
-                   data.get("license"), data.get("license_url"))
+        return cls(
+            data["repo"],
+            data["name"],
+            files,
+            data.get("revision"),
+            data.get("license"),
+            data.get("license_url"),
+        )
 
 
 @dataclass
@@ -129,16 +143,24 @@ def target_path(models_dir: Path, repo: str, filename: str) -> Path:
         UnsafeFileNameError: a name that is absolute, climbs out (``..``), or is not a .gguf file.
     """
     parts = [*repo.split("/"), *filename.split("/")]
-    bad = (not filename or "\\" in filename or "\x00" in filename or filename.startswith("/")
-           or re.match(r"^[A-Za-z]:", filename) or not filename.lower().endswith(".gguf")
-           or any(p in ("", ".", "..") for p in parts) or len(repo.split("/")) != 2)
+    bad = (
+        not filename
+        or "\\" in filename
+        or "\x00" in filename
+        or filename.startswith("/")
+        or re.match(r"^[A-Za-z]:", filename)
+        or not filename.lower().endswith(".gguf")
+        or any(p in ("", ".", "..") for p in parts)
+        or len(repo.split("/")) != 2
+    )
     root = models_dir.resolve()
     target = root.joinpath(*parts)
     if bad or not target.resolve().is_relative_to(root):
         raise UnsafeFileNameError(
             f"The hub listed a file name Enclave will not write: {filename!r} in {repo!r} "
             f"(it would land outside the models folder or is not a .gguf file). Nothing was "
-            f"downloaded.")
+            f"downloaded."
+        )
     return target
 
 
@@ -251,7 +273,8 @@ class Downloader:
             where = f" at {lic.url}" if lic.url else " on the repository's page"
             raise LicenseNotAcknowledgedError(
                 f"{request.repo} is under {lic.name}: {lic.summary} Read it{where}, then accept "
-                f"it to download (in the window, or with --accept-license).")
+                f"it to download (in the window, or with --accept-license)."
+            )
 
     def check_space(self, request: DownloadRequest) -> None:
         total = request.total_bytes
@@ -264,13 +287,19 @@ class Downloader:
             raise NotEnoughSpaceError(
                 f"Not enough free space for {request.name}: it needs {needed / 1e9:.2f} GB more "
                 f"and {self.paths.models} has {free / 1e9:.2f} GB free. Free some space or "
-                f"choose a smaller file. Nothing was downloaded.")
+                f"choose a smaller file. Nothing was downloaded."
+            )
 
     # -- the download ----------------------------------------------------------------------
 
-    def run(self, request: DownloadRequest, *, cancel: threading.Event | None = None,
-            pause: threading.Event | None = None,
-            on_progress: Callable[[Progress], None] | None = None) -> Progress:
+    def run(
+        self,
+        request: DownloadRequest,
+        *,
+        cancel: threading.Event | None = None,
+        pause: threading.Event | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
+    ) -> Progress:
         """Download, verify and install ``request``; resumable. Returns the final Progress.
 
         ``pause`` stops and keeps what arrived; ``cancel`` stops and deletes it.
@@ -290,12 +319,18 @@ class Downloader:
         try:
             lock.acquire(timeout=0)
         except filelock.Timeout:
-            raise DownloadError(f"{request.name} is already being downloaded by another Enclave "
-                                f"window or command.") from None
+            raise DownloadError(
+                f"{request.name} is already being downloaded by another Enclave window or command."
+            ) from None
         try:
             self._save_state(request, "downloading")
-            progress = Progress(request.key, request.name, "downloading",
-                                self.bytes_present(request), request.total_bytes)
+            progress = Progress(
+                request.key,
+                request.name,
+                "downloading",
+                self.bytes_present(request),
+                request.total_bytes,
+            )
             tracker = _Tracker(progress, on_progress)
             digests: dict[str, str | None] = {}
             purpose = f"download {request.name}"
@@ -304,29 +339,40 @@ class Downloader:
             with gate.open_for(self.hub.settings, purpose):
                 for f, target in zip(request.files, targets):
                     if not target.exists():
-                        digests[f.name] = self._fetch(request, f, target, cancel, pause,
-                                                      tracker, watch)
+                        digests[f.name] = self._fetch(
+                            request, f, target, cancel, pause, tracker, watch
+                        )
                     if cancel.is_set() or pause.is_set():
                         break
             if cancel.is_set():
                 self.discard(request)
-                return tracker.finish("cancelled", "Download cancelled; the partial file was "
-                                                   "deleted.")
+                return tracker.finish(
+                    "cancelled", "Download cancelled; the partial file was deleted."
+                )
             if pause.is_set():
                 self._save_state(request, "paused")
                 return tracker.finish("paused", "Paused. Resume to continue from here.")
             return self._install(request, targets, digests, tracker)
         except Exception as exc:
             if self._state_file(request).exists():
-                self._save_state(request, "paused" if isinstance(exc, gate.OfflineError)
-                                 else "failed")
+                self._save_state(
+                    request, "paused" if isinstance(exc, gate.OfflineError) else "failed"
+                )
             raise
         finally:
             lock.release()
             Path(lock.lock_file).unlink(missing_ok=True)
 
-    def _fetch(self, request, remote: quant.RemoteFile, target: Path, cancel, pause,
-               tracker: _Tracker, watch: Watch) -> str | None:
+    def _fetch(
+        self,
+        request,
+        remote: quant.RemoteFile,
+        target: Path,
+        cancel,
+        pause,
+        tracker: _Tracker,
+        watch: Watch,
+    ) -> str | None:
         """Bring ``target``'s part file to its full size. Returns its sha256 (hashed on the way,
         so verifying costs no second read), or None if stopped early."""
         from huggingface_hub.utils import get_session
@@ -364,9 +410,12 @@ class Downloader:
                         tracker.progress.done -= have  # the server ignored Range: start over
                         have, digest, hashed = 0, hashlib.sha256(), 0
                     elif have and not r.headers.get("content-range", "").startswith(
-                            f"bytes {have}-"):
-                        raise DownloadError(f"The server resumed {remote.name} at the wrong "
-                                            f"place; the partial file was kept. Try again.")
+                        f"bytes {have}-"
+                    ):
+                        raise DownloadError(
+                            f"The server resumed {remote.name} at the wrong "
+                            f"place; the partial file was kept. Try again."
+                        )
                     with part.open("r+b" if have else "wb") as out:
                         out.seek(have)
                         out.truncate()
@@ -387,20 +436,26 @@ class Downloader:
             except httpx2.HTTPStatusError as exc:
                 if exc.response.status_code not in _RETRY_STATUS:
                     raise self.hub.explain(exc, request.repo, remote.name) from exc
-                failures = self._back_off(failures, exc, tracker, cancel, pause,
-                                          exc.response.headers.get("retry-after"))
+                failures = self._back_off(
+                    failures, exc, tracker, cancel, pause, exc.response.headers.get("retry-after")
+                )
             except (httpx2.TransportError, OSError) as exc:
                 if isinstance(exc, OSError) and not isinstance(exc, ConnectionError):
-                    raise DownloadError(f"Could not write {part}: {exc.strerror or exc}. "
-                                        f"Free some disk space and resume.") from exc
+                    raise DownloadError(
+                        f"Could not write {part}: {exc.strerror or exc}. "
+                        f"Free some disk space and resume."
+                    ) from exc
                 failures = self._back_off(failures, exc, tracker, cancel, pause)
         return None
 
-    def _back_off(self, failures: int, exc: Exception, tracker, cancel, pause,
-                  retry_after: str | None = None) -> int:
+    def _back_off(
+        self, failures: int, exc: Exception, tracker, cancel, pause, retry_after: str | None = None
+    ) -> int:
         if failures >= len(RETRY_DELAYS):
-            raise HubError(f"The download kept failing ({exc}). What arrived is kept; resume "
-                           f"it when the connection is back.") from exc
+            raise HubError(
+                f"The download kept failing ({exc}). What arrived is kept; resume "
+                f"it when the connection is back."
+            ) from exc
         delay = RETRY_DELAYS[failures]
         if retry_after and retry_after.isdigit():
             delay = min(max(delay, int(retry_after)), 120)
@@ -412,8 +467,13 @@ class Downloader:
         tracker.report("downloading")
         return failures + 1
 
-    def _install(self, request: DownloadRequest, targets: list[Path],
-                 digests: dict[str, str | None], tracker: _Tracker) -> Progress:
+    def _install(
+        self,
+        request: DownloadRequest,
+        targets: list[Path],
+        digests: dict[str, str | None],
+        tracker: _Tracker,
+    ) -> Progress:
         tracker.report("verifying", "Checking the file…")
         for remote, target in zip(request.files, targets):
             part = _part(target)
@@ -421,8 +481,9 @@ class Downloader:
                 continue  # verified and installed by an earlier run
             if remote.size is not None and part.stat().st_size != remote.size:
                 part.unlink()
-                raise DownloadError(f"{remote.name} arrived with the wrong size; it was deleted. "
-                                    f"Download it again.")
+                raise DownloadError(
+                    f"{remote.name} arrived with the wrong size; it was deleted. Download it again."
+                )
             if remote.sha256:
                 actual = digests.get(remote.name) or sha256_of(part)
                 if actual != remote.sha256.lower():
@@ -431,22 +492,33 @@ class Downloader:
                         f"{remote.name} does not match the checksum the hub published "
                         f"(expected sha256 {remote.sha256[:12]}…, got {actual[:12]}…): it was "
                         f"damaged or tampered with on the way, so it was deleted. Nothing was "
-                        f"installed; try again, on another network if it happens again.")
+                        f"installed; try again, on another network if it happens again."
+                    )
             try:
                 gguf.read(part)
             except EnclaveError as exc:
                 self.discard(request)
-                raise DownloadError(f"{remote.name} is not a usable GGUF model file, so it was "
-                                    f"deleted: {exc}") from exc
+                raise DownloadError(
+                    f"{remote.name} is not a usable GGUF model file, so it was deleted: {exc}"
+                ) from exc
         for target in targets:
             part = _part(target)
             if part.exists():
                 os.replace(part, target)
         model_id = model_id_for(targets[0])
-        self.records.put(model_id, ModelRecord(
-            str(targets[0]), "download", request.repo, [f.name for f in request.files],
-            request.revision, [f.sha256 or "" for f in request.files], request.license,
-            request.license_url))
+        self.records.put(
+            model_id,
+            ModelRecord(
+                str(targets[0]),
+                "download",
+                request.repo,
+                [f.name for f in request.files],
+                request.revision,
+                [f.sha256 or "" for f in request.files],
+                request.license,
+                request.license_url,
+            ),
+        )
         self._state_file(request).unlink(missing_ok=True)
         done = tracker.finish("done", f"{request.name} is installed and verified.")
         done.model_id = model_id

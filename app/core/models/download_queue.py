@@ -33,12 +33,20 @@ class DownloadQueue:
         self.downloader.check_license(request)
         with self._lock:
             if any(r.key == request.key for r in self._waiting) or (
-                    self._current and self._current.key == request.key):
+                self._current and self._current.key == request.key
+            ):
                 return
             self._waiting.append(request)
             self._lock.notify()
-        self.listener(Progress(request.key, request.name, "queued",
-                               self.downloader.bytes_present(request), request.total_bytes))
+        self.listener(
+            Progress(
+                request.key,
+                request.name,
+                "queued",
+                self.downloader.bytes_present(request),
+                request.total_bytes,
+            )
+        )
 
     def pause(self, key: str) -> None:
         self._stop(key, self._pause, "paused", "Paused. Resume to continue from here.")
@@ -49,8 +57,16 @@ class DownloadQueue:
             for request, _ in self.downloader.pending():
                 if request.key == key:
                     self.downloader.discard(request)
-                    self.listener(Progress(key, request.name, "cancelled", 0,
-                                           request.total_bytes, message="Download cancelled."))
+                    self.listener(
+                        Progress(
+                            key,
+                            request.name,
+                            "cancelled",
+                            0,
+                            request.total_bytes,
+                            message="Download cancelled.",
+                        )
+                    )
 
     def _stop(self, key: str, event: threading.Event, state: str, message: str) -> bool:
         with self._lock:
@@ -62,9 +78,16 @@ class DownloadQueue:
                     self._waiting.remove(request)
                     if state == "cancelled":
                         self.downloader.discard(request)
-                    self.listener(Progress(key, request.name, state,
-                                           self.downloader.bytes_present(request),
-                                           request.total_bytes, message=message))
+                    self.listener(
+                        Progress(
+                            key,
+                            request.name,
+                            state,
+                            self.downloader.bytes_present(request),
+                            request.total_bytes,
+                            message=message,
+                        )
+                    )
                     return True
         return False
 
@@ -89,19 +112,30 @@ class DownloadQueue:
                 self._pause.clear()
             request = self._current
             try:
-                self.downloader.run(request, cancel=self._cancel, pause=self._pause,
-                                    on_progress=self.listener)
+                self.downloader.run(
+                    request, cancel=self._cancel, pause=self._pause, on_progress=self.listener
+                )
             except EnclaveError as exc:
                 self._failed(request, str(exc))
             except Exception as exc:  # a bug: keep the queue alive and say where details are
                 log.exception("download of %s failed", request.name)
-                self._failed(request, f"The download failed unexpectedly ({type(exc).__name__}). "
-                                      f"Details are in the log file.")
+                self._failed(
+                    request,
+                    f"The download failed unexpectedly ({type(exc).__name__}). "
+                    f"Details are in the log file.",
+                )
             finally:
                 with self._lock:
                     self._current = None
 
     def _failed(self, request: DownloadRequest, message: str) -> None:
-        self.listener(Progress(request.key, request.name, "failed",
-                               self.downloader.bytes_present(request), request.total_bytes,
-                               message=message))
+        self.listener(
+            Progress(
+                request.key,
+                request.name,
+                "failed",
+                self.downloader.bytes_present(request),
+                request.total_bytes,
+                message=message,
+            )
+        )

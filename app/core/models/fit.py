@@ -44,10 +44,15 @@ class ModelShape:
         kv_heads = get("attention.head_count_kv", heads) or heads
         head_dim = embedding // heads
         vocab = get("vocab_size") or len(metadata.get("tokenizer.ggml.tokens") or []) or 32000
-        return cls(int(layers), int(embedding), int(kv_heads),
-                   int(get("attention.key_length", head_dim)),
-                   int(get("attention.value_length", head_dim)), int(vocab),
-                   get("context_length"))
+        return cls(
+            int(layers),
+            int(embedding),
+            int(kv_heads),
+            int(get("attention.key_length", head_dim)),
+            int(get("attention.value_length", head_dim)),
+            int(vocab),
+            get("context_length"),
+        )
 
 
 @dataclass(frozen=True)
@@ -120,8 +125,10 @@ class Fit:
         if self.kind == "gpu":
             return f"Fully on GPU ({need})"
         if self.kind == "partial":
-            return (f"Partial offload: {self.gpu_layers} of {self.estimate.layers} layers on GPU "
-                    f"({need})")
+            return (
+                f"Partial offload: {self.gpu_layers} of {self.estimate.layers} layers on GPU "
+                f"({need})"
+            )
         if self.kind == "cpu":
             return f"CPU only ({need})"
         return f"Too big for this machine ({need})"
@@ -169,13 +176,17 @@ def recommend(fits: dict[str, tuple[str | None, Fit]]) -> str | None:
     return max(runs, key=rank) if runs else None
 
 
-def assess(choices, shape: ModelShape | None, context: int,
-           machine: Machine) -> tuple[dict[str, Fit], str | None]:
+def assess(
+    choices, shape: ModelShape | None, context: int, machine: Machine
+) -> tuple[dict[str, Fit], str | None]:
     """Label every downloadable choice of a repository and pick the one to suggest.
 
     ``choices``: quant.GgufChoice objects with sizes (unknown sizes are skipped).
     """
-    fits = {c.name: check(estimate(c.size, shape, context), machine)
-            for c in choices if c.size is not None}
+    fits = {
+        c.name: check(estimate(c.size, shape, context), machine)
+        for c in choices
+        if c.size is not None
+    }
     quants = {c.name: c.quant for c in choices}
     return fits, recommend({n: (quants[n], f) for n, f in fits.items()})

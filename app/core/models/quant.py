@@ -7,17 +7,47 @@ from dataclasses import dataclass, field
 
 # Quantizations from most to least faithful to the original weights (bits per weight, roughly).
 QUALITY_ORDER = [
-    "F32", "BF16", "F16", "Q8_0", "Q6_K", "Q5_K_M", "Q5_K_S", "Q5_1", "Q5_0", "Q4_K_M", "IQ4_NL",
-    "Q4_K_S", "IQ4_XS", "Q4_1", "Q4_0", "IQ3_M", "Q3_K_L", "Q3_K_M", "IQ3_S", "IQ3_XS", "Q3_K_S",
-    "IQ3_XXS", "Q2_K", "IQ2_M", "Q2_K_S", "IQ2_S", "IQ2_XS", "IQ2_XXS", "IQ1_M", "IQ1_S",
-    "TQ2_0", "TQ1_0", "MXFP4_MOE",
+    "F32",
+    "BF16",
+    "F16",
+    "Q8_0",
+    "Q6_K",
+    "Q5_K_M",
+    "Q5_K_S",
+    "Q5_1",
+    "Q5_0",
+    "Q4_K_M",
+    "IQ4_NL",
+    "Q4_K_S",
+    "IQ4_XS",
+    "Q4_1",
+    "Q4_0",
+    "IQ3_M",
+    "Q3_K_L",
+    "Q3_K_M",
+    "IQ3_S",
+    "IQ3_XS",
+    "Q3_K_S",
+    "IQ3_XXS",
+    "Q2_K",
+    "IQ2_M",
+    "Q2_K_S",
+    "IQ2_S",
+    "IQ2_XS",
+    "IQ2_XXS",
+    "IQ1_M",
+    "IQ1_S",
+    "TQ2_0",
+    "TQ1_0",
+    "MXFP4_MOE",
 ]
 _QUANT_RE = re.compile(
     r"(?<![A-Za-z0-9])(Q4_0_[48]_[48]|Q[2-8]_K_(?:XL|[SML])|"
     + "|".join(sorted(map(re.escape, QUALITY_ORDER), key=len, reverse=True))
-    + r"|Q[2-8]_K)(?![A-Za-z0-9])", re.IGNORECASE)
-_SHARD_RE = re.compile(r"^(?P<base>.+)-(?P<index>\d{5})-of-(?P<total>\d{5})\.gguf$",
-                       re.IGNORECASE)
+    + r"|Q[2-8]_K)(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
+_SHARD_RE = re.compile(r"^(?P<base>.+)-(?P<index>\d{5})-of-(?P<total>\d{5})\.gguf$", re.IGNORECASE)
 
 
 def quantization(filename: str) -> str | None:
@@ -52,6 +82,7 @@ class RemoteFile:
 @dataclass
 class GgufChoice:
     """One downloadable model: a single GGUF file, or all the shards of a split one."""
+
     name: str  # the file name, or the group name for shards
     quant: str | None
     files: list[RemoteFile] = field(default_factory=list)

@@ -95,8 +95,10 @@ class ModelRecords:
         """Set (or, with None, clear) per-model defaults. Unknown keys are refused."""
         unknown = set(values) - set(DEFAULT_KEYS)
         if unknown:
-            raise ValueError(f"unknown per-model setting(s): {', '.join(sorted(unknown))}; "
-                             f"known: {', '.join(DEFAULT_KEYS)}")
+            raise ValueError(
+                f"unknown per-model setting(s): {', '.join(sorted(unknown))}; "
+                f"known: {', '.join(DEFAULT_KEYS)}"
+            )
         record = self.get(model_id) or ModelRecord(str(path))
         for key, value in values.items():
             if value is None:
@@ -115,6 +117,5 @@ class ModelRecords:
     def acknowledge(self, repo: str, license_id: str) -> None:
         with self._lock:
             data = self._load()
-            data.setdefault("acknowledged", {})[repo] = {"license": license_id,
-                                                         "time": time.time()}
+            data.setdefault("acknowledged", {})[repo] = {"license": license_id, "time": time.time()}
             self._save(data)

@@ -18,17 +18,18 @@ from app.core.privacy.keyring_store import KeyringStore
 @dataclass
 class RepoReport:
     """What a user reads before downloading: license, files with sizes, and how each would run."""
+
     details: hub.RepoDetails
     fits: dict[str, fit.Fit]
     recommended: str | None
     machine: fit.Machine
 
 
-
 @dataclass
 class ModelFacts:
     """What the window's Installed list and `enclave models list` show about one model; the
     fields after ``size_bytes`` are None when the file cannot be read."""
+
     id: str
     path: str
     source: str
@@ -47,6 +48,7 @@ class ModelFacts:
 
     def as_json(self) -> dict:
         return asdict(self)
+
 
 class ModelLibrary:
     def __init__(self, paths: Paths, settings):
@@ -76,12 +78,12 @@ class ModelLibrary:
         sized = [c for c in details.choices if c.size]
         if sized:
             smallest = min(sized, key=lambda c: c.size or 0)
-            metadata = self.hub.read_metadata(details.id, smallest.files[0].name,
-                                              details.revision)
+            metadata = self.hub.read_metadata(details.id, smallest.files[0].name, details.revision)
             shape = fit.ModelShape.from_metadata(metadata) if metadata else None
         machine = self.machine()
-        fits, best = fit.assess(details.choices, shape, context or self.settings.context_length,
-                                machine)
+        fits, best = fit.assess(
+            details.choices, shape, context or self.settings.context_length, machine
+        )
         return RepoReport(details, fits, best, machine)
 
     def request(self, details: hub.RepoDetails, name: str) -> DownloadRequest:
@@ -90,8 +92,9 @@ class ModelLibrary:
     def acknowledge(self, request: DownloadRequest) -> None:
         from app.core.models import licenses
 
-        self.records.acknowledge(request.repo,
-                                 licenses.describe(request.license, request.license_url).id)
+        self.records.acknowledge(
+            request.repo, licenses.describe(request.license, request.license_url).id
+        )
 
     # -- what is installed ----------------------------------------------------------------
 
@@ -101,12 +104,17 @@ class ModelLibrary:
     def describe(self, model: InstalledModel) -> ModelFacts:
         """Facts for the Installed list: size, quantization, license, where it lives."""
         record = model.record
-        facts = ModelFacts(model.id, str(model.path), model.source, model.size_bytes,
-                           repo=record.repo if record else None,
-                           default=model.id == self.settings.default_model,
-                           embedding=installed.is_embedding_model(model.path),
-                           for_documents=model.id == self.settings.embedding_model,
-                           defaults=model.defaults)
+        facts = ModelFacts(
+            model.id,
+            str(model.path),
+            model.source,
+            model.size_bytes,
+            repo=record.repo if record else None,
+            default=model.id == self.settings.default_model,
+            embedding=installed.is_embedding_model(model.path),
+            for_documents=model.id == self.settings.embedding_model,
+            defaults=model.defaults,
+        )
         try:
             info = gguf.read(model.path)
         except Exception:  # a damaged file is still listed, so it can be removed
@@ -122,8 +130,7 @@ class ModelLibrary:
         from app.core.engines import placement
 
         s = installed.settings_for(self.settings, model)
-        where = placement.for_gguf(info, context_length=s.context_length,
-                                   gpu_layers=s.gpu_layers)
+        where = placement.for_gguf(info, context_length=s.context_length, gpu_layers=s.gpu_layers)
         return {"label": where.label, "reason": where.reason}
 
     def remove(self, model_id: str) -> InstalledModel:
@@ -158,16 +165,16 @@ class ModelLibrary:
         typed = {}
         for key, value in values.items():
             if key not in DEFAULT_KEYS:
-                raise ValueError(f"unknown per-model setting {key!r}; known: "
-                                 f"{', '.join(DEFAULT_KEYS)}")
+                raise ValueError(
+                    f"unknown per-model setting {key!r}; known: {', '.join(DEFAULT_KEYS)}"
+                )
             typed[key] = None if value in (None, "") else _typed(key, value)
         installed.apply_defaults(self.settings, {**model.defaults, **typed})  # ValueError if bad
         self.records.set_defaults(model.id, model.path, **typed)
 
 
 def _typed(key: str, value):
-    kinds = {"context_length": int, "gpu_layers": int, "temperature": float,
-             "system_prompt": str}
+    kinds = {"context_length": int, "gpu_layers": int, "temperature": float, "system_prompt": str}
     try:
         return kinds[key](value)
     except ValueError:

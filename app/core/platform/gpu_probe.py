@@ -60,8 +60,11 @@ class Probe:
 
     def gpus(self) -> list[str]:
         """Every GPU the system shows, by name where known: what a model could be running on."""
-        return [d.name for d in self.vulkan_gpus()] + self.nvidia + (
-            [] if self.vulkan_gpus() or self.nvidia else self.pci_gpus)
+        return (
+            [d.name for d in self.vulkan_gpus()]
+            + self.nvidia
+            + ([] if self.vulkan_gpus() or self.nvidia else self.pci_gpus)
+        )
 
     def as_dict(self) -> dict:
         out = asdict(self)
@@ -83,14 +86,18 @@ def choose_backend(probe: Probe) -> tuple[str, str]:
         return "vulkan", reason
     if probe.vulkan_devices:
         names = ", ".join(f"{d.name} ({d.type})" for d in probe.vulkan_devices)
-        return "cpu", (f"no GPU: the only Vulkan device is a CPU ({names}); set "
-                       f"GGML_VK_VISIBLE_DEVICES=0 to use it anyway")
+        return "cpu", (
+            f"no GPU: the only Vulkan device is a CPU ({names}); set "
+            f"GGML_VK_VISIBLE_DEVICES=0 to use it anyway"
+        )
     if probe.pci_gpus or probe.nvidia:
         what = ", ".join(probe.nvidia or probe.pci_gpus)
-        return "cpu", (f"GPU found ({what}) but no Vulkan driver"
-                       f"{': ' + probe.vulkan_error if probe.vulkan_error else ''}; install its "
-                       f"Vulkan driver (Debian/Ubuntu: mesa-vulkan-drivers, or the NVIDIA driver) "
-                       f"and run make install again")
+        return "cpu", (
+            f"GPU found ({what}) but no Vulkan driver"
+            f"{': ' + probe.vulkan_error if probe.vulkan_error else ''}; install its "
+            f"Vulkan driver (Debian/Ubuntu: mesa-vulkan-drivers, or the NVIDIA driver) "
+            f"and run make install again"
+        )
     return "cpu", "no GPU found"
 
 
@@ -125,9 +132,13 @@ def nvidia_smi(*fields: str) -> list[list[str]]:
     if not exe:
         return []
     try:
-        out = subprocess.run([exe, f"--query-gpu={','.join(fields)}",
-                              "--format=csv,noheader,nounits"], capture_output=True, text=True,
-                             timeout=10, check=True).stdout
+        out = subprocess.run(
+            [exe, f"--query-gpu={','.join(fields)}", "--format=csv,noheader,nounits"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout
     except (OSError, subprocess.SubprocessError):
         return []
     rows = [[x.strip() for x in line.rsplit(",", len(fields) - 1)] for line in out.splitlines()]
@@ -150,8 +161,9 @@ def _vulkan() -> tuple[str | None, str | None, list[VulkanDevice]]:
     """(loader, error, devices) from the Vulkan loader itself, the way llama.cpp will see them."""
     names = {"Windows": ["vulkan-1.dll"], "Darwin": ["libvulkan.1.dylib", "libMoltenVK.dylib"]}
     loader = None
-    for name in names.get(platform.system(), ["libvulkan.so.1"]) + [ctypes.util.find_library(
-            "vulkan")]:
+    for name in names.get(platform.system(), ["libvulkan.so.1"]) + [
+        ctypes.util.find_library("vulkan")
+    ]:
         if not name:
             continue
         try:
@@ -170,48 +182,68 @@ def _vulkan() -> tuple[str | None, str | None, list[VulkanDevice]]:
 
 def _vulkan_devices(lib) -> list[VulkanDevice]:
     class InstanceCreateInfo(ctypes.Structure):
-        _fields_ = [("sType", ctypes.c_uint32), ("pNext", ctypes.c_void_p),
-                    ("flags", ctypes.c_uint32), ("pApplicationInfo", ctypes.c_void_p),
-                    ("enabledLayerCount", ctypes.c_uint32),
-                    ("ppEnabledLayerNames", ctypes.c_void_p),
-                    ("enabledExtensionCount", ctypes.c_uint32),
-                    ("ppEnabledExtensionNames", ctypes.c_void_p)]
+        _fields_ = [
+            ("sType", ctypes.c_uint32),
+            ("pNext", ctypes.c_void_p),
+            ("flags", ctypes.c_uint32),
+            ("pApplicationInfo", ctypes.c_void_p),
+            ("enabledLayerCount", ctypes.c_uint32),
+            ("ppEnabledLayerNames", ctypes.c_void_p),
+            ("enabledExtensionCount", ctypes.c_uint32),
+            ("ppEnabledExtensionNames", ctypes.c_void_p),
+        ]
 
     class Properties(ctypes.Structure):  # the head of VkPhysicalDeviceProperties
-        _fields_ = [("apiVersion", ctypes.c_uint32), ("driverVersion", ctypes.c_uint32),
-                    ("vendorID", ctypes.c_uint32), ("deviceID", ctypes.c_uint32),
-                    ("deviceType", ctypes.c_uint32), ("deviceName", ctypes.c_char * 256),
-                    ("rest", ctypes.c_uint8 * 4096)]  # limits etc.: room, never read
+        _fields_ = [
+            ("apiVersion", ctypes.c_uint32),
+            ("driverVersion", ctypes.c_uint32),
+            ("vendorID", ctypes.c_uint32),
+            ("deviceID", ctypes.c_uint32),
+            ("deviceType", ctypes.c_uint32),
+            ("deviceName", ctypes.c_char * 256),
+            ("rest", ctypes.c_uint8 * 4096),
+        ]  # limits etc.: room, never read
 
     class MemoryHeap(ctypes.Structure):
         _fields_ = [("size", ctypes.c_uint64), ("flags", ctypes.c_uint32)]
 
     class MemoryProperties(ctypes.Structure):
-        _fields_ = [("memoryTypeCount", ctypes.c_uint32), ("memoryTypes", ctypes.c_uint32 * 64),
-                    ("memoryHeapCount", ctypes.c_uint32), ("memoryHeaps", MemoryHeap * 16)]
+        _fields_ = [
+            ("memoryTypeCount", ctypes.c_uint32),
+            ("memoryTypes", ctypes.c_uint32 * 64),
+            ("memoryHeapCount", ctypes.c_uint32),
+            ("memoryHeaps", MemoryHeap * 16),
+        ]
 
     instance = ctypes.c_void_p()
     info = InstanceCreateInfo(sType=1)  # VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO
     result = lib.vkCreateInstance(ctypes.byref(info), None, ctypes.byref(instance))
     if result != 0:
         # -9: VK_ERROR_INCOMPATIBLE_DRIVER, the loader's answer when no driver is installed
-        raise RuntimeError("no Vulkan driver is installed" if result == -9
-                           else f"vkCreateInstance failed ({result})")
+        raise RuntimeError(
+            "no Vulkan driver is installed"
+            if result == -9
+            else f"vkCreateInstance failed ({result})"
+        )
     try:
         count = ctypes.c_uint32(0)
         lib.vkEnumeratePhysicalDevices(instance, ctypes.byref(count), None)
         handles = (ctypes.c_void_p * count.value)()
         lib.vkEnumeratePhysicalDevices(instance, ctypes.byref(count), handles)
         devices = []
-        for handle in handles[:count.value]:
+        for handle in handles[: count.value]:
             props, memory = Properties(), MemoryProperties()
             lib.vkGetPhysicalDeviceProperties(ctypes.c_void_p(handle), ctypes.byref(props))
             lib.vkGetPhysicalDeviceMemoryProperties(ctypes.c_void_p(handle), ctypes.byref(memory))
-            local = sum(h.size for h in memory.memoryHeaps[:memory.memoryHeapCount] if h.flags & 1)
-            devices.append(VulkanDevice(props.deviceName.decode(errors="replace"),
-                                        VK_TYPES.get(props.deviceType, "other"),
-                                        VENDORS.get(f"0x{props.vendorID:04x}",
-                                                    f"0x{props.vendorID:04x}"), int(local)))
+            local = sum(h.size for h in memory.memoryHeaps[: memory.memoryHeapCount] if h.flags & 1)
+            devices.append(
+                VulkanDevice(
+                    props.deviceName.decode(errors="replace"),
+                    VK_TYPES.get(props.deviceType, "other"),
+                    VENDORS.get(f"0x{props.vendorID:04x}", f"0x{props.vendorID:04x}"),
+                    int(local),
+                )
+            )
         return devices
     finally:
         lib.vkDestroyInstance(instance, None)

@@ -24,14 +24,20 @@ def total_ram_bytes() -> int | None:
 
 def _windows_memory_status():
     if platform.system() == "Windows":
+
         class _MemStatus(ctypes.Structure):
-            _fields_ = [("dwLength", ctypes.c_ulong), ("dwMemoryLoad", ctypes.c_ulong),
-                        ("ullTotalPhys", ctypes.c_ulonglong), ("ullAvailPhys", ctypes.c_ulonglong),
-                        ("ullTotalPageFile", ctypes.c_ulonglong),
-                        ("ullAvailPageFile", ctypes.c_ulonglong),
-                        ("ullTotalVirtual", ctypes.c_ulonglong),
-                        ("ullAvailVirtual", ctypes.c_ulonglong),
-                        ("sullAvailExtendedVirtual", ctypes.c_ulonglong)]
+            _fields_ = [
+                ("dwLength", ctypes.c_ulong),
+                ("dwMemoryLoad", ctypes.c_ulong),
+                ("ullTotalPhys", ctypes.c_ulonglong),
+                ("ullAvailPhys", ctypes.c_ulonglong),
+                ("ullTotalPageFile", ctypes.c_ulonglong),
+                ("ullAvailPageFile", ctypes.c_ulonglong),
+                ("ullTotalVirtual", ctypes.c_ulonglong),
+                ("ullAvailVirtual", ctypes.c_ulonglong),
+                ("sullAvailExtendedVirtual", ctypes.c_ulonglong),
+            ]
+
         status = _MemStatus()
         status.dwLength = ctypes.sizeof(status)
         kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
@@ -67,8 +73,11 @@ class Gpu:
 
 
 def _nvml_gpus() -> list[Gpu]:
-    names = ["nvml.dll"] if sys.platform == "win32" else ["libnvidia-ml.so.1",
-                                                           ctypes.util.find_library("nvidia-ml")]
+    names = (
+        ["nvml.dll"]
+        if sys.platform == "win32"
+        else ["libnvidia-ml.so.1", ctypes.util.find_library("nvidia-ml")]
+    )
     lib = None
     for name in filter(None, names):
         try:
@@ -80,8 +89,11 @@ def _nvml_gpus() -> list[Gpu]:
         return []
 
     class _Memory(ctypes.Structure):
-        _fields_ = [("total", ctypes.c_ulonglong), ("free", ctypes.c_ulonglong),
-                    ("used", ctypes.c_ulonglong)]
+        _fields_ = [
+            ("total", ctypes.c_ulonglong),
+            ("free", ctypes.c_ulonglong),
+            ("used", ctypes.c_ulonglong),
+        ]
 
     out = []
     try:
@@ -94,8 +106,9 @@ def _nvml_gpus() -> list[Gpu]:
                 continue
             lib.nvmlDeviceGetName(handle, label, 96)
             if lib.nvmlDeviceGetMemoryInfo(handle, ctypes.byref(memory)) == 0:
-                out.append(Gpu(label.value.decode(errors="replace"), memory.total, memory.free,
-                               "nvidia"))
+                out.append(
+                    Gpu(label.value.decode(errors="replace"), memory.total, memory.free, "nvidia")
+                )
     finally:
         lib.nvmlShutdown()
     return out
@@ -121,8 +134,11 @@ def gpus() -> list[Gpu]:
     """
     if sys.platform == "darwin" and platform.machine() == "arm64":
         total, free = total_ram_bytes() or 0, available_ram_bytes() or 0
-        return [Gpu("Apple Silicon (unified memory)", total * 3 // 4, min(free, total * 3 // 4),
-                    "apple")]
+        return [
+            Gpu(
+                "Apple Silicon (unified memory)", total * 3 // 4, min(free, total * 3 // 4), "apple"
+            )
+        ]
     try:
         found = _nvml_gpus()
     except (OSError, AttributeError) as exc:
@@ -134,8 +150,11 @@ def gpus() -> list[Gpu]:
     try:
         from app.core.engines import llama_lib
 
-        return [Gpu(d["description"] or d["name"], d["total"], d["free"], "llama.cpp")
-                for d in llama_lib.devices() if d["kind"] in ("gpu", "igpu") and d["total"]]
+        return [
+            Gpu(d["description"] or d["name"], d["total"], d["free"], "llama.cpp")
+            for d in llama_lib.devices()
+            if d["kind"] in ("gpu", "igpu") and d["total"]
+        ]
     except (ImportError, OSError) as exc:
         log.info("llama.cpp devices unavailable: %s", exc)
         return []

@@ -18,8 +18,9 @@ def write_atomic(path: Path, data) -> None:
     # `enclave config set`) must not write into, or rename away, each other's half-written file.
     tmp = path.with_name(f"{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     try:
-        with os.fdopen(open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL), "w",
-                       encoding="utf-8") as f:
+        with os.fdopen(
+            open_private(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL), "w", encoding="utf-8"
+        ) as f:
             f.write(json.dumps(data, indent=2, sort_keys=True) + "\n")
             f.flush()
             os.fsync(f.fileno())  # the new version is on disk before it replaces the old one

@@ -19,7 +19,8 @@ def configure(log_file: Path, *, level: int = logging.INFO) -> None:
         return
     try:
         handler: logging.Handler = logging.handlers.RotatingFileHandler(
-            log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+            log_file, maxBytes=2_000_000, backupCount=3, encoding="utf-8"
+        )
     except OSError:
         handler = logging.NullHandler()
     handler._enclave = True  # type: ignore[attr-defined]

@@ -116,8 +116,13 @@ class Paths:
         return self.logs / "enclave.log"
 
     def folders(self) -> dict[str, Path]:
-        return {"config": self.config, "data": self.data, "cache": self.cache,
-                "logs": self.logs, "models": self.models}
+        return {
+            "config": self.config,
+            "data": self.data,
+            "cache": self.cache,
+            "logs": self.logs,
+            "models": self.models,
+        }
 
     def ensure(self) -> Paths:
         """Create every folder (owner-only) and prove it is writable, or raise one clear error."""
@@ -142,8 +147,11 @@ class Paths:
             found = [folder] if name == "models" else [folder, *_below(folder)]
             changed += [p for p in found if tighten(p)]
         if changed:
-            log.info("made %d file(s) and folder(s) from an older version owner-only: %s",
-                     len(changed), ", ".join(str(p) for p in changed[:20]))
+            log.info(
+                "made %d file(s) and folder(s) from an older version owner-only: %s",
+                len(changed),
+                ", ".join(str(p) for p in changed[:20]),
+            )
         return changed
 
 
@@ -161,7 +169,8 @@ class DataFolderError(EnclaveError):
         super().__init__(
             f"Enclave cannot write to its {name} folder {folder}: {reason}. "
             f"Fix the folder's permissions or free some disk space, or set {HOME_ENV} "
-            f"to a folder you can write to.")
+            f"to a folder you can write to."
+        )
         self.folder = folder
 
 
@@ -170,8 +179,13 @@ def resolve(env: Mapping[str, str] | None = None) -> Paths:
     home = (os.environ if env is None else env).get(HOME_ENV, "").strip()
     if home:
         root = Path(home).expanduser().absolute()
-        return Paths(config=root / "config", data=root / "data", cache=root / "cache",
-                     logs=root / "logs", models=root / "models")
+        return Paths(
+            config=root / "config",
+            data=root / "data",
+            cache=root / "cache",
+            logs=root / "logs",
+            models=root / "models",
+        )
     data = Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
     return Paths(
         config=Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)),

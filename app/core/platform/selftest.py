@@ -51,14 +51,17 @@ def _folders(rt: Runtime) -> Check:
 def _llama() -> tuple[Check, Check]:
     info = hardware.llama_build_info()
     if not info.get("available"):
-        return (Check("llama.cpp", False, f"cannot load: {info.get('error')}"),
-                Check("GPU", False, "unknown", required=False))
+        return (
+            Check("llama.cpp", False, f"cannot load: {info.get('error')}"),
+            Check("GPU", False, "unknown", required=False),
+        )
     cpu = info.get("system_info", "").replace("CPU : ", "")[:70]
     gpus = placement.gpu_devices()
     found = ", ".join(f"{d.name} · {d.description} ({d.free / 2**30:.1f} GB free)" for d in gpus)
-    return (Check("llama.cpp", True, f"llama-cpp-python {info['version']} ({cpu}…)"),
-            Check("GPU", bool(gpus), found or f"none: {placement.why_no_gpu()}",
-                  required=False))
+    return (
+        Check("llama.cpp", True, f"llama-cpp-python {info['version']} ({cpu}…)"),
+        Check("GPU", bool(gpus), found or f"none: {placement.why_no_gpu()}", required=False),
+    )
 
 
 def _answer(rt: Runtime) -> list[Check]:
@@ -70,14 +73,21 @@ def _answer(rt: Runtime) -> list[Check]:
     from app.core.engines.local import LocalEngine
 
     try:
-        engine = LocalEngine(model.path, model_id=model.id, context_length=1024,
-                             gpu_layers=rt.settings.gpu_layers, threads=rt.settings.threads)
+        engine = LocalEngine(
+            model.path,
+            model_id=model.id,
+            context_length=1024,
+            gpu_layers=rt.settings.gpu_layers,
+            threads=rt.settings.threads,
+        )
     except EnclaveError as exc:
         return checks + [Check("answer", False, str(exc))]
     try:
-        generation = engine.stream([ChatMessage("user", PROMPT)],
-                                   options=GenerationOptions(max_tokens=24, temperature=0.0),
-                                   cancel=threading.Event())
+        generation = engine.stream(
+            [ChatMessage("user", PROMPT)],
+            options=GenerationOptions(max_tokens=24, temperature=0.0),
+            cancel=threading.Event(),
+        )
         text = " ".join("".join(generation).split())
     finally:
         engine.close()
@@ -85,10 +95,16 @@ def _answer(rt: Runtime) -> list[Check]:
     if not text:
         return checks + [Check("answer", False, "the model produced no text")]
     shown = text if len(text) <= 50 else text[:49] + "…"
-    return checks + [Check("answer", True, f"“{shown}” ({s.completion_tokens} tokens, "
-                                           f"{s.tokens_per_s or 0:.1f} tokens/s, first token "
-                                           f"{(s.ttft_s or 0) * 1000:.0f} ms, on "
-                                           f"{engine.placement.label})")]
+    return checks + [
+        Check(
+            "answer",
+            True,
+            f"“{shown}” ({s.completion_tokens} tokens, "
+            f"{s.tokens_per_s or 0:.1f} tokens/s, first token "
+            f"{(s.ttft_s or 0) * 1000:.0f} ms, on "
+            f"{engine.placement.label})",
+        )
+    ]
 
 
 def keyring_check() -> Check:
@@ -105,11 +121,19 @@ def keyring_check() -> Check:
     inner = getattr(backend, "backends", [backend])
     usable = [b for b in inner if not isinstance(b, fail.Keyring)]
     if not usable:
-        return Check("OS keyring", False, "no OS keyring found (on Linux: is a Secret Service such "
-                     "as GNOME Keyring or KWallet running?); cloud keys cannot be stored",
-                     required=False)
-    return Check("OS keyring", True, ", ".join(type(b).__module__.rsplit(".", 1)[-1] + "."
-                                             + type(b).__name__ for b in usable), required=False)
+        return Check(
+            "OS keyring",
+            False,
+            "no OS keyring found (on Linux: is a Secret Service such "
+            "as GNOME Keyring or KWallet running?); cloud keys cannot be stored",
+            required=False,
+        )
+    return Check(
+        "OS keyring",
+        True,
+        ", ".join(type(b).__module__.rsplit(".", 1)[-1] + "." + type(b).__name__ for b in usable),
+        required=False,
+    )
 
 
 def cloud_client_check() -> Check:
@@ -141,15 +165,23 @@ def documents_check() -> Check:
             with DocIndex(Path(tmp) / "check.sqlite3") as index:
                 c = index.create("check")
                 sections = formats.extract(Path("check.md"), b"# Check\nself test passage\n")
-                index.put_file(c.id, "check.md", size=1, mtime=0.0, sha256=None,
-                               status="indexed", chunks=chunk_sections(sections))
+                index.put_file(
+                    c.id,
+                    "check.md",
+                    size=1,
+                    mtime=0.0,
+                    sha256=None,
+                    status="indexed",
+                    chunks=chunk_sections(sections),
+                )
                 found = index.search_text([c.id], "passage")
         if not found or found[0].heading != "Check":
             return Check("documents", False, "full-text search found nothing")
     except Exception as exc:  # noqa: BLE001 — the self-test reports, it does not crash
         return Check("documents", False, f"{type(exc).__name__}: {exc}")
-    return Check("documents", True, f"PDF (pypdf {pypdf.__version__}), Word, HTML, text; FTS5 "
-                                    f"search")
+    return Check(
+        "documents", True, f"PDF (pypdf {pypdf.__version__}), Word, HTML, text; FTS5 search"
+    )
 
 
 def run(rt: Runtime) -> list[Check]:
@@ -160,8 +192,9 @@ def run(rt: Runtime) -> list[Check]:
     checks.append(keyring_check())
     checks.append(cloud_client_check())
     checks.append(documents_check())
-    checks.append(Check("network guard", netguard.installed(),
-                        "refusing connections that leave this device"))
+    checks.append(
+        Check("network guard", netguard.installed(), "refusing connections that leave this device")
+    )
     checks.append(Check("time", True, f"{time.perf_counter() - started:.1f} s", required=False))
     return checks
 

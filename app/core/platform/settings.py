@@ -73,10 +73,15 @@ class Settings:
 
 
 # The names the issue tracker, README and `enclave config` use for some settings.
-ALIASES = {"network.offline": "offline", "cloud.allowed": "cloud_allowed",
-           "cloud.timeout": "cloud_timeout_s", "redaction.enabled": "redact",
-           "redaction.terms": "redaction_terms", "docs.embedding_model": "embedding_model",
-           "docs.passages": "docs_passages"}
+ALIASES = {
+    "network.offline": "offline",
+    "cloud.allowed": "cloud_allowed",
+    "cloud.timeout": "cloud_timeout_s",
+    "redaction.enabled": "redact",
+    "redaction.terms": "redaction_terms",
+    "docs.embedding_model": "embedding_model",
+    "docs.passages": "docs_passages",
+}
 
 
 def comma_list(text: str) -> list[str]:
@@ -88,8 +93,9 @@ def field_name(key: str) -> str:
     """The settings field for a name given on the command line (``cloud.allowed`` too)."""
     name = ALIASES.get(key, key)
     if name not in _fields():
-        raise EnclaveError(f"There is no setting called {key!r}. Settings: "
-                           f"{', '.join([*ALIASES, *_fields()])}.")
+        raise EnclaveError(
+            f"There is no setting called {key!r}. Settings: {', '.join([*ALIASES, *_fields()])}."
+        )
     return name
 
 
@@ -123,8 +129,9 @@ def load(path: Path) -> Settings:
             kept = f" It was kept as {backup.name}."
         except OSError:
             kept = ""
-        settings.notices.append(f"The settings file {path} could not be read ({exc}); "
-                                f"defaults are in use.{kept}")
+        settings.notices.append(
+            f"The settings file {path} could not be read ({exc}); defaults are in use.{kept}"
+        )
         log.warning("settings unreadable: %s", exc)
         return settings
     known = _fields()
@@ -156,6 +163,8 @@ def save_or_explain(settings: Settings, path: Path) -> None:
     try:
         save(settings, path)
     except OSError as exc:
-        raise EnclaveError(f"Your settings could not be saved to {path}: "
-                           f"{exc.strerror or exc}. Free some disk space or check the "
-                           f"folder's permissions.") from exc
+        raise EnclaveError(
+            f"Your settings could not be saved to {path}: "
+            f"{exc.strerror or exc}. Free some disk space or check the "
+            f"folder's permissions."
+        ) from exc

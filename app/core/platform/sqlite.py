@@ -28,8 +28,9 @@ def connect(path: Path, migrate: Callable[[sqlite3.Connection], None]) -> sqlite
         for name in (path.name, path.name + "-wal", path.name + "-shm", path.name + "-journal"):
             tighten(path.with_name(name))
     except OSError as exc:  # as SQLite itself would have failed, for the callers' messages
-        raise sqlite3.OperationalError(f"unable to open database file: {exc.strerror or exc}"
-                                       ) from exc
+        raise sqlite3.OperationalError(
+            f"unable to open database file: {exc.strerror or exc}"
+        ) from exc
     db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
     db.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
     # Switching a new file to WAL can fail with "database is locked" without waiting on the busy

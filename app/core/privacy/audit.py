@@ -47,9 +47,27 @@ _lock = threading.Lock()  # one writer per process; the file lock below covers o
 _TAIL_BYTES = 1 << 16  # enough for the last line; entries are a few hundred bytes
 
 # The fields of an entry, in the order the viewer and the JSON output show them.
-FIELDS = ("seq", "time", "purpose", "host", "method", "path", "status", "provider", "model",
-          "tier", "conversation", "consent", "bytes_sent", "bytes_received", "tokens_sent",
-          "tokens_received", "payload_sha256", "prev", "hash")
+FIELDS = (
+    "seq",
+    "time",
+    "purpose",
+    "host",
+    "method",
+    "path",
+    "status",
+    "provider",
+    "model",
+    "tier",
+    "conversation",
+    "consent",
+    "bytes_sent",
+    "bytes_received",
+    "tokens_sent",
+    "tokens_received",
+    "payload_sha256",
+    "prev",
+    "hash",
+)
 STARTED, COMPLETED, BREAK = "started", "completed", "break"
 COMPLETION_FIELDS = ("status", "bytes_received", "tokens_sent", "tokens_received")
 
@@ -60,8 +78,9 @@ class AuditError(EnclaveError):
 
 def _digest(entry: dict) -> str:
     body = {k: v for k, v in entry.items() if k not in ("hash", "mac")}
-    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False,
-                                     separators=(",", ":")).encode("utf-8")).hexdigest()
+    return hashlib.sha256(
+        json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    ).hexdigest()
 
 
 def _mac(key: bytes, entry_hash: str) -> str:
@@ -79,8 +98,9 @@ def _write_error(path: Path, exc: OSError, action: str = "written") -> AuditErro
         todo = f"Make {path.parent} and its files writable for your user"
     else:
         todo = f"Check that {path.parent} is writable and the disk works"
-    return AuditError(f"The audit log {path} could not be {action} ({why}). {todo}, "
-                      f"then try again.")
+    return AuditError(
+        f"The audit log {path} could not be {action} ({why}). {todo}, then try again."
+    )
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -99,12 +119,13 @@ def _write_private(path: Path, text: str) -> None:
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 @dataclass
 class Anchor:
     """Where the log's newest entry is recorded outside its folder, and the key if keyed."""
+
     seq: int = 0
     hash: str = GENESIS
     key: bytes | None = None
@@ -127,18 +148,26 @@ class _KeyringAnchor:
             return Anchor(where="your system keyring")
         try:
             data = json.loads(raw)
-            return Anchor(int(data["seq"]), str(data["hash"]), bytes.fromhex(data["key"]),
-                          "your system keyring", True)
+            return Anchor(
+                int(data["seq"]),
+                str(data["hash"]),
+                bytes.fromhex(data["key"]),
+                "your system keyring",
+                True,
+            )
         except (ValueError, KeyError, TypeError) as exc:
-            raise AuditError("The audit log's record in your system keyring is damaged, so "
-                             "Enclave cannot vouch for the log. Nothing was sent.") from exc
+            raise AuditError(
+                "The audit log's record in your system keyring is damaged, so "
+                "Enclave cannot vouch for the log. Nothing was sent."
+            ) from exc
 
     def write(self, anchor: Anchor) -> None:
         from app.core.privacy.keyring_store import KeyringStore
 
         assert anchor.key is not None
-        KeyringStore.set_unlisted(self.name, json.dumps(
-            {"key": anchor.key.hex(), "seq": anchor.seq, "hash": anchor.hash}))
+        KeyringStore.set_unlisted(
+            self.name, json.dumps({"key": anchor.key.hex(), "seq": anchor.seq, "hash": anchor.hash})
+        )
 
 
 class _FileAnchor:
@@ -179,9 +208,11 @@ class Verification:
         else:
             text = "The audit log was changed:\n" + "\n".join(f"  - {p}" for p in self.problems)
         if self.incomplete:
-            text += ("\nRequests that left but never completed (Enclave stopped before the "
-                     "response ended, or they are still running; what came back is not "
-                     "recorded):\n" + "\n".join(f"  - {p}" for p in self.incomplete))
+            text += (
+                "\nRequests that left but never completed (Enclave stopped before the "
+                "response ended, or they are still running; what came back is not "
+                "recorded):\n" + "\n".join(f"  - {p}" for p in self.incomplete)
+            )
         return text + (f"\n{self.proved}" if self.proved else "")
 
 
@@ -275,36 +306,47 @@ class AuditLog:
                 last = written[-1]
                 self._write_head_and_anchor(last, anchor, store)
         except Timeout as exc:
-            raise AuditError(f"The audit log {self.path} is locked by another Enclave that "
-                             f"does not let go ({exc.lock_file}). Close other Enclave windows "
-                             f"and commands, then try again.") from exc
+            raise AuditError(
+                f"The audit log {self.path} is locked by another Enclave that "
+                f"does not let go ({exc.lock_file}). Close other Enclave windows "
+                f"and commands, then try again."
+            ) from exc
         except OSError as exc:
             raise _write_error(self.path, exc) from exc
         return last
 
-    def _disagreement(self, tail: dict | None, anchor: Anchor,
-                      store: _KeyringAnchor | _FileAnchor | None) -> dict | None:
+    def _disagreement(
+        self, tail: dict | None, anchor: Anchor, store: _KeyringAnchor | _FileAnchor | None
+    ) -> dict | None:
         """What the log's end looks like when it is not what was last written, or None."""
         tail_seq = tail.get("seq") if tail else 0
         tail_hash = tail.get("hash") if tail else GENESIS
         if store is None or not anchor.found:
             if store is None:  # no anchor at all: the head file is the only record
                 head_seq, head_hash = self._last()
-                if (self.head.exists() and (head_seq, head_hash) != (tail_seq, tail_hash)) \
-                        or (tail and not self.head.exists()):
-                    return {"found_seq": tail_seq, "recorded_seq": head_seq,
-                            "recorded_in": self.head.name}
+                if (self.head.exists() and (head_seq, head_hash) != (tail_seq, tail_hash)) or (
+                    tail and not self.head.exists()
+                ):
+                    return {
+                        "found_seq": tail_seq,
+                        "recorded_seq": head_seq,
+                        "recorded_in": self.head.name,
+                    }
             return None
         if (tail_seq, tail_hash) == (anchor.seq, anchor.hash):
             return None
         # One genuine entry past the anchor: the process stopped between the two writes.
-        if anchor.key and tail and isinstance(tail_seq, int) and tail_seq > anchor.seq and \
-                hmac.compare_digest(str(tail.get("mac")), _mac(anchor.key, str(tail_hash))):
+        if (
+            anchor.key
+            and tail
+            and isinstance(tail_seq, int)
+            and tail_seq > anchor.seq
+            and hmac.compare_digest(str(tail.get("mac")), _mac(anchor.key, str(tail_hash)))
+        ):
             return None
         return {"found_seq": tail_seq, "recorded_seq": anchor.seq, "recorded_in": anchor.where}
 
-    def _write(self, kind: str | None, fields: dict, seq: int, prev: str,
-               anchor: Anchor) -> dict:
+    def _write(self, kind: str | None, fields: dict, seq: int, prev: str, anchor: Anchor) -> dict:
         entry: dict[str, Any] = {"seq": seq + 1, "time": round(time.time(), 3)}
         if kind:
             entry["kind"] = kind
@@ -332,8 +374,9 @@ class AuditLog:
             os.close(fd)
         return entry
 
-    def _write_head_and_anchor(self, last: dict, anchor: Anchor,
-                               store: _KeyringAnchor | _FileAnchor | None) -> None:
+    def _write_head_and_anchor(
+        self, last: dict, anchor: Anchor, store: _KeyringAnchor | _FileAnchor | None
+    ) -> None:
         from app.core.privacy.keyring_store import KeyringUnavailableError
 
         _write_private(self.head, json.dumps({"seq": last["seq"], "hash": last["hash"]}))
@@ -344,8 +387,10 @@ class AuditLog:
             store.write(anchor)
         except KeyringUnavailableError as exc:
             # The entry is on disk; the next append or verify sees the anchor behind it.
-            raise AuditError(f"The audit log {self.path} was written, but its record in your "
-                             f"system keyring could not be updated: {exc}") from exc
+            raise AuditError(
+                f"The audit log {self.path} was written, but its record in your "
+                f"system keyring could not be updated: {exc}"
+            ) from exc
         if isinstance(store, _KeyringAnchor) and self.anchor_file is not None:
             self.anchor_file.unlink(missing_ok=True)  # the keyring supersedes it
 
@@ -388,8 +433,11 @@ class AuditLog:
                 started = requests[record["of"]]
                 started.update({k: record.get(k) for k in COMPLETION_FIELDS}, completed=True)
             elif kind in (None, STARTED):
-                requests[record.get("seq")] = {**dict.fromkeys(COMPLETION_FIELDS), **record,
-                                               "completed": kind is None}
+                requests[record.get("seq")] = {
+                    **dict.fromkeys(COMPLETION_FIELDS),
+                    **record,
+                    "completed": kind is None,
+                }
         return list(requests.values())
 
     def verify(self) -> Verification:
@@ -414,14 +462,19 @@ class AuditLog:
             last_entry = entry
             seq = entry.get("seq")
             if entry.get("hash") != _digest(entry):
-                problems.append(f"entry {seq} (line {number}) was edited: its hash does not "
-                                f"match its contents")
+                problems.append(
+                    f"entry {seq} (line {number}) was edited: its hash does not match its contents"
+                )
             if seq != expected_seq:
-                problems.append(f"line {number} holds entry {seq} where entry {expected_seq} "
-                                f"belongs: entries were removed or reordered")
+                problems.append(
+                    f"line {number} holds entry {seq} where entry {expected_seq} "
+                    f"belongs: entries were removed or reordered"
+                )
             if entry.get("prev") != prev:
-                problems.append(f"entry {seq} (line {number}) does not follow the entry before "
-                                f"it: an entry was removed, inserted or reordered")
+                problems.append(
+                    f"entry {seq} (line {number}) does not follow the entry before "
+                    f"it: an entry was removed, inserted or reordered"
+                )
             problems += self._check_mac(entry, number, anchor, keyed_from)
             if "mac" in entry and keyed_from is None:
                 keyed_from = seq if isinstance(seq, int) else None
@@ -435,85 +488,124 @@ class AuditLog:
                     f"when entry {seq} was written, the log ended at entry "
                     f"{entry.get('found_seq')} but entry {entry.get('recorded_seq')} had been "
                     f"written (recorded in {entry.get('recorded_in')}): the log was cut, "
-                    f"replaced or deleted before then")
+                    f"replaced or deleted before then"
+                )
             prev = entry.get("hash")
             expected_seq = (seq if isinstance(seq, int) else expected_seq) + 1
         last_seq = expected_seq - 1
         problems += self._check_anchor(store, anchor, lines, last_seq, prev, last_entry)
         for e in open_requests.values():
             when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e.get("time") or 0))
-            incomplete.append(f"entry {e.get('seq')}, {when}: {e.get('method')} "
-                              f"{e.get('host')}{e.get('path') or ''} ({e.get('purpose')}), "
-                              f"{e.get('bytes_sent')} bytes sent")
+            incomplete.append(
+                f"entry {e.get('seq')}, {when}: {e.get('method')} "
+                f"{e.get('host')}{e.get('path') or ''} ({e.get('purpose')}), "
+                f"{e.get('bytes_sent')} bytes sent"
+            )
         proved = self._proved(store, anchor, keyed_from, no_keyring)
         return Verification(not problems, count, problems, proved, incomplete)
 
-    def _check_mac(self, entry: dict, number: int, anchor: Anchor,
-                   keyed_from: int | None) -> list[str]:
+    def _check_mac(
+        self, entry: dict, number: int, anchor: Anchor, keyed_from: int | None
+    ) -> list[str]:
         seq = entry.get("seq")
         if "mac" not in entry:
             if keyed_from is not None:
-                return [f"entry {seq} (line {number}) has no key mark although the entries "
-                        f"from {keyed_from} on have one: it was not written by Enclave"]
+                return [
+                    f"entry {seq} (line {number}) has no key mark although the entries "
+                    f"from {keyed_from} on have one: it was not written by Enclave"
+                ]
             return []
         if anchor.key is None:
             return []  # said in ``_proved``: the marks could not be checked
         if not hmac.compare_digest(str(entry["mac"]), _mac(anchor.key, str(entry.get("hash")))):
-            return [f"entry {seq} (line {number}) carries a key mark that does not match: it "
-                    f"was changed or made without the key in your keyring"]
+            return [
+                f"entry {seq} (line {number}) carries a key mark that does not match: it "
+                f"was changed or made without the key in your keyring"
+            ]
         return []
 
-    def _check_anchor(self, store, anchor: Anchor, lines: list[str], last_seq: int,
-                      last_hash: str | None, last_entry: dict | None) -> list[str]:
+    def _check_anchor(
+        self,
+        store,
+        anchor: Anchor,
+        lines: list[str],
+        last_seq: int,
+        last_hash: str | None,
+        last_entry: dict | None,
+    ) -> list[str]:
         if store is None or not anchor.found:
-            if store is not None and isinstance(store, _KeyringAnchor) and lines \
-                    and last_entry is not None and "mac" in last_entry:
-                return [f"the log's entries carry a key mark but your system keyring holds no "
-                        f"record of this log ({self.path}): the keyring entry was removed, or "
-                        f"the log was copied from elsewhere"]
+            if (
+                store is not None
+                and isinstance(store, _KeyringAnchor)
+                and lines
+                and last_entry is not None
+                and "mac" in last_entry
+            ):
+                return [
+                    f"the log's entries carry a key mark but your system keyring holds no "
+                    f"record of this log ({self.path}): the keyring entry was removed, or "
+                    f"the log was copied from elsewhere"
+                ]
             head_seq, head_hash = self._last()
             if (self.head.exists() or lines) and (head_seq, head_hash) != (last_seq, last_hash):
-                return [f"the log ends at entry {last_seq} but entry {head_seq} was the last "
-                        f"one written: entries were removed from the end, or the head file "
-                        f"{self.head.name} was changed"]
+                return [
+                    f"the log ends at entry {last_seq} but entry {head_seq} was the last "
+                    f"one written: entries were removed from the end, or the head file "
+                    f"{self.head.name} was changed"
+                ]
             return []
         if not lines:
-            return [f"the audit log {self.path} is missing or empty, but {anchor.where} records "
-                    f"that {anchor.seq} entries were written to it: it was deleted or emptied"]
+            return [
+                f"the audit log {self.path} is missing or empty, but {anchor.where} records "
+                f"that {anchor.seq} entries were written to it: it was deleted or emptied"
+            ]
         if (last_seq, last_hash) == (anchor.seq, anchor.hash):
             return []
-        if anchor.key and last_seq > anchor.seq and last_entry is not None and \
-                "mac" in last_entry:
+        if anchor.key and last_seq > anchor.seq and last_entry is not None and "mac" in last_entry:
             return []  # genuine entries (marks checked above) written just before a stop
-        return [f"the log ends at entry {last_seq} but {anchor.where} records entry "
-                f"{anchor.seq} as the last one written: entries were removed from the end, "
-                f"or the log was replaced"]
+        return [
+            f"the log ends at entry {last_seq} but {anchor.where} records entry "
+            f"{anchor.seq} as the last one written: entries were removed from the end, "
+            f"or the log was replaced"
+        ]
 
     def _proved(self, store, anchor: Anchor, keyed_from: int | None, no_keyring: str) -> str:
         if isinstance(store, _KeyringAnchor) and anchor.found:
-            legacy = (f" Entries 1–{keyed_from - 1} were written before the log had a key: "
-                      f"the key vouches they have not changed since entry {keyed_from} was "
-                      f"written, not before." if keyed_from and keyed_from > 1 else "")
-            return ("What this proves: entries carry a mark made with a key kept in your system "
-                    "keyring, which also records the last entry, so no entry was edited, forged, "
-                    "removed, reordered or cut from the end by someone without your keyring."
-                    f"{legacy} What it cannot prove: someone with your unlocked keyring and "
-                    "your files (a program running as you) could rewrite the whole log; "
-                    "requests made by programs other than Enclave are not in it.")
+            legacy = (
+                f" Entries 1–{keyed_from - 1} were written before the log had a key: "
+                f"the key vouches they have not changed since entry {keyed_from} was "
+                f"written, not before."
+                if keyed_from and keyed_from > 1
+                else ""
+            )
+            return (
+                "What this proves: entries carry a mark made with a key kept in your system "
+                "keyring, which also records the last entry, so no entry was edited, forged, "
+                "removed, reordered or cut from the end by someone without your keyring."
+                f"{legacy} What it cannot prove: someone with your unlocked keyring and "
+                "your files (a program running as you) could rewrite the whole log; "
+                "requests made by programs other than Enclave are not in it."
+            )
         if isinstance(store, _KeyringAnchor):
-            return ("What this proves: the hash chain links every entry. Nothing was ever "
-                    "recorded in your keyring for this log yet, so the log could have been "
-                    "rewritten as a whole, or deleted, without notice.")
+            return (
+                "What this proves: the hash chain links every entry. Nothing was ever "
+                "recorded in your keyring for this log yet, so the log could have been "
+                "rewritten as a whole, or deleted, without notice."
+            )
         where = f" ({no_keyring})" if no_keyring else ""
         if store is not None:
-            return (f"What this proves: no keyring could be used{where}, so the log is checked "
-                    f"without a key: the hash chain links every entry, and the count and last "
-                    f"hash kept in {anchor.where} (outside the log's folder) catch entries cut "
-                    f"from the end and a deleted log. What it cannot prove: someone who can "
-                    f"write both folders could rewrite every entry and both records unnoticed.")
-        return ("What this proves: the hash chain links every entry and the head file matches "
-                "its end. What it cannot prove: the log is not anchored outside its folder, so "
-                "someone who rewrites the log and its head file together is not caught.")
+            return (
+                f"What this proves: no keyring could be used{where}, so the log is checked "
+                f"without a key: the hash chain links every entry, and the count and last "
+                f"hash kept in {anchor.where} (outside the log's folder) catch entries cut "
+                f"from the end and a deleted log. What it cannot prove: someone who can "
+                f"write both folders could rewrite every entry and both records unnoticed."
+            )
+        return (
+            "What this proves: the hash chain links every entry and the head file matches "
+            "its end. What it cannot prove: the log is not anchored outside its folder, so "
+            "someone who rewrites the log and its head file together is not caught."
+        )
 
 
 def default() -> AuditLog:

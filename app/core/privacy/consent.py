@@ -37,8 +37,13 @@ class Consent:
 
     @classmethod
     def for_request(cls, request: ConsentRequest, kind: str) -> Consent:
-        return cls(kind, request.provider.name, tuple(request.messages), request.redacted,
-                   tuple(request.private_documents))
+        return cls(
+            kind,
+            request.provider.name,
+            tuple(request.messages),
+            request.redacted,
+            tuple(request.private_documents),
+        )
 
 
 @dataclass
@@ -59,8 +64,7 @@ class ConsentRequest:
             return ""
         places = "; ".join(f"[{s.n}] {s.where()}" for s in self.sources)
         names = ", ".join(sorted({s.collection for s in self.sources}))
-        return (f"Includes {len(self.sources)} passage(s) from your documents ({names}): "
-                f"{places}.")
+        return f"Includes {len(self.sources)} passage(s) from your documents ({names}): {places}."
 
     @property
     def tokens(self) -> int:
@@ -82,8 +86,10 @@ class ConsentRequest:
 
     def heading(self) -> str:
         p = self.provider
-        return (f"To: {p.name} — {p.tier_label} ({p.host}) · model {self.model} · "
-                f"≈ {self.tokens:,} tokens · {self.cost_text()}")
+        return (
+            f"To: {p.name} — {p.tier_label} ({p.host}) · model {self.model} · "
+            f"≈ {self.tokens:,} tokens · {self.cost_text()}"
+        )
 
     def payload_text(self) -> str:
         """The message list as it will be sent, for a person to read."""

@@ -63,6 +63,7 @@ class ConsentError(EnclaveError):
 @dataclass
 class Destination:
     """Who a passage talks to, for the audit log."""
+
     provider: str = HUB
     tier: str = "cloud"  # "org" | "cloud" (see providers.TIERS)
     model: str | None = None
@@ -74,6 +75,7 @@ class Destination:
 class RequestRecord:
     """One request that leaves: its audit entry is written before it is sent (``begin``) and
     completed with what came back when its response closes (``finish``)."""
+
     passage: Passage
     method: str
     host: str
@@ -96,14 +98,23 @@ class RequestRecord:
         d, p = self.passage.destination, self.passage
         try:
             self.started = audit.default().begin(
-                purpose=p.purpose, host=self.host, method=self.method, path=self.path,
-                provider=d.provider, model=d.model, tier=d.tier, conversation=d.conversation,
-                consent=d.consent, bytes_sent=self.bytes_sent,
-                payload_sha256=self.payload_sha256)
+                purpose=p.purpose,
+                host=self.host,
+                method=self.method,
+                path=self.path,
+                provider=d.provider,
+                model=d.model,
+                tier=d.tier,
+                conversation=d.conversation,
+                consent=d.consent,
+                bytes_sent=self.bytes_sent,
+                payload_sha256=self.payload_sha256,
+            )
         except audit.AuditError as exc:
             raise audit.AuditError(
                 f"Nothing was sent to {self.host} ({p.purpose}): Enclave records every request "
-                f"before it leaves, and could not. {exc}") from exc
+                f"before it leaves, and could not. {exc}"
+            ) from exc
 
     def finish(self) -> None:
         """Complete this request's audit entry (once)."""
@@ -115,9 +126,12 @@ class RequestRecord:
             from app.core.privacy import audit
 
             audit.default().complete(
-                self.started, status=self.status, bytes_received=self.bytes_received,
+                self.started,
+                status=self.status,
+                bytes_received=self.bytes_received,
                 tokens_sent=p.tokens_sent if self.payload_sha256 else None,
-                tokens_received=p.tokens_received if self.payload_sha256 else None)
+                tokens_received=p.tokens_received if self.payload_sha256 else None,
+            )
         except EnclaveError as exc:  # it left and is on record as started, never completed
             log.error("audit entry not completed: %s", exc)
 
@@ -125,6 +139,7 @@ class RequestRecord:
 @dataclass
 class Passage:
     """One user action that may reach the network: what it is for, and what it sent."""
+
     purpose: str
     destination: Destination = field(default_factory=Destination)
     consent: Consent | None = None  # for a chat request: what the user agreed to send
@@ -142,8 +157,10 @@ class Passage:
 def _admin(purpose: str) -> policy.Policy:
     rules = policy.load()
     if rules.force_offline:
-        raise PolicyError(f"Your administrator ({rules.locked_by}) keeps Enclave offline, so it "
-                          f"did not contact anything to {purpose}.")
+        raise PolicyError(
+            f"Your administrator ({rules.locked_by}) keeps Enclave offline, so it "
+            f"did not contact anything to {purpose}."
+        )
     return rules
 
 
@@ -151,9 +168,11 @@ def _settings(settings: object, purpose: str) -> Settings:
     """The user's settings, or a refusal: the gate fails closed on anything it cannot read, so a
     wrong object passed by mistake never counts as "online, cloud allowed"."""
     if not isinstance(settings, Settings):
-        raise EnclaveError(f"Enclave did not contact anything to {purpose}: it could not read "
-                           f"your settings ({type(settings).__name__}). This is a bug; the log "
-                           f"has details.")
+        raise EnclaveError(
+            f"Enclave did not contact anything to {purpose}: it could not read "
+            f"your settings ({type(settings).__name__}). This is a bug; the log "
+            f"has details."
+        )
     return settings
 
 
@@ -161,8 +180,9 @@ def _offline(settings: object, purpose: str) -> None:
     if _settings(settings, purpose).offline:
         raise OfflineError(
             f"Enclave is set to work offline, so it did not contact anything to {purpose}. "
-            f"To go online, turn off \"Work offline\" in Settings "
-            f"(or run `enclave config set network.offline false`).")
+            f'To go online, turn off "Work offline" in Settings '
+            f"(or run `enclave config set network.offline false`)."
+        )
 
 
 def check(settings: object, purpose: str) -> None:
@@ -174,15 +194,23 @@ def check(settings: object, purpose: str) -> None:
     _settings(settings, purpose)
     rules = _admin(purpose)
     if rules.forbid_hub_downloads:
-        raise PolicyError(f"Your administrator ({rules.locked_by}) does not allow getting "
-                          f"models from the Hugging Face hub here, so Enclave did not contact it "
-                          f"to {purpose}. Import a model file instead, or ask your IT team.")
+        raise PolicyError(
+            f"Your administrator ({rules.locked_by}) does not allow getting "
+            f"models from the Hugging Face hub here, so Enclave did not contact it "
+            f"to {purpose}. Import a model file instead, or ask your IT team."
+        )
     _offline(settings, purpose)
 
 
-def check_cloud(settings: object, provider: Provider, purpose: str,
-                consent: Consent | None = None, *, needs_consent: bool = True,
-                private_documents: Iterable[str] = ()) -> None:
+def check_cloud(
+    settings: object,
+    provider: Provider,
+    purpose: str,
+    consent: Consent | None = None,
+    *,
+    needs_consent: bool = True,
+    private_documents: Iterable[str] = (),
+) -> None:
     """Apply the rules for a request to a provider, in order: admin policy, offline switch,
     "allow cloud", documents that must stay, consent. ``provider`` has ``name``, ``host`` and
     ``tier``; ``private_documents`` (and a consent's) names collections marked *never send to
@@ -197,36 +225,45 @@ def check_cloud(settings: object, provider: Provider, purpose: str,
     host = (provider.host or "").lower()
     listed = rules.allowed_provider_hosts
     if rules.forbid_cloud and not (listed and host in listed):
-        raise PolicyError(f"Your administrator ({rules.locked_by}) does not allow sending "
-                          f"anything to cloud or remote model servers here, so Enclave did not "
-                          f"contact {provider.name} ({host}) to {purpose}.")
+        raise PolicyError(
+            f"Your administrator ({rules.locked_by}) does not allow sending "
+            f"anything to cloud or remote model servers here, so Enclave did not "
+            f"contact {provider.name} ({host}) to {purpose}."
+        )
     if listed is not None and host not in listed:
         allowed = ", ".join(listed) or "none"
-        raise PolicyError(f"Your administrator ({rules.locked_by}) allows only these provider "
-                          f"hosts: {allowed}. {provider.name} ({host}) is not one of them, so "
-                          f"Enclave did not contact it.")
+        raise PolicyError(
+            f"Your administrator ({rules.locked_by}) allows only these provider "
+            f"hosts: {allowed}. {provider.name} ({host}) is not one of them, so "
+            f"Enclave did not contact it."
+        )
     _offline(settings, purpose)
     if not checked.cloud_allowed:
         raise CloudNotAllowedError(
             f"Sending to providers outside this device is off, so Enclave did not contact "
-            f"{provider.name} to {purpose}. Turn on \"Allow cloud and remote providers\" in "
+            f'{provider.name} to {purpose}. Turn on "Allow cloud and remote providers" in '
             f"Providers (or run `enclave config set cloud.allowed true`); you will still be "
-            f"asked before each message leaves.")
+            f"asked before each message leaves."
+        )
     private = sorted({*private_documents, *getattr(consent, "private_documents", ())})
     if private:
         raise PrivateDocumentsError(
             f"This conversation uses {', '.join(repr(n) for n in private)}, marked never to be "
             f"sent to the cloud, so Enclave did not contact {provider.name}. Answer on this "
-            f"device, or start a new conversation without that collection.")
+            f"device, or start a new conversation without that collection."
+        )
     if not needs_consent:
         return
     if consent is None or consent.provider != provider.name:
-        raise ConsentError(f"Nothing was sent to {provider.name}: you have not agreed to send "
-                           f"this message there.")
+        raise ConsentError(
+            f"Nothing was sent to {provider.name}: you have not agreed to send this message there."
+        )
     if rules.force_redaction and not consent.redacted:
-        raise PolicyError(f"Your administrator ({rules.locked_by}) requires redaction of "
-                          f"personal data before anything is sent, so Enclave did not send this "
-                          f"unredacted message to {provider.name}.")
+        raise PolicyError(
+            f"Your administrator ({rules.locked_by}) requires redaction of "
+            f"personal data before anything is sent, so Enclave did not send this "
+            f"unredacted message to {provider.name}."
+        )
 
 
 def _proxy_hosts() -> set[str]:
@@ -274,9 +311,16 @@ def open_for(settings: object, purpose: str) -> Iterator[Passage]:
 
 
 @contextlib.contextmanager
-def open_cloud(settings: object, provider: Provider, purpose: str, *,
-               consent: Consent | None = None, model: str | None = None,
-               conversation: int | None = None, needs_consent: bool = True) -> Iterator[Passage]:
+def open_cloud(
+    settings: object,
+    provider: Provider,
+    purpose: str,
+    *,
+    consent: Consent | None = None,
+    model: str | None = None,
+    conversation: int | None = None,
+    needs_consent: bool = True,
+) -> Iterator[Passage]:
     """Let this thread reach ``provider`` for one request the user agreed to.
 
     Args:
@@ -286,10 +330,16 @@ def open_cloud(settings: object, provider: Provider, purpose: str, *,
         needs_consent: False for requests that carry no message (listing the provider's models).
     """
     check_cloud(settings, provider, purpose, consent, needs_consent=needs_consent)
-    destination = Destination(provider.name, provider.tier, model, conversation,
-                              consent.kind if consent is not None else "user action")
-    with _passage(Passage(purpose, destination, consent,
-                          provider_host=(provider.host or "").lower())) as passage:
+    destination = Destination(
+        provider.name,
+        provider.tier,
+        model,
+        conversation,
+        consent.kind if consent is not None else "user action",
+    )
+    with _passage(
+        Passage(purpose, destination, consent, provider_host=(provider.host or "").lower())
+    ) as passage:
         yield passage
 
 
@@ -306,15 +356,18 @@ def _check_payload(passage: Passage, body: bytes) -> None:
     try:
         sent = json.loads(body)["messages"]
     except (ValueError, KeyError, TypeError):
-        raise ConsentError("Enclave refused to send a request that was not the chat message "
-                           "you agreed to.") from None
+        raise ConsentError(
+            "Enclave refused to send a request that was not the chat message you agreed to."
+        ) from None
     if sent != list(passage.consent.messages):
-        raise ConsentError("Enclave refused to send: the request differed from what you agreed "
-                           "to send.")
+        raise ConsentError(
+            "Enclave refused to send: the request differed from what you agreed to send."
+        )
 
 
-def check_request(method: str, url: str, *, body: bytes = b"",
-                  header_bytes: int = 0) -> RequestRecord:
+def check_request(
+    method: str, url: str, *, body: bytes = b"", header_bytes: int = 0
+) -> RequestRecord:
     """Called for every request our HTTP client is about to send, on the sending thread.
 
     Raises:
@@ -326,18 +379,26 @@ def check_request(method: str, url: str, *, body: bytes = b"",
     host = parts.hostname or ""
     if passage is None:
         raise netguard.NetworkBlockedError(
-            f"Enclave refused a request to {host} that no action of yours asked for.")
+            f"Enclave refused a request to {host} that no action of yours asked for."
+        )
     if passage.destination.provider != HUB:
         if host != passage.provider_host:  # providers get no redirects to other hosts
             raise netguard.NetworkBlockedError(
                 f"Enclave refused a request to {host}: only {passage.provider_host} was allowed "
-                f"for {passage.destination.provider}.")
+                f"for {passage.destination.provider}."
+            )
         _check_payload(passage, body)
     # A redirect may move to a download host (a CDN): the same action, so it is let through.
     if passage._door is not None:
         passage._door.add(host, parts.port or (443 if parts.scheme == "https" else 80))
-    record = RequestRecord(passage, method, host, parts.path, header_bytes + len(body),
-                           hashlib.sha256(body).hexdigest() if body else None)
+    record = RequestRecord(
+        passage,
+        method,
+        host,
+        parts.path,
+        header_bytes + len(body),
+        hashlib.sha256(body).hexdigest() if body else None,
+    )
     record.begin()  # fails closed: no entry, no request
     passage.records.append(record)
     return record

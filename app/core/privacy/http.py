@@ -38,8 +38,10 @@ def tls_context() -> ssl.SSLContext:
             try:
                 context.load_verify_locations(cafile=path)
             except (OSError, ssl.SSLError) as exc:
-                raise EnclaveError(f"The CA bundle named by {name} ({path}) could not be read: "
-                                   f"{exc}. Fix or unset {name}.") from exc
+                raise EnclaveError(
+                    f"The CA bundle named by {name} ({path}) could not be read: "
+                    f"{exc}. Fix or unset {name}."
+                ) from exc
     cert_dir = os.environ.get("SSL_CERT_DIR")
     if cert_dir and os.path.isdir(cert_dir):
         context.load_verify_locations(capath=cert_dir)
@@ -64,8 +66,9 @@ def _on_request(request: httpx2.Request) -> None:
     for name in [n for n in request.headers if n.lower().startswith("x-stainless")]:
         del request.headers[name]
     body = _body(request)
-    record = gate.check_request(request.method, str(request.url), body=body,
-                                header_bytes=_header_bytes(request))
+    record = gate.check_request(
+        request.method, str(request.url), body=body, header_bytes=_header_bytes(request)
+    )
     request.extensions = {**request.extensions, "enclave_record": record}
 
 
@@ -95,18 +98,23 @@ def _on_response(response: httpx2.Response) -> None:
         response.stream = _CountingStream(response.stream, record)
 
 
-def client(*, timeout: httpx2.Timeout | None = None, follow_redirects: bool = True) \
-        -> httpx2.Client:
+def client(
+    *, timeout: httpx2.Timeout | None = None, follow_redirects: bool = True
+) -> httpx2.Client:
     """A client whose every request passes the gate (it refuses any made outside a passage)."""
     try:
         return httpx2.Client(
             event_hooks={"request": [_on_request], "response": [_on_response]},
-            follow_redirects=follow_redirects, trust_env=True, verify=tls_context(),
-            timeout=timeout or httpx2.Timeout(30.0, read=60.0))
+            follow_redirects=follow_redirects,
+            trust_env=True,
+            verify=tls_context(),
+            timeout=timeout or httpx2.Timeout(30.0, read=60.0),
+        )
     except ImportError as exc:  # a socks:// proxy needs socksio, which Enclave does not ship
         if "socks" not in str(exc).lower():
             raise
         raise EnclaveError(
             "A SOCKS proxy is set (ALL_PROXY or HTTPS_PROXY starts with socks), which Enclave "
             "cannot use, so it contacted nothing. Set HTTPS_PROXY to an HTTP proxy "
-            "(http://host:port) instead.") from exc
+            "(http://host:port) instead."
+        ) from exc

@@ -34,30 +34,39 @@ def _explain(exc: Exception) -> KeyringUnavailableError:
     from keyring import errors
 
     if isinstance(exc, errors.KeyringLocked):
-        cause = ("your keyring is locked. Unlock it (log in to your desktop session, or "
-                 "unlock \"Login\" in your keyring manager) and try again")
+        cause = (
+            "your keyring is locked. Unlock it (log in to your desktop session, or "
+            'unlock "Login" in your keyring manager) and try again'
+        )
     elif isinstance(exc, errors.NoKeyringError):
-        cause = ("no keyring is available on this system. On Linux, install and start a Secret "
-                 "Service (GNOME Keyring or KWallet) in your desktop session; on a server without "
-                 "a desktop, run Enclave inside `dbus-run-session` with gnome-keyring-daemon")
+        cause = (
+            "no keyring is available on this system. On Linux, install and start a Secret "
+            "Service (GNOME Keyring or KWallet) in your desktop session; on a server without "
+            "a desktop, run Enclave inside `dbus-run-session` with gnome-keyring-daemon"
+        )
     elif isinstance(exc, errors.InitError):
-        cause = ("the keyring could not ask for your password here (no desktop session to show "
-                 "its prompt). Unlock it from your desktop first")
+        cause = (
+            "the keyring could not ask for your password here (no desktop session to show "
+            "its prompt). Unlock it from your desktop first"
+        )
     else:
         cause = f"the keyring reported an error ({type(exc).__name__})"
     return KeyringUnavailableError(
         f"Enclave keeps keys and tokens only in your system's keyring, but {cause}. "
-        f"Nothing was stored anywhere else.")
+        f"Nothing was stored anywhere else."
+    )
 
 
 # The operating systems' own keyrings (keyring's modules for them). Anything else — keyrings.alt's
 # plaintext or "encrypted" files, a backend chosen through PYTHON_KEYRING_BACKEND or a
 # keyringrc.cfg — would put the key in a file that any program running as the user can copy.
-OS_BACKENDS = {"keyring.backends.SecretService": "Secret Service (GNOME Keyring, KeePassXC)",
-               "keyring.backends.libsecret": "Secret Service (libsecret)",
-               "keyring.backends.kwallet": "KWallet",
-               "keyring.backends.macOS": "macOS Keychain",
-               "keyring.backends.Windows": "Windows Credential Locker"}
+OS_BACKENDS = {
+    "keyring.backends.SecretService": "Secret Service (GNOME Keyring, KeePassXC)",
+    "keyring.backends.libsecret": "Secret Service (libsecret)",
+    "keyring.backends.kwallet": "KWallet",
+    "keyring.backends.macOS": "macOS Keychain",
+    "keyring.backends.Windows": "Windows Credential Locker",
+}
 
 
 def _backend_name(backend) -> str:
@@ -82,7 +91,8 @@ def _keyring():
             f"keyring in use is {', '.join(others) or 'an empty chain'}, which is not one "
             f"(it may keep secrets in a plain file). It is chosen by PYTHON_KEYRING_BACKEND, "
             f"a keyringrc.cfg file or an installed plug-in such as keyrings.alt: remove it to use "
-            f"{', '.join(sorted(set(OS_BACKENDS.values())))}. Nothing was stored.")
+            f"{', '.join(sorted(set(OS_BACKENDS.values())))}. Nothing was stored."
+        )
     return keyring
 
 

@@ -44,8 +44,9 @@ def is_loopback(host) -> bool:
 
 
 def _permitted(host) -> bool:
-    return isinstance(host, str) and any(host.lower() in door.hosts
-                                         for door in getattr(_local, "doors", ()))
+    return isinstance(host, str) and any(
+        host.lower() in door.hosts for door in getattr(_local, "doors", ())
+    )
 
 
 def _check(host) -> None:
@@ -53,15 +54,18 @@ def _check(host) -> None:
         return
     raise NetworkBlockedError(
         f"Enclave blocked a connection to {host}: nothing leaves this device unless you allow "
-        f"it. (If you expected this connection, it did not go through Enclave's privacy gate.)")
+        f"it. (If you expected this connection, it did not go through Enclave's privacy gate.)"
+    )
 
 
 def _audit(event: str, args) -> None:
     if event in ("socket.connect", "socket.sendto", "socket.sendmsg"):
         # sendto/sendmsg: a datagram (UDP, e.g. DNS) needs no connect to leave the machine.
         sock, address = args
-        if address is not None and getattr(sock, "family", None) in (socket.AF_INET,
-                                                                      socket.AF_INET6):
+        if address is not None and getattr(sock, "family", None) in (
+            socket.AF_INET,
+            socket.AF_INET6,
+        ):
             _check(address[0])
     elif event in ("socket.getaddrinfo", "socket.gethostbyname", "socket.gethostbyaddr"):
         _check(args[0])  # name look-ups are DNS queries: they leave the machine too

@@ -58,18 +58,31 @@ def _program_data() -> str:
         from ctypes import wintypes
 
         class GUID(ctypes.Structure):
-            _fields_ = [("a", wintypes.DWORD), ("b", wintypes.WORD), ("c", wintypes.WORD),
-                        ("d", ctypes.c_ubyte * 8)]
+            _fields_ = [
+                ("a", wintypes.DWORD),
+                ("b", wintypes.WORD),
+                ("c", wintypes.WORD),
+                ("d", ctypes.c_ubyte * 8),
+            ]
 
-        program_data = GUID(0x62AB5D82, 0xFDC1, 0x4DC3,
-                            (ctypes.c_ubyte * 8)(0xA9, 0xDD, 0x07, 0x0D, 0x1D, 0x49, 0x5D, 0x97))
+        program_data = GUID(
+            0x62AB5D82,
+            0xFDC1,
+            0x4DC3,
+            (ctypes.c_ubyte * 8)(0xA9, 0xDD, 0x07, 0x0D, 0x1D, 0x49, 0x5D, 0x97),
+        )
         shell32, ole32 = ctypes.WinDLL("shell32"), ctypes.WinDLL("ole32")  # type: ignore[attr-defined]
-        shell32.SHGetKnownFolderPath.argtypes = [ctypes.POINTER(GUID), wintypes.DWORD,
-                                                 wintypes.HANDLE, ctypes.POINTER(ctypes.c_void_p)]
+        shell32.SHGetKnownFolderPath.argtypes = [
+            ctypes.POINTER(GUID),
+            wintypes.DWORD,
+            wintypes.HANDLE,
+            ctypes.POINTER(ctypes.c_void_p),
+        ]
         shell32.SHGetKnownFolderPath.restype = ctypes.c_long
         found = ctypes.c_void_p()
-        result = shell32.SHGetKnownFolderPath(ctypes.byref(program_data), 0, None,
-                                              ctypes.byref(found))
+        result = shell32.SHGetKnownFolderPath(
+            ctypes.byref(program_data), 0, None, ctypes.byref(found)
+        )
         try:
             if result == 0 and found.value:
                 return ctypes.wstring_at(found.value)
@@ -84,8 +97,9 @@ def _program_data() -> str:
 def _why_untrusted(path: Path) -> str | None:
     """Why an ordinary user could change the rules in this file; None if they cannot."""
     try:
-        return _windows_why_untrusted(path) if sys.platform == "win32" else \
-            _posix_why_untrusted(path)
+        return (
+            _windows_why_untrusted(path) if sys.platform == "win32" else _posix_why_untrusted(path)
+        )
     except OSError as exc:  # cannot tell: keep the rules rather than drop them
         log.warning("could not check who may change %s: %s", path, exc)
         return None
@@ -120,10 +134,18 @@ def _user_name(uid: int) -> str:
 
 # Rights that let this account change what a policy file says: asked of the OS one at a time
 # (CreateFileW grants a handle only if the file's security descriptor allows that right).
-_FILE_RIGHTS = (("write to", 0x40000000), ("delete or rename", 0x00010000),
-                ("change the permissions of", 0x00040000), ("take ownership of", 0x00080000))
-_FOLDER_RIGHTS = (("delete or rename", 0x00010000), ("delete files in", 0x00000040),
-                  ("change the permissions of", 0x00040000), ("take ownership of", 0x00080000))
+_FILE_RIGHTS = (
+    ("write to", 0x40000000),
+    ("delete or rename", 0x00010000),
+    ("change the permissions of", 0x00040000),
+    ("take ownership of", 0x00080000),
+)
+_FOLDER_RIGHTS = (
+    ("delete or rename", 0x00010000),
+    ("delete files in", 0x00000040),
+    ("change the permissions of", 0x00040000),
+    ("take ownership of", 0x00080000),
+)
 
 
 def _windows_why_untrusted(path: Path) -> str | None:
@@ -141,8 +163,15 @@ def _windows_may_open(path: Path, access: int) -> bool:
 
     kernel32 = ctypes.WinDLL("kernel32")  # type: ignore[attr-defined]
     create = kernel32.CreateFileW
-    create.argtypes = [wintypes.LPCWSTR, wintypes.DWORD, wintypes.DWORD, wintypes.LPVOID,
-                       wintypes.DWORD, wintypes.DWORD, wintypes.HANDLE]
+    create.argtypes = [
+        wintypes.LPCWSTR,
+        wintypes.DWORD,
+        wintypes.DWORD,
+        wintypes.LPVOID,
+        wintypes.DWORD,
+        wintypes.DWORD,
+        wintypes.HANDLE,
+    ]
     create.restype = wintypes.HANDLE
     share_all, open_existing, backup_semantics = 0x7, 3, 0x02000000  # the last: folders open
     handle = create(str(path), access, share_all, None, open_existing, backup_semantics, None)
@@ -172,12 +201,19 @@ class Policy:
         flags = {f: getattr(self, f) or getattr(other, f) for f in _FLAGS}
         hosts = self.allowed_provider_hosts
         if other.allowed_provider_hosts is not None:
-            hosts = other.allowed_provider_hosts if hosts is None else tuple(
-                h for h in hosts if h in other.allowed_provider_hosts)
-        return replace(self, **flags, allowed_provider_hosts=hosts,
-                       managed_by=self.managed_by + other.managed_by,
-                       sources=self.sources + other.sources,
-                       notices=self.notices + other.notices)
+            hosts = (
+                other.allowed_provider_hosts
+                if hosts is None
+                else tuple(h for h in hosts if h in other.allowed_provider_hosts)
+            )
+        return replace(
+            self,
+            **flags,
+            allowed_provider_hosts=hosts,
+            managed_by=self.managed_by + other.managed_by,
+            sources=self.sources + other.sources,
+            notices=self.notices + other.notices,
+        )
 
 
 def _read(path: Path) -> Policy | None:
@@ -187,10 +223,16 @@ def _read(path: Path) -> Policy | None:
         return None
     except (OSError, ValueError) as exc:
         log.error("policy file %s unreadable: %s", path, exc)
-        return Policy(force_offline=True, forbid_cloud=True, forbid_hub_downloads=True,
-                      sources=(str(path),), notices=(
-                          f"The administrator's policy file {path} could not be read ({exc}), "
-                          f"so Enclave stays offline. Ask your IT team to fix it.",))
+        return Policy(
+            force_offline=True,
+            forbid_cloud=True,
+            forbid_hub_downloads=True,
+            sources=(str(path),),
+            notices=(
+                f"The administrator's policy file {path} could not be read ({exc}), "
+                f"so Enclave stays offline. Ask your IT team to fix it.",
+            ),
+        )
     if not isinstance(raw, dict):
         return _read_failed(path, "it does not hold a JSON object")
     values: dict[str, Any] = {}
@@ -203,27 +245,40 @@ def _read(path: Path) -> Policy | None:
     hosts = raw.get("allowed_provider_hosts")
     if hosts is not None:
         if not isinstance(hosts, list) or not all(isinstance(h, str) for h in hosts):
-            notices.append(f"Policy {path}: allowed_provider_hosts must be a list of host "
-                           f"names; no provider host is allowed.")
+            notices.append(
+                f"Policy {path}: allowed_provider_hosts must be a list of host "
+                f"names; no provider host is allowed."
+            )
             hosts = []
         values["allowed_provider_hosts"] = tuple(h.strip().lower() for h in hosts)
     by = raw.get("managed_by")
-    return Policy(**values, managed_by=(str(by),) if by else (), sources=(str(path),),
-                  notices=tuple(notices))
+    return Policy(
+        **values, managed_by=(str(by),) if by else (), sources=(str(path),), notices=tuple(notices)
+    )
 
 
 def _read_failed(path: Path, why: str) -> Policy:
-    return Policy(force_offline=True, forbid_cloud=True, forbid_hub_downloads=True,
-                  sources=(str(path),), notices=(
-                      f"The administrator's policy file {path} is not valid ({why}), so Enclave "
-                      f"stays offline. Ask your IT team to fix it.",))
+    return Policy(
+        force_offline=True,
+        forbid_cloud=True,
+        forbid_hub_downloads=True,
+        sources=(str(path),),
+        notices=(
+            f"The administrator's policy file {path} is not valid ({why}), so Enclave "
+            f"stays offline. Ask your IT team to fix it.",
+        ),
+    )
 
 
 def _ignored(path: Path, why: str) -> Policy:
     log.warning("policy file %s ignored: %s", path, why)
-    return Policy(notices=(f"The administrator's policy file {path} was ignored: {why}, so its "
-                           f"rules could be anyone's. Ask your IT team to let only "
-                           f"administrators change it.",))
+    return Policy(
+        notices=(
+            f"The administrator's policy file {path} was ignored: {why}, so its "
+            f"rules could be anyone's. Ask your IT team to let only "
+            f"administrators change it.",
+        )
+    )
 
 
 def load(env: Mapping[str, str] | None = None, machine_file: Path | None = None) -> Policy:
@@ -240,8 +295,9 @@ def load(env: Mapping[str, str] | None = None, machine_file: Path | None = None)
         extra = Path(env[ENV]).expanduser()
         files.append(extra)
         if not extra.exists():
-            policy = policy.merge(_read_failed(extra, "the file named by ENCLAVE_POLICY does "
-                                                      "not exist"))
+            policy = policy.merge(
+                _read_failed(extra, "the file named by ENCLAVE_POLICY does not exist")
+            )
     for path in files:
         found = _read(path)
         if found is not None:
@@ -255,10 +311,15 @@ def overrides(setting: str, value, rules: Policy | None = None) -> list[str]:
     by = rules.locked_by
     if setting == "offline" and value is False and rules.force_offline:
         return [f"Your administrator ({by}) keeps Enclave offline; this setting has no effect."]
-    if setting == "cloud_allowed" and value is True and (rules.force_offline or (
-            rules.forbid_cloud and not rules.allowed_provider_hosts)):
-        return [f"Your administrator ({by}) does not allow cloud or remote providers here; "
-                f"this setting has no effect."]
+    if (
+        setting == "cloud_allowed"
+        and value is True
+        and (rules.force_offline or (rules.forbid_cloud and not rules.allowed_provider_hosts))
+    ):
+        return [
+            f"Your administrator ({by}) does not allow cloud or remote providers here; "
+            f"this setting has no effect."
+        ]
     if setting == "redact" and value is False and rules.force_redaction:
         return [f"Your administrator ({by}) requires redaction; it stays on."]
     return []

@@ -21,11 +21,15 @@ from dataclasses import dataclass
 
 from app.core.privacy.textnorm import Folded, fold
 
-KINDS = {"EMAIL": ("e-mail address", "e-mail addresses"),
-         "PHONE": ("phone number", "phone numbers"), "CARD": ("card number", "card numbers"),
-         "IBAN": ("IBAN", "IBANs"), "IP": ("IP address", "IP addresses"),
-         "SECRET": ("key or password", "keys or passwords"),
-         "TERM": ("term from your list", "terms from your list")}
+KINDS = {
+    "EMAIL": ("e-mail address", "e-mail addresses"),
+    "PHONE": ("phone number", "phone numbers"),
+    "CARD": ("card number", "card numbers"),
+    "IBAN": ("IBAN", "IBANs"),
+    "IP": ("IP address", "IP addresses"),
+    "SECRET": ("key or password", "keys or passwords"),
+    "TERM": ("term from your list", "terms from your list"),
+}
 
 # Everything below matches the folded text: horizontal spaces are " ", line breaks "\n".
 
@@ -34,21 +38,33 @@ _AT = r"(?:@|\s?[(\[{]\s?(?:at|@)\s?[)\]}]\s?)"
 _DOT = r"(?:\.|\s?[(\[{]\s?(?:dot|punkt|point|punto)\s?[)\]}]\s?)"
 _EMAIL = re.compile(
     rf"(?<![\w.%+'-])[\w%+'-]+(?:\.[\w%+'-]+)*{_AT}[\w-]+(?:{_DOT}[\w-]+)*{_DOT}"
-    r"(?:[^\W\d_]{2,}|xn--[a-z0-9-]+)(?![\w-])", re.IGNORECASE)
+    r"(?:[^\W\d_]{2,}|xn--[a-z0-9-]+)(?![\w-])",
+    re.IGNORECASE,
+)
 _CARD = re.compile(r"(?<![\w.,+/-])[2-6](?:(?:[ .-]| {2})?\d){12,18}(?!\w|[.,/-]\d)")
 # Groups of any size, any case, spaces, dashes, dots or a line break between them; the exact end is
 # found by the checksum (``_iban_end``), since a trailing word can look like one more group.
-_IBAN = re.compile(r"(?<![\w-])[A-Za-z]{2} ?\d{2}[ .\n-]?[A-Za-z0-9]+(?:[ .\n-][A-Za-z0-9]+){0,8}"
-                   r"(?![\w-])")
-_IPV4 = re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}"
-                   r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\d|\.\d)")
-_IPV6 = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}"
-                   r"|[0-9A-Fa-f]{0,4})(?![\w:]|\.\d)")
-_PHONE = re.compile(r"(?<![\w+.,/-])(?:\+|00)?(?:\(\d{1,4}\)|\d)(?:[ ./-]{0,3}(?:\(\d{1,4}\)|\d))"
-                    r"{5,17}(?!\w|[.,/-]\d)")
-_DATE = re.compile(r"\b(?:\d{1,2}[-./]\d{1,2}[-./](?:19|20)\d\d|(?:19|20)\d\d[-./]\d{1,2}"
-                   r"[-./]\d{1,2})\b|^\d{1,2}[-./]\d{1,2}[-./]\d{2}$"
-                   r"|\d{1,2}[.:]\d\d ?- ?\d{1,2}[.:]\d\d")
+_IBAN = re.compile(
+    r"(?<![\w-])[A-Za-z]{2} ?\d{2}[ .\n-]?[A-Za-z0-9]+(?:[ .\n-][A-Za-z0-9]+){0,8}"
+    r"(?![\w-])"
+)
+_IPV4 = re.compile(
+    r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}"
+    r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?!\d|\.\d)"
+)
+_IPV6 = re.compile(
+    r"(?<![\w:])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}"
+    r"|[0-9A-Fa-f]{0,4})(?![\w:]|\.\d)"
+)
+_PHONE = re.compile(
+    r"(?<![\w+.,/-])(?:\+|00)?(?:\(\d{1,4}\)|\d)(?:[ ./-]{0,3}(?:\(\d{1,4}\)|\d))"
+    r"{5,17}(?!\w|[.,/-]\d)"
+)
+_DATE = re.compile(
+    r"\b(?:\d{1,2}[-./]\d{1,2}[-./](?:19|20)\d\d|(?:19|20)\d\d[-./]\d{1,2}"
+    r"[-./]\d{1,2})\b|^\d{1,2}[-./]\d{1,2}[-./]\d{2}$"
+    r"|\d{1,2}[.:]\d\d ?- ?\d{1,2}[.:]\d\d"
+)
 _THOUSANDS = re.compile(r"[1-9]\d{0,2}([ .,])\d{3}(?:\1\d{3})*")
 
 # Words before a number that say what it is: a phone number, or some other number.
@@ -57,7 +73,8 @@ _PHONE_WORDS = re.compile(
     r"|phone\w*|call\w*|mobil\w*|mob\b|cell\w*|fax\b|whats ?app|ring\b|dial\w*|hotline"
     r"|handy\w*|ruf\w*|anruf\w*|erreichbar|portable|appel\w*|joindre|m[óo]vil|llam\w*"
     r"|celular|chiam\w*|bel\b|bell\w*|gsm\b|mobiel|ligue\w*|zadzwo\w*|kom[óo]rk\w*)",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _OTHER_NUMBER_WORDS = re.compile(
     r"\b(?:order\w*|bestell\w*|auftrag\w*|invoice\w*|rechnung\w*|isbn|issn|ean\b|gtin|upc\b"
     r"|sku\b|art\.|artikel\w*|item\w*|article\w*|artículo|articolo|serial|serien\w*|s/n"
@@ -69,10 +86,14 @@ _OTHER_NUMBER_WORDS = re.compile(
     r"|build\w*|release\w*|firmware|kunden\w*|customer|kund\w*|patient\w*|dossier"
     r"|aktenzeichen|lot\b|batch|imei|policy|polizz\w*|póliza|vertrag\w*|contrat\w*"
     r"|contract\w*|umow\w*|modell?\b|model\b|part no|v\b|iban|bic|swift|blz|konto\w*"
-    r"|account\w*|compte|cuenta|conto|rekening|conta)", re.IGNORECASE)
-_HASH_WORDS = re.compile(r"\b(?:sha\w*|md5|hash\w*|checksum\w*|digest|commit\w*|prüfsumme"
-                         r"|fingerprint|empreinte|somme de contrôle|suma de comprobación)",
-                         re.IGNORECASE)
+    r"|account\w*|compte|cuenta|conto|rekening|conta)",
+    re.IGNORECASE,
+)
+_HASH_WORDS = re.compile(
+    r"\b(?:sha\w*|md5|hash\w*|checksum\w*|digest|commit\w*|prüfsumme"
+    r"|fingerprint|empreinte|somme de contrôle|suma de comprobación)",
+    re.IGNORECASE,
+)
 
 # Keys with a recognisable shape (provider prefixes), private keys, credentials in URLs.
 _KEY_SHAPES = re.compile(
@@ -87,11 +108,16 @@ _KEY_SHAPES = re.compile(
     r"|(?:secret|ntn)_[A-Za-z0-9]{40,}|AGE-SECRET-KEY-1[0-9A-Z]{58}|\d{8,10}:AA[\w-]{33}"
     r"|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"
     r"|(?<=hooks\.slack\.com/services/)[A-Za-z0-9/]{20,}"
-    r"|(?<=/api/webhooks/)\d+/[A-Za-z0-9_-]{20,})(?![A-Za-z0-9_-])")
+    r"|(?<=/api/webhooks/)\d+/[A-Za-z0-9_-]{20,})(?![A-Za-z0-9_-])"
+)
 _PEM_LABEL = r"-----(?:BEGIN|END) (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
-_PEM = re.compile(_PEM_LABEL.replace("(?:BEGIN|END)", "BEGIN")
-                  + r"(?:.*?" + _PEM_LABEL.replace("(?:BEGIN|END)", "END")
-                  + r"|[A-Za-z0-9+/=:, \n-]*)", re.DOTALL)
+_PEM = re.compile(
+    _PEM_LABEL.replace("(?:BEGIN|END)", "BEGIN")
+    + r"(?:.*?"
+    + _PEM_LABEL.replace("(?:BEGIN|END)", "END")
+    + r"|[A-Za-z0-9+/=:, \n-]*)",
+    re.DOTALL,
+)
 _URL_PASSWORD = re.compile(r"(?i)\b[a-z][a-z0-9+.-]{1,15}://[^\s/:@]+:(?P<value>[^\s/@]{3,})@")
 _BEARER = re.compile(r"(?i)\b(?:bearer|basic)\s+(?P<value>[A-Za-z0-9._~+/-]{16,}=*)")
 
@@ -103,9 +129,12 @@ _SECRET_WORDS = (
     r"|пароль|secret|token|jeton|pin(?:[ -]?code)?|credentials?"
     r"|(?:api|access|account|secret|private|signing|master|app|client|auth)[ _-]?"
     r"(?:key|token|secret|schl[üu]ssel)|cl[ée] (?:d')?api|chiave api|clave api|klucz api"
-    r"|api-sleutel")
-_COPULAS = (r"is|was|ist|lautet|war|est|était|es|era|è|e|é|jest|to|är|er|on|="
-            r"|(?:is|ist|est|es|è|é) (?:now|jetzt|nun|maintenant|ahora|ora|nu|agora|teraz)")
+    r"|api-sleutel"
+)
+_COPULAS = (
+    r"is|was|ist|lautet|war|est|était|es|era|è|e|é|jest|to|är|er|on|="
+    r"|(?:is|ist|est|es|è|é) (?:now|jetzt|nun|maintenant|ahora|ora|nu|agora|teraz)"
+)
 _ASSIGNED = re.compile(
     # The parts of a name are separated (DB_PASSWORD) or glued (dbPassword, PGPASSWORD); each
     # part has one way to match, so a long identifier cannot make the pattern backtrack for long.
@@ -113,13 +142,18 @@ _ASSIGNED = re.compile(
     rf"(?i:{_SECRET_WORDS})(?:[_.-][A-Za-z0-9]{{1,30}}){{0,6}})(?![\w])"
     r"(?P<sep>[\"']?[ \t]*(?::=|=>|[:=])[ \t]*|[ \t]+(?i:" + _COPULAS + r")[ \t]+|[ \t]+)"
     r"(?P<value>\"[^\"\n]{4,}?\"|'[^'\n]{4,}?'|“[^”\n]{4,}?”|„[^“”\n]{4,}?[“”]"
-    r"|« ?[^»\n]{4,}? ?»|[^\s\"'`,;<>“”„«»‘’]{4,})")
-_NOT_A_VALUE = re.compile(r"(?i)^(?:none|null|nil|true|false|undefined|required|optional|empty"
-                          r"|hidden|redacted|changed?|reset|[*•x]+)$|^[$%{<\[]|^(?:os|process)\."
-                          r"|^(?:/|\./|~/)")
+    r"|« ?[^»\n]{4,}? ?»|[^\s\"'`,;<>“”„«»‘’]{4,})"
+)
+_NOT_A_VALUE = re.compile(
+    r"(?i)^(?:none|null|nil|true|false|undefined|required|optional|empty"
+    r"|hidden|redacted|changed?|reset|[*•x]+)$|^[$%{<\[]|^(?:os|process)\."
+    r"|^(?:/|\./|~/)"
+)
 # Names that hold something about a secret, not the secret: a file, a rule, a hash.
-_NOT_A_SECRET_NAME = re.compile(r"(?i)[_.-](?:file|path|dir|length|len|min|max|count|hash|policy"
-                                r"|url|field|prompt|expiry|expires|env|var)$")
+_NOT_A_SECRET_NAME = re.compile(
+    r"(?i)[_.-](?:file|path|dir|length|len|min|max|count|hash|policy"
+    r"|url|field|prompt|expiry|expires|env|var)$"
+)
 _RANDOM = re.compile(r"(?<![\w/+=-])[A-Za-z0-9_+/-]{20,}={0,2}(?![\w/+=-])")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
@@ -127,14 +161,76 @@ _PLACEHOLDER = re.compile(r"\[(?:" + "|".join(KINDS) + r")_\d+\]")
 
 # Lengths of IBANs by country, where a checksum alone could stop at the wrong group.
 _IBAN_LENGTH = {
-    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
-    "BR": 29, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28, "EE": 20,
-    "EG": 29, "ES": 24, "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23, "GL": 18,
-    "GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IS": 26, "IT": 27, "JO": 30,
-    "KW": 30, "KZ": 20, "LB": 28, "LI": 21, "LT": 20, "LU": 20, "LV": 21, "MC": 27, "MD": 24,
-    "ME": 22, "MK": 19, "MR": 27, "MT": 31, "MU": 30, "NL": 18, "NO": 15, "PK": 24, "PL": 28,
-    "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "SA": 24, "SE": 24, "SI": 19, "SK": 24,
-    "SM": 27, "TN": 24, "TR": 26, "UA": 29, "VG": 24, "XK": 20}
+    "AD": 24,
+    "AE": 23,
+    "AL": 28,
+    "AT": 20,
+    "AZ": 28,
+    "BA": 20,
+    "BE": 16,
+    "BG": 22,
+    "BH": 22,
+    "BR": 29,
+    "CH": 21,
+    "CR": 22,
+    "CY": 28,
+    "CZ": 24,
+    "DE": 22,
+    "DK": 18,
+    "DO": 28,
+    "EE": 20,
+    "EG": 29,
+    "ES": 24,
+    "FI": 18,
+    "FO": 18,
+    "FR": 27,
+    "GB": 22,
+    "GE": 22,
+    "GI": 23,
+    "GL": 18,
+    "GR": 27,
+    "GT": 28,
+    "HR": 21,
+    "HU": 28,
+    "IE": 22,
+    "IL": 23,
+    "IS": 26,
+    "IT": 27,
+    "JO": 30,
+    "KW": 30,
+    "KZ": 20,
+    "LB": 28,
+    "LI": 21,
+    "LT": 20,
+    "LU": 20,
+    "LV": 21,
+    "MC": 27,
+    "MD": 24,
+    "ME": 22,
+    "MK": 19,
+    "MR": 27,
+    "MT": 31,
+    "MU": 30,
+    "NL": 18,
+    "NO": 15,
+    "PK": 24,
+    "PL": 28,
+    "PS": 29,
+    "PT": 25,
+    "QA": 29,
+    "RO": 24,
+    "RS": 22,
+    "SA": 24,
+    "SE": 24,
+    "SI": 19,
+    "SK": 24,
+    "SM": 27,
+    "TN": 24,
+    "TR": 26,
+    "UA": 29,
+    "VG": 24,
+    "XK": 20,
+}
 
 
 def luhn_ok(digits: str) -> bool:
@@ -151,8 +247,11 @@ def iban_ok(text: str) -> bool:
     s = re.sub(r"[^A-Za-z0-9]", "", text).upper()
     # Only countries that issue IBANs, and an account part mostly of digits: words in lower case
     # run together ("at 19.30 uur in zaal") pass the checksum once in 97.
-    if len(s) != _IBAN_LENGTH.get(s[:2]) or not s[2:4].isdigit() \
-            or sum(c.isdigit() for c in s[4:]) < 0.4 * len(s[4:]):
+    if (
+        len(s) != _IBAN_LENGTH.get(s[:2])
+        or not s[2:4].isdigit()
+        or sum(c.isdigit() for c in s[4:]) < 0.4 * len(s[4:])
+    ):
         return False
     moved = s[4:] + s[:4]
     return int("".join(str(int(c, 36)) for c in moved)) % 97 == 1
@@ -168,7 +267,7 @@ def _context(norm: str, start: int, words: re.Pattern, others: re.Pattern | None
     """+1 if the nearest telling word before ``start`` (32 characters, same paragraph) is one of
     ``words``, -1 if one of ``others``, 0 if there is none."""
     paragraph = norm.rfind("\n\n", 0, start)
-    window = norm[max(paragraph + 2 if paragraph >= 0 else 0, start - 32):start]
+    window = norm[max(paragraph + 2 if paragraph >= 0 else 0, start - 32) : start]
     near = max((m.end() for m in words.finditer(window)), default=-1)
     other = max((m.end() for m in others.finditer(window)), default=-1) if others else -1
     return 0 if near == other == -1 else (1 if near > other else -1)
@@ -198,16 +297,18 @@ def _phone_ok(norm: str, start: int, text: str) -> bool:
         # or a currency follows it.
         if len(groups) != 3 or len(groups[0]) != 3:
             return False
-        rest = norm[start + len(text):start + len(text) + 3]
+        rest = norm[start + len(text) : start + len(text) + 3]
         return not re.match(r" ?[^\W\d_]| ?[€$£%¥₹]", rest)
     return True
 
 
 def _secret_looking(value: str) -> bool:
     """A password as people choose them, not a word of the sentence: digits or symbols in it."""
-    return len(value) >= 6 and (any(c.isdigit() for c in value)
-                                or any(not c.isalnum() for c in value)
-                                or any(c.isupper() for c in value[1:]))
+    return len(value) >= 6 and (
+        any(c.isdigit() for c in value)
+        or any(not c.isalnum() for c in value)
+        or any(c.isupper() for c in value[1:])
+    )
 
 
 def _assigned(norm: str) -> list[tuple[int, int]]:
@@ -226,8 +327,11 @@ def _assigned(norm: str) -> list[tuple[int, int]]:
                 value, end = value[:-1], end - 1
         if len(value) < 4 or _NOT_A_VALUE.search(value) or _NOT_A_SECRET_NAME.search(name):
             continue
-        if value.isdigit() and len(value) < 6 and not re.search(
-                r"(?i)pin|pass|pw|code|kenn|contra|senha|wacht|has[łl]|haslo", name):
+        if (
+            value.isdigit()
+            and len(value) < 6
+            and not re.search(r"(?i)pin|pass|pw|code|kenn|contra|senha|wacht|has[łl]|haslo", name)
+        ):
             continue  # max_tokens=4096 is a setting
         if "=" in sep:
             ok = True
@@ -267,8 +371,9 @@ def _ip_ok(norm: str, start: int, text: str) -> bool:
 
 
 # Which detector wins an overlap: keys first (a key may contain an "@" or digits), terms last.
-_ORDER = {kind: i for i, kind in enumerate(("SECRET", "EMAIL", "IBAN", "CARD", "IP", "PHONE",
-                                            "TERM"))}
+_ORDER = {
+    kind: i for i, kind in enumerate(("SECRET", "EMAIL", "IBAN", "CARD", "IP", "PHONE", "TERM"))
+}
 
 
 @dataclass(frozen=True)
@@ -282,8 +387,9 @@ class _Span:
 def _key(kind: str, value: str) -> str:
     if kind == "EMAIL":
         value = re.sub(r"\s?[(\[{]\s?(?:at|@)\s?[)\]}]\s?", "@", value, flags=re.I)
-        return re.sub(r"\s?[(\[{]\s?(?:dot|punkt|point|punto)\s?[)\]}]\s?", ".", value,
-                      flags=re.I).casefold()
+        return re.sub(
+            r"\s?[(\[{]\s?(?:dot|punkt|point|punto)\s?[)\]}]\s?", ".", value, flags=re.I
+        ).casefold()
     if kind in ("CARD", "IBAN"):
         return re.sub(r"[^A-Za-z0-9]", "", value).upper()
     if kind == "PHONE":
@@ -326,10 +432,17 @@ def _candidates(norm: str, terms: tuple[str, ...]) -> list[_Span]:
     while m := _IBAN.search(norm, at):
         end = m.start() + _iban_end(m.group())
         if end > m.start():
-            found.append(_Span(m.start(), end, "IBAN", _key("IBAN", norm[m.start():end])))
+            found.append(_Span(m.start(), end, "IBAN", _key("IBAN", norm[m.start() : end])))
         at = max(end, m.start() + 1)
-    add("CARD", _CARD, lambda s, t: 13 <= len(d := re.sub(r"\D", "", t)) <= 19 and luhn_ok(d)
-        and _context(norm, s, _OTHER_NUMBER_WORDS) == 0)
+    add(
+        "CARD",
+        _CARD,
+        lambda s, t: (
+            13 <= len(d := re.sub(r"\D", "", t)) <= 19
+            and luhn_ok(d)
+            and _context(norm, s, _OTHER_NUMBER_WORDS) == 0
+        ),
+    )
     add("IP", _IPV4, lambda s, t: _ip_ok(norm, s, t))
     add("IP", _IPV6, lambda s, t: _ip_ok(norm, s, t))
     add("PHONE", _PHONE, lambda s, t: _phone_ok(norm, s, t))
@@ -346,8 +459,7 @@ def _resolve(found: list[_Span]) -> list[_Span]:
     chosen: list[_Span] = []
     for f in sorted(found, key=lambda f: (_ORDER[f.kind], -(f.end - f.start))):
         i = bisect.bisect_left(starts, f.start)
-        if (i == 0 or chosen[i - 1].end <= f.start) and (i == len(starts)
-                                                          or f.end <= starts[i]):
+        if (i == 0 or chosen[i - 1].end <= f.start) and (i == len(starts) or f.end <= starts[i]):
             starts.insert(i, f.start)
             chosen.insert(i, f)
     return chosen
@@ -369,6 +481,7 @@ def _repeats(norm: str, known: list[tuple[str, str, str]]) -> list[_Span]:
 @dataclass(frozen=True)
 class Found:
     """A span to replace, in the coordinates of one message as written."""
+
     start: int
     end: int
     kind: str
@@ -385,7 +498,7 @@ def detect(texts: list[str], terms=(), known=()) -> tuple[list[list[Found]], lis
     norm = folded.text
     terms = tuple(t for t in terms if t and t.strip())
     chosen = _resolve(_candidates(norm, terms))
-    values = list(known) + [(f.kind, norm[f.start:f.end], f.key) for f in chosen]
+    values = list(known) + [(f.kind, norm[f.start : f.end], f.key) for f in chosen]
     chosen = _resolve(chosen + _repeats(norm, values))
     bounds, offset = [], 0
     for text in texts:
@@ -430,7 +543,7 @@ class Redactor:
         for text, spans in zip(texts, found):
             parts, last = [], 0
             for f in spans:
-                parts.append(text[last:f.start])
+                parts.append(text[last : f.start])
                 if f.head:
                     parts.append(self._placeholder(f.kind, f.key, f.original))
                 last = f.end

@@ -19,15 +19,29 @@ _IGNORABLE = frozenset("\u034f\u115f\u1160\u3164\uffa0")
 _PLAIN = re.compile(r"[\x21-\x7e ]+")
 _LINE_BREAKS = frozenset("\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
 # ASCII needs no Unicode folding: only its control whitespace differs from the folded form.
-_ASCII_FOLD = str.maketrans({"\r": "\n", "\x0b": "\n", "\x0c": "\n", "\x1c": "\n",
-                             "\x1d": "\n", "\x1e": "\n", "\t": " ", "\x1f": " "})
+_ASCII_FOLD = str.maketrans(
+    {
+        "\r": "\n",
+        "\x0b": "\n",
+        "\x0c": "\n",
+        "\x1c": "\n",
+        "\x1d": "\n",
+        "\x1e": "\n",
+        "\t": " ",
+        "\x1f": " ",
+    }
+)
 
 
 def invisible(ch: str) -> bool:
     """Format characters (zero-width space and joiners, BOM, soft hyphen, bidi marks) and
     variation selectors: they change nothing a reader sees, so they must not split a match."""
-    return unicodedata.category(ch) == "Cf" or ch in _IGNORABLE or "\ufe00" <= ch <= "\ufe0f" \
+    return (
+        unicodedata.category(ch) == "Cf"
+        or ch in _IGNORABLE
+        or "\ufe00" <= ch <= "\ufe0f"
         or "\U000e0100" <= ch <= "\U000e01ef"
+    )
 
 
 class Folded:

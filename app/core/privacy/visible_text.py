@@ -12,8 +12,10 @@ from __future__ import annotations
 import unicodedata
 
 # The usual short names of the C0 controls, so that a mark reads ⟨ESC⟩ rather than ⟨U+001B⟩.
-_C0 = ("NUL SOH STX ETX EOT ENQ ACK BEL BS HT LF VT FF CR SO SI DLE DC1 DC2 DC3 DC4 NAK SYN ETB "
-       "CAN EM SUB ESC FS GS RS US").split()
+_C0 = (
+    "NUL SOH STX ETX EOT ENQ ACK BEL BS HT LF VT FF CR SO SI DLE DC1 DC2 DC3 DC4 NAK SYN ETB "
+    "CAN EM SUB ESC FS GS RS US"
+).split()
 KEPT = "\n\t"  # line breaks and tabs lay text out; they hide nothing
 # Letters and marks that draw as nothing although Unicode does not class them as format
 # characters (combining grapheme joiner, Hangul fillers, Khmer inherent vowels).
@@ -43,7 +45,7 @@ def reveal(text: str) -> tuple[str, int]:
     marked = 0
     for i, ch in enumerate(text):
         # CR LF is a Windows line break, not an overwrite: keep it.
-        mark = None if ch == "\r" and text[i + 1:i + 2] == "\n" else _mark(ch)
+        mark = None if ch == "\r" and text[i + 1 : i + 2] == "\n" else _mark(ch)
         if mark is None:
             out.append(ch)
         else:
@@ -56,7 +58,12 @@ def reveal_note(marked: int) -> str:
     """One sentence for the user about the marks, or "" when there were none."""
     if not marked:
         return ""
-    what = "1 hidden or control character is" if marked == 1 else \
-        f"{marked} hidden or control characters are"
-    return (f"{what} shown as ⟨…⟩ marks (such as ⟨ESC⟩ or ⟨U+202E⟩) so that nothing can hide "
-            f"part of the text; they are sent exactly as they are.")
+    what = (
+        "1 hidden or control character is"
+        if marked == 1
+        else f"{marked} hidden or control characters are"
+    )
+    return (
+        f"{what} shown as ⟨…⟩ marks (such as ⟨ESC⟩ or ⟨U+202E⟩) so that nothing can hide "
+        f"part of the text; they are sent exactly as they are."
+    )

@@ -35,8 +35,15 @@ def _saved(path: Path, current: Settings) -> Settings:
 class Watch:
     """Re-checks one transfer's rules. ``provider``: a providers.Provider, or None for the hub."""
 
-    def __init__(self, settings: object, purpose: str, *, settings_file: Path | None = None,
-                 provider=None, every_s: float = 0.25):
+    def __init__(
+        self,
+        settings: object,
+        purpose: str,
+        *,
+        settings_file: Path | None = None,
+        provider=None,
+        every_s: float = 0.25,
+    ):
         if settings_file is None:
             from app.core.platform import paths
 
@@ -62,13 +69,16 @@ class Watch:
             else:
                 gate.check_cloud(rules, self.provider, self.purpose, needs_consent=False)
         except gate.PolicyError as exc:
-            raise gate.PolicyError(f"Stopped midway ({self.purpose}); what had arrived is "
-                                   f"kept. {exc}") from None
+            raise gate.PolicyError(
+                f"Stopped midway ({self.purpose}); what had arrived is kept. {exc}"
+            ) from None
         except gate.OfflineError:
             raise gate.OfflineError(
                 f"Enclave was switched to work offline, so it stopped ({self.purpose}) midway; "
-                f"what had arrived is kept. Turn off \"Work offline\" to continue.") from None
+                f'what had arrived is kept. Turn off "Work offline" to continue.'
+            ) from None
         except gate.CloudNotAllowedError:
             raise gate.CloudNotAllowedError(
                 f"Sending to providers was turned off, so Enclave stopped ({self.purpose}) "
-                f"midway; what had arrived is kept.") from None
+                f"midway; what had arrived is kept."
+            ) from None

@@ -91,11 +91,13 @@ class ChatView(QTextBrowser):
         self._hidden = list(messages[:-page]) if len(messages) > page else []
         if self._hidden:
             cursor = QTextCursor(self.document())
-            cursor.insertHtml(f"<p align='center'><a href='{ACTION_SCHEME}:earlier/0'>Show "
-                              f"{min(PAGE, len(self._hidden))} earlier messages</a> "
-                              f"<span style='color:gray;'>({len(self._hidden)} not shown)"
-                              f"</span></p>")
-        for m in messages[len(self._hidden):]:
+            cursor.insertHtml(
+                f"<p align='center'><a href='{ACTION_SCHEME}:earlier/0'>Show "
+                f"{min(PAGE, len(self._hidden))} earlier messages</a> "
+                f"<span style='color:gray;'>({len(self._hidden)} not shown)"
+                f"</span></p>"
+            )
+        for m in messages[len(self._hidden) :]:
             self.add_message(m)
         self._scroll_to_end()
 
@@ -181,8 +183,9 @@ class ChatView(QTextBrowser):
         return list(self._order)
 
     def last_user_id(self) -> int | None:
-        return next((mid for mid in reversed(self._order)
-                     if self._shown[mid].message.role == "user"), None)
+        return next(
+            (mid for mid in reversed(self._order) if self._shown[mid].message.role == "user"), None
+        )
 
     def last_answer_text(self) -> str | None:
         mid = self._last_assistant_id()
@@ -223,12 +226,16 @@ class ChatView(QTextBrowser):
         else:
             if m.provider:  # the badge every answer from outside this device carries
                 badge = html.escape(providers.badge_text(m.tier, m.provider))
-                where = (f"<span style='background-color:{providers.tier_colour(m.tier)}; "
-                         f"color:white;'>&nbsp;{badge}&nbsp;</span>")
+                where = (
+                    f"<span style='background-color:{providers.tier_colour(m.tier)}; "
+                    f"color:white;'>&nbsp;{badge}&nbsp;</span>"
+                )
             else:
                 where = "on this device"
-            who = f"Assistant <span style='color:gray;'>· {html.escape(m.model or '?')} · " \
-                  f"</span>{where}"
+            who = (
+                f"Assistant <span style='color:gray;'>· {html.escape(m.model or '?')} · "
+                f"</span>{where}"
+            )
         return f"<b>{who}</b>"
 
     def _footer_html(self, shown: _Shown) -> str:
@@ -247,10 +254,14 @@ class ChatView(QTextBrowser):
             if m.tokens_per_s:
                 parts.append(f"{m.completion_tokens or 0} tokens · {m.tokens_per_s:.1f} tokens/s")
         if m.role == "assistant" and (sources := retrieval.from_json(m.sources)):
-            parts.append("Sources: " + " · ".join(
-                f"<a {link} href='{ACTION_SCHEME}:source/{m.id}/{s.n}' title='"
-                f"{html.escape(s.path, quote=True)}'>[{s.n}] {html.escape(s.where())}</a>"
-                for s in sources))
+            parts.append(
+                "Sources: "
+                + " · ".join(
+                    f"<a {link} href='{ACTION_SCHEME}:source/{m.id}/{s.n}' title='"
+                    f"{html.escape(s.path, quote=True)}'>[{s.n}] {html.escape(s.where())}</a>"
+                    for s in sources
+                )
+            )
         actions = [f"<a {link} href='{ACTION_SCHEME}:copy/{m.id}'>Copy</a>"]
         if m.role == "user" and not shown.streaming:
             actions.append(f"<a {link} href='{ACTION_SCHEME}:edit/{m.id}'>Edit</a>")
@@ -263,8 +274,7 @@ class ChatView(QTextBrowser):
         shown = self._shown[message_id]
         cursor = QTextCursor(self.document())
         cursor.setPosition(shown.frame.lastPosition())
-        cursor.movePosition(QTextCursor.MoveOperation.StartOfBlock,
-                            QTextCursor.MoveMode.KeepAnchor)
+        cursor.movePosition(QTextCursor.MoveOperation.StartOfBlock, QTextCursor.MoveMode.KeepAnchor)
         cursor.removeSelectedText()
         cursor.insertHtml(self._footer_html(shown))
 
@@ -277,8 +287,10 @@ class ChatView(QTextBrowser):
     def _render_body(self, shown: _Shown) -> None:
         text, cut = shown.message.content, ""
         if len(text) > MAX_SHOWN_CHARS:
-            cut = (f"<p><i>… {len(text) - MAX_SHOWN_CHARS:,} more characters are not shown "
-                   f"here; the whole message is kept (Copy copies all of it).</i></p>")
+            cut = (
+                f"<p><i>… {len(text) - MAX_SHOWN_CHARS:,} more characters are not shown "
+                f"here; the whole message is kept (Copy copies all of it).</i></p>"
+            )
             text = text[:MAX_SHOWN_CHARS]
         rendered = self._renderer.render(text, message_id=shown.message.id)
         shown.code_blocks = rendered.code_blocks
@@ -294,8 +306,10 @@ class ChatView(QTextBrowser):
     # -- helpers -------------------------------------------------------------------------------
 
     def _last_assistant_id(self) -> int | None:
-        return next((mid for mid in reversed(self._order)
-                     if self._shown[mid].message.role == "assistant"), None)
+        return next(
+            (mid for mid in reversed(self._order) if self._shown[mid].message.role == "assistant"),
+            None,
+        )
 
     def _at_bottom(self) -> bool:
         bar = self.verticalScrollBar()

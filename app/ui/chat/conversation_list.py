@@ -156,8 +156,11 @@ class ConversationPanel(QWidget):
 
     def delete(self, conversation_id: int) -> None:
         title = self._store.conversation(conversation_id).title
-        if ask(self, "Delete conversation",
-               f"Delete “{title}” and all its messages from this device? This cannot be undone."):
+        if ask(
+            self,
+            "Delete conversation",
+            f"Delete “{title}” and all its messages from this device? This cannot be undone.",
+        ):
             self._store.delete_conversation(conversation_id)
             self.refresh()
             self.deleted.emit(conversation_id)

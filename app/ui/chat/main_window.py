@@ -98,12 +98,14 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         self.where_badge.setObjectName("whereBadge")
         self.where_badge.setProperty("tier", "device")
         self.where_badge.setAccessibleName("Where your messages go: on this device")
-        self.where_badge.setToolTip("A local model answers: your messages never leave this "
-                                    "computer.")
+        self.where_badge.setToolTip(
+            "A local model answers: your messages never leave this computer."
+        )
         self.withdraw_button = QToolButton(text="Use this device again")
         self.withdraw_button.setAccessibleName("Withdraw consent for this conversation")
-        self.withdraw_button.setToolTip("Stop sending this conversation to the provider; the "
-                                        "next answers come from this device")
+        self.withdraw_button.setToolTip(
+            "Stop sending this conversation to the provider; the next answers come from this device"
+        )
         self.withdraw_button.hide()
         self.system_button = QToolButton(text="System prompt…")
         self.system_button.setAccessibleName("System prompt")
@@ -132,8 +134,9 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         notice_row = QHBoxLayout()
         notice_row.addWidget(self.notice, 1)
         notice_row.addWidget(self.notice_button)
-        self.edit_banner = QLabel("Editing your message: Send replaces it and every answer after "
-                                  "it. Esc cancels.")
+        self.edit_banner = QLabel(
+            "Editing your message: Send replaces it and every answer after it. Esc cancels."
+        )
         self.edit_banner.setObjectName("editBanner")
         self.edit_banner.setAccessibleName("Editing a message")
         self.edit_banner.hide()
@@ -152,8 +155,10 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         self.regenerate_button.setToolTip("Answer the last message again (Ctrl+R)")
         self.cloud_button = QPushButton("Ask cloud…")
         self.cloud_button.setAccessibleName("Ask cloud")
-        self.cloud_button.setToolTip("Send this message to a cloud or organisation provider: you "
-                                     "see exactly what would be sent first (Ctrl+Shift+Enter)")
+        self.cloud_button.setToolTip(
+            "Send this message to a cloud or organisation provider: you "
+            "see exactly what would be sent first (Ctrl+Shift+Enter)"
+        )
         buttons = QVBoxLayout()
         buttons.addWidget(self.send_button)
         buttons.addWidget(self.cloud_button)
@@ -211,28 +216,58 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         file_menu = self.menuBar().addMenu("&File")
         action(file_menu, "&New chat", self.new_chat, "Ctrl+N")
         action(file_menu, "&Export conversation…", self.export_conversation, "Ctrl+E")
-        action(file_menu, "&Models…", self.show_models, "Ctrl+M",
-               "Find, download, import and manage models")
-        action(file_menu, "&Documents…", self.show_documents, "Ctrl+Shift+D",
-               "Collections of your documents that conversations can answer from")
+        action(
+            file_menu,
+            "&Models…",
+            self.show_models,
+            "Ctrl+M",
+            "Find, download, import and manage models",
+        )
+        action(
+            file_menu,
+            "&Documents…",
+            self.show_documents,
+            "Ctrl+Shift+D",
+            "Collections of your documents that conversations can answer from",
+        )
         file_menu.addSeparator()
         action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         chat_menu = self.menuBar().addMenu("&Chat")
         action(chat_menu, "&Regenerate last answer", self.regenerate, "Ctrl+R")
         action(chat_menu, "&Stop", self.stop, "Esc")
         action(chat_menu, "&Copy last answer", self.copy_last_answer, "Ctrl+Shift+C")
-        action(chat_menu, "&Ask cloud…", lambda: self.ask_cloud(), "Ctrl+Shift+Return",
-               "Send this message to a provider, after showing exactly what would be sent")
-        action(chat_menu, "Retry with c&loud…", lambda: self.ask_cloud(retry=True), None,
-               "Answer the last message again with a provider, after showing what would be sent")
+        action(
+            chat_menu,
+            "&Ask cloud…",
+            lambda: self.ask_cloud(),
+            "Ctrl+Shift+Return",
+            "Send this message to a provider, after showing exactly what would be sent",
+        )
+        action(
+            chat_menu,
+            "Retry with c&loud…",
+            lambda: self.ask_cloud(retry=True),
+            None,
+            "Answer the last message again with a provider, after showing what would be sent",
+        )
         action(chat_menu, "System &prompt…", self.edit_system_prompt)
         action(chat_menu, "Re&name conversation…", self._rename_current, "F2")
         action(chat_menu, "&Delete conversation…", self._delete_current)
         privacy_menu = self.menuBar().addMenu("&Privacy")
-        action(privacy_menu, "&Providers…", self.show_providers, None,
-               "Cloud APIs and your organisation's servers, keys, redaction")
-        action(privacy_menu, "What &left this device…", self.show_audit, None,
-               "The audit log of every request that left this device")
+        action(
+            privacy_menu,
+            "&Providers…",
+            self.show_providers,
+            None,
+            "Cloud APIs and your organisation's servers, keys, redaction",
+        )
+        action(
+            privacy_menu,
+            "What &left this device…",
+            self.show_audit,
+            None,
+            "The audit log of every request that left this device",
+        )
         help_menu = self.menuBar().addMenu("&Help")
         action(help_menu, "Where my data lives", self.show_data_folders)
         action(help_menu, "&About Enclave", self.show_about)
@@ -295,11 +330,11 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         self._show_current_model()
 
     def _current_model_id(self) -> str | None:
-        conversation = self.store.conversation(self._conversation_id) \
-            if self._conversation_id else None
+        conversation = (
+            self.store.conversation(self._conversation_id) if self._conversation_id else None
+        )
         try:
-            return model_for(conversation, self.rt.paths, self.rt.settings,
-                             models=self._models).id
+            return model_for(conversation, self.rt.paths, self.rt.settings, models=self._models).id
         except EnclaveError:
             return None
 
@@ -362,21 +397,29 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         models = self._models
         folder = html.escape(str(self.rt.paths.models))
         if not models:
-            return ("<h2>No model yet</h2><p>Enclave runs AI models on this computer, so it needs "
-                    f"one first. {html.escape(installed.how_to_get_a_model(self.rt.paths))} Then "
-                    "restart Enclave.</p><p>Nothing you type ever leaves this device unless you "
-                    "say so.</p>")
+            return (
+                "<h2>No model yet</h2><p>Enclave runs AI models on this computer, so it needs "
+                f"one first. {html.escape(installed.how_to_get_a_model(self.rt.paths))} Then "
+                "restart Enclave.</p><p>Nothing you type ever leaves this device unless you "
+                "say so.</p>"
+            )
         current = self._current_model_id() or models[0].id
         starter = any(m.source == "starter" and m.id == current for m in models)
-        text = (f"<h2>New chat</h2><p>You are talking to <b>{html.escape(current)}</b>, which "
-                "runs entirely on this computer: nothing you type leaves it.</p>")
+        text = (
+            f"<h2>New chat</h2><p>You are talking to <b>{html.escape(current)}</b>, which "
+            "runs entirely on this computer: nothing you type leaves it.</p>"
+        )
         if starter:
-            text += ("<p>This is the <b>starter model</b>: small (135 million parameters) and "
-                     "fast, so it works anywhere, but its answers are simple and often wrong. For "
-                     f"better answers, put a bigger GGUF model into <code>{folder}</code> and pick "
-                     "it above.</p>")
-        return text + ("<p><small>Enter sends · Shift+Enter new line · Esc stops · Ctrl+N new "
-                       "chat · Ctrl+K search</small></p>")
+            text += (
+                "<p>This is the <b>starter model</b>: small (135 million parameters) and "
+                "fast, so it works anywhere, but its answers are simple and often wrong. For "
+                f"better answers, put a bigger GGUF model into <code>{folder}</code> and pick "
+                "it above.</p>"
+            )
+        return text + (
+            "<p><small>Enter sends · Shift+Enter new line · Esc stops · Ctrl+N new "
+            "chat · Ctrl+K search</small></p>"
+        )
 
     def _on_panel_deleted(self, conversation_id: int) -> None:
         if conversation_id == self._conversation_id:
@@ -414,9 +457,14 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         else:
             new = self._conversation_id is None
             self._cloud_turn = self._route() is not None  # the model thread routes it the same
-            self._turns.add(self.models.send(
-                self._conversation_id, text, self.rt.settings.default_model if new else "",
-                self._pending_collections if new else None))
+            self._turns.add(
+                self.models.send(
+                    self._conversation_id,
+                    text,
+                    self.rt.settings.default_model if new else "",
+                    self._pending_collections if new else None,
+                )
+            )
         self.chat.add_message(temp)
         self._pending_user_id, self._unsaved_text = temp.id, text
         self.input.clear()
@@ -484,13 +532,16 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         self._cloud_turn = False
         self._update_where()
         if result.shortened and result.conversation_id == self._conversation_id:
-            self.show_notice(" ".join(result.notices) + " A provider with a larger context "
-                             "could read all of it.",
-                             action=("Ask cloud instead…", lambda: self.ask_cloud(retry=True)))
+            self.show_notice(
+                " ".join(result.notices) + " A provider with a larger context "
+                "could read all of it.",
+                action=("Ask cloud instead…", lambda: self.ask_cloud(retry=True)),
+            )
         s = result.stats
         if s.tokens_per_s:
-            self.status_speed.setText(f"{s.tokens_per_s:.1f} tokens/s · first token "
-                                      f"{(s.ttft_s or 0) * 1000:.0f} ms")
+            self.status_speed.setText(
+                f"{s.tokens_per_s:.1f} tokens/s · first token {(s.ttft_s or 0) * 1000:.0f} ms"
+            )
         self.panel.refresh(select=self._conversation_id)
 
     def _on_worker_turn_failed(self, conversation_id, message: str) -> None:
@@ -512,8 +563,11 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         cloud, self._cloud_turn = self._cloud_turn, False
         self._update_where()
         if cloud and self._conversation_id:
-            self.show_notice(message + " Your message is kept.", error=True,
-                             action=("Answer on this device", self.regenerate))
+            self.show_notice(
+                message + " Your message is kept.",
+                error=True,
+                action=("Answer on this device", self.regenerate),
+            )
         else:
             self.show_notice(message, error=True)
         self.panel.refresh(select=self._conversation_id)
@@ -525,8 +579,13 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
     def _on_worker_model_ready(self, model_id: str, seconds: float, where) -> None:
         label = where.label if where else "CPU"
         self.status_model.setText(f"{model_id} · {label}")
-        self.status_model.setToolTip(tip(where.reason if where and where.reason else
-                                         f"All of {model_id}'s layers run on {label}."))
+        self.status_model.setToolTip(
+            tip(
+                where.reason
+                if where and where.reason
+                else f"All of {model_id}'s layers run on {label}."
+            )
+        )
         self.status_state.setText("Ready" if not self._busy else "Answering…")
         if where and where.warn:
             runs = "runs on the CPU" if not where.layers_on_gpu else f"runs on {label}"
@@ -550,18 +609,23 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         return not self._turns and not self._loads
 
     def _update_busy(self) -> None:
-        self.status_state.setText("Answering…" if self._busy else
-                                  "Loading model…" if self._loads else "Ready")
+        self.status_state.setText(
+            "Answering…" if self._busy else "Loading model…" if self._loads else "Ready"
+        )
         self._update_buttons()
 
     def _update_buttons(self) -> None:
         self.send_button.setVisible(not self._busy)
         self.cloud_button.setEnabled(not self._busy)
         self.stop_button.setVisible(self._busy)
-        self.regenerate_button.setEnabled(not self._busy and self.chat.last_answer_text()
-                                          is not None)
-        self.model_picker.setEnabled(not self._busy and self.model_picker.count() > 0
-                                     and self.model_picker.itemData(0) is not None)
+        self.regenerate_button.setEnabled(
+            not self._busy and self.chat.last_answer_text() is not None
+        )
+        self.model_picker.setEnabled(
+            not self._busy
+            and self.model_picker.count() > 0
+            and self.model_picker.itemData(0) is not None
+        )
 
     # -- notices, clipboard, links, export -----------------------------------------------------
 
@@ -600,12 +664,15 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
 
     def edit_system_prompt(self) -> None:
         if not self._conversation_id:
-            self.show_notice("Send a first message, then set this conversation's system prompt. "
-                             "New chats use the default.")
+            self.show_notice(
+                "Send a first message, then set this conversation's system prompt. "
+                "New chats use the default."
+            )
             return
         conversation = self.store.conversation(self._conversation_id)
-        dialog = SystemPromptDialog(conversation.system_prompt, self.rt.settings.system_prompt,
-                                    self)
+        dialog = SystemPromptDialog(
+            conversation.system_prompt, self.rt.settings.system_prompt, self
+        )
         if dialog.exec():
             self.store.set_system_prompt(self._conversation_id, dialog.prompt())
 
@@ -614,8 +681,11 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
             return
         conversation = self.store.conversation(self._conversation_id)
         path, chosen = QFileDialog.getSaveFileName(
-            self, "Export conversation", f"{conversation.title[:40]}.md",
-            "Markdown (*.md);;JSON (*.json)")
+            self,
+            "Export conversation",
+            f"{conversation.title[:40]}.md",
+            "Markdown (*.md);;JSON (*.json)",
+        )
         if not path:
             return
         fmt = "json" if chosen.startswith("JSON") or path.endswith(".json") else "md"
@@ -629,14 +699,24 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
 
     def show_data_folders(self) -> None:
         folders = "\n".join(f"{k}: {v}" for k, v in self.rt.paths.folders().items())
-        inform(self, "Where my data lives", (
-            f"Everything Enclave keeps is on this computer:\n\n{folders}\n\nConversations: "
-            f"{self.rt.paths.database}"))
+        inform(
+            self,
+            "Where my data lives",
+            (
+                f"Everything Enclave keeps is on this computer:\n\n{folders}\n\nConversations: "
+                f"{self.rt.paths.database}"
+            ),
+        )
 
     def show_about(self) -> None:
-        QMessageBox.about(self, "About Enclave", (
-            f"Enclave {__version__}\n\nA private AI assistant that lives on your computer. Models "
-            "run here; nothing leaves this device unless you say so."))
+        QMessageBox.about(
+            self,
+            "About Enclave",
+            (
+                f"Enclave {__version__}\n\nA private AI assistant that lives on your computer. "
+                "Models run here; nothing leaves this device unless you say so."
+            ),
+        )
 
     # -- closing -------------------------------------------------------------------------------
 

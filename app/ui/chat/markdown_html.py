@@ -57,9 +57,13 @@ class MarkdownRenderer:
         self._md = MarkdownIt("commonmark", {"html": False, "breaks": True})
         self._md.enable(["table", "strikethrough"])
         # markdown-it binds each rule to its renderer: wrap ours so they keep this object as self.
-        for name, rule in (("fence", self._render_code), ("code_block", self._render_code),
-                           ("image", self._render_image), ("link_open", self._render_link_open),
-                           ("link_close", self._render_link_close)):
+        for name, rule in (
+            ("fence", self._render_code),
+            ("code_block", self._render_code),
+            ("image", self._render_image),
+            ("link_open", self._render_link_open),
+            ("link_close", self._render_link_close),
+        ):
             self._md.add_render_rule(name, lambda _r, *args, _rule=rule: _rule(*args))
         self._blocks: list[str] = []
         self._links: list[bool] = []
@@ -88,7 +92,8 @@ class MarkdownRenderer:
             f'<tr><td><span style="font-size:small; color:gray;">{label}</span> &nbsp; '
             f'<a style="color:{s.link};" href="{ACTION_SCHEME}:copy-code/{self._message_id}/'
             f'{index}">Copy</a>'
-            f'<pre style="margin:0;">{body}</pre></td></tr></table>\n')
+            f'<pre style="margin:0;">{body}</pre></td></tr></table>\n'
+        )
 
     def _render_image(self, tokens, idx, _options, _env):
         token = tokens[idx]
@@ -111,5 +116,3 @@ class MarkdownRenderer:
 
     def _render_link_close(self, _tokens, _idx, _options, _env):
         return "</a>" if (self._links.pop() if self._links else True) else "</span>"
-
-

@@ -48,8 +48,9 @@ class ModelWorker(QObject):
 
     @Slot()
     def open(self) -> None:
-        self._assistant = Assistant(Store(self._rt.paths.database), self._rt.settings,
-                                    self._rt.paths)
+        self._assistant = Assistant(
+            Store(self._rt.paths.database), self._rt.settings, self._rt.paths
+        )
         self._assistant.host.on_loading = self.model_loading.emit
         self._assistant.host.on_ready = self.model_ready.emit
         from app.core.cloud.chat import CloudChat
@@ -72,36 +73,51 @@ class ModelWorker(QObject):
     @Slot(int, object, str, str, object)
     def send(self, request: int, conversation_id, text: str, model: str, collections) -> None:
         """A new message, answered where the conversation's route says (core decides)."""
-        self._run(request, conversation_id, lambda **kw: self._cloud.send_message(
-            conversation_id, text, model=model or None, collections=collections, **kw))
+        self._run(
+            request,
+            conversation_id,
+            lambda **kw: self._cloud.send_message(
+                conversation_id, text, model=model or None, collections=collections, **kw
+            ),
+        )
 
     @Slot(int, int)
     def regenerate(self, request: int, conversation_id: int) -> None:
-        self._run(request, conversation_id, lambda on_saved, **kw: self._assistant.regenerate(
-            conversation_id, **kw))
+        self._run(
+            request,
+            conversation_id,
+            lambda on_saved, **kw: self._assistant.regenerate(conversation_id, **kw),
+        )
 
     @Slot(int, int, int, str)
     def edit(self, request: int, conversation_id: int, message_id: int, text: str) -> None:
-        self._run(request, conversation_id, lambda on_saved, **kw: self._assistant
-                  .edit_and_resend(message_id, text, **kw))
+        self._run(
+            request,
+            conversation_id,
+            lambda on_saved, **kw: self._assistant.edit_and_resend(message_id, text, **kw),
+        )
 
     @Slot(int, object, object, str, object)
-    def plan_cloud(self, request: int, conversation_id, text, provider: str,
-                   collections) -> None:
+    def plan_cloud(self, request: int, conversation_id, text, provider: str, collections) -> None:
         """What ``provider`` would receive (``text`` None: the last message again). Here, not on
         the UI thread: planning searches the documents, which may load the embedding model."""
         try:
             if self._assistant is None:
                 self.open()
-            self.cloud_planned.emit(request, self._cloud.plan(
-                conversation_id, text, provider, collections=collections))
+            self.cloud_planned.emit(
+                request, self._cloud.plan(conversation_id, text, provider, collections=collections)
+            )
         except EnclaveError as exc:
             self.plan_failed.emit(request, str(exc))
         except Exception as exc:  # a bug: the details belong in the log
             log.exception("planning a cloud turn failed")
-            self.plan_failed.emit(request, (
-                f"Something went wrong preparing what would be sent ({type(exc).__name__}). "
-                f"Nothing was sent. Details are in {self._rt.paths.log_file}."))
+            self.plan_failed.emit(
+                request,
+                (
+                    f"Something went wrong preparing what would be sent ({type(exc).__name__}). "
+                    f"Nothing was sent. Details are in {self._rt.paths.log_file}."
+                ),
+            )
         finally:
             self.request_done.emit(request)
 
@@ -126,9 +142,13 @@ class ModelWorker(QObject):
             self.turn_failed.emit(self._conversation_id, str(exc))
         except Exception as exc:  # a bug: the details belong in the log, not a dialog
             log.exception("turn failed")
-            self.turn_failed.emit(self._conversation_id, (
-                f"Something went wrong while answering ({type(exc).__name__}). Your messages are "
-                f"saved. Details are in {self._rt.paths.log_file}."))
+            self.turn_failed.emit(
+                self._conversation_id,
+                (
+                    f"Something went wrong while answering ({type(exc).__name__}). Your messages "
+                    f"are saved. Details are in {self._rt.paths.log_file}."
+                ),
+            )
         finally:
             self.request_done.emit(request)
 
@@ -153,8 +173,9 @@ class ModelWorker(QObject):
                 state["last"] = now
 
         try:
-            return turn(cancel=self.cancel_event, on_saved=on_saved, on_start=on_start,
-                        on_piece=on_piece)
+            return turn(
+                cancel=self.cancel_event, on_saved=on_saved, on_start=on_start, on_piece=on_piece
+            )
         finally:
             if pending:
                 self.text_received.emit(state["answer"], "".join(pending))
@@ -196,8 +217,13 @@ class ModelThread(QObject):
         self._last_request += 1
         return self._last_request
 
-    def send(self, conversation_id: int | None, text: str, model: str = "",
-             collections: list[str] | None = None) -> int:
+    def send(
+        self,
+        conversation_id: int | None,
+        text: str,
+        model: str = "",
+        collections: list[str] | None = None,
+    ) -> int:
         """Answer ``text``; ``collections`` are the document collections of a new chat."""
         request = self._next()
         self._send.emit(request, conversation_id, text, model, collections)
@@ -208,8 +234,13 @@ class ModelThread(QObject):
         self._send_cloud.emit(request, plan, choice)
         return request
 
-    def plan_cloud(self, conversation_id: int | None, text: str | None, provider: str,
-                   collections: list[str] | None) -> int:
+    def plan_cloud(
+        self,
+        conversation_id: int | None,
+        text: str | None,
+        provider: str,
+        collections: list[str] | None,
+    ) -> int:
         """Ask what ``provider`` would receive; ``cloud_planned`` or ``plan_failed`` answers."""
         request = self._next()
         self._plan_cloud.emit(request, conversation_id, text, provider, collections)

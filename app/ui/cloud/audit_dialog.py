@@ -23,20 +23,32 @@ from app.core.errors import EnclaveError
 from app.core.privacy import audit
 from app.ui.safe_text import plain
 
-COLUMNS = (("When", lambda e: datetime.datetime.fromtimestamp(e.get("time") or 0)
-            .strftime("%Y-%m-%d %H:%M:%S")),
-           ("To", lambda e: f"{e.get('provider')} · {TIERS.get(e.get('tier'), e.get('tier'))}"),
-           ("Host", lambda e: e.get("host")),
-           ("Model", lambda e: e.get("model") or ""),
-           ("Chat", lambda e: e.get("conversation") or ""),
-           ("What", lambda e: e.get("purpose")),
-           ("Sent", lambda e: f"{e.get('bytes_sent')} B"),
-           ("Received", lambda e: f"{e.get('bytes_received')} B" if e.get("completed", True)
-            else "never completed"),
-           ("Tokens", lambda e: "" if e.get("tokens_sent") is None
-            else f"{e['tokens_sent']} → {e.get('tokens_received')}"),
-           ("Consent", lambda e: e.get("consent")),
-           ("Payload sha256", lambda e: e.get("payload_sha256") or ""))
+COLUMNS = (
+    (
+        "When",
+        lambda e: datetime.datetime.fromtimestamp(e.get("time") or 0).strftime("%Y-%m-%d %H:%M:%S"),
+    ),
+    ("To", lambda e: f"{e.get('provider')} · {TIERS.get(e.get('tier'), e.get('tier'))}"),
+    ("Host", lambda e: e.get("host")),
+    ("Model", lambda e: e.get("model") or ""),
+    ("Chat", lambda e: e.get("conversation") or ""),
+    ("What", lambda e: e.get("purpose")),
+    ("Sent", lambda e: f"{e.get('bytes_sent')} B"),
+    (
+        "Received",
+        lambda e: f"{e.get('bytes_received')} B" if e.get("completed", True) else "never completed",
+    ),
+    (
+        "Tokens",
+        lambda e: (
+            ""
+            if e.get("tokens_sent") is None
+            else f"{e['tokens_sent']} → {e.get('tokens_received')}"
+        ),
+    ),
+    ("Consent", lambda e: e.get("consent")),
+    ("Payload sha256", lambda e: e.get("payload_sha256") or ""),
+)
 
 
 class AuditDialog(QDialog):
@@ -54,12 +66,13 @@ class AuditDialog(QDialog):
         self.table.setAccessibleName("Audit log")
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.verify_button = QPushButton("Verify")
         self.verify_button.setAccessibleName("Verify the audit log")
-        self.verify_button.setToolTip("Check that no entry was edited, removed, reordered or "
-                                      "cut off, against the record kept in your keyring")
+        self.verify_button.setToolTip(
+            "Check that no entry was edited, removed, reordered or "
+            "cut off, against the record kept in your keyring"
+        )
         self.verify_button.clicked.connect(self.verify)
         self.result = plain(QLabel())
         self.result.setWordWrap(True)
@@ -92,7 +105,9 @@ class AuditDialog(QDialog):
         self.summary.setText(
             f"{len(entries)} request(s) left this device, {sent:,} bytes sent in all. The log is "
             f"kept only here ({self.log.path}); message text is recorded as its sha256 only."
-            if entries else "Nothing has left this device.")
+            if entries
+            else "Nothing has left this device."
+        )
 
     def verify(self) -> None:
         try:

@@ -37,8 +37,12 @@ class CloudActions:
         name = provider or self._choose_provider()
         if name is None:
             return
-        request = self.models.plan_cloud(self._conversation_id, text, name, (
-            self._pending_collections if self._conversation_id is None else None))
+        request = self.models.plan_cloud(
+            self._conversation_id,
+            text,
+            name,
+            (self._pending_collections if self._conversation_id is None else None),
+        )
         self._planning.add(request)
         self._turns.add(request)  # busy until the dialog is answered
         self._update_busy()
@@ -49,8 +53,10 @@ class CloudActions:
             return
         self._planning.discard(request)
         if plan.conversation_id != self._conversation_id:  # the user moved on while it planned
-            self.show_notice(f"Nothing was sent to {plan.provider.name}: you opened another "
-                             f"conversation before it was ready. Ask again from here.")
+            self.show_notice(
+                f"Nothing was sent to {plan.provider.name}: you opened another "
+                f"conversation before it was ready. Ask again from here."
+            )
             return
         dialog = ConsentDialog(plan.request, self, retry=plan.text is None)
         dialog.exec()
@@ -71,8 +77,11 @@ class CloudActions:
             self.show_notice(str(exc), error=True)
             return None
         if not providers:
-            self.show_notice("No provider yet: add a cloud API or your organisation's server in "
-                             "Privacy → Providers.", action=("Providers…", self.show_providers))
+            self.show_notice(
+                "No provider yet: add a cloud API or your organisation's server in "
+                "Privacy → Providers.",
+                action=("Providers…", self.show_providers),
+            )
             return None
         if len(providers) == 1:
             return providers[0].name
@@ -105,8 +114,9 @@ class CloudActions:
 
     def withdraw_consent(self) -> None:
         if self._conversation_id and self.store.withdraw_consent(self._conversation_id):
-            self.show_notice("This conversation is back on this device: nothing more is sent "
-                             "to the provider.")
+            self.show_notice(
+                "This conversation is back on this device: nothing more is sent to the provider."
+            )
         self._update_where()
 
     def _update_where(self) -> None:
@@ -118,9 +128,11 @@ class CloudActions:
         else:
             p, model = standing
             text, tier = p.badge(), p.tier
-            tip = (f"You allowed this conversation to use {p.name} ({p.tier_label}, {p.host}, "
-                   f"model {model}): your messages go there, redacted, and are recorded in the "
-                   f"audit log.")
+            tip = (
+                f"You allowed this conversation to use {p.name} ({p.tier_label}, {p.host}, "
+                f"model {model}): your messages go there, redacted, and are recorded in the "
+                f"audit log."
+            )
         self.where_badge.setText(text)
         self.where_badge.setToolTip(safe_tip(tip))
         self.where_badge.setAccessibleName(f"Where your messages go: {text}")
@@ -145,4 +157,3 @@ class CloudActions:
         dialog = AuditDialog(self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()
-

@@ -36,29 +36,32 @@ class ConsentDialog(QDialog):
         intro = "answer your last message again" if retry else "answer this message"
         # Names, host and model may come from a provider or a shared config: escaped, and
         # revealed so that a bidi override cannot turn the host name around.
-        heading = rich(QLabel(
-            f"<p><b>{_shown(p.name)}</b> — <b>{_shown(p.tier_label)}</b> "
-            f"({_shown(p.host)}) would {intro} with the model "
-            f"<b>{_shown(request.model)}</b>.</p>"
-            f"<p>This is exactly what would leave this computer: "
-            f"≈ {request.tokens:,} tokens, {esc(request.cost_text())}. "
-            f"{esc(request.redaction_note)}</p>"))
+        heading = rich(
+            QLabel(
+                f"<p><b>{_shown(p.name)}</b> — <b>{_shown(p.tier_label)}</b> "
+                f"({_shown(p.host)}) would {intro} with the model "
+                f"<b>{_shown(request.model)}</b>.</p>"
+                f"<p>This is exactly what would leave this computer: "
+                f"≈ {request.tokens:,} tokens, {esc(request.cost_text())}. "
+                f"{esc(request.redaction_note)}</p>"
+            )
+        )
         heading.setWordWrap(True)
         heading.setObjectName("consentHeading")
         shown, marked = reveal(request.payload_text())
         self.payload = QPlainTextEdit(shown)  # display only: what is sent is the request's text
         self.payload.setReadOnly(True)
         self.payload.setAccessibleName("What will be sent")
-        self.payload.setToolTip("The full message list after redaction: what the provider "
-                                "receives")
+        self.payload.setToolTip("The full message list after redaction: what the provider receives")
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         if request.sources:
             self.documents = plain(QLabel(request.documents_note()))  # file names
             self.documents.setObjectName("consentDocuments")
             self.documents.setWordWrap(True)
-            self.documents.setToolTip("The passages are part of the message below, redacted "
-                                      "like the rest of it")
+            self.documents.setToolTip(
+                "The passages are part of the message below, redacted like the rest of it"
+            )
             layout.addWidget(self.documents)
         for notice in request.notices:
             note = plain(QLabel(notice))
@@ -74,13 +77,19 @@ class ConsentDialog(QDialog):
         self.send_once = QPushButton("Send once")
         self.send_once.setToolTip("Send this message only; ask again next time")
         self.allow = QPushButton("Allow for this conversation")
-        self.allow.setToolTip(tip(f"Send this and later messages of this conversation to "
-                                  f"{p.name} without asking (you can withdraw it from the badge)"))
+        self.allow.setToolTip(
+            tip(
+                f"Send this and later messages of this conversation to "
+                f"{p.name} without asking (you can withdraw it from the badge)"
+            )
+        )
         self.cancel = QPushButton("Cancel")
         self.cancel.setToolTip("Send nothing")
-        for button, role in ((self.send_once, QDialogButtonBox.ButtonRole.AcceptRole),
-                             (self.allow, QDialogButtonBox.ButtonRole.AcceptRole),
-                             (self.cancel, QDialogButtonBox.ButtonRole.RejectRole)):
+        for button, role in (
+            (self.send_once, QDialogButtonBox.ButtonRole.AcceptRole),
+            (self.allow, QDialogButtonBox.ButtonRole.AcceptRole),
+            (self.cancel, QDialogButtonBox.ButtonRole.RejectRole),
+        ):
             button.setAccessibleName(button.text())
             button.setAutoDefault(False)
             buttons.addButton(button, role)

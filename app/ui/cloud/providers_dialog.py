@@ -66,8 +66,9 @@ class AddProviderDialog(QDialog):
         form.addRow("Base URL", self.url)
         form.addRow("Model", self.model)
         form.addRow("", self.needs_key)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
@@ -87,11 +88,14 @@ class AddProviderDialog(QDialog):
     def values(self) -> dict:
         kind = self.kind.currentData()
         preset = kind if kind in PRESETS else None
-        return dict(name=self.name.text(), preset=preset,
-                    base_url=None if preset else self.url.text(),
-                    tier=None if preset else ("org" if kind == ORG else "cloud"),
-                    model=self.model.text().strip() or None,
-                    needs_key=None if preset else self.needs_key.isChecked())
+        return dict(
+            name=self.name.text(),
+            preset=preset,
+            base_url=None if preset else self.url.text(),
+            tier=None if preset else ("org" if kind == ORG else "cloud"),
+            model=self.model.text().strip() or None,
+            needs_key=None if preset else self.needs_key.isChecked(),
+        )
 
 
 class ProvidersDialog(QDialog):
@@ -110,8 +114,9 @@ class ProvidersDialog(QDialog):
         self.lock = plain(QLabel())
         self.lock.setObjectName("noticeBar")
         self.lock.setWordWrap(True)
-        self.allowed = QCheckBox("Allow cloud and remote providers (you are still asked before "
-                                 "each message leaves)")
+        self.allowed = QCheckBox(
+            "Allow cloud and remote providers (you are still asked before each message leaves)"
+        )
         self.allowed.setAccessibleName("Allow cloud and remote providers")
         self.allowed.setChecked(rt.settings.cloud_allowed)
         self.redact = QCheckBox("Replace personal data with placeholders before sending")
@@ -126,15 +131,16 @@ class ProvidersDialog(QDialog):
             self.allowed.setChecked(False)
             locks.append("cloud and remote providers are not allowed")
         elif rules.allowed_provider_hosts is not None:
-            locks.append("only these provider hosts are allowed: "
-                         + (", ".join(rules.allowed_provider_hosts) or "none"))
+            locks.append(
+                "only these provider hosts are allowed: "
+                + (", ".join(rules.allowed_provider_hosts) or "none")
+            )
         if rules.force_redaction:
             self.redact.setEnabled(False)
             self.redact.setChecked(True)
             locks.append("redaction is always on")
         if locks:
-            self.lock.setText(f"Locked by {rules.locked_by}: "
-                              + "; ".join(locks) + ".")
+            self.lock.setText(f"Locked by {rules.locked_by}: " + "; ".join(locks) + ".")
         self.lock.setVisible(bool(locks))
 
         self.table = QTableWidget(0, 5)
@@ -143,8 +149,7 @@ class ProvidersDialog(QDialog):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.add_button = QPushButton("Add…")
         self.remove_button = QPushButton("Remove")
@@ -152,11 +157,17 @@ class ProvidersDialog(QDialog):
         self.test_button = QPushButton("Test key")
         self.test_button.setToolTip("List the provider's models: one request, no message")
         self.model_button = QPushButton("Model…")
-        self.model_button.setToolTip("The model this provider answers with (from the list Test "
-                                     "key fetched, or typed)")
+        self.model_button.setToolTip(
+            "The model this provider answers with (from the list Test key fetched, or typed)"
+        )
         row = QHBoxLayout()
-        for b in (self.add_button, self.remove_button, self.key_button, self.test_button,
-                  self.model_button):
+        for b in (
+            self.add_button,
+            self.remove_button,
+            self.key_button,
+            self.test_button,
+            self.model_button,
+        ):
             b.setAccessibleName(b.text().rstrip("…"))
             row.addWidget(b)
         row.addStretch(1)
@@ -178,8 +189,9 @@ class ProvidersDialog(QDialog):
 
         self.allowed.toggled.connect(lambda on: self._set("cloud_allowed", on))
         self.redact.toggled.connect(lambda on: self._set("redact", on))
-        self.terms.editingFinished.connect(lambda: self._set(
-            "redaction_terms", settings_mod.comma_list(self.terms.text())))
+        self.terms.editingFinished.connect(
+            lambda: self._set("redaction_terms", settings_mod.comma_list(self.terms.text()))
+        )
         self.add_button.clicked.connect(self.add_provider)
         self.remove_button.clicked.connect(self.remove_provider)
         self.key_button.clicked.connect(self.set_key)
@@ -207,8 +219,9 @@ class ProvidersDialog(QDialog):
         self.table.setRowCount(len(providers))
         for i, p in enumerate(providers):
             key = "saved" if p.key_name in saved else "missing" if p.needs_key else "not needed"
-            for j, text in enumerate((p.name, p.tier_label, p.base_url, p.default_model or "",
-                                      key)):
+            for j, text in enumerate(
+                (p.name, p.tier_label, p.base_url, p.default_model or "", key)
+            ):
                 self.table.setItem(i, j, QTableWidgetItem(text))
         self._providers = providers
 
@@ -227,8 +240,9 @@ class ProvidersDialog(QDialog):
             return
         self.reload()
         self.table.selectRow(len(self._providers) - 1)
-        self.status.setText(f"Added {p.name} ({p.tier_label})."
-                            + (" Now set its key." if p.needs_key else ""))
+        self.status.setText(
+            f"Added {p.name} ({p.tier_label})." + (" Now set its key." if p.needs_key else "")
+        )
         self.changed.emit()
 
     def remove_provider(self) -> None:
@@ -246,8 +260,7 @@ class ProvidersDialog(QDialog):
         except EnclaveError as exc:
             warn(self, "Provider not removed", str(exc))
             return
-        self.status.setText(f"Removed {p.name}" + (": " + "; ".join(said) if said else "")
-                            + ".")
+        self.status.setText(f"Removed {p.name}" + (": " + "; ".join(said) if said else "") + ".")
         self.reload()
         self.changed.emit()
 
@@ -256,9 +269,12 @@ class ProvidersDialog(QDialog):
         if p is None:
             self.status.setText("Choose a provider first.")
             return
-        key, ok = QInputDialog.getText(self, f"API key for {p.name}",
-                                       "The key is kept only in your system's keyring:",
-                                       QLineEdit.EchoMode.Password)
+        key, ok = QInputDialog.getText(
+            self,
+            f"API key for {p.name}",
+            "The key is kept only in your system's keyring:",
+            QLineEdit.EchoMode.Password,
+        )
         if not ok or not key.strip():
             return
         self.save_key(p, key)
@@ -281,9 +297,9 @@ class ProvidersDialog(QDialog):
 
         self.status.setText(f"Asking {p.name} for its models…")
         self.test_button.setEnabled(False)
-        Task(list_models, p, self.rt.settings, self.keys) \
-            .on_success(lambda models: self._on_test_done(p, models)) \
-            .on_error(self._on_test_failed).start()
+        Task(list_models, p, self.rt.settings, self.keys).on_success(
+            lambda models: self._on_test_done(p, models)
+        ).on_error(self._on_test_failed).start()
 
     def choose_model(self) -> None:
         p = self.selected()
@@ -292,8 +308,9 @@ class ProvidersDialog(QDialog):
             return
         choices = list(p.models) or ([p.default_model] if p.default_model else [])
         current = choices.index(p.default_model) if p.default_model in choices else 0
-        model, ok = QInputDialog.getItem(self, f"Model for {p.name}", "Model id:", choices,
-                                         current, True)
+        model, ok = QInputDialog.getItem(
+            self, f"Model for {p.name}", "Model id:", choices, current, True
+        )
         if ok and model.strip():
             self.registry.update(replace(p, default_model=model.strip()))
             self.reload()
@@ -303,8 +320,9 @@ class ProvidersDialog(QDialog):
         self.test_button.setEnabled(True)
         self.registry.update(replace(p, models=tuple(models)))  # for choose_model
         self.reload()
-        shown = ", ".join(models[:12]) + (f" and {len(models) - 12} more" if len(models) > 12
-                                           else "")
+        shown = ", ".join(models[:12]) + (
+            f" and {len(models) - 12} more" if len(models) > 12 else ""
+        )
         self.status.setText(f"{p.name} works: {len(models)} model(s): {shown or 'none'}.")
 
     def _on_test_failed(self, message: str) -> None:

@@ -24,13 +24,16 @@ class DocumentActions:
         self._pending_collections: list[str] = []  # chosen for a chat not yet started
         self.indexing = IndexingService(self.rt, self)
         self.indexing.finished.connect(self._on_indexing_finished)
-        self.indexing.failed.connect(lambda name, msg: self.show_notice(f"{name}: {msg}",
-                                                                        error=True))
+        self.indexing.failed.connect(
+            lambda name, msg: self.show_notice(f"{name}: {msg}", error=True)
+        )
         self.indexing.progress.connect(self._on_indexing_progress)
         self.documents_button = QToolButton(text="Documents")
         self.documents_button.setAccessibleName("Documents for this conversation")
-        self.documents_button.setToolTip("Answer from your own documents: choose collections "
-                                         "for this conversation (searched on this device)")
+        self.documents_button.setToolTip(
+            "Answer from your own documents: choose collections "
+            "for this conversation (searched on this device)"
+        )
         self.documents_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
         self.documents_menu = QMenu(self.documents_button)
         self.documents_menu.aboutToShow.connect(self._fill_documents_menu)
@@ -78,8 +81,7 @@ class DocumentActions:
             self.show_notice(str(exc), error=True)
             collections = []
         for c in collections:
-            label = f"{c.name} ({c.files:,} files)" + (" · never to cloud" if c.never_cloud
-                                                        else "")
+            label = f"{c.name} ({c.files:,} files)" + (" · never to cloud" if c.never_cloud else "")
             action = QAction(label, menu, checkable=True, checked=c.name in chosen)
             action.toggled.connect(lambda on, name=c.name: self._toggle_collection(name, on))
             menu.addAction(action)

@@ -41,9 +41,11 @@ def progress_text(p: Progress) -> str:
     if p.phase == "embedding":
         return f"{p.collection}: computing vectors for search by meaning…"
     eta = f" · about {p.eta_s:.0f} s left" if p.eta_s is not None else ""
-    return (f"{p.collection}: {p.files_done:,} of {p.files_total:,} files · "
-            f"{size_text(p.bytes_done)} of {size_text(p.bytes_total)} · "
-            f"{p.chunks:,} passages{eta}")
+    return (
+        f"{p.collection}: {p.files_done:,} of {p.files_total:,} files · "
+        f"{size_text(p.bytes_done)} of {size_text(p.bytes_total)} · "
+        f"{p.chunks:,} passages{eta}"
+    )
 
 
 class DocumentsDialog(QDialog):
@@ -77,15 +79,20 @@ class DocumentsDialog(QDialog):
         self.add_files_button = QPushButton("Add files…")
         self.remove_root_button = QPushButton("Remove from collection")
         self.never_cloud = QCheckBox("Never send to the cloud")
-        self.never_cloud.setToolTip("Passages from this collection never go to a cloud or "
-                                    "organisation provider: Enclave refuses, even with consent")
+        self.never_cloud.setToolTip(
+            "Passages from this collection never go to a cloud or "
+            "organisation provider: Enclave refuses, even with consent"
+        )
         self.index_button = QPushButton("Index now")
-        self.index_button.setToolTip("Read new and changed files; deleted ones leave the index. "
-                                     "Watched folders are re-indexed on their own while Enclave "
-                                     "runs.")
+        self.index_button.setToolTip(
+            "Read new and changed files; deleted ones leave the index. "
+            "Watched folders are re-indexed on their own while Enclave "
+            "runs."
+        )
         self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Stop indexing; what is done is kept, and the next run "
-                                      "resumes")
+        self.cancel_button.setToolTip(
+            "Stop indexing; what is done is kept, and the next run resumes"
+        )
         self.bar = QProgressBar()
         self.bar.setAccessibleName("Indexing progress")
         self.status = plain(QLabel())  # file names and reader errors
@@ -163,8 +170,9 @@ class DocumentsDialog(QDialog):
 
     def new_collection(self, name: str | None = None) -> str | None:
         if name is None:
-            name, ok = QInputDialog.getText(self, "New collection",
-                                            "Name (e.g. Contracts, Research notes):")
+            name, ok = QInputDialog.getText(
+                self, "New collection", "Name (e.g. Contracts, Research notes):"
+            )
             if not ok:
                 return None
         try:
@@ -179,8 +187,12 @@ class DocumentsDialog(QDialog):
         name = self.selected()
         if name is None:
             return
-        if ask(self, "Remove collection", f"Remove {name!r} from the index? Your files are not "
-               f"touched; conversations that used it answer without it."):
+        if ask(
+            self,
+            "Remove collection",
+            f"Remove {name!r} from the index? Your files are not "
+            f"touched; conversations that used it answer without it.",
+        ):
             self.index.remove(name)
             self.refresh()
             self.indexing.watch()
@@ -206,8 +218,12 @@ class DocumentsDialog(QDialog):
 
     def _choose_files(self) -> None:
         files, _ = QFileDialog.getOpenFileNames(
-            self, "Add documents", "", "Documents (*.txt *.md *.pdf *.docx *.html *.htm *.rst "
-            "*.csv *.py *.js *.ts *.java *.c *.cpp *.go *.rs *.json *.yaml *.yml);;All files (*)")
+            self,
+            "Add documents",
+            "",
+            "Documents (*.txt *.md *.pdf *.docx *.html *.htm *.rst "
+            "*.csv *.py *.js *.ts *.java *.c *.cpp *.go *.rs *.json *.yaml *.yml);;All files (*)",
+        )
         if files:
             self.add_paths([Path(f) for f in files])
 
@@ -226,21 +242,30 @@ class DocumentsDialog(QDialog):
 
     def _show_selected(self) -> None:
         name = self.selected()
-        for w in (self.roots, self.add_folder_button, self.add_files_button,
-                  self.remove_root_button, self.never_cloud, self.index_button,
-                  self.remove_button):
+        for w in (
+            self.roots,
+            self.add_folder_button,
+            self.add_files_button,
+            self.remove_root_button,
+            self.never_cloud,
+            self.index_button,
+            self.remove_button,
+        ):
             w.setEnabled(name is not None)
         self.roots.clear()
         self.problems.clear()
         if name is None:
-            self.title.setText("Make a collection, then add folders or files to it. Conversations "
-                               "can then answer from them, citing the passages they used.")
+            self.title.setText(
+                "Make a collection, then add folders or files to it. Conversations "
+                "can then answer from them, citing the passages they used."
+            )
             self._show_running()
             return
         c = self.index.collection(name)
         when = "" if c.state != "indexing" else " Indexing did not finish: it resumes on its own."
-        self.title.setText(f"<b>{html.escape(c.name)}</b>: {c.files:,} files, "
-                           f"{c.chunks:,} passages.{when}")
+        self.title.setText(
+            f"<b>{html.escape(c.name)}</b>: {c.files:,} files, {c.chunks:,} passages.{when}"
+        )
         for root in c.roots:
             self.roots.addItem(root)
         self.never_cloud.blockSignals(True)
@@ -257,9 +282,11 @@ class DocumentsDialog(QDialog):
         except EnclaveError:  # the chosen model is not installed any more
             model = None
         self.search_note.setText(
-            f"Search: by words and by meaning ({model.name})." if model else
-            "Search: by words only. Install an embedding model (Models → Discover, e.g. "
-            "nomic-embed-text) to search by meaning as well.")
+            f"Search: by words and by meaning ({model.name})."
+            if model
+            else "Search: by words only. Install an embedding model (Models → Discover, e.g. "
+            "nomic-embed-text) to search by meaning as well."
+        )
         self._show_running()
 
     def _show_running(self) -> None:
@@ -283,8 +310,12 @@ class DocumentsDialog(QDialog):
 
     def _on_finished(self, result: IndexResult) -> None:
         self.bar.setRange(0, 1000)
-        self._say(result.summary() + "".join(
-            f" {root} was not found (its files were kept)." for root in result.missing_roots))
+        self._say(
+            result.summary()
+            + "".join(
+                f" {root} was not found (its files were kept)." for root in result.missing_roots
+            )
+        )
         self.refresh(select=self.selected())
 
     def _on_failed(self, name: str, message: str) -> None:

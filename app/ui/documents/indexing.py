@@ -64,14 +64,18 @@ class _Worker(QObject):
                 self._docs = Documents(self.rt.paths, self.rt.settings)
             embedder = self._docs.embedder()
             result = Indexer(self._docs.index, embedder=embedder).run(
-                name, cancel=self.cancel, on_progress=report)
+                name, cancel=self.cancel, on_progress=report
+            )
             self.finished.emit(result)
         except EnclaveError as exc:
             self.failed.emit(name, str(exc))
         except Exception as exc:  # a bug: logged with its trace, reported briefly
             log.exception("indexing %s", name)
-            self.failed.emit(name, f"Indexing stopped ({type(exc).__name__}); details are in "
-                                   f"{self.rt.paths.log_file}.")
+            self.failed.emit(
+                name,
+                f"Indexing stopped ({type(exc).__name__}); details are in "
+                f"{self.rt.paths.log_file}.",
+            )
 
     @Slot()
     def close(self) -> None:
@@ -182,8 +186,11 @@ class IndexingService(QObject):
             for folder, dirs, files in os.walk(root):
                 dirs[:] = [d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS]
                 paths.append(folder)
-                paths += [os.path.join(folder, f) for f in files
-                          if not f.startswith(".") and formats.kind_of(Path(f))]
+                paths += [
+                    os.path.join(folder, f)
+                    for f in files
+                    if not f.startswith(".") and formats.kind_of(Path(f))
+                ]
                 if len(paths) >= MAX_WATCHED:
                     break
         old = self._watcher.directories() + self._watcher.files()

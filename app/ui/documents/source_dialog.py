@@ -36,15 +36,21 @@ class SourceDialog(QDialog):
         self.setWindowTitle(f"[{source.n}] {source.where()}")
         self.setAccessibleName("Source passage")
         exists = Path(source.path).is_file()
-        place = f"page {source.page}" if source.page else (
-            html.escape(source.heading) if source.heading else "")
-        where = rich(QLabel(  # file names and headings come from the documents: escaped
-            f"<p><b>[{source.n}] {html.escape(Path(source.path).name)}</b>"
-            f"{' — ' + place if place else ''}<br>"
-            f"<span style='color:gray;'>{html.escape(source.path)} · collection "
-            f"{html.escape(source.collection)} · characters {source.start:,}–{source.end:,}"
-            f"{'' if exists else ' · the file is no longer there'}</span></p>"
-            f"<p>This exact text went into the prompt:</p>"))
+        place = (
+            f"page {source.page}"
+            if source.page
+            else (html.escape(source.heading) if source.heading else "")
+        )
+        where = rich(
+            QLabel(  # file names and headings come from the documents: escaped
+                f"<p><b>[{source.n}] {html.escape(Path(source.path).name)}</b>"
+                f"{' — ' + place if place else ''}<br>"
+                f"<span style='color:gray;'>{html.escape(source.path)} · collection "
+                f"{html.escape(source.collection)} · characters {source.start:,}–{source.end:,}"
+                f"{'' if exists else ' · the file is no longer there'}</span></p>"
+                f"<p>This exact text went into the prompt:</p>"
+            )
+        )
         where.setWordWrap(True)
         self.text = QPlainTextEdit(source.text)
         self.text.setReadOnly(True)
@@ -59,8 +65,9 @@ class SourceDialog(QDialog):
         buttons.addButton(self.folder_button, QDialogButtonBox.ButtonRole.ActionRole)
         buttons.rejected.connect(self.reject)
         self.open_button.clicked.connect(lambda: QDesktopServices.openUrl(file_url(source)))
-        self.folder_button.clicked.connect(lambda: QDesktopServices.openUrl(
-            QUrl.fromLocalFile(str(Path(source.path).parent))))
+        self.folder_button.clicked.connect(
+            lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(Path(source.path).parent)))
+        )
         layout = QVBoxLayout(self)
         layout.addWidget(where)
         layout.addWidget(self.text, 1)

@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 
 class _ProgressBridge(QObject):
     """Carries download progress from the queue's thread to the UI thread."""
+
     progressed = Signal(object)
 
 
@@ -122,8 +123,12 @@ class ModelsDialog(QDialog):
             self.offline.setChecked(True)
             self.offline.blockSignals(False)
             self.offline.setEnabled(False)
-            self.offline.setToolTip(tip(f"Locked by {rules.locked_by}: getting models from the "
-                                        f"hub is not allowed on this computer"))
+            self.offline.setToolTip(
+                tip(
+                    f"Locked by {rules.locked_by}: getting models from the "
+                    f"hub is not allowed on this computer"
+                )
+            )
         token = QPushButton("Hugging Face token…")
         token.setToolTip("Needed only for gated models; kept in your system's keyring")
         token.clicked.connect(self.set_token)
@@ -168,8 +173,9 @@ class ModelsDialog(QDialog):
         self.results.itemActivated.connect(self._on_result_chosen)
         self.results.itemClicked.connect(self._on_result_chosen)
         # Enclave's markup around escaped card fields; its one link goes through open_link.
-        self.details = rich(QLabel("Choose a model to see its license, files and how it would "
-                                   "run on this machine."))
+        self.details = rich(
+            QLabel("Choose a model to see its license, files and how it would run on this machine.")
+        )
         self.details.setWordWrap(True)
         self.details.linkActivated.connect(lambda url: open_link(self, url))
         self.files = QTableWidget(0, 4)
@@ -220,39 +226,49 @@ class ModelsDialog(QDialog):
 
     def search(self) -> None:
         self.status.setText("Searching the hub…")
-        Task(self.library.search, self.search_box.text().strip(),
-             sort=self.sort.currentData()).on_success(self._on_search_done) \
-            .on_error(self.status.setText).start()
+        Task(
+            self.library.search, self.search_box.text().strip(), sort=self.sort.currentData()
+        ).on_success(self._on_search_done).on_error(self.status.setText).start()
 
     def _on_search_done(self, results) -> None:
         self.results.clear()
         for r in results:
             quants = ", ".join(c.quant or "?" for c in r.choices[:6])
-            item = QListWidgetItem(f"{r.id}  ·  ↓{r.downloads or 0:,}  ·  {quants}"
-                                   + ("  ·  gated" if r.gated else ""))
+            item = QListWidgetItem(
+                f"{r.id}  ·  ↓{r.downloads or 0:,}  ·  {quants}" + ("  ·  gated" if r.gated else "")
+            )
             item.setData(Qt.ItemDataRole.UserRole, r.id)
             self.results.addItem(item)
-        self.status.setText(f"{len(results)} repositories found." if results
-                            else "Nothing found.")
+        self.status.setText(f"{len(results)} repositories found." if results else "Nothing found.")
 
     def _on_result_chosen(self, item: QListWidgetItem) -> None:
         repo = item.data(Qt.ItemDataRole.UserRole)
         self.status.setText(f"Reading {repo} on the hub…")
         self.download_button.setEnabled(False)
-        Task(self.library.report, repo).on_success(self._show_report) \
-            .on_error(self.status.setText).start()
+        Task(self.library.report, repo).on_success(self._show_report).on_error(
+            self.status.setText
+        ).start()
 
     def _show_report(self, report) -> None:
         self.report = report
         d, lic = report.details, report.details.license
         # Every card field is the repository author's text: escaped, never markup.
-        link = (f' (<a href="{esc(lic.url)}">read it</a>: <code>{esc(lic.url)}</code>)'
-                if lic.url else "")
-        gated = ("<br><b>Gated:</b> needs your Hugging Face token and accepting the author's "
-                 "terms on huggingface.co." if d.gated else "")
-        self.details.setText(f"<b>{esc(d.id)}</b><br><b>License:</b> {esc(lic.name)}{link}<br>"
-                             f"{esc(lic.summary)}{gated}<br><small>This machine: "
-                             f"{esc(report.machine.describe())}</small>")
+        link = (
+            f' (<a href="{esc(lic.url)}">read it</a>: <code>{esc(lic.url)}</code>)'
+            if lic.url
+            else ""
+        )
+        gated = (
+            "<br><b>Gated:</b> needs your Hugging Face token and accepting the author's "
+            "terms on huggingface.co."
+            if d.gated
+            else ""
+        )
+        self.details.setText(
+            f"<b>{esc(d.id)}</b><br><b>License:</b> {esc(lic.name)}{link}<br>"
+            f"{esc(lic.summary)}{gated}<br><small>This machine: "
+            f"{esc(report.machine.describe())}</small>"
+        )
         self.files.setRowCount(0)
         for c in d.choices:
             r = self.files.rowCount()
@@ -282,8 +298,9 @@ class ModelsDialog(QDialog):
             request = self.library.request(self.report.details, name)
             if self.accept_license.isVisible():
                 if not self.accept_license.isChecked():
-                    self.status.setText("This license needs your acceptance first: read it, "
-                                        "then tick the box.")
+                    self.status.setText(
+                        "This license needs your acceptance first: read it, then tick the box."
+                    )
                     return
                 self.library.acknowledge(request)
             self.start_download(request)
@@ -323,10 +340,17 @@ class ModelsDialog(QDialog):
 
         for request, present in self.library.downloader.pending():
             self.requests[request.key] = request
-            self._row(request).show_progress(Progress(
-                request.key, request.name, "paused", present, request.total_bytes,
-                message=f"Paused at {size_text(present)} of {size_text(request.total_bytes)}. "
-                        f"Resume continues from there."))
+            self._row(request).show_progress(
+                Progress(
+                    request.key,
+                    request.name,
+                    "paused",
+                    present,
+                    request.total_bytes,
+                    message=f"Paused at {size_text(present)} of {size_text(request.total_bytes)}. "
+                    f"Resume continues from there.",
+                )
+            )
 
     def _on_pause_clicked(self, key: str) -> None:
         row = self.rows[key]
@@ -352,7 +376,8 @@ class ModelsDialog(QDialog):
     def _build_installed(self) -> QWidget:
         self.installed = QTableWidget(0, 7)
         self.installed.setHorizontalHeaderLabels(
-            ["Model", "Size", "Quantization", "Runs on", "License", "Source", "Location"])
+            ["Model", "Size", "Quantization", "Runs on", "License", "Source", "Location"]
+        )
         self.installed.horizontalHeader().setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
         self.installed.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.installed.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -360,17 +385,30 @@ class ModelsDialog(QDialog):
         self.installed.setAccessibleName("Installed models")
         buttons = QHBoxLayout()
         for text, slot, hint in [
-                ("Use for new chats", self.make_default, "New chats will use this model"),
-                ("Use for documents", self.use_for_documents,
-                 "Search your documents by meaning with this embedding model; collections "
-                 "compute its vectors at their next indexing"),
-                ("Model settings…", self.edit_model_settings,
-                 "Context length, temperature, GPU layers and system prompt for this model"),
-                ("Remove", self.remove_selected, "Delete the model and free its disk space"),
-                ("Import file…", self.import_dialog, "Add a .gguf file you already have "
-                                                     "(or drop it on this window)"),
-                ("From Hugging Face cache…", self.import_from_hf_cache,
-                 "Use GGUF files other tools already downloaded")]:
+            ("Use for new chats", self.make_default, "New chats will use this model"),
+            (
+                "Use for documents",
+                self.use_for_documents,
+                "Search your documents by meaning with this embedding model; collections "
+                "compute its vectors at their next indexing",
+            ),
+            (
+                "Model settings…",
+                self.edit_model_settings,
+                "Context length, temperature, GPU layers and system prompt for this model",
+            ),
+            ("Remove", self.remove_selected, "Delete the model and free its disk space"),
+            (
+                "Import file…",
+                self.import_dialog,
+                "Add a .gguf file you already have (or drop it on this window)",
+            ),
+            (
+                "From Hugging Face cache…",
+                self.import_from_hf_cache,
+                "Use GGUF files other tools already downloaded",
+            ),
+        ]:
             b = QPushButton(text)
             b.setToolTip(hint)
             b.clicked.connect(slot)
@@ -390,12 +428,27 @@ class ModelsDialog(QDialog):
             info = self.library.describe(model)
             r = self.installed.rowCount()
             self.installed.insertRow(r)
-            name = model.id + ("  ★ default" if info.default else "") + (
-                "  ⌕ documents" if info.for_documents else
-                "  (embedding model)" if info.embedding else "")
+            name = (
+                model.id
+                + ("  ★ default" if info.default else "")
+                + (
+                    "  ⌕ documents"
+                    if info.for_documents
+                    else "  (embedding model)"
+                    if info.embedding
+                    else ""
+                )
+            )
             runs_on = info.runs_on or {"label": "?", "reason": "the file cannot be read"}
-            texts = [name, size_text(info.size_bytes), info.quantization or "?",
-                     runs_on["label"], info.license or "-", model.source, str(model.path)]
+            texts = [
+                name,
+                size_text(info.size_bytes),
+                info.quantization or "?",
+                runs_on["label"],
+                info.license or "-",
+                model.source,
+                str(model.path),
+            ]
             for col, text in enumerate(texts):
                 cell = QTableWidgetItem(text)
                 cell.setData(Qt.ItemDataRole.UserRole, model.id)
@@ -431,9 +484,13 @@ class ModelsDialog(QDialog):
                 return
             self.installed_status.setText(
                 f"Documents are searched by meaning with {model.id} from their next indexing "
-                f"(Documents → Index now)." + ("" if installed.is_embedding_model(model.path)
-                                               else " It is a chat model: an embedding model "
-                                               "finds passages far better."))
+                f"(Documents → Index now)."
+                + (
+                    ""
+                    if installed.is_embedding_model(model.path)
+                    else " It is a chat model: an embedding model finds passages far better."
+                )
+            )
             self.refresh_installed()
 
     def remove_selected(self) -> None:
@@ -460,10 +517,12 @@ class ModelsDialog(QDialog):
         dialog.setWindowTitle(f"Settings for {model_id}")
         form = QFormLayout(dialog)
         fields = {}
-        for key, label in [("context_length", "Context length (tokens)"),
-                           ("temperature", "Temperature"),
-                           ("gpu_layers", "GPU layers (-1: fit to GPU memory)"),
-                           ("system_prompt", "System prompt")]:
+        for key, label in [
+            ("context_length", "Context length (tokens)"),
+            ("temperature", "Temperature"),
+            ("gpu_layers", "GPU layers (-1: fit to GPU memory)"),
+            ("system_prompt", "System prompt"),
+        ]:
             edit = QLineEdit("" if current.get(key) is None else str(current[key]))
             edit.setPlaceholderText("as in Settings")
             edit.setAccessibleName(label)
@@ -471,38 +530,43 @@ class ModelsDialog(QDialog):
             fields[key] = edit
         from PySide6.QtWidgets import QDialogButtonBox
 
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.accepted.connect(dialog.accept)
         buttons.rejected.connect(dialog.reject)
         form.addRow(buttons)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
         try:
-            self.library.set_model_defaults(model_id, **{k: e.text().strip() or None
-                                                         for k, e in fields.items()})
+            self.library.set_model_defaults(
+                model_id, **{k: e.text().strip() or None for k, e in fields.items()}
+            )
             self.installed_status.setText(f"Saved settings for {model_id}.")
             self.models_changed.emit()
         except (ValueError, EnclaveError) as exc:
             self.installed_status.setText(f"Not saved: {exc}")
 
     def import_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import a GGUF model", str(Path.home()),
-                                              "GGUF models (*.gguf)")
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Import a GGUF model", str(Path.home()), "GGUF models (*.gguf)"
+        )
         if path:
             self.import_path(path)
 
     def import_path(self, path: str, *, copy: bool = True) -> None:
         self.installed_status.setText(f"Importing {Path(path).name}…")
-        Task(import_file, path, self.rt.paths, copy=copy).on_success(self._on_imported) \
-            .on_error(self.installed_status.setText).start()
+        Task(import_file, path, self.rt.paths, copy=copy).on_success(self._on_imported).on_error(
+            self.installed_status.setText
+        ).start()
 
     def _on_imported(self, done) -> None:
         info = done.info
         self.installed_status.setText(
             f"Imported {done.model.id}: {info.architecture}, "
             f"{info.parameter_count / 1e9:.2f}B parameters, {info.quantization}, context "
-            f"{info.context_length or '?'}.")
+            f"{info.context_length or '?'}."
+        )
         self.refresh_installed()
         self.models_changed.emit()
 
@@ -512,9 +576,14 @@ class ModelsDialog(QDialog):
             self.installed_status.setText("No GGUF files in the Hugging Face cache.")
             return
         labels = [f"{f.repo} · {f.path.name} · {size_text(f.size)}" for f in found]
-        choice, ok = QInputDialog.getItem(self, "Use a model from the Hugging Face cache",
-                                          "Model (used where it is, not copied):", labels, 0,
-                                          False)
+        choice, ok = QInputDialog.getItem(
+            self,
+            "Use a model from the Hugging Face cache",
+            "Model (used where it is, not copied):",
+            labels,
+            0,
+            False,
+        )
         if ok:
             self.import_path(str(found[labels.index(choice)].path), copy=False)
 
@@ -535,9 +604,12 @@ class ModelsDialog(QDialog):
         self.rt.save_settings()
 
     def set_token(self) -> None:
-        token, ok = QInputDialog.getText(self, "Hugging Face token",
-                                         "Access token (kept in your system's keyring):",
-                                         QLineEdit.EchoMode.Password)
+        token, ok = QInputDialog.getText(
+            self,
+            "Hugging Face token",
+            "Access token (kept in your system's keyring):",
+            QLineEdit.EchoMode.Password,
+        )
         if not ok or not token.strip():
             return
         try:

@@ -52,13 +52,17 @@ def assistant(store, settings, paths, engine):
 
 def test_send_stores_the_question_and_the_answer(assistant, store, starter_model):
     starts, pieces = [], []
-    result = assistant.send(None, QUESTION, cancel=threading.Event(), on_start=starts.append,
-                            on_piece=pieces.append)
+    result = assistant.send(
+        None, QUESTION, cancel=threading.Event(), on_start=starts.append, on_piece=pieces.append
+    )
     assert result.text and "".join(pieces) == result.text
     assert len(starts) == 1
     start = starts[0]
     assert (start.conversation_id, start.user_message_id, start.answer_message_id) == (
-        result.conversation_id, result.user_message_id, result.answer_message_id)
+        result.conversation_id,
+        result.user_message_id,
+        result.answer_message_id,
+    )
     assert (start.model, start.engine) == (starter_model.stem, "local")
 
     conv = store.conversation(result.conversation_id)
@@ -66,10 +70,12 @@ def test_send_stores_the_question_and_the_answer(assistant, store, starter_model
     assert conv.model is None  # the default model, not pinned
     user, answer = store.messages(conv.id)
     assert (user.id, user.role, user.content) == (result.user_message_id, "user", QUESTION)
-    assert (answer.id, answer.role, answer.content) == (result.answer_message_id, "assistant",
-                                                        result.text)
-    assert (answer.model, answer.engine, answer.status) == (starter_model.stem, "local",
-                                                            "complete")
+    assert (answer.id, answer.role, answer.content) == (
+        result.answer_message_id,
+        "assistant",
+        result.text,
+    )
+    assert (answer.model, answer.engine, answer.status) == (starter_model.stem, "local", "complete")
     stats = result.stats
     assert answer.prompt_tokens == stats.prompt_tokens > 0
     assert answer.completion_tokens == stats.completion_tokens > 0
@@ -90,8 +96,13 @@ def test_a_second_message_continues_the_conversation(assistant, store):
 
 
 def test_system_prompt_and_model_are_kept_with_the_conversation(assistant, store, engine):
-    result = assistant.send(None, "Bonjour", cancel=threading.Event(), model="starter",
-                            system_prompt="Answer in French.")
+    result = assistant.send(
+        None,
+        "Bonjour",
+        cancel=threading.Event(),
+        model="starter",
+        system_prompt="Answer in French.",
+    )
     conv = store.conversation(result.conversation_id)
     assert (conv.system_prompt, conv.model) == ("Answer in French.", "starter")
     assert assistant.system_prompt_for(conv) == "Answer in French."
@@ -106,8 +117,10 @@ def test_regenerate_replaces_the_last_answer(assistant, store):
     assert again.user_message_id is None
     assert again.answer_message_id > first.answer_message_id
     msgs = store.messages(first.conversation_id)
-    assert [(m.id, m.role) for m in msgs] == [(first.user_message_id, "user"),
-                                              (again.answer_message_id, "assistant")]
+    assert [(m.id, m.role) for m in msgs] == [
+        (first.user_message_id, "user"),
+        (again.answer_message_id, "assistant"),
+    ]
     assert msgs[1].content == again.text and msgs[1].status == "complete"
 
 
@@ -122,11 +135,14 @@ def test_edit_and_resend_drops_what_came_after(assistant, store):
     first = assistant.send(None, "Tell me about cats.", cancel=threading.Event())
     assistant.send(first.conversation_id, "And dogs?", cancel=threading.Event())
     assert len(store.messages(first.conversation_id)) == 4
-    edited = assistant.edit_and_resend(first.user_message_id, "Tell me about owls.",
-                                       cancel=threading.Event())
+    edited = assistant.edit_and_resend(
+        first.user_message_id, "Tell me about owls.", cancel=threading.Event()
+    )
     msgs = store.messages(first.conversation_id)
-    assert [(m.role, m.content) for m in msgs] == [("user", "Tell me about owls."),
-                                                   ("assistant", edited.text)]
+    assert [(m.role, m.content) for m in msgs] == [
+        ("user", "Tell me about owls."),
+        ("assistant", edited.text),
+    ]
     assert msgs[0].id == first.user_message_id == edited.user_message_id
     assert msgs[1].id == edited.answer_message_id
 
@@ -173,15 +189,19 @@ def test_a_model_file_that_is_not_there_stores_nothing(assistant, store, tmp_pat
     assert store.count_conversations() == 0
 
 
-def test_the_message_is_saved_before_a_model_that_fails_to_load(store, settings, paths,
-                                                               tmp_path):
+def test_the_message_is_saved_before_a_model_that_fails_to_load(store, settings, paths, tmp_path):
     broken = tmp_path / "broken.gguf"
     broken.write_bytes(b"GGUF" + b"\0" * 20)  # there, but truncated
     assistant = Assistant(store, settings, paths)  # the real host: it will try to load the file
     saved = []
     with pytest.raises(ModelFileError) as e:
-        assistant.send(None, "Please keep this text.", cancel=threading.Event(),
-                       model=str(broken), on_saved=lambda cid, mid: saved.append((cid, mid)))
+        assistant.send(
+            None,
+            "Please keep this text.",
+            cancel=threading.Event(),
+            model=str(broken),
+            on_saved=lambda cid, mid: saved.append((cid, mid)),
+        )
     assert str(broken) in str(e.value)
     (conv,) = store.conversations()
     (user,) = store.messages(conv.id)  # what was typed is kept; no empty answer is left
@@ -200,8 +220,9 @@ def test_a_cancelled_answer_keeps_its_partial_text(assistant, store, settings):
         if len(pieces) == 4:
             cancel.set()
 
-    result = assistant.send(None, "Write a long story about a dragon.", cancel=cancel,
-                            on_piece=on_piece)
+    result = assistant.send(
+        None, "Write a long story about a dragon.", cancel=cancel, on_piece=on_piece
+    )
     assert result.cancelled
     assert result.text == "".join(pieces) and result.text
     answer = store.message(result.answer_message_id)
@@ -215,6 +236,7 @@ def test_the_answer_is_saved_while_it_streams(assistant, store, settings, paths,
     settings.max_answer_tokens = 24
     seen, pieces = [], []
     with Store(paths.database) as other:  # what another window or a crash would find
+
         def on_piece(piece):
             answer = other.messages(other.conversations()[0].id)[-1]
             seen.append((answer.status, answer.content))
@@ -260,8 +282,13 @@ def test_a_streaming_answer_is_saved_every_half_second(assistant, settings, path
     sampler = threading.Thread(target=sample)
     sampler.start()
     try:
-        result = assistant.send(None, "Write a very long story about a lighthouse keeper.",
-                                cancel=cancel, on_start=on_start, on_piece=on_piece)
+        result = assistant.send(
+            None,
+            "Write a very long story about a lighthouse keeper.",
+            cancel=cancel,
+            on_start=on_start,
+            on_piece=on_piece,
+        )
     finally:
         started.set()
         done.set()
@@ -324,13 +351,18 @@ def test_with_the_real_engine_host(store, settings, paths, starter_model):
     assert assistant.host.engine is None
 
 
-@pytest.mark.parametrize("text, title", [
-    ("Hello", "Hello"),
-    ("  many   spaces\nand lines ", "many spaces and lines"),
-    ("one two three four five six seven eight nine ten", "one two three four five six seven "
-                                                         "eight…"),
-    ("x" * 100, "x" * 59 + "…"),
-    ("   ", "New chat"),
-])
+@pytest.mark.parametrize(
+    "text, title",
+    [
+        ("Hello", "Hello"),
+        ("  many   spaces\nand lines ", "many spaces and lines"),
+        (
+            "one two three four five six seven eight nine ten",
+            "one two three four five six seven eight…",
+        ),
+        ("x" * 100, "x" * 59 + "…"),
+        ("   ", "New chat"),
+    ],
+)
 def test_titles_come_from_the_first_message(text, title):
     assert title_from(text) == title

@@ -16,13 +16,17 @@ from app.core.engines.local import LocalEngine
 
 ANSWER = 256
 SYSTEM = ChatMessage("system", "You are a helpful, concise assistant.")
-WORDS = ("river stone apple cloud seven orange market window garden yellow "
-         "thunder pencil silver lantern morning travel").split()
+WORDS = (
+    "river stone apple cloud seven orange market window garden yellow "
+    "thunder pencil silver lantern morning travel"
+).split()
 
 
 def paragraph(n: int, words: int = 100) -> str:
-    return " ".join(f"{WORDS[(n + i) % len(WORDS)]}{n}" if i == 0 else WORDS[(n * 7 + i) %
-                    len(WORDS)] for i in range(words))
+    return " ".join(
+        f"{WORDS[(n + i) % len(WORDS)]}{n}" if i == 0 else WORDS[(n * 7 + i) % len(WORDS)]
+        for i in range(words)
+    )
 
 
 def long_history(turns: int = 60) -> list[ChatMessage]:
@@ -35,9 +39,14 @@ def long_history(turns: int = 60) -> list[ChatMessage]:
 
 # -- with the real engine (context_length 2048) -----------------------------------------------
 
+
 def test_a_short_history_passes_unchanged(engine):
-    msgs = [SYSTEM, ChatMessage("user", "Hi"), ChatMessage("assistant", "Hello! How can I help?"),
-            ChatMessage("user", "Tell me a joke.")]
+    msgs = [
+        SYSTEM,
+        ChatMessage("user", "Hi"),
+        ChatMessage("assistant", "Hello! How can I help?"),
+        ChatMessage("user", "Tell me a joke."),
+    ]
     result = fit(msgs, engine, answer_tokens=ANSWER)
     assert result.messages == msgs
     assert result.messages is not msgs  # a copy: the caller's list is not shared
@@ -53,13 +62,13 @@ def test_a_long_history_drops_the_oldest_turns(engine):
     assert kept[0] == SYSTEM  # the system prompt stays, first
     assert kept[-1] == msgs[-1]  # the new message is always sent
     assert result.dropped_messages > 0
-    assert kept[1:] == msgs[1 + result.dropped_messages:]  # the newest turns, in order, unchanged
+    assert kept[1:] == msgs[1 + result.dropped_messages :]  # the newest turns, in order, unchanged
     assert not result.shortened
     # It fits, and the count it reports is the real one.
     assert result.prompt_tokens == engine.count_tokens(kept)
     assert engine.count_tokens(kept) + ANSWER <= engine.context_length
     # It dropped no more than it had to.
-    one_more = [SYSTEM] + msgs[result.dropped_messages:]
+    one_more = [SYSTEM] + msgs[result.dropped_messages :]
     assert engine.count_tokens(one_more) + ANSWER > engine.context_length
     assert len(result.notices) == 1
     assert f"{result.dropped_messages} oldest messages" in result.notices[0]
@@ -68,8 +77,12 @@ def test_a_long_history_drops_the_oldest_turns(engine):
 
 def test_a_one_megabyte_message_is_shortened_and_fits(engine):
     huge = "lorem ipsum " * 87_500  # 1,050,000 characters
-    msgs = [SYSTEM, ChatMessage("user", "Hello"), ChatMessage("assistant", "Hi!"),
-            ChatMessage("user", huge)]
+    msgs = [
+        SYSTEM,
+        ChatMessage("user", "Hello"),
+        ChatMessage("assistant", "Hi!"),
+        ChatMessage("user", huge),
+    ]
     started = time.perf_counter()
     result = fit(msgs, engine, answer_tokens=ANSWER)
     assert time.perf_counter() - started < 10
@@ -105,8 +118,9 @@ def test_a_fitted_long_history_can_be_answered(starter_model):
     try:
         result = fit(long_history(20), small, answer_tokens=32)
         assert result.dropped_messages > 0
-        generation = small.stream(result.messages, options=GenerationOptions(max_tokens=32),
-                                  cancel=threading.Event())
+        generation = small.stream(
+            result.messages, options=GenerationOptions(max_tokens=32), cancel=threading.Event()
+        )
         text = "".join(generation)  # llama.cpp accepts it: no "prompt does not fit" error
         assert text and generation.stats.prompt_tokens == result.prompt_tokens
         assert result.prompt_tokens + generation.stats.completion_tokens <= 512
@@ -115,6 +129,7 @@ def test_a_fitted_long_history_can_be_answered(starter_model):
 
 
 # -- logic, with a fake engine whose tokens are words -----------------------------------------
+
 
 class WordEngine(Engine):
     """One token per word, 3 per message for the template, 2 for the answer prompt."""
@@ -167,8 +182,9 @@ def test_exactly_full_still_passes_unchanged():
 
 def test_drops_the_fewest_oldest_messages():
     eng = WordEngine(100)
-    turns = [ChatMessage("user" if i % 2 == 0 else "assistant", words(10, f"t{i}"))
-             for i in range(9)]
+    turns = [
+        ChatMessage("user" if i % 2 == 0 else "assistant", words(10, f"t{i}")) for i in range(9)
+    ]
     # Each turn costs 13; system costs 3 + 6 = 9; 2 for the answer prompt; budget 100 - 20 = 80.
     # 9 + 2 + 13k <= 80 -> k = 5 turns kept, 4 dropped.
     result = fit([SYSTEM] + turns, eng, answer_tokens=20)
@@ -180,8 +196,11 @@ def test_drops_the_fewest_oldest_messages():
 
 def test_one_dropped_message_is_named_in_the_singular():
     eng = WordEngine(100)
-    msgs = [ChatMessage("user", words(40)), ChatMessage("assistant", words(30)),
-            ChatMessage("user", "and now?")]
+    msgs = [
+        ChatMessage("user", words(40)),
+        ChatMessage("assistant", words(30)),
+        ChatMessage("user", "and now?"),
+    ]
     result = fit(msgs, eng, answer_tokens=20)
     assert result.dropped_messages == 1
     assert "the 1 oldest message was left out" in result.notices[0]
@@ -197,8 +216,12 @@ def test_without_a_system_prompt_the_newest_turns_are_kept():
 
 def test_a_too_long_last_message_after_a_history_drops_the_rest_and_shortens_it():
     eng = WordEngine(100)
-    msgs = [SYSTEM, ChatMessage("user", "hello"), ChatMessage("assistant", "hi"),
-            ChatMessage("user", words(500, "big"))]
+    msgs = [
+        SYSTEM,
+        ChatMessage("user", "hello"),
+        ChatMessage("assistant", "hi"),
+        ChatMessage("user", words(500, "big")),
+    ]
     result = fit(msgs, eng, answer_tokens=20)
     assert result.shortened and result.dropped_messages == 2
     assert [m.role for m in result.messages] == ["system", "user"]
@@ -218,5 +241,6 @@ def test_a_giant_paste_is_never_tokenised_whole():
     assert result.shortened
     assert eng.count_tokens(result.messages) <= 150
     assert eng.longest_counted <= eng.context_length * context.MAX_CHARS_PER_TOKEN + len(
-        SHORTENED_MARK)
+        SHORTENED_MARK
+    )
     assert f"{len(huge):,} characters" in result.notices[-1]

@@ -20,10 +20,17 @@ def store(paths):
 def conversations(store):
     a = store.create_conversation("Recipes", system_prompt="You are a chef.")
     store.add_message(a.id, "user", "How do I make crêpes? 🥞")
-    answer = store.add_message(a.id, "assistant", "", model="smol", engine="local",
-                               status="streaming")
-    store.finish_message(answer.id, "Mix flour, eggs and milk.", completion_tokens=7,
-                         ttft_ms=12.5, tokens_per_s=90.0, prompt_tokens=30)
+    answer = store.add_message(
+        a.id, "assistant", "", model="smol", engine="local", status="streaming"
+    )
+    store.finish_message(
+        answer.id,
+        "Mix flour, eggs and milk.",
+        completion_tokens=7,
+        ttft_ms=12.5,
+        tokens_per_s=90.0,
+        prompt_tokens=30,
+    )
     b = store.create_conversation("Stopped one")
     store.add_message(b.id, "user", "Count to a million.")
     stopped = store.add_message(b.id, "assistant", "1, 2, 3", model="smol", engine="local")
@@ -37,11 +44,19 @@ def test_json_holds_everything(store, conversations):
     recipes, stopped = doc["conversations"]
     assert recipes["title"] == "Recipes" and recipes["system_prompt"] == "You are a chef."
     user, answer = recipes["messages"]
-    assert user == {"id": user["id"], "role": "user", "content": "How do I make crêpes? 🥞",
-                    "created": user["created"], "status": "complete"}
+    assert user == {
+        "id": user["id"],
+        "role": "user",
+        "content": "How do I make crêpes? 🥞",
+        "created": user["created"],
+        "status": "complete",
+    }
     assert answer["model"] == "smol" and answer["engine"] == "local"
     assert (answer["completion_tokens"], answer["ttft_ms"], answer["tokens_per_s"]) == (
-        7, 12.5, 90.0)
+        7,
+        12.5,
+        90.0,
+    )
     assert stopped["messages"][1]["status"] == "cancelled"
     assert recipes["created"].endswith("+00:00")
 

@@ -39,11 +39,16 @@ def fts_integrity_ok(path) -> bool:
 
 # -- conversations -----------------------------------------------------------------------------
 
+
 def test_create_and_read_a_conversation(store):
     c = store.create_conversation("Trip to Lisbon", system_prompt="Be brief.", model="starter")
     got = store.conversation(c.id)
-    assert (got.id, got.title, got.system_prompt, got.model) == (c.id, "Trip to Lisbon",
-                                                                "Be brief.", "starter")
+    assert (got.id, got.title, got.system_prompt, got.model) == (
+        c.id,
+        "Trip to Lisbon",
+        "Be brief.",
+        "starter",
+    )
     assert got.message_count == 0
     assert store.count_conversations() == 1
 
@@ -116,6 +121,7 @@ def test_ids_are_never_reused(store):
 
 # -- messages ----------------------------------------------------------------------------------
 
+
 def test_messages_keep_order_roles_and_details(store):
     c = store.create_conversation()
     u = store.add_message(c.id, "user", "Hello?")
@@ -123,11 +129,14 @@ def test_messages_keep_order_roles_and_details(store):
     store.update_text(a.id, "Hi th")
     assert store.message(a.id).content == "Hi th"
     assert store.message(a.id).status == "streaming"
-    store.finish_message(a.id, "Hi there!", prompt_tokens=12, completion_tokens=4,
-                         ttft_ms=55.5, tokens_per_s=80.0)
+    store.finish_message(
+        a.id, "Hi there!", prompt_tokens=12, completion_tokens=4, ttft_ms=55.5, tokens_per_s=80.0
+    )
     msgs = store.messages(c.id)
-    assert [(m.id, m.role, m.content) for m in msgs] == [(u.id, "user", "Hello?"),
-                                                         (a.id, "assistant", "Hi there!")]
+    assert [(m.id, m.role, m.content) for m in msgs] == [
+        (u.id, "user", "Hello?"),
+        (a.id, "assistant", "Hi there!"),
+    ]
     done = msgs[1]
     assert (done.model, done.engine, done.status) == ("m1", "local", "complete")
     assert (done.prompt_tokens, done.completion_tokens) == (12, 4)
@@ -148,9 +157,15 @@ def test_invalid_role_or_status_is_refused(store):
 
 def test_edit_and_delete_from(store):
     c = store.create_conversation()
-    ids = [store.add_message(c.id, r, t).id
-           for r, t in [("user", "one"), ("assistant", "two"), ("user", "three"),
-                        ("assistant", "four")]]
+    ids = [
+        store.add_message(c.id, r, t).id
+        for r, t in [
+            ("user", "one"),
+            ("assistant", "two"),
+            ("user", "three"),
+            ("assistant", "four"),
+        ]
+    ]
     store.edit_message(ids[0], "uno")
     assert store.delete_messages_from(c.id, ids[2]) == 2
     assert [m.content for m in store.messages(c.id)] == ["uno", "two"]
@@ -171,6 +186,7 @@ def test_interrupted_means_a_stale_streaming_answer(store, db_path):
 
 
 # -- search ------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def searchable(store):
@@ -213,7 +229,7 @@ def test_search_finds_titles(searchable):
     assert hits[0].message_id is None
 
 
-@pytest.mark.parametrize("query", ["", "   ", "!!!", '"', 'NEAR(', "a OR", "*", "'; DROP TABLE x"])
+@pytest.mark.parametrize("query", ["", "   ", "!!!", '"', "NEAR(", "a OR", "*", "'; DROP TABLE x"])
 def test_search_never_breaks_on_odd_input(searchable, query):
     store, a, b = searchable
     assert isinstance(store.search(query), list)
@@ -226,6 +242,7 @@ def test_fts_query_quotes_every_word():
 
 
 # -- durability --------------------------------------------------------------------------------
+
 
 def test_wal_mode_and_schema_version(store, db_path):
     db = sqlite3.connect(db_path)
@@ -336,10 +353,16 @@ def test_two_processes_write_at_once(db_path, repo_root):
     # No Store is opened first: both processes also race to create the schema.
     db_path.parent.mkdir(parents=True, exist_ok=True)
     go = time.time() + 1.5
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER_SCRIPT, str(db_path), label,
-                               str(WRITES), str(go)], cwd=repo_root, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
-             for label in ("proc1", "proc2")]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER_SCRIPT, str(db_path), label, str(WRITES), str(go)],
+            cwd=repo_root,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for label in ("proc1", "proc2")
+    ]
     for p in procs:
         out, err = p.communicate(timeout=100)
         assert p.returncode == 0, err
@@ -380,8 +403,10 @@ def test_a_version_1_database_is_upgraded_and_keeps_its_messages(db_path):
 def test_a_version_2_database_gains_sources_and_collections(db_path):
     with Store(db_path) as s:
         s.create_conversation("Two")
-        s._db.executescript("DROP TABLE conversation_collections; "
-                            "ALTER TABLE messages DROP COLUMN sources; PRAGMA user_version = 2;")
+        s._db.executescript(
+            "DROP TABLE conversation_collections; "
+            "ALTER TABLE messages DROP COLUMN sources; PRAGMA user_version = 2;"
+        )
     with Store(db_path) as s:
         assert s._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         m = s.add_message(1, "assistant", "hi", sources="[]")
@@ -393,11 +418,13 @@ def test_a_version_2_database_gains_sources_and_collections(db_path):
 def test_a_version_3_grant_has_no_identity_and_is_asked_for_again(db_path):
     with Store(db_path) as s:
         s.create_conversation("Three")
-        s._db.executescript("DROP TABLE conversation_consents; CREATE TABLE conversation_consents ("
-                            "conversation_id INTEGER PRIMARY KEY, provider TEXT NOT NULL, "
-                            "model TEXT NOT NULL, granted REAL NOT NULL); "
-                            "INSERT INTO conversation_consents VALUES (1, 'Org', 'm', 1); "
-                            "PRAGMA user_version = 3;")
+        s._db.executescript(
+            "DROP TABLE conversation_consents; CREATE TABLE conversation_consents ("
+            "conversation_id INTEGER PRIMARY KEY, provider TEXT NOT NULL, "
+            "model TEXT NOT NULL, granted REAL NOT NULL); "
+            "INSERT INTO conversation_consents VALUES (1, 'Org', 'm', 1); "
+            "PRAGMA user_version = 3;"
+        )
     with Store(db_path) as s:
         assert s._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert s.consent_grant(1) == ("Org", "m", None)  # matches no provider's identity

@@ -38,9 +38,23 @@ def test_sigkill_mid_answer_keeps_the_partial_text(cli_env, repo_root):
     # Greedy decoding of this prompt runs to the token limit (~8 s here), so the process is
     # certainly still writing when it is killed.
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "ask", "--max-tokens", "600", "--temperature", "0",
-         PROMPT], cwd=repo_root, env=cli_env, stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "ask",
+            "--max-tokens",
+            "600",
+            "--temperature",
+            "0",
+            PROMPT,
+        ],
+        cwd=repo_root,
+        env=cli_env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     seen = None
     try:
         deadline = time.monotonic() + 30
@@ -50,7 +64,8 @@ def test_sigkill_mid_answer_keeps_the_partial_text(cli_env, repo_root):
                 break
             time.sleep(0.1)
         assert proc.poll() is None, (
-            f"the CLI ended before it could be killed: {proc.stderr.read().decode()}")
+            f"the CLI ended before it could be killed: {proc.stderr.read().decode()}"
+        )
         assert seen and seen[1], "no streamed text reached the database within 30 s"
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)

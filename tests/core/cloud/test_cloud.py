@@ -45,14 +45,20 @@ def test_send_once_answers_through_the_real_server_and_is_audited(chat, provider
     assert not [h for h in request.headers if h.startswith("x-stainless")]
     stored = chat.assistant.store.messages(result.conversation_id)
     assert [(m.role, m.provider, m.tier) for m in stored] == [
-        ("user", None, None), ("assistant", "Org", "org")]
+        ("user", None, None),
+        ("assistant", "Org", "org"),
+    ]
     assert chat.assistant.store.sent_conversations() == {result.conversation_id}
 
     log = audit.default()
     [entry] = log.entries()
     assert entry["payload_sha256"] == hashlib.sha256(request.body).hexdigest()
-    assert (entry["host"], entry["provider"], entry["tier"], entry["model"]) == \
-        ("127.0.0.1", "Org", "org", "starter")
+    assert (entry["host"], entry["provider"], entry["tier"], entry["model"]) == (
+        "127.0.0.1",
+        "Org",
+        "org",
+        "starter",
+    )
     assert entry["conversation"] == result.conversation_id and entry["consent"] == "once"
     assert entry["bytes_sent"] > len(request.body) and entry["bytes_received"] > 100
     assert entry["tokens_sent"] > 0 and entry["tokens_received"] > 0
@@ -62,12 +68,15 @@ def test_send_once_answers_through_the_real_server_and_is_audited(chat, provider
 
 
 def test_redaction_is_what_the_server_received_and_the_answer_shows_the_originals(
-        chat, provider_server, paths):
+    chat, provider_server, paths
+):
     s = settings_mod.load(paths.settings_file)
     chat.assistant.settings.redaction_terms = ["Project Nightjar"]
     provider_server.fault = "echo"
-    text = ("Mail jane.doe@example.com or call +44 20 7946 0958 about Project Nightjar; "
-            "card 4111 1111 1111 1111, server 10.2.3.4, password: hunter2hunter2")
+    text = (
+        "Mail jane.doe@example.com or call +44 20 7946 0958 about Project Nightjar; "
+        "card 4111 1111 1111 1111, server 10.2.3.4, password: hunter2hunter2"
+    )
     plan = chat.plan(None, text, "Org")
     sent = plan.request.messages[-1]["content"]
     for original in ("jane.doe@example.com", "7946", "Nightjar", "4111", "10.2.3.4", "hunter2"):
@@ -90,23 +99,27 @@ def test_a_request_that_differs_from_the_consented_payload_is_refused(chat, prov
     with gate.open_cloud(chat.settings, plan.provider, "test", consent=agreed):
         sdk = client(plan.provider, chat.keys, timeout_s=10)
         with pytest.raises(Exception) as info:
-            sdk.chat.completions.create(model="starter", messages=[
-                {"role": "user", "content": "Something else"}])
+            sdk.chat.completions.create(
+                model="starter", messages=[{"role": "user", "content": "Something else"}]
+            )
     assert "differed from what you agreed" in str(info.value.__cause__ or info.value)
     assert provider_server.requests == []
 
 
-@pytest.mark.parametrize("rule", ["offline", "cloud_off", "force_offline", "forbid_cloud",
-                                  "allowed_hosts"])
+@pytest.mark.parametrize(
+    "rule", ["offline", "cloud_off", "force_offline", "forbid_cloud", "allowed_hosts"]
+)
 def test_each_rule_blocks_with_zero_requests(chat, provider_server, tmp_path, monkeypatch, rule):
     if rule == "offline":
         chat.assistant.settings.offline = True
     elif rule == "cloud_off":
         chat.assistant.settings.cloud_allowed = False
     else:
-        policy = {"force_offline": {"force_offline": True},
-                  "forbid_cloud": {"forbid_cloud": True},
-                  "allowed_hosts": {"allowed_provider_hosts": ["llm.corp.example"]}}[rule]
+        policy = {
+            "force_offline": {"force_offline": True},
+            "forbid_cloud": {"forbid_cloud": True},
+            "allowed_hosts": {"allowed_provider_hosts": ["llm.corp.example"]},
+        }[rule]
         path = tmp_path / "policy.json"
         path.write_text(json.dumps({**policy, "managed_by": "Test IT"}))
         monkeypatch.setenv("ENCLAVE_POLICY", str(path))
@@ -119,11 +132,13 @@ def test_each_rule_blocks_with_zero_requests(chat, provider_server, tmp_path, mo
     assert provider_server.requests == []
 
 
-def test_an_allowed_host_passes_a_forbid_cloud_policy(chat, provider_server, tmp_path,
-                                                      monkeypatch):
+def test_an_allowed_host_passes_a_forbid_cloud_policy(chat, provider_server, tmp_path, monkeypatch):
     path = tmp_path / "policy.json"
-    path.write_text(json.dumps({"forbid_cloud": True, "allowed_provider_hosts": ["127.0.0.1"],
-                                "force_redaction": True}))
+    path.write_text(
+        json.dumps(
+            {"forbid_cloud": True, "allowed_provider_hosts": ["127.0.0.1"], "force_redaction": True}
+        )
+    )
     monkeypatch.setenv("ENCLAVE_POLICY", str(path))
     chat.assistant.settings.redact = False  # the policy keeps it on
     provider_server.fault = "echo"
@@ -134,16 +149,20 @@ def test_an_allowed_host_passes_a_forbid_cloud_policy(chat, provider_server, tmp
 
 # Each fault with the one status its audit entry must carry: the provider's own, or
 # "no response" when none arrived in time; a stream that broke after 200 is still a 200.
-@pytest.mark.parametrize("fault, kind, words, status", [
-    ("401", "auth", "refused the API key", 401),
-    ("429", "rate limit", "wait 7 s", 429),
-    ("500", "server error", "server error (500)", 500),
-    ("timeout", "timeout", "did not answer in time", "no response"),
-    ("malformed", "malformed", "could not read", 200),
-    ("cut", "cut", "was cut mid-answer", 200),
-])
+@pytest.mark.parametrize(
+    "fault, kind, words, status",
+    [
+        ("401", "auth", "refused the API key", 401),
+        ("429", "rate limit", "wait 7 s", 429),
+        ("500", "server error", "server error (500)", 500),
+        ("timeout", "timeout", "did not answer in time", "no response"),
+        ("malformed", "malformed", "could not read", 200),
+        ("cut", "cut", "was cut mid-answer", 200),
+    ],
+)
 def test_provider_failures_give_a_clear_message_and_keep_the_message(
-        chat, provider_server, fault, kind, words, status):
+    chat, provider_server, fault, kind, words, status
+):
     provider_server.fault = fault
     provider_server.delay_s = 4
     # Short enough for "timeout", long enough for the real server's prompt before a "cut".
@@ -165,10 +184,13 @@ def test_provider_failures_give_a_clear_message_and_keep_the_message(
     if fault == "cut":  # what arrived before the cut is kept, and on record as received
         assert messages[-1].content.strip()
         entry = audit.default().entries()[0]
-        assert 0 < entry["tokens_received"] and 0 < entry["bytes_received"] \
-            < provider_server.cut_after + 1000
-        assert entry["payload_sha256"] == hashlib.sha256(provider_server.chats()[0].body) \
-            .hexdigest()
+        assert (
+            0 < entry["tokens_received"]
+            and 0 < entry["bytes_received"] < provider_server.cut_after + 1000
+        )
+        assert (
+            entry["payload_sha256"] == hashlib.sha256(provider_server.chats()[0].body).hexdigest()
+        )
     # ... and it can be answered on this device instead.
     local = chat.assistant.regenerate(conversation.id, cancel=threading.Event())
     assert local.engine == "local" and local.provider is None
@@ -192,8 +214,10 @@ def test_a_providers_redirect_to_another_host_is_not_followed(chat, provider_ser
 
     provider = chat.providers.get("Org")
     with gate.open_cloud(chat.settings, provider, "list models", needs_consent=False):
-        with pytest.raises(netguard.NetworkBlockedError,
-                           match="refused a request to localhost: only 127.0.0.1 was allowed"):
+        with pytest.raises(
+            netguard.NetworkBlockedError,
+            match="refused a request to localhost: only 127.0.0.1 was allowed",
+        ):
             http.client(follow_redirects=True).get(provider.base_url + "/models")
     assert len(provider_server.requests) == 2  # again one request, the redirect's target none
 
@@ -226,8 +250,9 @@ def test_the_key_lives_only_in_the_keyring(paths, provider_server, enclave_home)
     secret = "sk-test-a1b2c3d4e5f6g7h8i9j0k1l2m3n4"
     provider_server.key = secret
     registry = ProviderRegistry(paths.providers_file)
-    cloud = registry.add("Cloudy", preset="openai", base_url=provider_server.base_url,
-                         model="starter")
+    cloud = registry.add(
+        "Cloudy", preset="openai", base_url=provider_server.base_url, model="starter"
+    )
     assert cloud.tier == "cloud"
     keys = KeyringStore(paths.keys_index)
     s = settings_mod.load(paths.settings_file)
@@ -244,8 +269,9 @@ def test_the_key_lives_only_in_the_keyring(paths, provider_server, enclave_home)
         chat = CloudChat(assistant)
         _send(chat, chat.plan(None, "hi", "Cloudy"))
         store.close()
-        leaks = [p for p in enclave_home.rglob("*") if p.is_file()
-                 and secret.encode() in p.read_bytes()]
+        leaks = [
+            p for p in enclave_home.rglob("*") if p.is_file() and secret.encode() in p.read_bytes()
+        ]
         assert leaks == []
         assert [e["tier"] for e in audit.default().entries()] == ["cloud", "cloud"]
     finally:
@@ -298,9 +324,11 @@ def no_keyring():
 
 
 def test_without_a_keyring_cloud_is_unavailable_with_a_clear_message_and_no_plaintext(
-        chat, provider_server, paths, enclave_home, no_keyring):
-    cloud = chat.providers.add("Cloudy", preset="openai", base_url=provider_server.base_url,
-                               model="starter")
+    chat, provider_server, paths, enclave_home, no_keyring
+):
+    cloud = chat.providers.add(
+        "Cloudy", preset="openai", base_url=provider_server.base_url, model="starter"
+    )
     with pytest.raises(Exception, match="no keyring is available") as info:
         chat.keys.set("Cloudy", "sk-never-stored-1234567890abcdef")
     assert "Nothing was stored anywhere else" in str(info.value)
@@ -310,7 +338,8 @@ def test_without_a_keyring_cloud_is_unavailable_with_a_clear_message_and_no_plai
     with pytest.raises(Exception, match="no keyring is available"):
         _send(chat, plan)
     assert provider_server.requests == []
-    assert not [p for p in enclave_home.rglob("*") if p.is_file()
-                and b"sk-never-stored" in p.read_bytes()]
+    assert not [
+        p for p in enclave_home.rglob("*") if p.is_file() and b"sk-never-stored" in p.read_bytes()
+    ]
     # An organisation server that needs no key still works on such a machine.
     assert _send(chat, chat.plan(None, "hello", "Org")).provider == "Org"

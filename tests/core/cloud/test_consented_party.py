@@ -18,8 +18,7 @@ from app.core.privacy.keyring_store import KeyringStore
 pytestmark = pytest.mark.slow
 
 
-def test_headers_from_the_environment_never_reach_a_provider(chat, provider_server,
-                                                             monkeypatch):
+def test_headers_from_the_environment_never_reach_a_provider(chat, provider_server, monkeypatch):
     monkeypatch.setenv("OPENAI_ORG_ID", "org-secret-company")
     monkeypatch.setenv("OPENAI_PROJECT_ID", "proj_internal")
     monkeypatch.setenv("OPENAI_CUSTOM_HEADERS", "X-Team: payroll\nAuthorization: Bearer sk-env")
@@ -32,19 +31,28 @@ def test_headers_from_the_environment_never_reach_a_provider(chat, provider_serv
 
     assert sent <= set(SENT_HEADERS)
     assert request.headers["authorization"] == "Bearer none"  # "Org" needs no key: not sk-env
-    assert not [v for v in request.headers.values()
-                if "org-secret" in v or "proj_internal" in v or "payroll" in v]
+    assert not [
+        v
+        for v in request.headers.values()
+        if "org-secret" in v or "proj_internal" in v or "payroll" in v
+    ]
 
 
-def test_consent_and_key_do_not_follow_a_name_to_another_server(chat, paths, provider_server,
-                                                                 run_cli):
+def test_consent_and_key_do_not_follow_a_name_to_another_server(
+    chat, paths, provider_server, run_cli
+):
     registry, keys = ProviderRegistry(paths.providers_file), KeyringStore(paths.keys_index)
-    lab = registry.add("Lab", base_url=provider_server.base_url, tier="org", model="starter",
-                       context_length=2048, needs_key=True)
+    lab = registry.add(
+        "Lab",
+        base_url=provider_server.base_url,
+        tier="org",
+        model="starter",
+        context_length=2048,
+        needs_key=True,
+    )
     keys.set(lab.key_name, "sk-lab-key")
     provider_server.fault = "echo"
-    result = chat.send(chat.plan(None, "Hi", "Lab"), consent.CONVERSATION,
-                       cancel=threading.Event())
+    result = chat.send(chat.plan(None, "Hi", "Lab"), consent.CONVERSATION, cancel=threading.Event())
     cid = result.conversation_id
     assert chat.route_for(cid)[0].name == "Lab"
 

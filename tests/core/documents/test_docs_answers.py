@@ -59,18 +59,19 @@ def test_an_answer_cites_the_passages_its_prompt_held(assistant, work):
     engine = assistant.host.get(assistant.model_for(None))
     real_stream, engine.stream = engine.stream, spy
     try:
-        result = _ask(assistant, "Within how many days are invoices payable?",
-                      collections=["Work"])
+        result = _ask(assistant, "Within how many days are invoices payable?", collections=["Work"])
     finally:
         engine.stream = real_stream
     assert result.sources and result.sources[0].where() == "contract.pdf, page 2"
     prompt = seen["messages"][-1].content
     assert "invoices are payable within 45 days" in prompt
     assert "[1] contract.pdf, page 2" in prompt and prompt.endswith(
-        "Question: Within how many days are invoices payable?")
+        "Question: Within how many days are invoices payable?"
+    )
     stored = assistant.store.message(result.answer_message_id)
-    assert [s.chunk_id for s in retrieval.from_json(stored.sources)] == \
-        [s.chunk_id for s in result.sources]
+    assert [s.chunk_id for s in retrieval.from_json(stored.sources)] == [
+        s.chunk_id for s in result.sources
+    ]
     # The conversation keeps its collections; the stored question is what the user typed.
     assert assistant.store.collections(result.conversation_id) == ["Work"]
     assert assistant.store.messages(result.conversation_id)[0].content.startswith("Within")
@@ -109,8 +110,10 @@ def cloud(assistant, org_provider):
 
 
 def test_the_consent_payload_holds_the_passages_redacted(cloud, work, provider_server):
-    (work / "contacts.txt").write_text("Invoices questions: write to billing.lead@acme.example "
-                                       "about payment terms.\n", encoding="utf-8")
+    (work / "contacts.txt").write_text(
+        "Invoices questions: write to billing.lead@acme.example about payment terms.\n",
+        encoding="utf-8",
+    )
     with DocIndex(cloud.assistant.paths.documents_index) as index:
         Indexer(index).run("Work")
     plan = cloud.plan(None, "Who handles invoices payment terms?", "Org", collections=["Work"])
@@ -128,8 +131,9 @@ def test_the_consent_payload_holds_the_passages_redacted(cloud, work, provider_s
     assert cloud.assistant.store.collections(result.conversation_id) == ["Work"]
 
 
-def test_a_never_to_cloud_collection_is_refused_with_nothing_sent(cloud, work, paths,
-                                                                 provider_server):
+def test_a_never_to_cloud_collection_is_refused_with_nothing_sent(
+    cloud, work, paths, provider_server
+):
     with DocIndex(paths.documents_index) as index:
         index.set_never_cloud("Work", True)
     with pytest.raises(gate.PrivateDocumentsError, match="'Work', marked never"):
@@ -149,8 +153,9 @@ def test_a_never_to_cloud_collection_is_refused_with_nothing_sent(cloud, work, p
 
 def test_the_gate_itself_refuses_a_consent_naming_private_documents(cloud, provider_server):
     provider = cloud.providers.get("Org")
-    given = consent.Consent("once", "Org", ({"role": "user", "content": "hi"},), True,
-                            private_documents=("Contracts",))
+    given = consent.Consent(
+        "once", "Org", ({"role": "user", "content": "hi"},), True, private_documents=("Contracts",)
+    )
     with pytest.raises(gate.PrivateDocumentsError, match="Contracts"):
         with gate.open_cloud(cloud.settings, provider, "ask Org", consent=given):
             pass
@@ -158,14 +163,19 @@ def test_the_gate_itself_refuses_a_consent_naming_private_documents(cloud, provi
 
 
 @pytest.mark.parametrize("reach", ["same folder", "a folder inside it", "a folder around it"])
-def test_the_mark_follows_the_documents_into_an_unmarked_collection(cloud, work, paths, reach,
-                                                                    provider_server):
-    """"Private" marks the folder; "Other" reaches the same files and is not marked: refused."""
-    root = {"same folder": work, "a folder inside it": work / "sub",
-            "a folder around it": work.parent}[reach]
+def test_the_mark_follows_the_documents_into_an_unmarked_collection(
+    cloud, work, paths, reach, provider_server
+):
+    """ "Private" marks the folder; "Other" reaches the same files and is not marked: refused."""
+    root = {
+        "same folder": work,
+        "a folder inside it": work / "sub",
+        "a folder around it": work.parent,
+    }[reach]
     (work / "sub").mkdir(exist_ok=True)
-    (work / "sub" / "terms.txt").write_text("Invoices are payable within 45 days of receipt.\n",
-                                            encoding="utf-8")
+    (work / "sub" / "terms.txt").write_text(
+        "Invoices are payable within 45 days of receipt.\n", encoding="utf-8"
+    )
     with DocIndex(paths.documents_index) as index:
         index.remove("Work")
         index.create("Private")
@@ -175,13 +185,13 @@ def test_the_mark_follows_the_documents_into_an_unmarked_collection(cloud, work,
         index.add_roots("Other", [root])
         Indexer(index).run("Other")
     with pytest.raises(gate.PrivateDocumentsError, match="'Other' holds documents of 'Private'"):
-        cloud.plan(None, "Within how many days are invoices payable?", "Org",
-                   collections=["Other"])
+        cloud.plan(None, "Within how many days are invoices payable?", "Org", collections=["Other"])
     assert provider_server.requests == [] and audit.default().entries() == []
 
 
-def test_a_copy_of_a_marked_file_elsewhere_is_refused_too(cloud, work, paths, tmp_path,
-                                                          provider_server):
+def test_a_copy_of_a_marked_file_elsewhere_is_refused_too(
+    cloud, work, paths, tmp_path, provider_server
+):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     (elsewhere / "notes.txt").write_bytes((work / "notes.txt").read_bytes())
@@ -195,10 +205,12 @@ def test_a_copy_of_a_marked_file_elsewhere_is_refused_too(cloud, work, paths, tm
     assert provider_server.requests == []
 
 
-def test_a_collection_marked_while_the_dialog_is_open_is_still_refused(cloud, work, paths,
-                                                                      provider_server):
-    plan = cloud.plan(None, "Within how many days are invoices payable?", "Org",
-                      collections=["Work"])
+def test_a_collection_marked_while_the_dialog_is_open_is_still_refused(
+    cloud, work, paths, provider_server
+):
+    plan = cloud.plan(
+        None, "Within how many days are invoices payable?", "Org", collections=["Work"]
+    )
     assert plan.request.sources  # passages from Work are in the payload
     with DocIndex(paths.documents_index) as index:  # the user marks it; then clicks Send
         index.set_never_cloud("Work", True)

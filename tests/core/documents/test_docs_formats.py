@@ -18,8 +18,10 @@ def _extract(path):
 
 def test_a_pdf_gives_one_section_per_page_with_its_number(tmp_path):
     sections = _extract(make_pdf(tmp_path / "a.pdf", ["First page (intro)", "", "Third page"]))
-    assert [(s.page, s.text.strip()) for s in sections] == [(1, "First page (intro)"),
-                                                            (3, "Third page")]
+    assert [(s.page, s.text.strip()) for s in sections] == [
+        (1, "First page (intro)"),
+        (3, "Third page"),
+    ]
 
 
 def test_an_encrypted_or_damaged_pdf_says_so(tmp_path):
@@ -38,9 +40,17 @@ def test_a_pdf_without_a_text_layer_is_reported(tmp_path):
 
 
 def test_word_headings_become_the_passages_heading_path(tmp_path):
-    path = make_docx(tmp_path / "w.docx", [("Title", "Handbook"), (None, "Intro text."),
-                                           ("Heading1", "Travel"), (None, "Trains."),
-                                           ("Heading2", "Meals"), (None, "60 euros.")])
+    path = make_docx(
+        tmp_path / "w.docx",
+        [
+            ("Title", "Handbook"),
+            (None, "Intro text."),
+            ("Heading1", "Travel"),
+            (None, "Trains."),
+            ("Heading2", "Meals"),
+            (None, "60 euros."),
+        ],
+    )
     sections = _extract(path)
     assert [s.heading for s in sections] == ["Handbook", "Travel", "Travel › Meals"]
     assert "60 euros." in sections[-1].text
@@ -66,10 +76,12 @@ def test_markdown_and_html_sections_know_their_headings_and_offsets(tmp_path):
     sections = _extract(md)
     assert [s.heading for s in sections] == [None, "A", "A › B", "C"]
     for s in sections:  # offsets point into the file's own text
-        assert text[s.offset:s.offset + len(s.text)] == s.text
+        assert text[s.offset : s.offset + len(s.text)] == s.text
     page = tmp_path / "p.html"
-    page.write_text("<html><head><script>evil()</script><style>x{}</style></head><body>"
-                    "<h1>Top</h1><p>Fish &amp; chips</p><h2>Sub</h2><p>More</p></body></html>")
+    page.write_text(
+        "<html><head><script>evil()</script><style>x{}</style></head><body>"
+        "<h1>Top</h1><p>Fish &amp; chips</p><h2>Sub</h2><p>More</p></body></html>"
+    )
     sections = _extract(page)
     assert [s.heading for s in sections] == ["Top", "Top › Sub"]
     joined = "".join(s.text for s in sections)
@@ -103,7 +115,7 @@ def test_passages_cover_the_text_with_exact_character_ranges(tmp_path):
     chunks = chunk_sections(_extract(tmp_path / "long.txt"))
     assert len(chunks) > 10
     for c in chunks:
-        assert text[c.start:c.end] == c.text  # the range finds the passage in the file
+        assert text[c.start : c.end] == c.text  # the range finds the passage in the file
         assert len(c.text) <= 1000 and not c.text[0].isspace()
     covered = set()
     for c in chunks:

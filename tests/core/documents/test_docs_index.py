@@ -48,8 +48,9 @@ def _collection(index, folder, name="Work"):
 def test_a_mixed_folder_is_indexed_and_what_cannot_be_read_is_listed(index, folder):
     name = _collection(index, folder)
     seen = []
-    result = Indexer(index).run(name, on_progress=lambda p: seen.append(
-        (p.phase, p.files_done, p.files_total)))
+    result = Indexer(index).run(
+        name, on_progress=lambda p: seen.append((p.phase, p.files_done, p.files_total))
+    )
     assert (result.added, result.failed, result.skipped) == (6, 2, 1)
     assert result.chunks >= 7 and not result.cancelled
     c = index.collection(name)
@@ -62,12 +63,14 @@ def test_a_mixed_folder_is_indexed_and_what_cannot_be_read_is_listed(index, fold
     assert seen[0][0] == "scanning" and seen[-1][0] == "done"
     assert ("reading", 9, 9) in seen  # the hidden file is not among them
     # Every format's passages can be found, with their place.
-    for query, where in [("wifi password Monday", "notes.txt"),
-                         ("annual leave holidays", "handbook.md › Onboarding › Holidays"),
-                         ("invoices payable days", "contract.pdf, page 2"),
-                         ("meals reimbursed euros", "travel.docx › Travel expenses"),
-                         ("help desk extension", "faq.html › Support"),
-                         ("nightly backups Falkenstein", "backup.py")]:
+    for query, where in [
+        ("wifi password Monday", "notes.txt"),
+        ("annual leave holidays", "handbook.md › Onboarding › Holidays"),
+        ("invoices payable days", "contract.pdf, page 2"),
+        ("meals reimbursed euros", "travel.docx › Travel expenses"),
+        ("help desk extension", "faq.html › Support"),
+        ("nightly backups Falkenstein", "backup.py"),
+    ]:
         best = retrieval.search(index, [name], query, mode="text")[0]
         assert best.where() == where, query
 
@@ -116,9 +119,20 @@ def test_an_unreadable_file_is_reported_and_does_not_stop_the_run(folder, tmp_pa
     (folder / "private.txt").chmod(0)
     # Root reads anything; without its capabilities (CI runs as root) it is refused like a user.
     drop = ["setpriv", "--bounding-set", "-all", "--"] if os.geteuid() == 0 else []
-    done = subprocess.run([*drop, sys.executable, "-c", _INDEX_AND_REPORT,
-                           str(tmp_path / "index.sqlite3"), str(folder)], cwd=repo_root,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            *drop,
+            sys.executable,
+            "-c",
+            _INDEX_AND_REPORT,
+            str(tmp_path / "index.sqlite3"),
+            str(folder),
+        ],
+        cwd=repo_root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if drop and done.returncode != 0 and "setpriv:" in done.stderr:
         pytest.skip(f"root cannot drop its capabilities here: {done.stderr.strip()[-200:]}")
     assert done.returncode == 0, done.stderr
@@ -148,8 +162,9 @@ def test_indexing_can_be_cancelled_and_resumes_where_it_stopped(index, folder):
     assert index.collection(name).state == "ready" and index.unfinished() == []
 
 
-def test_a_missing_folder_keeps_its_files_and_removing_a_collection_forgets_it(index, folder,
-                                                                              tmp_path):
+def test_a_missing_folder_keeps_its_files_and_removing_a_collection_forgets_it(
+    index, folder, tmp_path
+):
     name = _collection(index, folder)
     Indexer(index).run(name)
     folder.rename(tmp_path / "unplugged")
@@ -179,13 +194,14 @@ def test_vectors_come_from_llama_cpp_and_hybrid_search_fuses_both(index, folder,
     assert index.vector_count(cid, "starter") == result.chunks > 0
     vector = embedder.embed_query("annual leave")
     assert vector.shape == (576,) and abs(float(np.linalg.norm(vector)) - 1) < 1e-4
-    by_meaning = retrieval.search(index, [name], "annual leave", embedder=embedder,
-                                  mode="vector")
+    by_meaning = retrieval.search(index, [name], "annual leave", embedder=embedder, mode="vector")
     assert len(by_meaning) == result.chunks  # every passage is ranked by similarity
     # The passage nearest to a passage's own text is itself.
     text = by_meaning[3].text
-    assert index.search_vector([cid], embedder.embed_documents([text])[0], "starter",
-                               limit=1)[0].text == text
+    assert (
+        index.search_vector([cid], embedder.embed_documents([text])[0], "starter", limit=1)[0].text
+        == text
+    )
     hybrid = retrieval.search(index, [name], "annual leave holidays", embedder=embedder)
     assert hybrid[0].where() == "handbook.md › Onboarding › Holidays"
 
@@ -230,8 +246,13 @@ def _tiny_gguf(path, architecture: str):
         return struct.pack("<Q", len(s.encode())) + s.encode()
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    header = (b"GGUF" + struct.pack("<IQQ", 3, 0, 1) + string("general.architecture")
-              + struct.pack("<I", 8) + string(architecture))
+    header = (
+        b"GGUF"
+        + struct.pack("<IQQ", 3, 0, 1)
+        + string("general.architecture")
+        + struct.pack("<I", 8)
+        + string(architecture)
+    )
     path.write_bytes(header + b"\0" * (-len(header) % 32))  # the data section's alignment
     return path
 
@@ -268,8 +289,11 @@ def test_links_that_lead_out_of_the_folder_are_not_followed(index, folder, tmp_p
     assert (str(folder / "pgpass.txt"), out) in result.problems
     assert (str(folder / "linked-secrets"), out) in result.problems
     listed = {f.path: (f.status, f.reason) for f in index.problems("Work")}
-    assert listed[str(folder / "pgpass.txt")] == listed[str(folder / "linked-secrets")] == \
-        ("skipped", out)
+    assert (
+        listed[str(folder / "pgpass.txt")]
+        == listed[str(folder / "linked-secrets")]
+        == ("skipped", out)
+    )
     ids = [index.collection("Work").id]
     for word in ("hunter2", "outside-vault-7731"):
         assert index.search_text(ids, word) == []

@@ -21,24 +21,29 @@ class _Function:
 def _windows_like_libraries():
     """llama.dll exports no ggml symbols; ggml.dll has the registry; ggml-base.dll the details."""
     llama = types.SimpleNamespace()
-    ggml = types.SimpleNamespace(ggml_backend_dev_count=_Function(2),
-                                 ggml_backend_dev_get=_Function(lambda i: 100 + i),
-                                 ggml_backend_reg_count=_Function(1),
-                                 ggml_backend_reg_get=_Function(lambda i: 7))
+    ggml = types.SimpleNamespace(
+        ggml_backend_dev_count=_Function(2),
+        ggml_backend_dev_get=_Function(lambda i: 100 + i),
+        ggml_backend_reg_count=_Function(1),
+        ggml_backend_reg_get=_Function(lambda i: 7),
+    )
     base = types.SimpleNamespace(
         ggml_backend_dev_name=_Function(lambda d: {100: b"CPU", 101: b"Vulkan0"}[d]),
         ggml_backend_dev_description=_Function(lambda d: b"a device"),
         ggml_backend_dev_type=_Function(lambda d: {100: 0, 101: 1}[d]),
         ggml_backend_dev_memory=_Function(None),
-        ggml_backend_reg_name=_Function(lambda r: b"Vulkan"))
+        ggml_backend_reg_name=_Function(lambda r: b"Vulkan"),
+    )
     return [llama, ggml, base]
 
 
 def test_devices_and_backends_are_found_when_exports_are_split_across_libraries(monkeypatch):
     monkeypatch.setattr(llama_lib, "load", lambda: None)
     monkeypatch.setattr(llama_lib, "_ggml_libraries", lambda _: _windows_like_libraries())
-    assert [(d["name"], d["kind"]) for d in llama_lib.devices()] == [("CPU", "cpu"),
-                                                                     ("Vulkan0", "gpu")]
+    assert [(d["name"], d["kind"]) for d in llama_lib.devices()] == [
+        ("CPU", "cpu"),
+        ("Vulkan0", "gpu"),
+    ]
     assert llama_lib.registered_backends() == ["Vulkan"]
 
 
@@ -73,7 +78,13 @@ print("still printing", flush=True)
 def test_models_loaded_on_several_threads_at_once_keep_their_logs_and_stdout(repo_root, cli_env):
     # The window's model thread and the indexing thread's embedder may load at the same moment:
     # each load's log must be its own, and the process must still own its standard output.
-    done = subprocess.run([sys.executable, "-c", _LOADS_AT_ONCE], cwd=repo_root, env=cli_env,
-                          capture_output=True, text=True, timeout=240)
+    done = subprocess.run(
+        [sys.executable, "-c", _LOADS_AT_ONCE],
+        cwd=repo_root,
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.splitlines() == ["[True, True, True]"] * 4 + ["still printing"]

@@ -16,8 +16,10 @@ from app.core.models.installed import InstalledModel
 from app.core.platform.settings import Settings
 
 GREEDY = GenerationOptions(max_tokens=16, temperature=0.0)
-STORY = [ChatMessage("system", "You are a helpful, concise assistant."),
-         ChatMessage("user", "Write a long story about a lighthouse keeper and the sea.")]
+STORY = [
+    ChatMessage("system", "You are a helpful, concise assistant."),
+    ChatMessage("user", "Write a long story about a lighthouse keeper and the sea."),
+]
 SHORT = [ChatMessage("user", "What is the capital of France? Answer in one word.")]
 
 
@@ -57,8 +59,9 @@ def test_engine_facts(engine, starter_model):
 
 
 def test_prompt_uses_the_models_own_chat_template(engine):
-    prompt = engine.format_prompt([ChatMessage("system", "Be terse."),
-                                   ChatMessage("user", "Hi there")])
+    prompt = engine.format_prompt(
+        [ChatMessage("system", "Be terse."), ChatMessage("user", "Hi there")]
+    )
     assert "<|im_start|>" in prompt and "<|im_end|>" in prompt
     assert "<|im_start|>system\nBe terse.<|im_end|>" in prompt
     assert "<|im_start|>user\nHi there<|im_end|>" in prompt
@@ -105,8 +108,9 @@ def test_a_short_answer_stops_by_itself(engine):
 
 def test_cancel_mid_answer_stops_before_the_next_decode(engine, decodes):
     cancel = threading.Event()
-    generation = engine.stream(STORY, options=GenerationOptions(max_tokens=500, temperature=0.0),
-                               cancel=cancel)
+    generation = engine.stream(
+        STORY, options=GenerationOptions(max_tokens=500, temperature=0.0), cancel=cancel
+    )
     pieces, decoded_at_cancel = [], None
     for piece in generation:
         pieces.append(piece)
@@ -155,8 +159,9 @@ def test_cancel_during_a_long_prompt_evaluation(engine, decodes):
 
 def test_count_tokens_grows_with_the_conversation(engine):
     one = engine.count_tokens(SHORT)
-    two = engine.count_tokens(SHORT + [ChatMessage("assistant", "Paris."),
-                                       ChatMessage("user", "And of Spain?")])
+    two = engine.count_tokens(
+        SHORT + [ChatMessage("assistant", "Paris."), ChatMessage("user", "And of Spain?")]
+    )
     assert 5 < one < two
     # Special tokens of the template count as one token each, not as their spelled-out text.
     assert one < len(engine.format_prompt(SHORT)) // 3
@@ -167,8 +172,11 @@ def test_truncate_keeps_a_beginning_that_fits(engine):
     cut = engine.truncate(text, 12)
     assert cut and text.startswith(cut)
     assert len(cut) < len(text)
-    assert engine.count_tokens([ChatMessage("user", cut)]) - engine.count_tokens(
-        [ChatMessage("user", "")]) <= 12
+    assert (
+        engine.count_tokens([ChatMessage("user", cut)])
+        - engine.count_tokens([ChatMessage("user", "")])
+        <= 12
+    )
     assert engine.truncate("short text", 100) == "short text"
 
 
@@ -192,14 +200,13 @@ def _damaged_architecture_copy(src, dst):
         head = f.read(4096)
         key = b"general.architecture"
         at = head.index(key) + len(key) + 4 + 8  # value type (u32), string length (u64)
-        assert head[at:at + 5] == b"llama"
+        assert head[at : at + 5] == b"llama"
         f.seek(at)
         f.write(b"xyzzy")
     return dst
 
 
-def test_damaged_files_raise_and_the_shared_engine_keeps_working(engine, starter_model,
-                                                                 tmp_path):
+def test_damaged_files_raise_and_the_shared_engine_keeps_working(engine, starter_model, tmp_path):
     before, _ = run(engine, STORY)
 
     truncated = tmp_path / "truncated.gguf"
@@ -247,9 +254,11 @@ def test_a_chat_template_that_refuses_gives_a_clear_error(starter_model, monkeyp
     """Templates call raise_exception() (e.g. for non-alternating roles): say so in words."""
     from app.core.errors import EnclaveError
 
-    strict = ("{% for m in messages %}{% if m['role'] == 'assistant' and loop.first %}"
-              "{{ raise_exception('Conversation roles must alternate') }}{% endif %}"
-              "{{ m['content'] }}{% endfor %}")
+    strict = (
+        "{% for m in messages %}{% if m['role'] == 'assistant' and loop.first %}"
+        "{{ raise_exception('Conversation roles must alternate') }}{% endif %}"
+        "{{ m['content'] }}{% endfor %}"
+    )
     own = LocalEngine(starter_model, context_length=512)
     try:
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter

@@ -77,8 +77,9 @@ def test_a_real_busy_process_takes_a_core(tmp_path):
     cores = threads.physical_cores()
     if cores < 2:
         pytest.skip("one core: nothing to leave to a neighbour")
-    spin = subprocess.Popen([sys.executable, "-c", "import time\nend = time.time() + 30\n"
-                             "while time.time() < end: pass"])
+    spin = subprocess.Popen(
+        [sys.executable, "-c", "import time\nend = time.time() + 30\nwhile time.time() < end: pass"]
+    )
     try:
         time.sleep(0.3)
         chooser = ThreadChooser()

@@ -58,9 +58,13 @@ def test_download_is_verified_listed_and_loads(library, paths, hub, starter_mode
 
     engine = LocalEngine(target, context_length=512)
     try:
-        answer = "".join(engine.stream([ChatMessage("user", "Say hello.")],
-                                       options=GenerationOptions(max_tokens=8, temperature=0),
-                                       cancel=threading.Event()))
+        answer = "".join(
+            engine.stream(
+                [ChatMessage("user", "Say hello.")],
+                options=GenerationOptions(max_tokens=8, temperature=0),
+                cancel=threading.Event(),
+            )
+        )
         assert answer.strip()
     finally:
         engine.close()
@@ -93,8 +97,10 @@ def test_server_ignoring_range_restarts_cleanly(library, paths, hub, monkeypatch
     hub.faults.ignore_range = True
     _, result, _ = _download(library)
     assert result.state == "done"
-    assert _sha(target_path(paths.models, HUB_REPO, HUB_FILE)) == \
-        hub.repos[HUB_REPO].files[HUB_FILE].sha256
+    assert (
+        _sha(target_path(paths.models, HUB_REPO, HUB_FILE))
+        == hub.repos[HUB_REPO].files[HUB_FILE].sha256
+    )
 
 
 def test_wrong_bytes_are_rejected_and_removed(library, paths, hub):
@@ -132,7 +138,8 @@ def test_cancel_deletes_partial_file(library, paths, hub):
     request = library.request(library.hub.details(HUB_REPO), HUB_FILE)
     cancel = threading.Event()
     result = library.downloader.run(
-        request, cancel=cancel, on_progress=lambda p: p.done > 5_000_000 and cancel.set())
+        request, cancel=cancel, on_progress=lambda p: p.done > 5_000_000 and cancel.set()
+    )
     assert result.state == "cancelled"
     assert not list(paths.models.rglob("*.part")) and not library.downloader.pending()
 
@@ -143,8 +150,13 @@ def test_missing_repo_and_file_give_clear_errors(library, hub):
     details = library.hub.details(HUB_REPO)
     with pytest.raises(HubError, match="has no GGUF file called 'missing.gguf'"):
         library.request(details, "missing.gguf")
-    request = DownloadRequest(HUB_REPO, "gone.gguf", [dl.quant.RemoteFile("gone.gguf", 10)],
-                              details.revision, "apache-2.0")
+    request = DownloadRequest(
+        HUB_REPO,
+        "gone.gguf",
+        [dl.quant.RemoteFile("gone.gguf", 10)],
+        details.revision,
+        "apache-2.0",
+    )
     with pytest.raises(HubError, match="was not found on the hub"):
         library.downloader.run(request)
 
@@ -176,8 +188,7 @@ def test_hostile_file_names_are_refused(library, paths, hub, tmp_path):
 
 def test_not_enough_space_is_refused_before_the_first_byte(library, hub, monkeypatch):
     real = dl.shutil.disk_usage
-    monkeypatch.setattr(dl.shutil, "disk_usage",
-                        lambda p: real(p)._replace(free=50_000_000))
+    monkeypatch.setattr(dl.shutil, "disk_usage", lambda p: real(p)._replace(free=50_000_000))
     with pytest.raises(NotEnoughSpaceError, match="Not enough free space"):
         _download(library)
     assert not hub.downloads()

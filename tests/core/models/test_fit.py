@@ -37,8 +37,12 @@ def test_recommendation_prefers_quality_on_gpu_and_balance_on_cpu():
     def choice(q, size):
         return GgufChoice(f"m-{q}.gguf", q, [RemoteFile(f"m-{q}.gguf", size)])
 
-    choices = [choice("Q8_0", int(8.5e9)), choice("Q6_K", int(6.6e9)),
-               choice("Q4_K_M", int(4.9e9)), choice("Q3_K_M", int(4.0e9))]
+    choices = [
+        choice("Q8_0", int(8.5e9)),
+        choice("Q6_K", int(6.6e9)),
+        choice("Q4_K_M", int(4.9e9)),
+        choice("Q3_K_M", int(4.0e9)),
+    ]
     big_gpu = fit.Machine(64 * GB, 40 * GB, "GPU", 24 * GB)
     assert fit.assess(choices, _shape(), 8192, big_gpu)[1] == "m-Q8_0.gguf"
     cpu = fit.Machine(32 * GB, 20 * GB)
@@ -59,8 +63,14 @@ def allocated_by_llama_cpp(model_path, context: int) -> dict[str, float]:
 
     llama_cpp = llama_lib.load()
     with llama_lib.captured_log(llama_cpp) as lines:
-        llama = llama_lib.new_llama(llama_cpp, model_path=str(model_path), n_ctx=context,
-                                    n_gpu_layers=0, n_threads=1, verbose=False)
+        llama = llama_lib.new_llama(
+            llama_cpp,
+            model_path=str(model_path),
+            n_ctx=context,
+            n_gpu_layers=0,
+            n_threads=1,
+            verbose=False,
+        )
     llama.close()
     sizes: dict[str, float] = {}
     for _device, kind, mib in BUFFER.findall("".join(lines)):
@@ -75,12 +85,15 @@ def test_estimate_is_within_10_percent_of_what_llama_cpp_allocates(starter_model
     assert {"model", "KV", "compute"} <= set(allocated), allocated
     info = gguf.read(starter_model)
     est = fit.estimate(info.file_size, fit.ModelShape.from_metadata(info.metadata), context)
-    print(f"context {context}: estimate {est.total / 2**20:.1f} MiB (weights "
-          f"{est.weights / 2**20:.1f}, KV {est.kv_cache / 2**20:.1f}, compute "
-          f"{(est.compute + est.output) / 2**20:.1f}); llama.cpp allocated "
-          + ", ".join(f"{k} {v / 2**20:.1f}" for k, v in allocated.items()))
+    print(
+        f"context {context}: estimate {est.total / 2**20:.1f} MiB (weights "
+        f"{est.weights / 2**20:.1f}, KV {est.kv_cache / 2**20:.1f}, compute "
+        f"{(est.compute + est.output) / 2**20:.1f}); llama.cpp allocated "
+        + ", ".join(f"{k} {v / 2**20:.1f}" for k, v in allocated.items())
+    )
     assert 0.9 <= est.total / sum(allocated.values()) <= 1.1
     # Each part on its own, so that two errors cannot cancel out.
     assert est.kv_cache == pytest.approx(allocated["KV"], rel=0.02)
     assert est.compute + est.output == pytest.approx(
-        allocated["compute"] + allocated.get("output", 0), rel=0.15)
+        allocated["compute"] + allocated.get("output", 0), rel=0.15
+    )

@@ -69,8 +69,9 @@ def test_a_folder_is_not_a_model(tmp_path):
     _assert_names_file(e.value, tmp_path)
 
 
-@pytest.mark.parametrize("content", [b"Hello, this is a text file.\n" * 10, b"GGU",
-                                     b"\x89PNG\r\n\x1a\n" + b"\0" * 100])
+@pytest.mark.parametrize(
+    "content", [b"Hello, this is a text file.\n" * 10, b"GGU", b"\x89PNG\r\n\x1a\n" + b"\0" * 100]
+)
 def test_a_file_that_is_not_gguf(tmp_path, content):
     path = tmp_path / "notes.gguf"
     path.write_bytes(content)
@@ -105,8 +106,13 @@ def _truncated_copy(src, dst, size: int):
 def test_a_truncated_copy_of_the_real_file(tmp_path, starter_model, cut):
     # The starter model: metadata up to ~1.77 MB, then the tensor table to ~1.79 MB, then data.
     full = starter_model.stat().st_size
-    size = {"header": 20, "1MB": 1_000_000, "tensor-table": 1_777_000, "half": full // 2,
-            "last-byte": full - 1}[cut]
+    size = {
+        "header": 20,
+        "1MB": 1_000_000,
+        "tensor-table": 1_777_000,
+        "half": full // 2,
+        "last-byte": full - 1,
+    }[cut]
     path = _truncated_copy(starter_model, tmp_path / f"cut-{cut}.gguf", size)
     with pytest.raises(ModelFileError, match="truncated") as e:
         gguf.read(path)
@@ -119,7 +125,10 @@ def test_a_whole_copy_reads_the_same(tmp_path, starter_model, info):
     again = gguf.read(copy)
     assert again.path == copy
     assert (again.tensor_count, again.parameter_count, again.quantization) == (
-        info.tensor_count, info.parameter_count, info.quantization)
+        info.tensor_count,
+        info.parameter_count,
+        info.quantization,
+    )
 
 
 # -- Files no honest writer produces: each must end in the one clear error, never a crash -------
@@ -151,7 +160,8 @@ _HOSTILE_METADATA = {
     "huge-array-of-strings": {"x": (gb.ARRAY, gb.Raw(struct.pack("<IQ", gb.STRING, 2**62)))},
     "huge-array-of-arrays": {"x": (gb.ARRAY, gb.Raw(struct.pack("<IQ", gb.ARRAY, 2**62)))},
     "short-array-of-long-strings": {
-        "x": (gb.ARRAY, gb.Raw(struct.pack("<IQQ", gb.STRING, 3, 2**63)))},
+        "x": (gb.ARRAY, gb.Raw(struct.pack("<IQQ", gb.STRING, 3, 2**63)))
+    },
     "string-longer-than-the-file": {"general__name": (gb.STRING, gb.Raw(struct.pack("<Q", 2**40)))},
 }
 _BAD_TENSOR = {
@@ -162,8 +172,10 @@ _BAD_TENSOR = {
     "dimension-count-huge": gb.Raw(gb.string("w") + struct.pack("<I", 2**31) + b"\0" * 64),
 }
 _HOSTILE = {
-    **{name: gb.model_bytes(gb.llama_metadata(**change))
-       for name, change in _HOSTILE_METADATA.items()},
+    **{
+        name: gb.model_bytes(gb.llama_metadata(**change))
+        for name, change in _HOSTILE_METADATA.items()
+    },
     **{name: gb.model_bytes(tensors=[t]) for name, t in _BAD_TENSOR.items()},
     "more-tensors-than-listed": gb.model_bytes(tensor_count=5),
     "more-keys-than-the-file-holds": gb.model_bytes(kv_count=900_000),
@@ -182,8 +194,12 @@ def _assert_clear(exc: ModelFileError, path, *words: str) -> None:
 def test_a_well_formed_small_file_reads_and_every_field_is_usable(tmp_path):
     from app.core.engines import placement
 
-    path = gb.write(tmp_path / "tiny.gguf", gb.model_bytes(gb.llama_metadata(
-        llama__attention__head_count_kv=(gb.ARRAY, (gb.I32, [2, 1])))))
+    path = gb.write(
+        tmp_path / "tiny.gguf",
+        gb.model_bytes(
+            gb.llama_metadata(llama__attention__head_count_kv=(gb.ARRAY, (gb.I32, [2, 1])))
+        ),
+    )
     info = gguf.read(path)
     assert (info.layer_count, info.context_length, info.quantization) == (1, 256, "F32")
     assert (info.architecture, info.name, info.license) == ("llama", "tiny", "apache-2.0")
@@ -216,8 +232,10 @@ def test_a_field_of_the_wrong_type_is_named(tmp_path, name):
     assert key in str(e.value)
 
 
-@pytest.mark.parametrize("name", ["block-count-as-text", "deeply-nested-arrays",
-                                  "tokens-as-number", "huge-array-of-arrays"])
+@pytest.mark.parametrize(
+    "name",
+    ["block-count-as-text", "deeply-nested-arrays", "tokens-as-number", "huge-array-of-arrays"],
+)
 def test_a_malformed_header_on_the_hub_is_the_clear_error(name):
     with pytest.raises(ModelFileError, match="hub"):
         gguf.metadata_from_prefix(_HOSTILE[name])
@@ -233,8 +251,14 @@ def test_a_good_header_on_the_hub_gives_the_models_shape():
 
 def test_an_architecture_name_that_is_not_a_plain_word_is_not_repeated(tmp_path):
     odd = "<img src=x>"
-    path = gb.write(tmp_path / "odd.gguf", gb.model_bytes(gb.llama_metadata(
-        general__architecture=(gb.STRING, odd), **{f"{odd}.block_count": _TEXT})))
+    path = gb.write(
+        tmp_path / "odd.gguf",
+        gb.model_bytes(
+            gb.llama_metadata(
+                general__architecture=(gb.STRING, odd), **{f"{odd}.block_count": _TEXT}
+            )
+        ),
+    )
     with pytest.raises(ModelFileError, match=r"field \(model\)\.block_count holds text") as e:
         gguf.read(path)
     assert odd not in str(e.value)

@@ -48,17 +48,25 @@ def _mutations(head: gb.Header):
     region = min(REGION, len(head.data))
     position = st.integers(0, region - 1)
     field = st.one_of(
-        st.tuples(st.just("type"), st.sampled_from(head.types),
-                  st.sampled_from(EDGE_TYPES) | st.integers(0, 2**32 - 1)),
-        st.tuples(st.just("length"), st.sampled_from(head.lengths),
-                  st.sampled_from(EDGE_LENGTHS) | st.integers(0, 2**64 - 1)
-                  | st.integers(-3, 3)))  # small: the field's own value plus this
+        st.tuples(
+            st.just("type"),
+            st.sampled_from(head.types),
+            st.sampled_from(EDGE_TYPES) | st.integers(0, 2**32 - 1),
+        ),
+        st.tuples(
+            st.just("length"),
+            st.sampled_from(head.lengths),
+            st.sampled_from(EDGE_LENGTHS) | st.integers(0, 2**64 - 1) | st.integers(-3, 3),
+        ),
+    )  # small: the field's own value plus this
     edit = st.one_of(
         st.tuples(st.just("flip"), position, st.integers(1, 255)),
         st.tuples(st.just("insert"), position, st.binary(min_size=1, max_size=16)),
         st.tuples(st.just("remove"), position, st.integers(1, 16)),
         st.tuples(st.just("cut"), st.integers(0, len(head.data) + 64)),
-        field, field)  # twice: structure-aware mutations find more than flips
+        field,
+        field,
+    )  # twice: structure-aware mutations find more than flips
     return st.lists(edit, min_size=1, max_size=4)
 
 
@@ -72,10 +80,10 @@ def _apply(head: gb.Header, edits) -> tuple[bytes, int]:
         if op == "flip":
             data[at] ^= edit[2]
         elif op == "insert":
-            data[min(at, len(data)):min(at, len(data))] = edit[2]
+            data[min(at, len(data)) : min(at, len(data))] = edit[2]
             size += len(edit[2])
         elif op == "remove":
-            del data[at:at + edit[2]]
+            del data[at : at + edit[2]]
             size -= min(edit[2], len(data) - at)
         elif op == "cut":
             del data[at:]
@@ -103,8 +111,15 @@ def _outcome(path) -> str:
         assert str(path) in str(exc) and exc.path == path
         return "refused"
     # What the window, the CLI, the fit estimate and the engine read from a parsed file.
-    facts = (info.architecture, info.name, info.context_length, info.layer_count,
-             info.quantization, info.chat_template, info.license)
+    facts = (
+        info.architecture,
+        info.name,
+        info.context_length,
+        info.layer_count,
+        info.quantization,
+        info.chat_template,
+        info.license,
+    )
     assert all(f is None or type(f) in (str, int) for f in facts)
     fit.ModelShape.from_metadata(info.metadata)
     placement.context_and_need(info, 4096)
@@ -115,8 +130,13 @@ def _fuzz(head: gb.Header, path, cases: int) -> collections.Counter:
     outcomes = collections.Counter()
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
 
-    @settings(max_examples=cases, derandomize=True, database=None, deadline=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=cases,
+        derandomize=True,
+        database=None,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(_mutations(head))
     def case(edits):
         data, size = _apply(head, edits)

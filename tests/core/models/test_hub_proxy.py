@@ -23,6 +23,7 @@ from app.core.platform.settings import Settings
 
 class _Proxy(BaseHTTPRequestHandler):
     """A forward proxy: absolute URLs for plain HTTP, CONNECT tunnels for HTTPS."""
+
     protocol_version = "HTTP/1.1"
     seen: list[str] = []
 
@@ -34,8 +35,9 @@ class _Proxy(BaseHTTPRequestHandler):
         url = urllib.parse.urlsplit(self.path)
         origin = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("proxy-connection",)}
-        origin.request(self.command, url.path + (f"?{url.query}" if url.query else ""),
-                       headers=headers)
+        origin.request(
+            self.command, url.path + (f"?{url.query}" if url.query else ""), headers=headers
+        )
         reply = origin.getresponse()
         self.send_response(reply.status)
         for k, v in reply.getheaders():
@@ -118,8 +120,13 @@ def test_hub_requests_and_downloads_go_through_the_proxy(paths, hub, proxy):
 
 
 @pytest.mark.parametrize("variable", ["HTTPS_PROXY", "ALL_PROXY"])
-def test_an_https_hub_is_reached_through_the_proxys_tunnel(paths, tls_hub, proxy_server,  # noqa: F811
-                                                            monkeypatch, variable):
+def test_an_https_hub_is_reached_through_the_proxys_tunnel(
+    paths,
+    tls_hub,  # noqa: F811
+    proxy_server,  # noqa: F811
+    monkeypatch,
+    variable,
+):
     server, ca_file = tls_hub
     monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
     _use_proxy(monkeypatch, variable, proxy_server)
@@ -129,11 +136,14 @@ def test_an_https_hub_is_reached_through_the_proxys_tunnel(paths, tls_hub, proxy
     # token), and the hub got both the model's details and the file.
     assert _Proxy.seen and set(_Proxy.seen) == {f"CONNECT {host}"}
     assert [r[1].split("?")[0] for r in server.requests] == [
-        f"/api/models/{HUB_REPO}", f"/{HUB_REPO}/resolve/{server.repos[HUB_REPO].sha}/{HUB_FILE}"]
+        f"/api/models/{HUB_REPO}",
+        f"/{HUB_REPO}/resolve/{server.repos[HUB_REPO].sha}/{HUB_FILE}",
+    ]
 
 
-def test_a_socks_proxy_enclave_cannot_use_is_named_and_nothing_is_contacted(paths, hub,
-                                                                           monkeypatch):
+def test_a_socks_proxy_enclave_cannot_use_is_named_and_nothing_is_contacted(
+    paths, hub, monkeypatch
+):
     _use_proxy(monkeypatch, "ALL_PROXY", "socks5://127.0.0.1:1080")
     with _fresh_client(), pytest.raises(EnclaveError, match="SOCKS proxy .*HTTPS_PROXY"):
         Hub(Settings()).search("smol")

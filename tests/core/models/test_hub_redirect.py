@@ -35,9 +35,14 @@ def tls_hub_and_cdn(starter_hub_file, tmp_path, monkeypatch):
     from huggingface_hub.utils import close_session
 
     ca_file, cert_file, key_file = make_ca_and_server_cert(tmp_path)
-    servers = [HubServer([HubRepo(HUB_REPO, {HUB_FILE: starter_hub_file})], host=host,
-                         tls=server_context(cert_file, key_file)).start()
-               for host in ("127.0.0.1", "localhost")]
+    servers = [
+        HubServer(
+            [HubRepo(HUB_REPO, {HUB_FILE: starter_hub_file})],
+            host=host,
+            tls=server_context(cert_file, key_file),
+        ).start()
+        for host in ("127.0.0.1", "localhost")
+    ]
     servers[0].redirect_files_to = servers[1].url
     monkeypatch.setenv("HF_ENDPOINT", servers[0].url)
     monkeypatch.setenv("HF_HOME", str(tmp_path / "hf-home"))
@@ -51,19 +56,24 @@ def tls_hub_and_cdn(starter_hub_file, tmp_path, monkeypatch):
 
 
 def test_a_download_redirected_to_the_cdn_arrives_and_both_hosts_are_audited(
-        paths, tls_hub_and_cdn, starter_hub_file):
+    paths, tls_hub_and_cdn, starter_hub_file
+):
     hub, cdn = tls_hub_and_cdn
     library = ModelLibrary(paths, Settings())
     library.hub.keys = _Keys()
     result = library.downloader.run(library.request(library.hub.details(HUB_REPO), HUB_FILE))
     assert result.state == "done"
-    [asked], [served] = ([{k.lower(): v for k, v in r[2].items()} for r in server.downloads()]
-                         for server in (hub, cdn))
+    [asked], [served] = (
+        [{k.lower(): v for k, v in r[2].items()} for r in server.downloads()]
+        for server in (hub, cdn)
+    )
     assert asked["authorization"] == "Bearer hf_test_token"
     assert "authorization" not in served  # the token is for the hub, not for its CDN
     entries = [e for e in audit.default().entries() if e["path"].endswith(HUB_FILE)]
     assert [(e["host"], e["method"], e["status"]) for e in entries] == [
-        ("127.0.0.1", "GET", 302), ("localhost", "GET", 200)]
+        ("127.0.0.1", "GET", 302),
+        ("localhost", "GET", 200),
+    ]
     assert entries[1]["bytes_received"] > starter_hub_file.size  # the file, and its headers
     assert audit.default().verify().ok
 

@@ -17,9 +17,13 @@ def tls_hub(tmp_path, starter_hub_file, monkeypatch):
     from hub_server import HubRepo, HubServer
 
     ca_file, cert_file, key_file = make_ca_and_server_cert(tmp_path)
-    server = HubServer([HubRepo(HUB_REPO, {HUB_FILE: starter_hub_file}),
-                        HubRepo(GATED, {GATED_FILE: starter_hub_file}, gated=True)],
-                       tls=server_context(cert_file, key_file)).start()
+    server = HubServer(
+        [
+            HubRepo(HUB_REPO, {HUB_FILE: starter_hub_file}),
+            HubRepo(GATED, {GATED_FILE: starter_hub_file}, gated=True),
+        ],
+        tls=server_context(cert_file, key_file),
+    ).start()
     for name in ("SSL_CERT_FILE", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_DIR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HF_ENDPOINT", server.url)
@@ -71,5 +75,6 @@ def test_the_token_is_sent_to_the_hub_over_https(tls_hub, monkeypatch, paths):
         monkeypatch.delenv("SSL_CERT_FILE")
         _fresh_client()
     assert metadata is not None
-    assert [{k.lower(): v for k, v in r[2].items()}.get("authorization")
-            for r in server.requests] == [f"Bearer {server.token}"]
+    assert [
+        {k.lower(): v for k, v in r[2].items()}.get("authorization") for r in server.requests
+    ] == [f"Bearer {server.token}"]

@@ -22,5 +22,6 @@ def test_the_token_is_not_sent_over_plain_http_and_the_user_is_told_why(hub, pat
     with pytest.raises(GatedModelError, match=r"token was not sent.*not HTTPS"):
         Hub(Settings(), keys).read_metadata(GATED, GATED_FILE, None)
     Hub(Settings(), keys).search("SmolLM2")
-    assert hub.requests and not [r for r in hub.requests
-                                 if "authorization" in {k.lower() for k in r[2]}]
+    assert hub.requests and not [
+        r for r in hub.requests if "authorization" in {k.lower() for k in r[2]}
+    ]

@@ -23,7 +23,10 @@ def test_list_puts_the_starter_first_then_the_library_by_name(paths, starter_mod
     (paths.models / installed.STARTER_FILE).write_bytes(b"GGUF")  # a copy of the starter
     models = installed.list_models(paths)
     assert [(m.id, m.source) for m in models] == [
-        (starter_model.stem, "starter"), ("alpha", "library"), ("Zeta", "library")]
+        (starter_model.stem, "starter"),
+        ("alpha", "library"),
+        ("Zeta", "library"),
+    ]
     assert models[0].path == starter_model
     assert models[1].size_bytes == 4
     assert models[1].name == "alpha"

@@ -63,8 +63,9 @@ def test_per_model_defaults_apply_to_that_model_only(paths, starter_model, tmp_p
     copy.write_bytes(starter_model.read_bytes())
     import_file(copy, paths, copy=False)
     lib = ModelLibrary(paths, Settings())
-    lib.set_model_defaults("tuned", temperature="0.1", context_length="1024",
-                           system_prompt="Be terse.")
+    lib.set_model_defaults(
+        "tuned", temperature="0.1", context_length="1024", system_prompt="Be terse."
+    )
     with pytest.raises(ValueError, match="unknown per-model setting"):
         lib.set_model_defaults("tuned", colour="red")
     with pytest.raises(ValueError, match="temperature must be between 0 and 2"):

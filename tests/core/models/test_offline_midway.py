@@ -72,8 +72,12 @@ def test_going_offline_stops_a_streaming_answer(paths, org_provider, provider_se
         with Store(paths.database) as store:
             assistant = Assistant(store, settings_mod.load(paths.settings_file), paths)
             chat = CloudChat(assistant)
-            return chat.send(chat.plan(None, "Count slowly.", "Org"), consent.ONCE,
-                             cancel=threading.Event(), on_piece=pieces.append)
+            return chat.send(
+                chat.plan(None, "Count slowly.", "Org"),
+                consent.ONCE,
+                cancel=threading.Event(),
+                on_piece=pieces.append,
+            )
 
     thread, outcome = _in_thread(ask)
     _wait_for(lambda: len(pieces) >= 3 or "ended" in outcome)

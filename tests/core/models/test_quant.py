@@ -13,14 +13,20 @@ def test_quantization_from_file_names():
 
 
 def test_shards_are_grouped_and_best_quality_first():
-    files = [RemoteFile("m-Q4_K_M.gguf", 4), RemoteFile("m-Q8_0-00002-of-00002.gguf", 5),
-             RemoteFile("m-Q8_0-00001-of-00002.gguf", 6), RemoteFile("README.md", 1),
-             RemoteFile("m-Q2_K-00001-of-00003.gguf", 1)]
+    files = [
+        RemoteFile("m-Q4_K_M.gguf", 4),
+        RemoteFile("m-Q8_0-00002-of-00002.gguf", 5),
+        RemoteFile("m-Q8_0-00001-of-00002.gguf", 6),
+        RemoteFile("README.md", 1),
+        RemoteFile("m-Q2_K-00001-of-00003.gguf", 1),
+    ]
     choices = quant.group(files)
     assert [c.name for c in choices] == ["m-Q8_0.gguf", "m-Q4_K_M.gguf", "m-Q2_K.gguf"]
     q8 = choices[0]
-    assert [f.name for f in q8.files] == ["m-Q8_0-00001-of-00002.gguf",
-                                          "m-Q8_0-00002-of-00002.gguf"]
+    assert [f.name for f in q8.files] == [
+        "m-Q8_0-00001-of-00002.gguf",
+        "m-Q8_0-00002-of-00002.gguf",
+    ]
     assert q8.size == 11 and q8.complete
     assert not choices[2].complete  # 1 of 3 parts listed
     assert quant.group([RemoteFile("x.gguf")])[0].size is None

@@ -23,8 +23,12 @@ for i in range(10**9):
 
 
 def _writer(repo_root, path, label):
-    return subprocess.Popen([sys.executable, "-c", WRITER, str(path), label], cwd=repo_root,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path), label],
+        cwd=repo_root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _whole(path) -> dict:
@@ -56,8 +60,9 @@ def test_two_writers_at_once_never_mix_or_fail(repo_root, tmp_path):
             if path.exists():
                 _whole(path)
             time.sleep(0.01)
-        assert all(w.poll() is None for w in writers), [w.stderr.read().decode()[-800:]
-                                                          for w in writers if w.poll()]
+        assert all(w.poll() is None for w in writers), [
+            w.stderr.read().decode()[-800:] for w in writers if w.poll()
+        ]
     finally:
         for w in writers:
             w.kill()

@@ -49,16 +49,25 @@ def test_a_fresh_home_is_owner_only(enclave_home, tmp_path, open_umask, clean_lo
         logging.getLogger("test").warning("written")
         found = {p: _mode(p) for p in enclave_home.rglob("*")}
     store.close()
-    assert {str(p) for p in found} >= {str(rt.paths.database), str(rt.paths.database) + "-wal",
-                                      str(rt.paths.documents_index), str(rt.paths.log_file),
-                                      str(rt.paths.settings_file), str(rt.paths.downloads)}
-    loose = {str(p.relative_to(enclave_home)): oct(m) for p, m in found.items()
-             if m != (0o700 if p.is_dir() else 0o600)}
+    assert {str(p) for p in found} >= {
+        str(rt.paths.database),
+        str(rt.paths.database) + "-wal",
+        str(rt.paths.documents_index),
+        str(rt.paths.log_file),
+        str(rt.paths.settings_file),
+        str(rt.paths.downloads),
+    }
+    loose = {
+        str(p.relative_to(enclave_home)): oct(m)
+        for p, m in found.items()
+        if m != (0o700 if p.is_dir() else 0o600)
+    }
     assert loose == {}
 
 
-def test_files_from_an_older_version_are_tightened_at_start(enclave_home, open_umask,
-                                                           clean_logging, caplog):
+def test_files_from_an_older_version_are_tightened_at_start(
+    enclave_home, open_umask, clean_logging, caplog
+):
     data = enclave_home / "data"
     data.mkdir(parents=True)
     os.chmod(data, 0o755)

@@ -47,8 +47,14 @@ print(before, netguard.installed(), refused)
 
 def test_start_installs_the_network_guard_in_a_fresh_process(repo_root, cli_env):
     # A fresh interpreter: in this one an earlier test may already have installed the guard.
-    done = subprocess.run([sys.executable, "-c", _GUARD_AFTER_START], cwd=repo_root,
-                          env=cli_env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", _GUARD_AFTER_START],
+        cwd=repo_root,
+        env=cli_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["False", "True", "True"]
 

@@ -29,9 +29,18 @@ def test_defaults_when_there_is_no_file(settings_file):
 
 
 def test_roundtrip_keeps_every_field(settings_file):
-    changed = Settings(default_model="mistral-7b", context_length=8192, max_answer_tokens=2048,
-                       temperature=0.2, top_p=0.5, repeat_penalty=1.3, gpu_layers=0,
-                       threads=3, system_prompt="Réponds en français. 🙂", theme="dark")
+    changed = Settings(
+        default_model="mistral-7b",
+        context_length=8192,
+        max_answer_tokens=2048,
+        temperature=0.2,
+        top_p=0.5,
+        repeat_penalty=1.3,
+        gpu_layers=0,
+        threads=3,
+        system_prompt="Réponds en français. 🙂",
+        theme="dark",
+    )
     settings_mod.save(changed, settings_file)
     loaded = settings_mod.load(settings_file)
     for f in dataclasses.fields(Settings):
@@ -70,14 +79,19 @@ def test_damaged_file_is_set_aside_with_a_notice(settings_file, content):
 
 
 def test_values_of_the_wrong_type_are_ignored_with_a_notice(settings_file):
-    settings_file.write_text(json.dumps({
-        "context_length": "big",      # str for int: ignored
-        "gpu_layers": True,           # bool for int: ignored
-        "temperature": 1,             # int for float: accepted as 1.0
-        "top_p": "0.5",               # str for float: ignored
-        "theme": "dark",              # fine
-        "system_prompt": None,        # null for str: ignored
-    }), encoding="utf-8")
+    settings_file.write_text(
+        json.dumps(
+            {
+                "context_length": "big",  # str for int: ignored
+                "gpu_layers": True,  # bool for int: ignored
+                "temperature": 1,  # int for float: accepted as 1.0
+                "top_p": "0.5",  # str for float: ignored
+                "theme": "dark",  # fine
+                "system_prompt": None,  # null for str: ignored
+            }
+        ),
+        encoding="utf-8",
+    )
     s = settings_mod.load(settings_file)
     assert s.context_length == 4096
     assert s.gpu_layers == -1
@@ -101,8 +115,10 @@ def test_out_of_range_values_reset_to_defaults_with_a_notice(settings_file):
 
 
 def test_unknown_keys_are_ignored_and_never_written(settings_file):
-    settings_file.write_text(json.dumps({"theme": "light", "api_key": "sk-secret",
-                                         "future_option": [1, 2]}), encoding="utf-8")
+    settings_file.write_text(
+        json.dumps({"theme": "light", "api_key": "sk-secret", "future_option": [1, 2]}),
+        encoding="utf-8",
+    )
     s = settings_mod.load(settings_file)
     assert s.theme == "light"
     assert not hasattr(s, "api_key")
@@ -113,11 +129,20 @@ def test_unknown_keys_are_ignored_and_never_written(settings_file):
     assert json.loads(text)["theme"] == "light"
 
 
-@pytest.mark.parametrize("change", [
-    {"context_length": 100}, {"max_answer_tokens": 4000}, {"max_answer_tokens": 0},
-    {"temperature": -0.1}, {"top_p": 0.0}, {"repeat_penalty": 0.5}, {"gpu_layers": -2},
-    {"threads": -1}, {"theme": "purple"},
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"context_length": 100},
+        {"max_answer_tokens": 4000},
+        {"max_answer_tokens": 0},
+        {"temperature": -0.1},
+        {"top_p": 0.0},
+        {"repeat_penalty": 0.5},
+        {"gpu_layers": -2},
+        {"threads": -1},
+        {"theme": "purple"},
+    ],
+)
 def test_invalid_settings_are_never_saved(settings_file, change):
     settings_mod.save(Settings(theme="dark"), settings_file)
     before = settings_file.read_text(encoding="utf-8")

@@ -14,9 +14,18 @@ from app.core.privacy.audit import AuditLog, _digest
 def log(tmp_path):
     log = AuditLog(tmp_path / "audit.jsonl", keyring=False)
     for i in range(4):
-        log.append(purpose="ask", host="api.example", provider="P", model="m", tier="cloud",
-                   conversation=1, consent="once", bytes_sent=100 + i, bytes_received=50,
-                   payload_sha256="ab" * 32)
+        log.append(
+            purpose="ask",
+            host="api.example",
+            provider="P",
+            model="m",
+            tier="cloud",
+            conversation=1,
+            consent="once",
+            bytes_sent=100 + i,
+            bytes_received=50,
+            payload_sha256="ab" * 32,
+        )
     return log
 
 
@@ -104,8 +113,7 @@ def test_an_entry_inserted_at_the_end_is_caught_by_the_head(log):
     lines = _lines(log)
     lines.append(_forged(json.loads(lines[-1]), 5, purpose="nothing to see"))
     _write(log, lines)
-    assert "the log ends at entry 5 but entry 4 was the last one written" in \
-        log.verify().describe()
+    assert "the log ends at entry 5 but entry 4 was the last one written" in log.verify().describe()
 
 
 def test_a_repeated_entry_is_caught(log):

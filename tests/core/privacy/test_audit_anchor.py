@@ -18,9 +18,17 @@ from app.core.privacy.audit import AuditLog, _digest
 
 
 def _request(log: AuditLog, i: int = 0) -> None:
-    started = log.begin(purpose="ask", host="api.example", method="POST",
-                        path="/v1/chat/completions", provider="P", tier="cloud",
-                        consent="once", bytes_sent=100 + i, payload_sha256="ab" * 32)
+    started = log.begin(
+        purpose="ask",
+        host="api.example",
+        method="POST",
+        path="/v1/chat/completions",
+        provider="P",
+        tier="cloud",
+        consent="once",
+        bytes_sent=100 + i,
+        payload_sha256="ab" * 32,
+    )
     log.complete(started, status=200, bytes_received=50)
 
 
@@ -84,8 +92,10 @@ def test_a_deleted_head_and_one_more_request_do_not_launder_a_cut(log):
     _request(log)  # the next request: the old code rebuilt the head from the cut log here
     result = log.verify()
     assert not result.ok
-    assert "when entry 6 was written, the log ended at entry 5 but entry 6 had been written" \
+    assert (
+        "when entry 6 was written, the log ended at entry 5 but entry 6 had been written"
         in result.describe()
+    )
     # …and it stays caught after more requests.
     _request(log)
     assert not log.verify().ok
@@ -124,9 +134,14 @@ def _old_format_log(log: AuditLog, count: int) -> None:
     """A log written by the previous version: whole entries, no kind, no mark, a head file."""
     prev, lines = audit.GENESIS, []
     for i in range(count):
-        entry = {"seq": i + 1, "time": 1700000000.0 + i,
-                 **{k: None for k in audit.FIELDS[2:-2]}, "purpose": "ask", "status": 200,
-                 "prev": prev}
+        entry = {
+            "seq": i + 1,
+            "time": 1700000000.0 + i,
+            **{k: None for k in audit.FIELDS[2:-2]},
+            "purpose": "ask",
+            "status": 200,
+            "prev": prev,
+        }
         entry["hash"] = prev = _digest(entry)
         lines.append(json.dumps(entry, separators=(",", ":")))
     log.path.parent.mkdir(parents=True, exist_ok=True)
@@ -158,10 +173,12 @@ def test_an_old_unkeyed_log_still_verifies_and_continues_anchored(enclave_home, 
 
 
 def test_a_started_request_never_completed_is_reported_plainly(tmp_path):
-    log = AuditLog(tmp_path / "audit.jsonl", anchor_file=tmp_path / "config" / "anchor.json",
-                   keyring=False)
-    log.begin(purpose="download a model", host="hub.example", method="GET", path="/m.gguf",
-              bytes_sent=300)
+    log = AuditLog(
+        tmp_path / "audit.jsonl", anchor_file=tmp_path / "config" / "anchor.json", keyring=False
+    )
+    log.begin(
+        purpose="download a model", host="hub.example", method="GET", path="/m.gguf", bytes_sent=300
+    )
     [entry] = log.entries()
     assert entry["completed"] is False and entry["status"] is None
     result = log.verify()
@@ -173,8 +190,9 @@ def test_a_started_request_never_completed_is_reported_plainly(tmp_path):
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
 def test_the_log_its_head_and_anchor_are_owner_only(tmp_path):
     folder = tmp_path / "data"
-    log = AuditLog(folder / "audit.jsonl", anchor_file=tmp_path / "config" / "anchor.json",
-                   keyring=False)
+    log = AuditLog(
+        folder / "audit.jsonl", anchor_file=tmp_path / "config" / "anchor.json", keyring=False
+    )
     _request(log)
     for path in (log.path, log.head, log.anchor_file, folder / "audit.jsonl.lock"):
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600, path

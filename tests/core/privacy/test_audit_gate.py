@@ -44,8 +44,13 @@ with gate.open_cloud(settings.load(p.settings_file), provider, "ask Org", consen
 
 
 def test_a_request_killed_mid_stream_is_on_record(org_provider, provider_server, repo_root):
-    proc = subprocess.Popen([sys.executable, "-c", STREAMER], cwd=repo_root,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", STREAMER],
+        cwd=repo_root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         line = proc.stdout.readline()
         assert line.strip() == "streaming", proc.stderr.read() if proc.poll() is not None else ""
@@ -66,23 +71,24 @@ def test_a_request_killed_mid_stream_is_on_record(org_provider, provider_server,
 
 
 def _models(paths, provider):
-    return list_models(provider, settings_mod.load(paths.settings_file),
-                       KeyringStore(paths.keys_index))
+    return list_models(
+        provider, settings_mod.load(paths.settings_file), KeyringStore(paths.keys_index)
+    )
 
 
 def test_a_completed_request_is_started_then_completed(org_provider, provider_server, paths):
     assert _models(paths, org_provider) == ["starter"]
     records = audit.default().records()
-    assert [(r.get("kind"), r.get("of")) for r in records] == [("started", None),
-                                                               ("completed", 1)]
+    assert [(r.get("kind"), r.get("of")) for r in records] == [("started", None), ("completed", 1)]
     [entry] = audit.default().entries()
     assert entry["completed"] and entry["status"] == 200 and entry["bytes_received"] > 0
     assert audit.default().verify().ok
 
 
 @pytest.mark.parametrize("how", ["log is a folder", "disk full"])
-def test_a_request_whose_entry_cannot_be_written_is_not_sent(org_provider, provider_server,
-                                                             paths, monkeypatch, how):
+def test_a_request_whose_entry_cannot_be_written_is_not_sent(
+    org_provider, provider_server, paths, monkeypatch, how
+):
     if how == "log is a folder":
         paths.audit_log.mkdir(parents=True)
         todo = "is a folder, not a file: move it out of the way"

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.slow
 
 # What keyrings.alt's PlaintextKeyring does, in a few lines: secrets in a file, readable to anyone
 # who can read the user's files.
-_PLAINTEXT = textwrap.dedent('''
+_PLAINTEXT = textwrap.dedent("""
     import json, os
     from keyring.backend import KeyringBackend
 
@@ -37,14 +37,17 @@ _PLAINTEXT = textwrap.dedent('''
 
         def delete_password(self, service, username):
             pass
-''')
+""")
 
 
 def test_a_plaintext_backend_is_refused_and_nothing_is_written(run_cli, tmp_path):
     (tmp_path / "plainkeys.py").write_text(_PLAINTEXT)
     secrets_file = tmp_path / "secrets.json"
-    env = {"PYTHONPATH": str(tmp_path), "PYTHON_KEYRING_BACKEND": "plainkeys.FileKeyring",
-           "PLAINTEXT_KEYRING_FILE": str(secrets_file)}
+    env = {
+        "PYTHONPATH": str(tmp_path),
+        "PYTHON_KEYRING_BACKEND": "plainkeys.FileKeyring",
+        "PLAINTEXT_KEYRING_FILE": str(secrets_file),
+    }
     stored = run_cli("keys", "set", "OpenAI", input="sk-very-secret\n", env=env)
     assert not secrets_file.exists()
     assert stored.returncode != 0

@@ -26,17 +26,44 @@ def guard():
     assert netguard.installed()
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "127.8.9.10", "::1", "[::1]", "localhost",
-                                  "LOCALHOST", "ip6-localhost", b"127.0.0.1",
-                                  b"localhost", "::1%lo"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "127.0.0.1",
+        "127.8.9.10",
+        "::1",
+        "[::1]",
+        "localhost",
+        "LOCALHOST",
+        "ip6-localhost",
+        b"127.0.0.1",
+        b"localhost",
+        "::1%lo",
+    ],
+)
 def test_loopback_hosts(host):
     assert netguard.is_loopback(host)
 
 
-@pytest.mark.parametrize("host", ["192.0.2.1", "10.0.0.1", "8.8.8.8", "2001:db8::1",
-                                  "example.com", "huggingface.co", "localhost.evil.com",
-                                  "app.localhost", "0.0.0.0", "", None, 12345,
-                                  b"example.com", "b\xfccher.example".encode()])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "192.0.2.1",
+        "10.0.0.1",
+        "8.8.8.8",
+        "2001:db8::1",
+        "example.com",
+        "huggingface.co",
+        "localhost.evil.com",
+        "app.localhost",
+        "0.0.0.0",
+        "",
+        None,
+        12345,
+        b"example.com",
+        "b\xfccher.example".encode(),
+    ],
+)
 def test_other_hosts(host):
     assert not netguard.is_loopback(host)
 
@@ -167,8 +194,12 @@ def test_loopback_connections_still_work():
 
 
 def test_environment_defaults_switch_off_library_traffic(monkeypatch):
-    for name in ("HF_HUB_DISABLE_TELEMETRY", "HF_HUB_DISABLE_XET", "HF_HUB_OFFLINE",
-                 "DO_NOT_TRACK"):
+    for name in (
+        "HF_HUB_DISABLE_TELEMETRY",
+        "HF_HUB_DISABLE_XET",
+        "HF_HUB_OFFLINE",
+        "DO_NOT_TRACK",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HF_HUB_OFFLINE", "0")  # a choice already made is respected
     netguard.environment_defaults()

@@ -23,12 +23,22 @@ def test_no_policy_means_no_rules(tmp_path):
 
 
 def test_extra_policy_can_only_add_restrictions(tmp_path):
-    machine = _write(tmp_path / "machine.json", {
-        "forbid_cloud": True, "allowed_provider_hosts": ["llm.corp.example", "other.example"],
-        "managed_by": "Example IT"})
-    extra = _write(tmp_path / "extra.json", {
-        "forbid_cloud": False, "force_redaction": True,
-        "allowed_provider_hosts": ["llm.corp.example", "new.example"]})
+    machine = _write(
+        tmp_path / "machine.json",
+        {
+            "forbid_cloud": True,
+            "allowed_provider_hosts": ["llm.corp.example", "other.example"],
+            "managed_by": "Example IT",
+        },
+    )
+    extra = _write(
+        tmp_path / "extra.json",
+        {
+            "forbid_cloud": False,
+            "force_redaction": True,
+            "allowed_provider_hosts": ["llm.corp.example", "new.example"],
+        },
+    )
     rules = policy.load(env={"ENCLAVE_POLICY": str(extra)}, machine_file=machine)
     assert rules.forbid_cloud and rules.force_redaction  # false cannot undo true
     assert rules.allowed_provider_hosts == ("llm.corp.example",)  # intersection
@@ -43,20 +53,26 @@ def test_a_broken_policy_locks_down_with_a_notice(tmp_path, content):
 
 
 def test_missing_extra_policy_locks_down(tmp_path):
-    rules = policy.load(env={"ENCLAVE_POLICY": str(tmp_path / "missing.json")},
-                        machine_file=tmp_path / "none.json")
+    rules = policy.load(
+        env={"ENCLAVE_POLICY": str(tmp_path / "missing.json")}, machine_file=tmp_path / "none.json"
+    )
     assert rules.force_offline
 
 
-@pytest.mark.parametrize("rule, message", [("force_offline", "keeps Enclave offline"),
-                                           ("forbid_hub_downloads", "does not allow getting")])
-def test_policy_blocks_the_hub_before_any_request(paths, hub, tmp_path, monkeypatch, rule,
-                                                  message):
+@pytest.mark.parametrize(
+    "rule, message",
+    [
+        ("force_offline", "keeps Enclave offline"),
+        ("forbid_hub_downloads", "does not allow getting"),
+    ],
+)
+def test_policy_blocks_the_hub_before_any_request(paths, hub, tmp_path, monkeypatch, rule, message):
     from app.core.models.service import ModelLibrary
     from app.core.platform.settings import Settings
 
-    monkeypatch.setenv("ENCLAVE_POLICY", str(_write(tmp_path / "p.json",
-                                                    {rule: True, "managed_by": "Example IT"})))
+    monkeypatch.setenv(
+        "ENCLAVE_POLICY", str(_write(tmp_path / "p.json", {rule: True, "managed_by": "Example IT"}))
+    )
     library = ModelLibrary(paths, Settings())
     with pytest.raises(PolicyError, match=f"Example IT.*{message}"):
         library.search("smol")
@@ -83,8 +99,10 @@ def machine(tmp_path):
     folder.mkdir(parents=True)
     for p in (tmp_path / "etc", folder):
         p.chmod(0o755)
-    path = _write(folder / "policy.json", {"force_offline": True, "forbid_cloud": True,
-                                           "managed_by": "Example IT"})
+    path = _write(
+        folder / "policy.json",
+        {"force_offline": True, "forbid_cloud": True, "managed_by": "Example IT"},
+    )
     path.chmod(0o644)
     return path
 
@@ -103,14 +121,18 @@ def test_a_machine_policy_only_root_can_change_applies(machine):
 @needs_root
 def test_a_machine_policy_owned_by_a_user_is_ignored(machine):
     os.chown(machine, OTHER, -1)
-    _assert_ignored(policy.load(env={}, machine_file=machine), machine,
-                    f"{machine} belongs to user {OTHER}, not root")
+    _assert_ignored(
+        policy.load(env={}, machine_file=machine),
+        machine,
+        f"{machine} belongs to user {OTHER}, not root",
+    )
 
 
 def test_a_machine_policy_anyone_may_write_is_ignored(machine):
     machine.chmod(0o666)
-    _assert_ignored(policy.load(env={}, machine_file=machine), machine,
-                    f"every user may change {machine}")
+    _assert_ignored(
+        policy.load(env={}, machine_file=machine), machine, f"every user may change {machine}"
+    )
 
 
 def test_a_machine_policy_a_group_may_write_is_ignored(machine):
@@ -118,8 +140,11 @@ def test_a_machine_policy_a_group_may_write_is_ignored(machine):
         os.chown(machine, -1, OTHER)
     machine.chmod(0o664)
     gid = machine.stat().st_gid
-    _assert_ignored(policy.load(env={}, machine_file=machine), machine,
-                    f"members of group {gid} may change {machine}")
+    _assert_ignored(
+        policy.load(env={}, machine_file=machine),
+        machine,
+        f"members of group {gid} may change {machine}",
+    )
 
 
 @needs_root
@@ -141,8 +166,11 @@ def test_a_folder_others_may_write_makes_it_ignored(machine, mode):
 @needs_root
 def test_a_folder_owned_by_a_user_makes_it_ignored(machine):
     os.chown(machine.parent.parent, OTHER, -1)
-    _assert_ignored(policy.load(env={}, machine_file=machine), machine,
-                    f"{machine.parent.parent} belongs to user {OTHER}")
+    _assert_ignored(
+        policy.load(env={}, machine_file=machine),
+        machine,
+        f"{machine.parent.parent} belongs to user {OTHER}",
+    )
 
 
 def test_a_sticky_folder_anyone_may_add_to_is_fine(machine):
@@ -156,8 +184,9 @@ def test_a_link_to_a_users_file_is_ignored(machine, tmp_path):
     os.chown(theirs, OTHER, -1)
     machine.unlink()
     machine.symlink_to(theirs)
-    _assert_ignored(policy.load(env={}, machine_file=machine), machine,
-                    f"{theirs} belongs to user {OTHER}")
+    _assert_ignored(
+        policy.load(env={}, machine_file=machine), machine, f"{theirs} belongs to user {OTHER}"
+    )
 
 
 @needs_root
@@ -169,6 +198,7 @@ def test_an_extra_policy_anyone_owns_still_adds_restrictions(machine, tmp_path):
 
 
 # -- Windows: the machine folder comes from the shell, and the OS says who may change the file --
+
 
 def test_windows_ignores_programdata_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setattr(sys, "platform", "win32")
@@ -196,16 +226,22 @@ def test_on_windows_the_users_programdata_does_not_replace_the_machines(monkeypa
     assert policy.load().force_offline
 
 
-@pytest.mark.parametrize("granted, why", [
-    ((0x40000000, "file"), "your account may write to {file}"),
-    ((0x00010000, "file"), "your account may delete or rename {file}"),
-    ((0x00040000, "folder"), "your account may change the permissions of {folder}"),
-    ((0x00000040, "folder"), "your account may delete files in {folder}")])
-def test_on_windows_a_policy_this_account_may_change_is_ignored(monkeypatch, machine, granted,
-                                                               why):
+@pytest.mark.parametrize(
+    "granted, why",
+    [
+        ((0x40000000, "file"), "your account may write to {file}"),
+        ((0x00010000, "file"), "your account may delete or rename {file}"),
+        ((0x00040000, "folder"), "your account may change the permissions of {folder}"),
+        ((0x00000040, "folder"), "your account may delete files in {folder}"),
+    ],
+)
+def test_on_windows_a_policy_this_account_may_change_is_ignored(monkeypatch, machine, granted, why):
     access, where = granted
     target = machine if where == "file" else machine.parent
     monkeypatch.setattr(sys, "platform", "win32")
     monkeypatch.setattr(policy, "_windows_may_open", lambda p, a: (p, a) == (target, access))
-    _assert_ignored(policy.load(env={}, machine_file=machine), machine,
-                    why.format(file=machine, folder=machine.parent))
+    _assert_ignored(
+        policy.load(env={}, machine_file=machine),
+        machine,
+        why.format(file=machine, folder=machine.parent),
+    )

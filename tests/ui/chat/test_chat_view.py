@@ -61,9 +61,11 @@ def browser():
 
 def test_images_in_a_reply_cause_no_request(qtbot, loopback_server, make_window, paths):
     port = loopback_server.server_address[1]
-    reply = (f"Here is a cat: ![cat](http://127.0.0.1:{port}/cat.png)\n\n"
-             f"<img src=\"http://127.0.0.1:{port}/raw.png\">\n\n"
-             f"[a link](http://127.0.0.1:{port}/page)")
+    reply = (
+        f"Here is a cat: ![cat](http://127.0.0.1:{port}/cat.png)\n\n"
+        f'<img src="http://127.0.0.1:{port}/raw.png">\n\n'
+        f"[a link](http://127.0.0.1:{port}/page)"
+    )
     with Store(paths.database) as store:
         c = store.create_conversation("Pictures")
         store.add_message(c.id, "user", "Show me a cat")
@@ -72,8 +74,9 @@ def test_images_in_a_reply_cause_no_request(qtbot, loopback_server, make_window,
     window.open_conversation(c.id)
     # Also the streaming path: text appended, then rendered when complete.
     view = window.chat
-    streaming = Message(10_000, c.id, "assistant", "", model="m", engine="local",
-                        status="streaming")
+    streaming = Message(
+        10_000, c.id, "assistant", "", model="m", engine="local", status="streaming"
+    )
     view.add_message(streaming, streaming=True)
     view.append_text(streaming.id, reply)
     view.finish_message(Message(10_000, c.id, "assistant", reply, model="m", engine="local"))
@@ -86,14 +89,16 @@ def test_images_in_a_reply_cause_no_request(qtbot, loopback_server, make_window,
     assert "<img" in view.toPlainText()  # raw HTML is shown as text, not interpreted
 
 
-def test_a_link_opens_only_after_a_click_and_a_yes(qtbot, dialogs, browser, loopback_server,
-                                                   make_window, paths):
+def test_a_link_opens_only_after_a_click_and_a_yes(
+    qtbot, dialogs, browser, loopback_server, make_window, paths
+):
     url = f"http://127.0.0.1:{loopback_server.server_address[1]}/page"
     with Store(paths.database) as store:
         c = store.create_conversation("Links")
         store.add_message(c.id, "user", "Where can I read more?")
-        store.add_message(c.id, "assistant", f"Read [the page]({url}) later.", model="m",
-                          engine="local")
+        store.add_message(
+            c.id, "assistant", f"Read [the page]({url}) later.", model="m", engine="local"
+        )
     view = make_window().chat  # opens the newest conversation
     point = _link_point(view, url)
     assert view.anchorAt(point) == url
@@ -133,8 +138,11 @@ def test_code_block_copy_and_message_actions(qtbot):
     view = ChatView()
     qtbot.addWidget(view)
     view.add_message(Message(1, 1, "user", "Write code"))
-    view.add_message(Message(2, 1, "assistant", "Sure:\n\n```python\nprint('hi')\n```\n",
-                             model="m", engine="local"))
+    view.add_message(
+        Message(
+            2, 1, "assistant", "Sure:\n\n```python\nprint('hi')\n```\n", model="m", engine="local"
+        )
+    )
     copied, edits, regens = [], [], []
     view.copy_requested.connect(copied.append)
     view.edit_requested.connect(edits.append)
@@ -160,13 +168,14 @@ def test_code_block_copy_and_message_actions(qtbot):
 def test_streaming_appends_without_rerendering(qtbot):
     view = ChatView()
     qtbot.addWidget(view)
-    view.add_message(Message(1, 1, "assistant", "", model="m", engine="local",
-                             status="streaming"), streaming=True)
+    view.add_message(
+        Message(1, 1, "assistant", "", model="m", engine="local", status="streaming"),
+        streaming=True,
+    )
     for word in ["**bold**", " and", " more"]:
         view.append_text(1, word)
     assert "**bold** and more" in view.toPlainText()  # raw while streaming
-    view.finish_message(Message(1, 1, "assistant", "**bold** and more", model="m",
-                                engine="local"))
+    view.finish_message(Message(1, 1, "assistant", "**bold** and more", model="m", engine="local"))
     text = view.toPlainText()
     assert "bold and more" in text and "**" not in text  # rendered once complete
 
@@ -176,15 +185,19 @@ def test_long_conversations_open_with_the_newest_page_and_show_earlier_on_reques
 
     view = ChatView()
     qtbot.addWidget(view)
-    messages = [Message(i, 1, "user" if i % 2 else "assistant", f"message number {i}",
-                        model="m", engine="local") for i in range(1, 2 * PAGE + 11)]
+    messages = [
+        Message(
+            i, 1, "user" if i % 2 else "assistant", f"message number {i}", model="m", engine="local"
+        )
+        for i in range(1, 2 * PAGE + 11)
+    ]
     view.set_messages(messages)
     assert view.message_ids() == [m.id for m in messages[-PAGE:]]
     assert "message number 1\n" not in view.toPlainText() + "\n"
     assert f"{len(messages) - PAGE} not shown" in view.toPlainText()
 
     view.anchorClicked.emit(QUrl("enclave:earlier/0"))
-    assert view.message_ids() == [m.id for m in messages[-2 * PAGE:]]
+    assert view.message_ids() == [m.id for m in messages[-2 * PAGE :]]
     view.show_earlier()
     assert view.message_ids() == [m.id for m in messages]
     assert "not shown" not in view.toPlainText()

@@ -155,8 +155,9 @@ def test_huge_paste_is_shortened_with_a_notice(qtbot, make_window, wait_idle, pa
     assert "more characters are not shown" in window.chat.toPlainText()
 
 
-def test_system_prompt_is_per_conversation_and_reaches_the_model(qtbot, dialogs, make_window,
-                                                                  wait_idle, model_prompts):
+def test_system_prompt_is_per_conversation_and_reaches_the_model(
+    qtbot, dialogs, make_window, wait_idle, model_prompts
+):
     def system_part(prompt):
         return f"<|im_start|>system\n{prompt}<|im_end|>"
 
@@ -188,8 +189,9 @@ def test_system_prompt_is_per_conversation_and_reaches_the_model(qtbot, dialogs,
     assert len(model_prompts) == 3
 
 
-def test_without_any_model_the_window_explains_how_to_get_one(qtbot, make_window, wait_idle,
-                                                              monkeypatch, paths):
+def test_without_any_model_the_window_explains_how_to_get_one(
+    qtbot, make_window, wait_idle, monkeypatch, paths
+):
     from app.core.models import installed
 
     monkeypatch.setattr(installed, "starter_model_path", lambda: None)
@@ -204,8 +206,9 @@ def test_without_any_model_the_window_explains_how_to_get_one(qtbot, make_window
         assert store.messages(window._conversation_id)[0].content == "Is anyone there?"
 
 
-def test_damaged_model_gives_a_clear_message_and_the_app_stays_usable(qtbot, make_window,
-                                                                      wait_idle, paths):
+def test_damaged_model_gives_a_clear_message_and_the_app_stays_usable(
+    qtbot, make_window, wait_idle, paths
+):
     broken = paths.models / "broken.gguf"
     broken.write_bytes(b"")
     window = make_window(max_answer_tokens=8)
@@ -218,9 +221,13 @@ def test_damaged_model_gives_a_clear_message_and_the_app_stays_usable(qtbot, mak
     wait_idle(window)
     assert "broken.gguf" in window.notice.text() and "empty" in window.notice.text()
 
-    starter = window.model_picker.findData(next(
-        window.model_picker.itemData(i) for i in range(window.model_picker.count())
-        if window.model_picker.itemData(i) != "broken"))
+    starter = window.model_picker.findData(
+        next(
+            window.model_picker.itemData(i)
+            for i in range(window.model_picker.count())
+            if window.model_picker.itemData(i) != "broken"
+        )
+    )
     window.model_picker.setCurrentIndex(starter)
     window.model_picker.activated.emit(starter)
     wait_idle(window)
@@ -277,17 +284,19 @@ def test_keyboard_copy_regenerate_and_rename(qtbot, dialogs, make_window, wait_i
     dialogs.answer(QInputDialog, retitle)
     _press(qtbot, window, Qt.Key.Key_F2)
     assert window.store.conversation(cid).title == "Colours"
-    assert window.panel.model.data(window.panel.model.index(0),
-                                   Qt.ItemDataRole.DisplayRole) == "Colours"
+    assert (
+        window.panel.model.data(window.panel.model.index(0), Qt.ItemDataRole.DisplayRole)
+        == "Colours"
+    )
 
 
-def test_ctrl_shift_enter_shows_what_a_provider_would_receive(qtbot, dialogs, make_window,
-                                                              paths):
+def test_ctrl_shift_enter_shows_what_a_provider_would_receive(qtbot, dialogs, make_window, paths):
     from app.core.cloud.providers import ProviderRegistry
 
     # Nothing listens on the discard port: were anything sent, it could only fail.
-    ProviderRegistry(paths.providers_file).add("Org", base_url="http://127.0.0.1:9/v1",
-                                               tier="org", model="starter", context_length=2048)
+    ProviderRegistry(paths.providers_file).add(
+        "Org", base_url="http://127.0.0.1:9/v1", tier="org", model="starter", context_length=2048
+    )
     window = make_window(cloud_allowed=True)
     window.input.setPlainText("Where would this go?")
     seen = {}
@@ -314,8 +323,9 @@ def test_two_windows_share_one_database(qtbot, make_window, wait_idle, paths):
             assert [m.role for m in store.messages(c.id)] == ["user", "assistant"]
 
 
-def test_a_message_that_could_not_be_stored_goes_back_to_the_input(qtbot, make_window,
-                                                                    wait_idle, paths):
+def test_a_message_that_could_not_be_stored_goes_back_to_the_input(
+    qtbot, make_window, wait_idle, paths
+):
     window = make_window()
     window.rt.settings.default_model = str(paths.models / "gone.gguf")  # a file that is not there
     _send(qtbot, window, "Please keep this text")
@@ -345,10 +355,10 @@ def test_a_gpu_left_unused_is_said_plainly_with_the_reason(qtbot, make_window, m
     from app.core.engines import llama_lib, placement
     from app.core.platform import gpu_probe
 
-    rtx = gpu_probe.VulkanDevice("NVIDIA GeForce RTX 4060 Laptop GPU", "discrete", "NVIDIA",
-                                 8 * 2**30)
-    monkeypatch.setattr(gpu_probe, "cached", lambda: gpu_probe.Probe("Linux",
-                                                                     vulkan_devices=[rtx]))
+    rtx = gpu_probe.VulkanDevice(
+        "NVIDIA GeForce RTX 4060 Laptop GPU", "discrete", "NVIDIA", 8 * 2**30
+    )
+    monkeypatch.setattr(gpu_probe, "cached", lambda: gpu_probe.Probe("Linux", vulkan_devices=[rtx]))
     monkeypatch.setattr(placement, "gpu_devices", lambda: [])
     monkeypatch.setattr(llama_lib, "gpu_backend_files", lambda: [])
     monkeypatch.setattr(llama_lib, "registered_backends", lambda: ["CPU"])
@@ -361,9 +371,9 @@ def test_a_gpu_left_unused_is_said_plainly_with_the_reason(qtbot, make_window, m
     assert "LLAMA_BUILD=vulkan" in notice and not window.notice.property("error")
 
 
-def test_outside_text_is_shown_as_text_and_only_web_links_open(qtbot, dialogs, make_window,
-                                                               paths, opened_urls,
-                                                               loopback_server):
+def test_outside_text_is_shown_as_text_and_only_web_links_open(
+    qtbot, dialogs, make_window, paths, opened_urls, loopback_server
+):
     """Provider, hub and document messages reach the notice bar, model and device names the
     status bar, message text the conversation list: none of it is markup, and a link in an
     answer opens only on the web."""
@@ -387,8 +397,12 @@ def test_outside_text_is_shown_as_text_and_only_web_links_open(qtbot, dialogs, m
     assert shows_literally(tooltip_document(tip), crafted)
     assert loopback_server.requests == []
 
-    for url in ("file:///etc/passwd", "search-ms:query=x", "smb://evil.example/s",
-                "javascript:alert(1)"):
+    for url in (
+        "file:///etc/passwd",
+        "search-ms:query=x",
+        "smb://evil.example/s",
+        "javascript:alert(1)",
+    ):
         seen: list = []
         press_message_box(dialogs, QMessageBox.StandardButton.Ok, seen)
         window.chat.external_link_clicked.emit(QUrl(url))

@@ -26,7 +26,8 @@ def _ask_cloud(qtbot, dialogs, window, text, button, seen=None):
 
 
 def test_cancel_sends_nothing_and_send_once_answers_with_a_badge(
-        qtbot, dialogs, make_window, wait_idle, org_provider, provider_server):
+    qtbot, dialogs, make_window, wait_idle, org_provider, provider_server
+):
     window = make_window(redaction_terms=["Nightjar"])
     wait_idle(window)
     seen = _ask_cloud(qtbot, dialogs, window, "Nightjar status for ana@corp.example?", "cancel")
@@ -43,14 +44,16 @@ def test_cancel_sends_nothing_and_send_once_answers_with_a_badge(
     html = window.chat.toHtml()
     assert "Your organisation: Org" in window.chat.toPlainText()
     assert "#1565c0" in html  # the organisation tier's colour
-    assert window.panel.model.data(window.panel.model.index(0), Qt.ItemDataRole.DisplayRole) \
-        .startswith("☁")
+    assert window.panel.model.data(
+        window.panel.model.index(0), Qt.ItemDataRole.DisplayRole
+    ).startswith("☁")
     assert window.where_badge.text() == "On this device"  # once: the next message stays local
     assert [e["consent"] for e in audit.default().entries()] == ["once"]
 
 
-def test_allow_for_this_conversation_then_withdraw(qtbot, dialogs, make_window, wait_idle,
-                                                   org_provider, provider_server):
+def test_allow_for_this_conversation_then_withdraw(
+    qtbot, dialogs, make_window, wait_idle, org_provider, provider_server
+):
     window = make_window()
     wait_idle(window)
     _ask_cloud(qtbot, dialogs, window, "First question", "conversation")
@@ -61,8 +64,10 @@ def test_allow_for_this_conversation_then_withdraw(qtbot, dialogs, make_window, 
     qtbot.mouseClick(window.send_button, Qt.MouseButton.LeftButton)
     wait_idle(window)
     assert len(provider_server.chats()) == 2
-    assert provider_server.chats()[-1].json()["messages"][-1]["content"] == \
-        "Second question, no dialog"
+    assert (
+        provider_server.chats()[-1].json()["messages"][-1]["content"]
+        == "Second question, no dialog"
+    )
     qtbot.mouseClick(window.withdraw_button, Qt.MouseButton.LeftButton)
     assert window.where_badge.text() == "On this device"
     window.input.setPlainText("Third, local again")
@@ -74,7 +79,8 @@ def test_allow_for_this_conversation_then_withdraw(qtbot, dialogs, make_window, 
 
 
 def test_a_failing_provider_keeps_the_message_and_offers_a_local_answer(
-        qtbot, dialogs, make_window, wait_idle, org_provider, provider_server):
+    qtbot, dialogs, make_window, wait_idle, org_provider, provider_server
+):
     provider_server.fault = "500"
     window = make_window()
     wait_idle(window)
@@ -90,8 +96,9 @@ def test_a_failing_provider_keeps_the_message_and_offers_a_local_answer(
     assert messages[-1].provider is None and messages[-1].content.strip()
 
 
-def test_retry_with_cloud_on_a_local_answer(qtbot, dialogs, make_window, wait_idle, org_provider,
-                                            provider_server):
+def test_retry_with_cloud_on_a_local_answer(
+    qtbot, dialogs, make_window, wait_idle, org_provider, provider_server
+):
     window = make_window()
     wait_idle(window)
     window.input.setPlainText("Local first")
@@ -107,11 +114,13 @@ def test_retry_with_cloud_on_a_local_answer(qtbot, dialogs, make_window, wait_id
     assert [(m.role, m.provider) for m in messages] == [("user", None), ("assistant", "Org")]
 
 
-def test_providers_window_shows_tiers_and_the_policy_lock(qtbot, make_window, org_provider,
-                                                          tmp_path, monkeypatch):
+def test_providers_window_shows_tiers_and_the_policy_lock(
+    qtbot, make_window, org_provider, tmp_path, monkeypatch
+):
     policy = tmp_path / "policy.json"
-    policy.write_text(json.dumps({"forbid_cloud": True, "force_redaction": True,
-                                  "managed_by": "Example IT"}))
+    policy.write_text(
+        json.dumps({"forbid_cloud": True, "force_redaction": True, "managed_by": "Example IT"})
+    )
     monkeypatch.setenv("ENCLAVE_POLICY", str(policy))
     window = make_window()
     window.show_providers()
@@ -128,8 +137,9 @@ def test_providers_window_shows_tiers_and_the_policy_lock(qtbot, make_window, or
     dialog.close()
 
 
-def test_audit_window_lists_entries_and_verifies(qtbot, dialogs, make_window, wait_idle,
-                                                 org_provider, provider_server):
+def test_audit_window_lists_entries_and_verifies(
+    qtbot, dialogs, make_window, wait_idle, org_provider, provider_server
+):
     window = make_window()
     wait_idle(window)
     _ask_cloud(qtbot, dialogs, window, "For the record", "once")
@@ -145,8 +155,7 @@ def test_audit_window_lists_entries_and_verifies(qtbot, dialogs, make_window, wa
     dialog.close()
 
 
-def test_test_key_lists_models_and_one_can_be_chosen(qtbot, make_window, org_provider,
-                                                     monkeypatch):
+def test_test_key_lists_models_and_one_can_be_chosen(qtbot, make_window, org_provider, monkeypatch):
     from PySide6.QtWidgets import QInputDialog
 
     window = make_window()
@@ -157,8 +166,9 @@ def test_test_key_lists_models_and_one_can_be_chosen(qtbot, make_window, org_pro
     qtbot.waitUntil(lambda: "works" in dialog.status.text(), timeout=30_000)
     assert "1 model(s): starter" in dialog.status.text()
     offered = {}
-    monkeypatch.setattr(QInputDialog, "getItem", lambda *a: (offered.setdefault(
-        "items", a[3]), "starter", True)[1:])
+    monkeypatch.setattr(
+        QInputDialog, "getItem", lambda *a: (offered.setdefault("items", a[3]), "starter", True)[1:]
+    )
     dialog.table.selectRow(0)
     dialog.choose_model()
     assert offered["items"] == ["starter"]
@@ -172,7 +182,8 @@ HIDING = "\x1b[2K\x1b[1A\x08\u202e\u200b"
 
 
 def test_the_consent_dialog_marks_hidden_characters_and_sends_them_unchanged(
-        qtbot, dialogs, make_window, wait_idle, org_provider, provider_server):
+    qtbot, dialogs, make_window, wait_idle, org_provider, provider_server
+):
     """A message with escape, bidi and zero-width characters: the dialog shows every one as a
     mark and says how many; what is sent is exactly the message."""
     from app.ui.cloud.consent_dialog import ConsentDialog
@@ -206,8 +217,9 @@ def test_the_consent_dialog_marks_hidden_characters_and_sends_them_unchanged(
     assert provider_server.chats()[0].json()["messages"][-1]["content"] == message
 
 
-def test_provider_answers_and_errors_are_shown_as_text(qtbot, make_window, org_provider,
-                                                       loopback_server):
+def test_provider_answers_and_errors_are_shown_as_text(
+    qtbot, make_window, org_provider, loopback_server
+):
     """Model ids a provider lists and the errors it returns are the provider's own text."""
     from shown import CRAFTED, label_document, shows_literally
 
@@ -232,7 +244,8 @@ def test_provider_answers_and_errors_are_shown_as_text(qtbot, make_window, org_p
 
 
 def test_moving_to_another_conversation_while_it_plans_sends_nothing(
-        qtbot, make_window, wait_idle, org_provider, provider_server):
+    qtbot, make_window, wait_idle, org_provider, provider_server
+):
     window = make_window()
     wait_idle(window)
     window.input.setPlainText("Local first")
@@ -242,8 +255,7 @@ def test_moving_to_another_conversation_while_it_plans_sends_nothing(
     window.input.setPlainText("Meant for the first conversation")
     window.ask_cloud()  # planned on the model thread…
     window.new_chat()  # …while the user moves on
-    qtbot.waitUntil(lambda: "opened another conversation" in window.notice.text(),
-                    timeout=30_000)
+    qtbot.waitUntil(lambda: "opened another conversation" in window.notice.text(), timeout=30_000)
     wait_idle(window)
     assert provider_server.requests == []
     assert [m.provider for m in window.store.messages(first)] == [None, None]

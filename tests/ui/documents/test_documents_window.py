@@ -33,8 +33,9 @@ def _ask(qtbot, window, wait_idle, text):
     return window.store.messages(cid)[-1]
 
 
-def test_a_new_user_adds_a_folder_asks_and_opens_the_source(qtbot, make_window, wait_idle,
-                                                            tmp_path, monkeypatch):
+def test_a_new_user_adds_a_folder_asks_and_opens_the_source(
+    qtbot, make_window, wait_idle, tmp_path, monkeypatch
+):
     folder = make_mixed_folder(tmp_path / "docs")
     window = make_window()
     wait_idle(window)
@@ -65,8 +66,13 @@ def test_a_new_user_adds_a_folder_asks_and_opens_the_source(qtbot, make_window, 
     assert "Sources: [1] contract.pdf, page 2" in shown
 
     opened = {}
-    monkeypatch.setattr(SourceDialog, "exec", lambda self: opened.setdefault("text", (
-        self.text.toPlainText(), self.open_button.isEnabled())))
+    monkeypatch.setattr(
+        SourceDialog,
+        "exec",
+        lambda self: opened.setdefault(
+            "text", (self.text.toPlainText(), self.open_button.isEnabled())
+        ),
+    )
     window.chat.source_requested.emit(answer.id, 1)
     assert opened["text"] == (sources[0].text, True)  # exactly what the prompt held
     assert file_url(sources[0]).toString().endswith("contract.pdf#page=2")
@@ -87,8 +93,9 @@ def test_a_new_user_adds_a_folder_asks_and_opens_the_source(qtbot, make_window, 
     assert "garage C" in retrieval.from_json(later.sources)[0].text
 
 
-def test_cancel_keeps_what_was_done_and_the_next_start_resumes(qtbot, make_window, wait_idle,
-                                                               tmp_path, paths):
+def test_cancel_keeps_what_was_done_and_the_next_start_resumes(
+    qtbot, make_window, wait_idle, tmp_path, paths
+):
     folder = tmp_path / "many"
     folder.mkdir()
     for i in range(400):
@@ -119,8 +126,9 @@ def test_cancel_keeps_what_was_done_and_the_next_start_resumes(qtbot, make_windo
         assert index.collection("Many").files == 400
 
 
-def test_the_consent_dialog_lists_the_passages(qtbot, dialogs, make_window, wait_idle, tmp_path,
-                                               org_provider, provider_server, monkeypatch):
+def test_the_consent_dialog_lists_the_passages(
+    qtbot, dialogs, make_window, wait_idle, tmp_path, org_provider, provider_server, monkeypatch
+):
     folder = make_mixed_folder(tmp_path / "docs")
     window = make_window()
     wait_idle(window)
@@ -135,9 +143,11 @@ def test_the_consent_dialog_lists_the_passages(qtbot, dialogs, make_window, wait
 
     on_ui_thread = []
     for cls, name in ((CloudChat, "plan"), (Documents, "embedder")):
+
         def watched(*args, _original=getattr(cls, name), **kwargs):
             on_ui_thread.append(threading.current_thread() is threading.main_thread())
             return _original(*args, **kwargs)
+
         monkeypatch.setattr(cls, name, watched)
     seen = {}
     dialogs.consent("cancel", seen)
@@ -150,8 +160,9 @@ def test_the_consent_dialog_lists_the_passages(qtbot, dialogs, make_window, wait
     assert provider_server.requests == []
 
 
-def test_file_names_and_reader_errors_are_shown_as_text(qtbot, make_window, tmp_path,
-                                                        loopback_server):
+def test_file_names_and_reader_errors_are_shown_as_text(
+    qtbot, make_window, tmp_path, loopback_server
+):
     from shown import label_document, shows_literally, tooltip_document
 
     folder = tmp_path / "docs"

@@ -33,10 +33,14 @@ def open_dialog(qtbot, hub):
 
 def _search_and_choose(qtbot, dialog, query="smollm2", repo=HUB_REPO):
     dialog.search_box.setText(query)
-    qtbot.mouseClick(next(b for b in dialog.findChildren(type(dialog.download_button))
-                          if b.text() == "Search"), Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: dialog.results.count() == 1
-                    and repo in dialog.results.item(0).text(), timeout=10_000)
+    qtbot.mouseClick(
+        next(b for b in dialog.findChildren(type(dialog.download_button)) if b.text() == "Search"),
+        Qt.MouseButton.LeftButton,
+    )
+    qtbot.waitUntil(
+        lambda: dialog.results.count() == 1 and repo in dialog.results.item(0).text(),
+        timeout=10_000,
+    )
     dialog._on_result_chosen(dialog.results.item(0))
     qtbot.waitUntil(lambda: dialog.files.rowCount() == 1, timeout=10_000)
 
@@ -144,13 +148,20 @@ def test_admin_policy_locks_the_offline_switch(qtbot, open_dialog, hub, tmp_path
     assert hub.requests == []
 
 
-HOSTILE_SCHEMES = ["file:///etc/passwd", "search-ms:query=invoice&crumb=location:\\\\evil\\s",
-                   "smb://evil.example/share", "javascript:alert(1)", "ms-msdt:/id PCWDiagnostic",
-                   "\\\\evil.example\\share\\x.exe", "//evil.example/share"]
+HOSTILE_SCHEMES = [
+    "file:///etc/passwd",
+    "search-ms:query=invoice&crumb=location:\\\\evil\\s",
+    "smb://evil.example/share",
+    "javascript:alert(1)",
+    "ms-msdt:/id PCWDiagnostic",
+    "\\\\evil.example\\share\\x.exe",
+    "//evil.example/share",
+]
 
 
 def test_a_crafted_model_card_is_text_and_its_links_open_only_on_the_web(
-        qtbot, open_dialog, hub, dialogs, opened_urls, loopback_server):
+    qtbot, open_dialog, hub, dialogs, opened_urls, loopback_server
+):
     from conftest import press_message_box
     from hub_server import HubRepo
     from PySide6.QtWidgets import QMessageBox
@@ -159,8 +170,11 @@ def test_a_crafted_model_card_is_text_and_its_links_open_only_on_the_web(
     crafted = CRAFTED.format(port=loopback_server.server_port)
     breakout = 'https://example.org/l" onclick="x"><img src="file:///etc/hostname'
     hub.repos["enclave-test/Crafted-GGUF"] = HubRepo(
-        "enclave-test/Crafted-GGUF", {"Crafted-Q4_1.gguf": hub.repos[HUB_REPO].files[HUB_FILE]},
-        license=crafted, license_link=breakout)
+        "enclave-test/Crafted-GGUF",
+        {"Crafted-Q4_1.gguf": hub.repos[HUB_REPO].files[HUB_FILE]},
+        license=crafted,
+        license_link=breakout,
+    )
     dialog = open_dialog()
     _search_and_choose(qtbot, dialog, "crafted", "enclave-test/Crafted-GGUF")
     dialog.details.grab()  # drawn: anything it would load is loaded now
