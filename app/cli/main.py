@@ -8,7 +8,19 @@ import os
 import tempfile
 
 from app import __version__, std_streams
-from app.cli import ask, audit, chats, config, doctor, documents, keys, models, providers
+from app.cli import (
+    ask,
+    audit,
+    chats,
+    config,
+    doctor,
+    documents,
+    keys,
+    models,
+    providers,
+    serve,
+    server,
+)
 from app.cli.common import notice
 from app.core.errors import EnclaveError
 from app.core.platform import runtime
@@ -23,6 +35,8 @@ COMMANDS = {
     "audit": audit,
     "docs": documents,
     "doctor": doctor,
+    "serve": serve,
+    "server": server,
 }
 
 

@@ -7,7 +7,8 @@ A machine-wide JSON file (Linux ``/etc/enclave/policy.json``, Windows
 all files wins. Example::
 
     {"force_offline": false, "forbid_cloud": true, "allowed_provider_hosts": ["llm.corp.example"],
-     "force_redaction": true, "forbid_hub_downloads": true, "managed_by": "Example Corp IT"}
+     "force_redaction": true, "forbid_hub_downloads": true, "forbid_api_server": false,
+     "api_server_loopback_only": true, "managed_by": "Example Corp IT"}
 
 A policy file that exists but cannot be read locks everything down (offline), with a notice: a
 broken policy must never silently mean "no rules".
@@ -36,7 +37,14 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 ENV = "ENCLAVE_POLICY"
-_FLAGS = ("force_offline", "forbid_cloud", "force_redaction", "forbid_hub_downloads")
+_FLAGS = (
+    "force_offline",
+    "forbid_cloud",
+    "force_redaction",
+    "forbid_hub_downloads",
+    "forbid_api_server",
+    "api_server_loopback_only",
+)
 
 
 _TRUSTED_OWNERS = frozenset({0})  # root; tests run by another user add their own uid
@@ -187,6 +195,8 @@ class Policy:
     forbid_cloud: bool = False
     force_redaction: bool = False
     forbid_hub_downloads: bool = False
+    forbid_api_server: bool = False  # `enclave serve` (the local OpenAI-compatible API) refused
+    api_server_loopback_only: bool = False  # it may listen on this computer's loopback only
     allowed_provider_hosts: tuple[str, ...] | None = None  # None: any host the user configures
     managed_by: tuple[str, ...] = ()  # who set the rules, for "locked by …" in the window
     sources: tuple[str, ...] = ()
@@ -227,6 +237,7 @@ def _read(path: Path) -> Policy | None:
             force_offline=True,
             forbid_cloud=True,
             forbid_hub_downloads=True,
+            forbid_api_server=True,
             sources=(str(path),),
             notices=(
                 f"The administrator's policy file {path} could not be read ({exc}), "
@@ -262,6 +273,7 @@ def _read_failed(path: Path, why: str) -> Policy:
         force_offline=True,
         forbid_cloud=True,
         forbid_hub_downloads=True,
+        forbid_api_server=True,
         sources=(str(path),),
         notices=(
             f"The administrator's policy file {path} is not valid ({why}), so Enclave "
