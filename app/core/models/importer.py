@@ -17,6 +17,7 @@ from app.core.errors import EnclaveError
 from app.core.models import gguf, quant
 from app.core.models.installed import InstalledModel, list_models, model_id_for
 from app.core.models.records import ModelRecord, ModelRecords
+from app.core.platform.jobs import Cancelled
 from app.core.platform.paths import Paths
 
 IMPORT_FOLDER = "imported"
@@ -25,6 +26,10 @@ CHUNK = 8 << 20
 
 class ImportModelError(EnclaveError):
     pass
+
+
+class ImportCancelled(Cancelled, ImportModelError):
+    """The copy was stopped; its partial files are gone."""
 
 
 @dataclass(frozen=True)
@@ -65,11 +70,13 @@ def import_file(
 
     Args:
         copy: copy it into the models folder (safe if the original moves); False uses it in place.
+        cancel: set it to stop the copy; checked between chunks.
         on_progress: (bytes copied, total) while copying.
 
     Raises:
         ModelFileError: the file is missing, damaged or not GGUF (nothing is changed).
         ImportModelError: name clash, no space, or a copy that failed (nothing half-done is kept).
+        ImportCancelled: ``cancel`` was set during the copy (nothing half-done is kept).
     """
     source = Path(path).expanduser().absolute()
     info = gguf.read(source)  # raises a clear error before anything is written
@@ -93,14 +100,13 @@ def import_file(
                 f"{target_dir} ({free / 1e9:.2f} GB free). Import it in place instead, or free "
                 f"some space."
             )
-        copied = [
-            _copy(p, target_dir / p.name, cancel, on_progress, total, done)
-            for done, p in _running_offsets(files)
-        ]
-        if any(c is None for c in copied):
+        try:
+            for done, p in _running_offsets(files):
+                _copy(p, target_dir / p.name, cancel, on_progress, total, done)
+        except BaseException:  # cancelled, a failed copy, or a bug: no part is left behind
             for p in files:
                 (target_dir / (p.name + ".part")).unlink(missing_ok=True)
-            raise ImportModelError("Import cancelled; nothing was added.")
+            raise
         for p in files:
             os.replace(target_dir / (p.name + ".part"), target_dir / p.name)
         where, source_kind = target_dir / source.name, "import"
@@ -119,14 +125,14 @@ def _running_offsets(files: list[Path]):
         done += p.stat().st_size
 
 
-def _copy(src: Path, dst: Path, cancel, on_progress, total: int, offset: int) -> Path | None:
+def _copy(src: Path, dst: Path, cancel, on_progress, total: int, offset: int) -> None:
     part = dst.with_name(dst.name + ".part")
     copied = 0
     try:
         with src.open("rb") as fin, part.open("wb") as fout:
             while chunk := fin.read(CHUNK):
                 if cancel is not None and cancel.is_set():
-                    return None
+                    raise ImportCancelled("Import cancelled; nothing was added.")
                 fout.write(chunk)
                 copied += len(chunk)
                 if on_progress:
@@ -137,7 +143,6 @@ def _copy(src: Path, dst: Path, cancel, on_progress, total: int, offset: int) ->
             f"Could not copy {src.name} into {dst.parent}: "
             f"{exc.strerror or exc}. Nothing was added."
         ) from exc
-    return part
 
 
 def hf_cache_folder() -> Path:
