@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 from app.cli.common import notice
@@ -23,29 +22,29 @@ def add_parser(sub) -> None:
 
 
 def run(rt: runtime.Runtime, args) -> int:
-    fields = {f.name: f for f in dataclasses.fields(settings_mod.Settings) if f.name != "notices"}
     if args.config_command == "get":
         if args.key is None:
-            for name in fields:
-                print(f"{name} = {json.dumps(getattr(rt.settings, name))}")
+            for name, value in settings_mod.values(rt.settings).items():
+                print(f"{name} = {json.dumps(value)}")
             return 0
         print(json.dumps(getattr(rt.settings, settings_mod.field_name(args.key))))
         return 0
     name = settings_mod.field_name(args.key)
     current = getattr(rt.settings, name)
-    try:
-        if isinstance(current, str):
-            value = args.value
-        elif isinstance(current, list) and not args.value.lstrip().startswith("["):
-            value = settings_mod.comma_list(args.value)
-        else:
+    if isinstance(current, str):
+        value = args.value
+    elif isinstance(current, list) and not args.value.lstrip().startswith("["):
+        value = settings_mod.comma_list(args.value)
+    else:
+        try:
             value = json.loads(args.value)
-        new = settings_mod.coerce(name, value, current)
-        setattr(rt.settings, name, new)
-        rt.settings.validate()
-    except ValueError as exc:
-        raise EnclaveError(f"Not changed: {exc}.") from None
-    rt.save_settings()
+        except ValueError:
+            raise EnclaveError(
+                f"Settings not changed: {name} should be {type(current).__name__}, "
+                f"not {args.value!r}."
+            ) from None
+    rt.update_settings({name: value})  # SettingsError says what is wrong; nothing changes
+    new = getattr(rt.settings, name)
     print(f"{name} = {json.dumps(new)}")
     for text in policy.overrides(name, new):
         notice(text)

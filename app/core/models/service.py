@@ -10,8 +10,9 @@ from app.core.models import fit, gguf, hub, installed
 from app.core.models.download import Downloader, DownloadRequest
 from app.core.models.installed import InstalledModel
 from app.core.models.records import DEFAULT_KEYS, ModelRecords
-from app.core.platform import settings as settings_mod
 from app.core.platform.paths import Paths
+from app.core.platform.settings import Settings
+from app.core.platform.settings_service import SettingsService
 from app.core.privacy.keyring_store import KeyringStore
 
 
@@ -51,10 +52,19 @@ class ModelFacts:
 
 
 class ModelLibrary:
-    def __init__(self, paths: Paths, settings):
-        self.paths, self.settings = paths, settings
+    def __init__(self, paths: Paths, settings: Settings | SettingsService):
+        """``settings``: the runtime's service (``rt.settings_service``), so a changed default
+        reaches everyone listening; a bare `Settings` (scripts, tests) gets a service of its own
+        on ``paths.settings_file``."""
+        self.paths = paths
+        self.settings_service = (
+            settings
+            if isinstance(settings, SettingsService)
+            else SettingsService(paths.settings_file, settings)
+        )
+        self.settings = self.settings_service.settings
         self.keys = KeyringStore(paths.keys_index)
-        self.hub = hub.Hub(settings, self.keys)
+        self.hub = hub.Hub(self.settings, self.keys)
         self.downloader = Downloader(paths, self.hub)
         self.records = ModelRecords(paths.library_file)
         self._machine: fit.Machine | None = None
@@ -137,8 +147,7 @@ class ModelLibrary:
         """Delete a model; new chats go back to the starter model if it was the default."""
         model = installed.remove(model_id, self.paths)
         if self.settings.default_model in (model.id, str(model.path)):
-            self.settings.default_model = ""
-            self._save_settings()
+            self.settings_service.update(default_model="")
         return model
 
     def set_default(self, model_id: str) -> InstalledModel:
@@ -146,19 +155,14 @@ class ModelLibrary:
         model = installed.resolve(model_id, self.paths)
         if model.source == "file":
             raise NoModelError(f"There is no installed model called {model_id!r}.")
-        self.settings.default_model = model.id
-        self._save_settings()
+        self.settings_service.update(default_model=model.id)
         return model
 
     def use_for_documents(self, model_id: str) -> InstalledModel:
         """Document search by meaning uses this model (an embedding model, ideally)."""
         model = installed.resolve(model_id, self.paths)
-        self.settings.embedding_model = model.id
-        self._save_settings()
+        self.settings_service.update(embedding_model=model.id)
         return model
-
-    def _save_settings(self) -> None:
-        settings_mod.save_or_explain(self.settings, self.paths.settings_file)
 
     def set_model_defaults(self, model_id: str, **values) -> None:
         model = installed.resolve(model_id, self.paths)

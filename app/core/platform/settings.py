@@ -115,7 +115,21 @@ def coerce(name: str, value, default):
 
 def load(path: Path) -> Settings:
     """Read settings, falling back to defaults (with a notice) for anything unusable."""
-    settings = Settings()
+    try:
+        return read(path)
+    except ValueError as exc:
+        return Settings(notices=[f"{exc} The defaults are in use."])
+
+
+def read(path: Path, base: Settings | None = None) -> Settings:
+    """The settings in ``path`` laid over ``base`` (the defaults when None).
+
+    A value of the wrong type is skipped (``base`` keeps it) with a notice in ``.notices``; a
+    missing file gives ``base`` as it is. Raises ValueError, a whole sentence, when the file as a
+    whole cannot be used: unreadable (then it is set aside, not lost) or values that contradict
+    each other.
+    """
+    settings = dataclasses.replace(base, notices=[]) if base is not None else Settings()
     if not path.exists():
         return settings
     try:
@@ -129,42 +143,32 @@ def load(path: Path) -> Settings:
             kept = f" It was kept as {backup.name}."
         except OSError:
             kept = ""
-        settings.notices.append(
-            f"The settings file {path} could not be read ({exc}); defaults are in use.{kept}"
-        )
         log.warning("settings unreadable: %s", exc)
-        return settings
+        raise ValueError(f"The settings file {path} could not be read ({exc}).{kept}") from None
     known = _fields()
     for name, value in raw.items():
         if name not in known:
             log.info("ignoring unknown setting %r", name)
             continue
-        default = getattr(settings, name)
         try:
-            setattr(settings, name, coerce(name, value, default))
+            setattr(settings, name, coerce(name, value, getattr(settings, name)))
         except ValueError as exc:
             settings.notices.append(f"Setting ignored: {exc}.")
     try:
         settings.validate()
     except ValueError as exc:
-        settings.notices.append(f"Settings reset to defaults: {exc}.")
-        return Settings(notices=settings.notices)
+        raise ValueError(f"The settings in {path} were not used: {exc}.") from None
     return settings
 
 
+def values(settings: Settings) -> dict:
+    """The fields that are saved, by name (``notices`` is not one)."""
+    return {name: getattr(settings, name) for name in _fields()}
+
+
 def save(settings: Settings, path: Path) -> None:
-    """Write atomically, so a crash mid-write leaves the old file intact."""
+    """Write atomically, so a crash mid-write leaves the old file intact. Changes made while
+    Enclave runs go through ``SettingsService.update`` (settings_service.py), which explains a
+    failure and tells the window."""
     settings.validate()
-    jsonfile.write_atomic(path, {name: getattr(settings, name) for name in _fields()})
-
-
-def save_or_explain(settings: Settings, path: Path) -> None:
-    """``save``, with a failure to write turned into a message a person can act on."""
-    try:
-        save(settings, path)
-    except OSError as exc:
-        raise EnclaveError(
-            f"Your settings could not be saved to {path}: "
-            f"{exc.strerror or exc}. Free some disk space or check the "
-            f"folder's permissions."
-        ) from exc
+    jsonfile.write_atomic(path, values(settings))
