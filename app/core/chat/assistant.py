@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.core.chat import context
-from app.core.chat.store import Conversation, Store
+from app.core.chat.store import Conversation, Store, StoreError
 from app.core.documents import retrieval
 from app.core.documents.grounding import Documents
 from app.core.engines.base import ChatMessage, Engine, GenerationOptions, GenerationStats
@@ -328,7 +328,10 @@ class Assistant:
                 if on_piece:
                     on_piece(tail)
         except BaseException:
-            self.store.finish_message(answer.id, "".join(parts) + flush(), status="error")
+            try:
+                self.store.finish_message(answer.id, "".join(parts) + flush(), status="error")
+            except StoreError as exc:  # a full disk: the text saved last stays, as "streaming"
+                log.warning("the stopped answer could not be closed: %s", exc)
             raise
         finally:
             close = getattr(generation.pieces, "close", None)

@@ -7,6 +7,7 @@ a crash loses at most the last moments of tokens and never the file.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sqlite3
 import time
@@ -228,6 +229,20 @@ class Store:
     def _transaction(self):
         return sqlite.transaction(self._db)
 
+    @contextlib.contextmanager
+    def _saving(self, what: str):
+        """A write that fails for want of room says so; what was saved before stays (SQLite
+        rolls the failed write back)."""
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if "full" not in str(exc) and "disk I/O" not in str(exc):
+                raise
+            raise StoreError(
+                f"{what} could not be saved: the disk that holds {self.path.parent} is full "
+                f"({exc}). Free some space, then try again; what was saved before is kept."
+            ) from exc
+
     # -- conversations -------------------------------------------------------------------------
 
     def create_conversation(
@@ -304,7 +319,7 @@ class Store:
         sources: str | None = None,
     ) -> Message:
         now = time.time()
-        with self._transaction():
+        with self._saving("The message"), self._transaction():
             cur = self._db.execute(
                 "INSERT INTO messages (conversation_id, role, content, model, engine, status, "
                 "created, updated, provider, tier, sources) "
@@ -343,10 +358,11 @@ class Store:
 
     def update_text(self, message_id: int, content: str) -> None:
         """Save a streaming answer's text so far (one short write transaction)."""
-        self._db.execute(
-            "UPDATE messages SET content = ?, updated = ? WHERE id = ?",
-            (content, time.time(), message_id),
-        )
+        with self._saving("The answer as it streams"):
+            self._db.execute(
+                "UPDATE messages SET content = ?, updated = ? WHERE id = ?",
+                (content, time.time(), message_id),
+            )
 
     def finish_message(
         self,
@@ -359,20 +375,21 @@ class Store:
         ttft_ms: float | None = None,
         tokens_per_s: float | None = None,
     ) -> None:
-        self._db.execute(
-            "UPDATE messages SET content = ?, status = ?, prompt_tokens = ?, "
-            "completion_tokens = ?, ttft_ms = ?, tokens_per_s = ?, updated = ? WHERE id = ?",
-            (
-                content,
-                status,
-                prompt_tokens,
-                completion_tokens,
-                ttft_ms,
-                tokens_per_s,
-                time.time(),
-                message_id,
-            ),
-        )
+        with self._saving("The answer"):
+            self._db.execute(
+                "UPDATE messages SET content = ?, status = ?, prompt_tokens = ?, "
+                "completion_tokens = ?, ttft_ms = ?, tokens_per_s = ?, updated = ? WHERE id = ?",
+                (
+                    content,
+                    status,
+                    prompt_tokens,
+                    completion_tokens,
+                    ttft_ms,
+                    tokens_per_s,
+                    time.time(),
+                    message_id,
+                ),
+            )
 
     def edit_message(self, message_id: int, content: str) -> None:
         self._db.execute(

@@ -355,9 +355,12 @@ class Downloader:
             return self._install(request, targets, digests, tracker)
         except Exception as exc:
             if self._state_file(request).exists():
-                self._save_state(
-                    request, "paused" if isinstance(exc, gate.OfflineError) else "failed"
-                )
+                try:
+                    self._save_state(
+                        request, "paused" if isinstance(exc, gate.OfflineError) else "failed"
+                    )
+                except OSError as save_exc:  # a full disk: the saved state still resumes it
+                    log.warning("could not record the stopped download: %s", save_exc)
             raise
         finally:
             lock.release()
