@@ -33,6 +33,7 @@ from app.core.platform.runtime import Runtime
 from app.core.platform.units import size_text
 from app.ui.documents.indexing import IndexingService
 from app.ui.safe_text import ask, plain, rich, tip
+from app.ui.services import Services
 
 
 def progress_text(p: Progress) -> str:
@@ -51,8 +52,11 @@ def progress_text(p: Progress) -> str:
 class DocumentsDialog(QDialog):
     """Lives on the UI thread; reads the index through its own connection."""
 
-    def __init__(self, rt: Runtime, indexing: IndexingService, parent=None):
+    def __init__(self, rt: Runtime, indexing: IndexingService | Services, parent=None):
+        """``indexing``: the app's indexing service, or the app's ``Services`` holding it."""
         super().__init__(parent)
+        if isinstance(indexing, Services):
+            indexing = indexing.indexing
         self.rt, self.indexing = rt, indexing
         self.index = DocIndex(rt.paths.documents_index)
         self.setWindowTitle("Documents — Enclave")

@@ -2,17 +2,17 @@
 cancel, resume of unfinished runs at start, and folders watched for changes.
 
 The thread owns its own index connection and embedding model; the window only sees progress and
-results, as queued signals.
+results, as queued signals. What to index next and what to watch are core's rules
+(``app.core.documents.indexing_queue``); the walk that finds what to watch runs as a
+``BackgroundOp``, never on the UI thread.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import logging
-import os
 import threading
 import time
-from pathlib import Path
 
 from PySide6.QtCore import (
     QCoreApplication,
@@ -24,18 +24,19 @@ from PySide6.QtCore import (
     Slot,
 )
 
-from app.core.documents import formats
+from app.core.documents import indexing_queue
 from app.core.documents.grounding import Documents
 from app.core.documents.index import DocIndex
-from app.core.documents.indexer import SKIP_DIRS, Indexer, Progress
+from app.core.documents.indexer import Indexer, Progress
+from app.core.documents.indexing_queue import IndexingQueue
 from app.core.errors import EnclaveError
 from app.core.platform.runtime import Runtime
+from app.ui.background import BackgroundOp
 
 log = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_S = 0.1
 WATCH_DEBOUNCE_MS = 1500  # editors write a file in several steps: wait for the last
-MAX_WATCHED = 4000  # folders and files; a larger tree is re-scanned on demand instead
 
 
 class _Worker(QObject):
@@ -90,15 +91,16 @@ class IndexingService(QObject):
     progress = Signal(object)  # Progress
     finished = Signal(object)  # IndexResult
     failed = Signal(str, str)
+    watched = Signal(int)  # how many folders and files are watched now
     _index = Signal(str)
     _close = Signal()
 
     def __init__(self, rt: Runtime, parent=None):
         super().__init__(parent)
         self.rt = rt
-        self.current: str | None = None
         self.last_progress: Progress | None = None
-        self._queue: list[str] = []
+        self.queue = IndexingQueue()
+        self._watch_op: BackgroundOp | None = None
         self._thread = QThread()
         self._thread.setObjectName("enclave-indexing")
         self.worker = _Worker(rt)
@@ -122,19 +124,21 @@ class IndexingService(QObject):
 
     @property
     def busy(self) -> bool:
-        return self.current is not None
+        return self.queue.busy
+
+    @property
+    def current(self) -> str | None:
+        return self.queue.current
 
     def request(self, name: str) -> None:
-        """Index ``name`` (incrementally) as soon as the thread is free. Asked while it is being
-        indexed, it runs once more afterwards: a file may have changed behind the running pass."""
-        if name not in self._queue:
-            self._queue.append(name)
+        """Index ``name`` (incrementally) as soon as the thread is free (see IndexingQueue)."""
+        self.queue.request(name)
         self._next()
 
     def cancel(self) -> None:
         """Stop the running indexing (what is done stays; the next run resumes) and the queue."""
-        self._queue.clear()
-        if self.current is not None:
+        self.queue.clear()
+        if self.queue.busy:
             self.worker.cancel.set()
 
     def resume_unfinished(self) -> list[str]:
@@ -146,63 +150,64 @@ class IndexingService(QObject):
         return names
 
     def _next(self) -> None:
-        if self.current is not None or not self._queue:
-            return
-        self.current = self._queue.pop(0)
-        self.worker.cancel.clear()
-        self._index.emit(self.current)
+        name = self.queue.take()
+        if name is not None:
+            self.worker.cancel.clear()
+            self._index.emit(name)
 
     def _on_progress(self, p: Progress) -> None:
         self.last_progress = p
         self.progress.emit(p)
 
     def _on_finished(self, result) -> None:
-        self.current, self.last_progress = None, None
+        self.queue.finished()
+        self.last_progress = None
         self.finished.emit(result)
         self.watch()
         self._next()
 
     def _on_failed(self, name: str, message: str) -> None:
-        self.current, self.last_progress = None, None
+        self.queue.finished()
+        self.last_progress = None
         self.failed.emit(name, message)
         self._next()
 
     # -- watching ------------------------------------------------------------------------------
 
-    def watch(self) -> None:
+    def watch(self) -> BackgroundOp:
         """Watch every collection's folders (a file added or removed, a save by rename) and its
-        documents (a save in place), up to ``MAX_WATCHED`` paths."""
-        roots: dict[str, str] = {}
-        with DocIndex(self.rt.paths.documents_index) as index:
-            for c in index.collections():
-                for root in c.roots:
-                    roots[root] = c.name
-        self._roots = roots
-        paths = []
-        for root in roots:
-            if os.path.isfile(root):
-                paths.append(root)
-                continue
-            for folder, dirs, files in os.walk(root):
-                dirs[:] = [d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS]
-                paths.append(folder)
-                paths += [
-                    os.path.join(folder, f)
-                    for f in files
-                    if not f.startswith(".") and formats.kind_of(Path(f))
-                ]
-                if len(paths) >= MAX_WATCHED:
-                    break
-        old = self._watcher.directories() + self._watcher.files()
-        if old:
-            self._watcher.removePaths(old)
-        if paths:
-            self._watcher.addPaths(paths[:MAX_WATCHED])
+        documents (a save in place), up to ``indexing_queue.MAX_WATCHED`` paths. The walk runs
+        on a pool thread; a newer call replaces one still walking."""
+        if self._watch_op is not None and self._watch_op.running:
+            self._watch_op.discard()
+        index_file = self.rt.paths.documents_index
+
+        def find(job) -> tuple[dict[str, str], list[str]]:
+            roots = indexing_queue.watched_roots(index_file)
+            return roots, indexing_queue.paths_to_watch(roots)
+
+        self._watch_op = (
+            BackgroundOp(self, find)
+            .on_success(self._on_watch_found)
+            .on_failure(lambda message: log.warning("watching documents: %s", message))
+            .run()
+        )
+        return self._watch_op
+
+    def _on_watch_found(self, found: tuple[dict[str, str], list[str]]) -> None:
+        # Only what changed is touched, so no change falls between removing and adding again.
+        self._roots, wanted = found
+        watched = set(self._watcher.directories() + self._watcher.files())
+        stale = [p for p in watched if p not in set(wanted)]
+        new = [p for p in wanted if p not in watched]
+        if stale:
+            self._watcher.removePaths(stale)
+        if new:
+            self._watcher.addPaths(new)
+        self.watched.emit(len(wanted))
 
     def _on_path_changed(self, path: str) -> None:
-        for root, name in self._roots.items():
-            if path == root or path.startswith(root.rstrip(os.sep) + os.sep):
-                self._changed.add(name)
+        self._changed |= indexing_queue.collections_changed(path, self._roots)
         self._debounce.start()
 
     def _reindex_changed(self) -> None:
@@ -211,6 +216,8 @@ class IndexingService(QObject):
         self._changed.clear()
 
     def shutdown(self, timeout_ms: int = 10_000) -> None:
+        if self._watch_op is not None:
+            self._watch_op.discard()
         if not self._thread.isRunning():
             return
         self.cancel()

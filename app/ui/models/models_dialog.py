@@ -1,6 +1,7 @@
 """The Models window: discover (catalog and hub search), download with progress, manage installed.
 
-Lives on the UI thread. Hub calls run as Tasks on pool threads; downloads run on the core
+Lives on the UI thread. Hub calls and imports run as BackgroundOps on pool threads (an import
+shows its bytes, speed and time left, and can be cancelled); downloads run on the core
 DownloadQueue's thread and report here through a queued signal. Nothing touches the network until
 the user clicks Search, selects a model to look at, or Download.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -37,21 +38,15 @@ from PySide6.QtWidgets import (
 
 from app.core.errors import EnclaveError
 from app.core.models import catalog, installed
-from app.core.models.download_queue import DownloadQueue
 from app.core.models.importer import find_in_hf_cache, import_file
 from app.core.models.service import ModelLibrary
 from app.core.platform.units import size_text
 from app.core.privacy.keyring_store import HUGGINGFACE
+from app.ui.background import BackgroundOp, ProgressLine
 from app.ui.safe_text import ask, esc, inform, open_link, plain, rich, tip, warn
-from app.ui.tasks import Task
+from app.ui.services import DownloadService, Services
 
 log = logging.getLogger(__name__)
-
-
-class _ProgressBridge(QObject):
-    """Carries download progress from the queue's thread to the UI thread."""
-
-    progressed = Signal(object)
 
 
 class DownloadRow(QWidget):
@@ -95,17 +90,25 @@ class DownloadRow(QWidget):
 class ModelsDialog(QDialog):
     models_changed = Signal()
 
-    def __init__(self, rt, parent=None):
+    def __init__(self, rt, parent=None, services: Services | None = None):
+        """``services``: the app's; without them the window runs its own download queue, and
+        ``shutdown`` pauses it."""
         super().__init__(parent)
         self.rt = rt
         self.setWindowTitle("Models")
-        self.library = ModelLibrary(rt.paths, rt.settings)
-        self.bridge = _ProgressBridge()
-        self.bridge.progressed.connect(self._on_download_progressed)
-        self.queue = DownloadQueue(self.library.downloader, self.bridge.progressed.emit)
+        if services is not None:
+            self.library, self.downloads = services.library, services.downloads
+        else:
+            self.library = ModelLibrary(rt.paths, rt.settings)
+            self.downloads = DownloadService(self.library, self)
+        self._owns_downloads = services is None
+        self.downloads.progressed.connect(self._on_download_progressed)
+        self.queue = self.downloads.queue
         self.rows: dict[str, DownloadRow] = {}
         self.requests: dict[str, object] = {}
         self.report = None
+        self._hub_op: BackgroundOp | None = None
+        self.imports: list[BackgroundOp] = []
         tabs = QTabWidget()
         tabs.addTab(self._build_discover(), "Discover")
         tabs.addTab(self._build_downloads(), "Downloads")
@@ -224,11 +227,25 @@ class ModelsDialog(QDialog):
             item.setToolTip(tip(entry.repo))
             self.results.addItem(item)
 
+    def _ask_hub(self, text: str, fn, on_success) -> None:
+        """One hub call at a time: a newer search or model replaces the one still running."""
+        if self._hub_op is not None:
+            self._hub_op.discard()
+        self.status.setText(text)
+        self._hub_op = (
+            BackgroundOp(self, lambda job: fn())
+            .on_success(on_success)
+            .on_failure(self.status.setText)
+            .run()
+        )
+
     def search(self) -> None:
-        self.status.setText("Searching the hub…")
-        Task(
-            self.library.search, self.search_box.text().strip(), sort=self.sort.currentData()
-        ).on_success(self._on_search_done).on_error(self.status.setText).start()
+        query, sort = self.search_box.text().strip(), self.sort.currentData()
+        self._ask_hub(
+            "Searching the hub…",
+            lambda: self.library.search(query, sort=sort),
+            self._on_search_done,
+        )
 
     def _on_search_done(self, results) -> None:
         self.results.clear()
@@ -243,11 +260,10 @@ class ModelsDialog(QDialog):
 
     def _on_result_chosen(self, item: QListWidgetItem) -> None:
         repo = item.data(Qt.ItemDataRole.UserRole)
-        self.status.setText(f"Reading {repo} on the hub…")
         self.download_button.setEnabled(False)
-        Task(self.library.report, repo).on_success(self._show_report).on_error(
-            self.status.setText
-        ).start()
+        self._ask_hub(
+            f"Reading {repo} on the hub…", lambda: self.library.report(repo), self._show_report
+        )
 
     def _show_report(self, report) -> None:
         self.report = report
@@ -415,10 +431,12 @@ class ModelsDialog(QDialog):
             buttons.addWidget(b)
         self.installed_status = plain(QLabel())
         self.installed_status.setWordWrap(True)
+        self.imports_layout = QVBoxLayout()  # a progress line per running import
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.addWidget(self.installed, 1)
         layout.addLayout(buttons)
+        layout.addLayout(self.imports_layout)
         layout.addWidget(self.installed_status)
         return page
 
@@ -554,11 +572,26 @@ class ModelsDialog(QDialog):
         if path:
             self.import_path(path)
 
-    def import_path(self, path: str, *, copy: bool = True) -> None:
-        self.installed_status.setText(f"Importing {Path(path).name}…")
-        Task(import_file, path, self.rt.paths, copy=copy).on_success(self._on_imported).on_error(
-            self.installed_status.setText
-        ).start()
+    def import_path(self, path: str, *, copy: bool = True) -> BackgroundOp:
+        """Import in the background, with a progress line (bytes, speed, ETA) and Cancel."""
+        self.installed_status.setText("")
+        line = ProgressLine(self, transient=True)
+        self.imports_layout.addWidget(line)
+        paths = self.rt.paths
+        op = (
+            BackgroundOp(
+                self,
+                lambda job: import_file(
+                    path, paths, copy=copy, cancel=job.cancel, on_progress=job.report
+                ),
+            )
+            .with_progress(f"Importing {Path(path).name}…", cancellable=copy, view=line)
+            .on_success(self._on_imported)
+            .on_failure(self.installed_status.setText)
+            .on_cancelled(self.installed_status.setText)
+        )
+        self.imports = [o for o in self.imports if o.running] + [op]
+        return op.run()
 
     def _on_imported(self, done) -> None:
         info = done.info
@@ -619,5 +652,9 @@ class ModelsDialog(QDialog):
             warn(self, "Token not saved", str(exc))
 
     def shutdown(self) -> None:
-        """The app is closing: a running download pauses and resumes next time."""
-        self.queue.close()
+        """The app is closing: imports stop (nothing half-done is kept); a running download of
+        the window's own queue pauses and resumes next time (the app's: ``Services.shutdown``)."""
+        for op in self.imports:
+            op.cancel()
+        if self._owns_downloads:
+            self.downloads.close()
