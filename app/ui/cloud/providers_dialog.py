@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSignalBlocker, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -202,14 +202,31 @@ class ProvidersDialog(QDialog):
         self.resize(em * 110, self.fontMetrics().lineSpacing() * 28)
 
     def _set(self, name: str, value) -> None:
-        setattr(self.rt.settings, name, value)
+        """Every settings change made here: refused or unsaved, the service's message is shown
+        and the controls go back to what is in use."""
         try:
-            self.rt.save_settings()
+            self.rt.update_settings({name: value})
         except EnclaveError as exc:
             self.status.setText(str(exc))
+            self._show_settings()
+            return
         self.changed.emit()
 
+    def _show_settings(self) -> None:
+        """The switches as the settings are now (changed elsewhere, or a change refused); those
+        the policy locks keep the locked state, and a list being typed is not overwritten."""
+        s = self.rt.settings
+        with QSignalBlocker(self.allowed), QSignalBlocker(self.redact):
+            if self.allowed.isEnabled():
+                self.allowed.setChecked(s.cloud_allowed)
+            if self.redact.isEnabled():
+                self.redact.setChecked(s.redact)
+        if not self.terms.hasFocus():
+            self.terms.setText(", ".join(s.redaction_terms))
+
     def reload(self) -> None:
+        """Show the providers and the settings as they are now."""
+        self._show_settings()
         try:
             providers = self.registry.all()
         except EnclaveError as exc:
