@@ -67,11 +67,11 @@ class FairQueue(Generic[T]):
     def remove(self, item: T) -> bool:
         """Take a waiting item out (it will not run); False if it was not waiting."""
         with self._cond:
-            try:
-                self._items.remove(item)
-            except ValueError:
-                return False
-            return True
+            for i, queued in enumerate(self._items):
+                if queued is item:  # identity, as position(): two equal requests are two
+                    del self._items[i]
+                    return True
+            return False
 
     def close(self) -> list[T]:
         """Take no more items; the ones still waiting, now removed."""
@@ -106,7 +106,7 @@ class Ticket(Generic[T]):
     @property
     def position(self) -> int:
         """Place in the queue (1 = next); 0 once running or done."""
-        return self._queue.position(self) if self._queue else 0
+        return self._queue.position(self) if self._queue is not None else 0
 
     @property
     def done(self) -> bool:

@@ -146,11 +146,11 @@ class Api:
 
     async def embeddings(self, request: Request) -> JSONResponse:
         body = await self._json(request)
-        texts = embeddings.inputs(body)
+        texts, encoding = embeddings.inputs(body)
         model = self.catalog.embedding_model(body.get("model"))
         request.scope[RECORD].model = model.id
         ticket = self.runner.submit(
-            embeddings.work(self.embedders, model, texts), label="embeddings"
+            embeddings.work(self.embedders, model, texts, encoding), label="embeddings"
         )
         done = asyncio.get_running_loop().create_future()
         ticket.add_done_callback(lambda t: done.get_loop().call_soon_threadsafe(_set, done))

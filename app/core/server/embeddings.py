@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import threading
 from collections.abc import Callable
+
+import numpy as np
 
 from app.core.documents.embedder import Embedder
 from app.core.engines.host import EngineHost
@@ -13,17 +16,19 @@ from app.core.server.errors import ApiError
 MAX_INPUTS = 2048  # as OpenAI
 
 
-def inputs(body: object) -> list[str]:
-    """The texts to embed. Raises ApiError (400). Token-id inputs are not supported."""
+def inputs(body: object) -> tuple[list[str], str]:
+    """The texts to embed and the encoding ("float" or "base64", which the openai SDK asks for).
+    Raises ApiError (400). Token-id inputs are not supported."""
     raw = body.get("input") if isinstance(body, dict) else None
     texts = [raw] if isinstance(raw, str) else raw
     if not isinstance(texts, list) or not texts or not all(isinstance(t, str) for t in texts):
         raise ApiError(400, "input must be a string or a non-empty list of strings.", param="input")
     if len(texts) > MAX_INPUTS:
         raise ApiError(400, f"input takes at most {MAX_INPUTS} texts.", param="input")
-    if isinstance(body, dict) and body.get("encoding_format") not in (None, "float"):
-        raise ApiError(400, "encoding_format must be float.", param="encoding_format")
-    return texts
+    encoding = (body.get("encoding_format") if isinstance(body, dict) else None) or "float"
+    if encoding not in ("float", "base64"):
+        raise ApiError(400, "encoding_format must be float or base64.", param="encoding_format")
+    return texts, encoding
 
 
 class EmbedderSlot:
@@ -45,8 +50,14 @@ class EmbedderSlot:
             self._embedder = None
 
 
+def _encoded(vector: np.ndarray, encoding: str):
+    if encoding == "base64":  # little-endian float32, as OpenAI sends it
+        return base64.b64encode(vector.astype("<f4").tobytes()).decode("ascii")
+    return [float(x) for x in vector]
+
+
 def work(
-    slot: EmbedderSlot, model: installed.InstalledModel, texts: list[str]
+    slot: EmbedderSlot, model: installed.InstalledModel, texts: list[str], encoding: str
 ) -> Callable[[EngineHost, threading.Event], dict]:
     def embed(host: EngineHost, cancel: threading.Event) -> dict:
         embedder = slot.get(model)
@@ -56,7 +67,7 @@ def work(
             "object": "list",
             "model": model.id,
             "data": [
-                {"object": "embedding", "index": i, "embedding": [float(x) for x in v]}
+                {"object": "embedding", "index": i, "embedding": _encoded(v, encoding)}
                 for i, v in enumerate(vectors)
             ],
             "usage": {"prompt_tokens": tokens, "total_tokens": tokens},

@@ -135,6 +135,8 @@ class ApiServer:
         class Server(uvicorn.Server):
             def handle_exit(self, sig, frame):  # Ctrl+C, SIGTERM: answers in progress end now
                 super().handle_exit(sig, frame)
+                # A stop asked for is a clean end (exit 0), not the signal raised again after.
+                getattr(self, "_captured_signals", []).clear()
                 current = runner._current
                 if current is not None:
                     current.cancel.set()
