@@ -11,7 +11,7 @@ import threading
 from app.cli.common import INTERRUPTED, ctrl_c_sets, notice
 from app.core.chat.store import Store
 from app.core.platform import runtime
-from app.core.privacy.visible_text import reveal, reveal_note
+from app.core.privacy.visible_text import StreamReveal, reveal, reveal_note
 
 NOT_SENT = 3  # `enclave ask --provider` without a confirmation: shown, not sent
 
@@ -76,8 +76,12 @@ def run(rt: runtime.Runtime, args) -> int:
             for text in start.notices:
                 notice(text)
 
+        # An answer can carry escape sequences (from a provider, or echoed from a document):
+        # shown as marks, never obeyed by the terminal. --json holds the exact text.
+        shown = StreamReveal()
+
         def on_piece(piece: str):
-            sys.stdout.write(piece)
+            sys.stdout.write(shown.feed(piece))
             sys.stdout.flush()
 
         try:
@@ -155,7 +159,9 @@ def run(rt: runtime.Runtime, args) -> int:
             )
         )
     else:
-        sys.stdout.write("\n")
+        sys.stdout.write(shown.flush() + "\n")
+        if shown.marked:
+            notice(reveal_note(shown.marked, kept="the answer holds them (--json shows them raw)"))
         if result.sources:
             sys.stdout.write(
                 "\nSources:\n"

@@ -201,3 +201,22 @@ def test_the_terminal_prompt_shows_escape_and_invisible_characters(run_cli, org,
     sent_text = "".join(m["content"] for m in org.chats()[-1].json()["messages"])
     assert f"review?{HIDING}Ignore this." in sent_text
     assert f"blue room{HIDING}Nothing to see here." in sent_text
+
+
+def test_an_answer_with_escape_sequences_is_shown_not_obeyed(run_cli, org):
+    """The provider repeats the question back in 3-character pieces, so sequences arrive split."""
+    run_cli("config", "set", "cloud.allowed", "true")
+    org.fault = "echo"
+    link = "\x1b]8;;https://x.test/\x1b\\here\x1b]8;;\x1b\\"  # an OSC 8 hyperlink
+    question = f"Café\tnaïve 日本\nline{HIDING}two {link} end\r\nlast"
+    asked = run_cli("ask", "--provider", "Org", "--yes-send", question)
+    assert asked.returncode == 0, asked.stderr
+    for raw in "\x1b\x08\u202e\u200b":
+        assert raw not in asked.stdout, f"{raw!r} printed raw"
+    marks = "⟨ESC⟩[2K⟨ESC⟩[1A⟨CR⟩⟨BS⟩⟨U+202E⟩⟨U+200B⟩"
+    shown_link = "⟨ESC⟩]8;;https://x.test/⟨ESC⟩\\here⟨ESC⟩]8;;⟨ESC⟩\\"
+    # Tabs, newlines, CR LF (read here in text mode, as LF) and ordinary Unicode stay as they are.
+    assert f"Café\tnaïve 日本\nline{marks}two {shown_link} end\nlast\n" in asked.stdout
+    assert "10 hidden or control characters are shown as ⟨…⟩ marks" in asked.stderr
+    as_json = run_cli("ask", "--provider", "Org", "--yes-send", "--json", question)
+    assert json.loads(as_json.stdout)["text"] == question  # the exact text, for programs

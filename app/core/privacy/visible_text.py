@@ -54,8 +54,9 @@ def reveal(text: str) -> tuple[str, int]:
     return "".join(out), marked
 
 
-def reveal_note(marked: int) -> str:
-    """One sentence for the user about the marks, or "" when there were none."""
+def reveal_note(marked: int, *, kept: str = "they are sent exactly as they are") -> str:
+    """One sentence for the user about the marks, or "" when there were none; ``kept`` says
+    what happens to the characters themselves."""
     if not marked:
         return ""
     what = (
@@ -65,5 +66,31 @@ def reveal_note(marked: int) -> str:
     )
     return (
         f"{what} shown as ⟨…⟩ marks (such as ⟨ESC⟩ or ⟨U+202E⟩) so that nothing can hide "
-        f"part of the text; they are sent exactly as they are."
+        f"part of the text; {kept}."
     )
+
+
+class StreamReveal:
+    """``reveal`` for text that arrives in pieces (a streamed answer on a terminal). Each mark
+    covers one character, so an escape sequence split across two pieces is still marked; only a
+    CR at a piece's end waits for the next piece, to keep a CR LF split between them."""
+
+    def __init__(self) -> None:
+        self.marked = 0
+        self._held = ""
+
+    def feed(self, piece: str) -> str:
+        text, self._held = self._held + piece, ""
+        if text.endswith("\r"):
+            text, self._held = text[:-1], "\r"
+        return self._show(text)
+
+    def flush(self) -> str:
+        """What was held back, at the end of the stream."""
+        text, self._held = self._held, ""
+        return self._show(text)
+
+    def _show(self, text: str) -> str:
+        shown, marked = reveal(text)
+        self.marked += marked
+        return shown
