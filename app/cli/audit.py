@@ -23,7 +23,7 @@ def add_parser(sub) -> None:
 
 
 def run(rt: runtime.Runtime, args) -> int:
-    log = audit.default()
+    log = audit.for_paths(rt.paths)
     if args.verify:
         result = log.verify()
         print(result.describe(), file=sys.stdout if result.ok else sys.stderr)

@@ -180,6 +180,7 @@ class CloudChat:
             consent=consent,
             conversation=cid,
             settings_file=self.assistant.paths.settings_file,
+            paths=self.assistant.paths,
         )
         restorer = Restorer(plan.redactor)
         route = Route(

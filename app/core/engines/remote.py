@@ -251,11 +251,14 @@ class RemoteEngine(Engine):
         consent=None,
         conversation: int | None = None,
         settings_file=None,
+        paths=None,
     ):
+        """``paths``: the runtime's folders (where each request is recorded)."""
         super().__init__(model)
         self.provider, self.settings, self.keys = provider, settings, keys
         self.consent, self.conversation = consent, conversation
         self.settings_file = settings_file  # re-read while answering (privacy/watch.py)
+        self.paths = paths
 
     @property
     def context_length(self) -> int:
@@ -297,6 +300,7 @@ class RemoteEngine(Engine):
             consent=self.consent,
             model=self.model_id,
             conversation=self.conversation,
+            paths=self.paths,
         ) as passage:
             passage.tokens_sent = stats.prompt_tokens
             passage.tokens_received = 0
@@ -341,10 +345,15 @@ class RemoteEngine(Engine):
             )
 
 
-def list_models(provider, settings, keys: KeyringStore) -> list[str]:
-    """The models the provider offers (one request, no message content): also tests the key."""
+def list_models(provider, settings, keys: KeyringStore, *, paths=None) -> list[str]:
+    """The models the provider offers (one request, no message content): also tests the key.
+    ``paths``: the runtime's folders (where the request is recorded)."""
     with gate.open_cloud(
-        settings, provider, f"list the models of {provider.name}", needs_consent=False
+        settings,
+        provider,
+        f"list the models of {provider.name}",
+        needs_consent=False,
+        paths=paths,
     ):
         try:
             found = client(

@@ -336,7 +336,7 @@ class Downloader:
             purpose = f"download {request.name}"
             # Work offline (or a policy) switched on midway stops the download, keeping its bytes.
             watch = Watch(self.hub.settings, purpose, settings_file=self.paths.settings_file)
-            with gate.open_for(self.hub.settings, purpose):
+            with gate.open_for(self.hub.settings, purpose, paths=self.paths):
                 for f, target in zip(request.files, targets):
                     if not target.exists():
                         digests[f.name] = self._fetch(

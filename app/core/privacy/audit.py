@@ -37,9 +37,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.core.errors import EnclaveError
+
+if TYPE_CHECKING:
+    from app.core.platform.paths import Paths
 
 log = logging.getLogger(__name__)
 GENESIS = "0" * 64
@@ -608,10 +611,15 @@ class AuditLog:
         )
 
 
+def for_paths(paths: Paths) -> AuditLog:
+    """The audit log of the runtime whose folders are ``paths``; its keyless anchor (and the
+    cheap copy of the anchor, see ``AuditLog``) lives in the config folder."""
+    return AuditLog(paths.audit_log, anchor_file=paths.config / "audit-anchor.json")
+
+
 def default() -> AuditLog:
-    """The audit log in this user's data folder (ENCLAVE_HOME honoured at call time); its
-    keyless anchor, when no keyring can be used, lives in the config folder."""
+    """The audit log of the folders ``ENCLAVE_HOME`` names now, for callers that were given no
+    paths (prefer ``for_paths`` with the runtime's)."""
     from app.core.platform import paths
 
-    resolved = paths.resolve()
-    return AuditLog(resolved.audit_log, anchor_file=resolved.config / "audit-anchor.json")
+    return for_paths(paths.resolve())

@@ -31,8 +31,9 @@ from dataclasses import dataclass, field
 
 from app.core.cloud.providers import Provider
 from app.core.errors import EnclaveError
+from app.core.platform.paths import Paths
 from app.core.platform.settings import Settings
-from app.core.privacy import netguard, policy
+from app.core.privacy import audit, netguard, policy
 from app.core.privacy.consent import Consent
 
 log = logging.getLogger(__name__)
@@ -93,11 +94,10 @@ class RequestRecord:
         Raises:
             AuditError: the entry could not be written, so the request must not be sent.
         """
-        from app.core.privacy import audit
 
         d, p = self.passage.destination, self.passage
         try:
-            self.started = audit.default().begin(
+            self.started = self.passage.audit_log().begin(
                 purpose=p.purpose,
                 host=self.host,
                 method=self.method,
@@ -123,9 +123,7 @@ class RequestRecord:
         self.written = True
         p = self.passage
         try:
-            from app.core.privacy import audit
-
-            audit.default().complete(
+            self.passage.audit_log().complete(
                 self.started,
                 status=self.status,
                 bytes_received=self.bytes_received,
@@ -147,7 +145,11 @@ class Passage:
     tokens_sent: int | None = None  # set by the engine once the provider reports usage
     tokens_received: int | None = None
     provider_host: str | None = None
+    paths: Paths | None = None  # the runtime's folders: where its audit log is
     _door: netguard.Door | None = field(default=None, repr=False)
+
+    def audit_log(self) -> audit.AuditLog:
+        return audit.for_paths(self.paths) if self.paths is not None else audit.default()
 
     @property
     def requests(self) -> list[str]:
@@ -295,18 +297,19 @@ def _passage(passage: Passage) -> Iterator[Passage]:
 
 
 @contextlib.contextmanager
-def open_for(settings: object, purpose: str) -> Iterator[Passage]:
+def open_for(settings: object, purpose: str, *, paths: Paths | None = None) -> Iterator[Passage]:
     """Let this thread reach the hub for one user action, if the rules allow it.
 
     Args:
         settings: the user's settings (``offline`` is honoured).
         purpose: a few words for messages and the audit log, e.g. "search the model hub".
+        paths: the runtime's folders, where the request is recorded (None: ``ENCLAVE_HOME``).
 
     Raises:
         OfflineError: before anything is contacted, when offline or forbidden by policy.
     """
     check(settings, purpose)
-    with _passage(Passage(purpose)) as passage:
+    with _passage(Passage(purpose, paths=paths)) as passage:
         yield passage
 
 
@@ -320,6 +323,7 @@ def open_cloud(
     model: str | None = None,
     conversation: int | None = None,
     needs_consent: bool = True,
+    paths: Paths | None = None,
 ) -> Iterator[Passage]:
     """Let this thread reach ``provider`` for one request the user agreed to.
 
@@ -328,6 +332,7 @@ def open_cloud(
         consent: the ``consent.Consent`` for a chat request; its messages are the only ones the
             request may carry.
         needs_consent: False for requests that carry no message (listing the provider's models).
+        paths: the runtime's folders, where the request is recorded (None: ``ENCLAVE_HOME``).
     """
     check_cloud(settings, provider, purpose, consent, needs_consent=needs_consent)
     destination = Destination(
@@ -338,7 +343,13 @@ def open_cloud(
         consent.kind if consent is not None else "user action",
     )
     with _passage(
-        Passage(purpose, destination, consent, provider_host=(provider.host or "").lower())
+        Passage(
+            purpose,
+            destination,
+            consent,
+            provider_host=(provider.host or "").lower(),
+            paths=paths,
+        )
     ) as passage:
         yield passage
 

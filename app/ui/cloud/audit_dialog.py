@@ -54,10 +54,12 @@ COLUMNS = (
 class AuditDialog(QDialog):
     """Lives on the UI thread; reads the log each time it is shown."""
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, *, paths=None):
+        """``paths``: the runtime's folders, whose audit log is shown (None: ``ENCLAVE_HOME``'s,
+        for callers that have none)."""
         super().__init__(parent)
         self.setWindowTitle("What left this device — Enclave")
-        self.log = audit.default()
+        self.log = audit.for_paths(paths) if paths is not None else audit.default()
         self.summary = plain(QLabel())  # read from a file anyone with the folder can edit
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Audit summary")

@@ -343,3 +343,13 @@ def test_without_a_keyring_cloud_is_unavailable_with_a_clear_message_and_no_plai
     ]
     # An organisation server that needs no key still works on such a machine.
     assert _send(chat, chat.plan(None, "hello", "Org")).provider == "Org"
+
+
+def test_a_request_is_recorded_in_the_runtimes_audit_log(
+    chat, provider_server, paths, tmp_path, monkeypatch
+):
+    """Where the runtime's folders are, not wherever ENCLAVE_HOME points by the time it sends."""
+    monkeypatch.setenv("ENCLAVE_HOME", str(tmp_path / "elsewhere"))
+    _send(chat, chat.plan(None, "Say hello.", "Org"))
+    assert [e["provider"] for e in audit.for_paths(paths).entries()] == ["Org"]
+    assert not (tmp_path / "elsewhere").exists()
