@@ -9,6 +9,7 @@ import threading
 import time
 
 from app.core.documents import embedder
+from app.core.errors import NoModelError
 from app.core.models import installed
 from app.core.platform.paths import Paths
 from app.core.platform.settings import Settings
@@ -24,18 +25,39 @@ class Catalog:
         self._at = 0.0
         self._chat: list[installed.InstalledModel] = []
         self._embedding: installed.InstalledModel | None = None
+        self._kinds: dict[tuple, bool] = {}
 
     def _refresh(self) -> None:
         with self._lock:
             if time.monotonic() - self._at < FRESH_S:
                 return
             models = installed.list_models(self.paths)
-            self._chat = [m for m in models if not installed.is_embedding_model(m.path)]
-            try:
-                self._embedding = embedder.chosen_model(self.settings, self.paths)
-            except Exception:  # noqa: BLE001 — a misnamed setting: no embeddings, chat still works
-                self._embedding = None
+            self._chat = [m for m in models if not self._is_embedding(m)]
+            self._embedding = self._chosen_embedding(models)
             self._at = time.monotonic()
+
+    def _is_embedding(self, model: installed.InstalledModel) -> bool:
+        """Read from the file once (its header takes tens of ms), again only if it changed."""
+        try:
+            st = model.path.stat()
+        except OSError:
+            return False
+        key = (str(model.path), st.st_mtime_ns, st.st_size)
+        if key not in self._kinds:
+            self._kinds[key] = installed.is_embedding_model(model.path)
+        return self._kinds[key]
+
+    def _chosen_embedding(self, models) -> installed.InstalledModel | None:
+        """As ``embedder.chosen_model``, from the models already listed and classified."""
+        choice = (self.settings.embedding_model or "").strip()
+        if choice.lower() == embedder.OFF:
+            return None
+        if not choice:
+            return next((m for m in models if self._is_embedding(m)), None)
+        try:
+            return installed.resolve(choice, self.paths, models=models)
+        except NoModelError:  # a misnamed setting: no embeddings, chat still works
+            return None
 
     def listing(self) -> list[dict]:
         """``GET /v1/models``: OpenAI's fields, plus what each model is for."""

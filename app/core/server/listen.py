@@ -172,19 +172,26 @@ class ApiServer:
 
 
 def _refreshing(read: Callable[[], str], first: str) -> Callable[[], str]:
-    """The key, read again at most every KEY_REFRESH_S seconds (a rotation takes effect); if the
-    keyring cannot be read meanwhile, the last key read stays in force."""
+    """The key, read again in the background at most every KEY_REFRESH_S seconds (a rotation
+    takes effect; no request waits for the keyring). If the keyring cannot be read meanwhile,
+    the last key read stays in force."""
+    import threading
     import time
 
-    key, at = [first], [time.monotonic()]
+    key, at, busy = [first], [time.monotonic()], threading.Lock()
+
+    def reload() -> None:
+        try:
+            key[0] = read()
+        except EnclaveError as exc:
+            log.warning("API key not re-read from the keyring: %s", exc)
+        finally:
+            busy.release()
 
     def current() -> str:
-        if time.monotonic() - at[0] >= key_mod.KEY_REFRESH_S:
+        if time.monotonic() - at[0] >= key_mod.KEY_REFRESH_S and busy.acquire(blocking=False):
             at[0] = time.monotonic()
-            try:
-                key[0] = read()
-            except EnclaveError as exc:
-                log.warning("API key not re-read from the keyring: %s", exc)
+            threading.Thread(target=reload, name="api-key", daemon=True).start()
         return key[0]
 
     return current
