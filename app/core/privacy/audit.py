@@ -14,7 +14,11 @@ rewrites the file and recomputes every hash. So the chain is anchored outside th
 - keyed (an OS keyring is available): each entry carries ``mac``, an HMAC-SHA256 of its hash
   under a random key kept in the keyring, and the keyring also records the newest entry's number
   and hash (the *anchor*). Without the keyring nobody can forge an entry, and cutting the tail or
-  deleting the log disagrees with the anchor.
+  deleting the log disagrees with the anchor. A keyring call takes tens of milliseconds, so the
+  key is read once per process and the keyring's anchor is brought up to date on a background
+  thread after each entry (at once when the key is new; pending updates are finished at exit);
+  the anchor file in the config folder is also written with every entry, so a cut is caught
+  even in the moment before the keyring has caught up.
 - unkeyed (no keyring): the anchor is a file in the config folder. Someone who can write both
   folders can still rewrite everything; ``verify`` says so.
 
@@ -26,6 +30,8 @@ The log holds no message text and no secrets: the payload appears only as its sh
 
 from __future__ import annotations
 
+import atexit
+import dataclasses
 import errno
 import hashlib
 import hmac
@@ -106,13 +112,15 @@ def _write_error(path: Path, exc: OSError, action: str = "written") -> AuditErro
     )
 
 
-def _write_private(path: Path, text: str) -> None:
-    """Replace ``path`` atomically with an owner-only file (0600), synced to disk."""
+def _write_private(path: Path, text: str, *, sync: bool = True) -> None:
+    """Replace ``path`` atomically with an owner-only file (0600), synced to disk unless
+    ``sync`` is False (a record that may lag after a power cut without harm)."""
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         _write_all(fd, text.encode("utf-8"))
-        os.fsync(fd)
+        if sync:
+            os.fsync(fd)
     finally:
         os.close(fd)
     os.chmod(tmp, 0o600)  # an older file of that name may have been created wider
@@ -140,8 +148,25 @@ class _KeyringAnchor:
     """The key and the anchor in the OS keyring, as one unlisted secret per log."""
 
     def __init__(self, log_path: Path):
+        from app.core.privacy.keyring_store import service
+
         digest = hashlib.sha256(str(log_path.resolve()).encode("utf-8")).hexdigest()[:16]
         self.name = f"audit-log-{digest}"
+        self.cache_key = (service(), self.name)
+
+    def cached(self) -> Anchor:
+        """The anchor as this process last read or wrote it (the keyring is read only once)."""
+        with _cache_lock:
+            known = _known.get(self.cache_key)
+        if known is None:
+            known = self.read()
+            with _cache_lock:
+                known = _known.setdefault(self.cache_key, known)
+        return dataclasses.replace(known)
+
+    def remember(self, anchor: Anchor) -> None:
+        with _cache_lock:
+            _known[self.cache_key] = dataclasses.replace(anchor)
 
     def read(self) -> Anchor:
         from app.core.privacy.keyring_store import KeyringStore
@@ -173,6 +198,62 @@ class _KeyringAnchor:
         )
 
 
+_cache_lock = threading.Lock()
+_known: dict[tuple[str, str], Anchor] = {}  # (keyring service, record name) → newest anchor
+
+
+class _KeyringWriter:
+    """Brings keyring anchors up to date on its own thread, newest only and at most once per
+    ``DELAY_S`` (a keyring call is tens of milliseconds of CPU on a machine a request shares): a
+    request does not wait for the keyring. ``flush`` (at exit, and before ``verify``) writes
+    what is pending at once and waits for it."""
+
+    DELAY_S = 1.0
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._pending: dict[tuple[str, str], tuple[_KeyringAnchor, Anchor]] = {}
+        self._busy = False
+        self._hurry = False
+        self._thread: threading.Thread | None = None
+        atexit.register(self.flush)
+
+    def put(self, store: _KeyringAnchor, anchor: Anchor) -> None:
+        with self._cond:
+            self._pending[store.cache_key] = (store, dataclasses.replace(anchor))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="audit-anchor", daemon=True)
+                self._thread.start()
+            self._cond.notify_all()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._pending:
+                    self._cond.wait()
+                self._cond.wait_for(lambda: self._hurry, self.DELAY_S)  # newer ones replace it
+                _, (store, anchor) = self._pending.popitem()
+                self._busy = True
+            try:
+                store.write(anchor)
+            except Exception as exc:  # the anchor file still has it; verify says how far it got
+                log.warning("audit: the keyring's record of the log was not updated: %s", exc)
+            finally:
+                with self._cond:
+                    self._busy = False
+                    self._cond.notify_all()
+
+    def flush(self, timeout: float = 10.0) -> None:
+        with self._cond:
+            self._hurry = True
+            self._cond.notify_all()
+            self._cond.wait_for(lambda: not self._pending and not self._busy, timeout)
+            self._hurry = False
+
+
+_keyring_writer = _KeyringWriter()
+
+
 class _FileAnchor:
     """The anchor in a file outside the log's folder (when no keyring can be used)."""
 
@@ -188,10 +269,12 @@ class _FileAnchor:
         except (OSError, ValueError, KeyError, TypeError):
             return Anchor(-1, "", None, str(self.path), True)  # unreadable: never agrees
 
-    def write(self, anchor: Anchor) -> None:
+    def write(self, anchor: Anchor, *, sync: bool = True) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            _write_private(self.path, json.dumps({"seq": anchor.seq, "hash": anchor.hash}))
+            _write_private(
+                self.path, json.dumps({"seq": anchor.seq, "hash": anchor.hash}), sync=sync
+            )
         except OSError as exc:
             raise _write_error(self.path, exc) from exc
 
@@ -230,21 +313,31 @@ class AuditLog:
 
     # -- the anchor --------------------------------------------------------------------------
 
-    def _anchor_store(self) -> tuple[_KeyringAnchor | _FileAnchor | None, Anchor, str]:
-        """The store in use, its record, and (when the keyring cannot be used) why not."""
+    def _anchor_store(
+        self, *, cached: bool = False
+    ) -> tuple[_KeyringAnchor | _FileAnchor | None, Anchor, str]:
+        """The store in use, its record, and (when the keyring cannot be used) why not.
+        ``cached``: the keyring's record as this process knows it, without asking again."""
         from app.core.privacy.keyring_store import KeyringUnavailableError
 
         reason = "Enclave was told not to use the keyring for this log"
         if self.use_keyring:
             store = _KeyringAnchor(self.path)
             try:
-                return store, store.read(), ""
+                return store, store.cached() if cached else store.read(), ""
             except KeyringUnavailableError as exc:
                 reason = str(exc)
         if self.anchor_file is not None:
             files = _FileAnchor(self.anchor_file)
             return files, files.read(), reason
         return None, Anchor(), reason
+
+    def _copy(self, store) -> Anchor | None:
+        """Keyed: the anchor file's record, written with every entry (the keyring's may lag)."""
+        if not isinstance(store, _KeyringAnchor) or self.anchor_file is None:
+            return None
+        found = _FileAnchor(self.anchor_file).read()
+        return found if found.found and found.seq >= 0 else None  # unreadable: the keyring rules
 
     def _last(self) -> tuple[int, str]:
         try:
@@ -297,11 +390,13 @@ class AuditLog:
                 raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
             lock = FileLock(str(self.path) + ".lock", timeout=30, mode=0o600)
             with _lock, lock:
-                store, anchor, _ = self._anchor_store()
+                store, anchor, _ = self._anchor_store(cached=True)
                 tail = self._tail()
                 written = []
                 seq, prev = (tail["seq"], tail["hash"]) if tail else (0, GENESIS)
-                found = self._disagreement(tail, anchor, store)
+                found = self._disagreement(tail, anchor, store) or self._disagreement(
+                    tail, self._copy(store), store, key=anchor.key
+                )
                 if found:
                     written.append(self._write(BREAK, found, seq, prev, anchor))
                     seq, prev = written[-1]["seq"], written[-1]["hash"]
@@ -319,9 +414,18 @@ class AuditLog:
         return last
 
     def _disagreement(
-        self, tail: dict | None, anchor: Anchor, store: _KeyringAnchor | _FileAnchor | None
+        self,
+        tail: dict | None,
+        anchor: Anchor | None,
+        store: _KeyringAnchor | _FileAnchor | None,
+        *,
+        key: bytes | None = None,
     ) -> dict | None:
-        """What the log's end looks like when it is not what was last written, or None."""
+        """What the log's end looks like when it is not what was last written, or None.
+        ``key``: the log's key when ``anchor`` is the anchor file's copy of a keyed log."""
+        if anchor is None:
+            return None
+        anchor = dataclasses.replace(anchor, key=key or anchor.key)
         tail_seq = tail.get("seq") if tail else 0
         tail_hash = tail.get("hash") if tail else GENESIS
         if store is None or not anchor.found:
@@ -338,7 +442,8 @@ class AuditLog:
             return None
         if (tail_seq, tail_hash) == (anchor.seq, anchor.hash):
             return None
-        # One genuine entry past the anchor: the process stopped between the two writes.
+        # Genuine entries past the anchor: the process stopped between the two writes, or
+        # (the keyring's anchor) the background update had not caught up.
         if (
             anchor.key
             and tail
@@ -382,20 +487,34 @@ class AuditLog:
     ) -> None:
         from app.core.privacy.keyring_store import KeyringUnavailableError
 
-        _write_private(self.head, json.dumps({"seq": last["seq"], "hash": last["hash"]}))
+        # Each entry is synced as it is written. With a keyring the head file and the anchor
+        # file's copy are not (a copy that lags after a power cut is read as entries past it,
+        # which the key vouches for): the fsyncs were most of a request's audit cost.
+        keyed = isinstance(store, _KeyringAnchor)
+        _write_private(
+            self.head, json.dumps({"seq": last["seq"], "hash": last["hash"]}), sync=not keyed
+        )
         if store is None:
             return
+        new_key = not anchor.found
         anchor.seq, anchor.hash, anchor.found = last["seq"], last["hash"], True
+        if isinstance(store, _KeyringAnchor):
+            if self.anchor_file is not None:  # the cheap copy, caught up with every entry
+                _FileAnchor(self.anchor_file).write(anchor, sync=False)
+            if not new_key:
+                store.remember(anchor)
+                _keyring_writer.put(store, anchor)
+                return
         try:
-            store.write(anchor)
+            store.write(anchor)  # a new key is in the keyring before any entry relies on it
         except KeyringUnavailableError as exc:
             # The entry is on disk; the next append or verify sees the anchor behind it.
             raise AuditError(
                 f"The audit log {self.path} was written, but its record in your "
                 f"system keyring could not be updated: {exc}"
             ) from exc
-        if isinstance(store, _KeyringAnchor) and self.anchor_file is not None:
-            self.anchor_file.unlink(missing_ok=True)  # the keyring supersedes it
+        if isinstance(store, _KeyringAnchor):
+            store.remember(anchor)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -448,7 +567,10 @@ class AuditLog:
         incomplete: list[str] = []
         prev: str | None = GENESIS
         expected_seq, count = 1, 0
+        _keyring_writer.flush()  # this process's pending keyring update first
         store, anchor, no_keyring = self._anchor_store()
+        copy = self._copy(store)
+        hashes: dict[Any, Any] = {}
         keyed_from: int | None = None
         open_requests: dict[Any, dict] = {}
         last_entry: dict | None = None
@@ -464,6 +586,7 @@ class AuditLog:
             count += 1
             last_entry = entry
             seq = entry.get("seq")
+            hashes[seq] = entry.get("hash")
             if entry.get("hash") != _digest(entry):
                 problems.append(
                     f"entry {seq} (line {number}) was edited: its hash does not match its contents"
@@ -496,7 +619,17 @@ class AuditLog:
             prev = entry.get("hash")
             expected_seq = (seq if isinstance(seq, int) else expected_seq) + 1
         last_seq = expected_seq - 1
-        problems += self._check_anchor(store, anchor, lines, last_seq, prev, last_entry)
+        problems += self._check_anchor(store, anchor, lines, last_seq, prev, last_entry, hashes)
+        if copy is not None and not problems:
+            problems += self._check_anchor(
+                _FileAnchor(self.anchor_file),  # type: ignore[arg-type]
+                dataclasses.replace(copy, key=anchor.key),
+                lines,
+                last_seq,
+                prev,
+                last_entry,
+                hashes,
+            )
         for e in open_requests.values():
             when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e.get("time") or 0))
             incomplete.append(
@@ -504,7 +637,7 @@ class AuditLog:
                 f"{e.get('host')}{e.get('path') or ''} ({e.get('purpose')}), "
                 f"{e.get('bytes_sent')} bytes sent"
             )
-        proved = self._proved(store, anchor, keyed_from, no_keyring)
+        proved = self._proved(store, anchor, keyed_from, no_keyring, last_seq, copy)
         return Verification(not problems, count, problems, proved, incomplete)
 
     def _check_mac(
@@ -535,6 +668,7 @@ class AuditLog:
         last_seq: int,
         last_hash: str | None,
         last_entry: dict | None,
+        hashes: dict,
     ) -> list[str]:
         if store is None or not anchor.found:
             if (
@@ -564,16 +698,39 @@ class AuditLog:
             ]
         if (last_seq, last_hash) == (anchor.seq, anchor.hash):
             return []
-        if anchor.key and last_seq > anchor.seq and last_entry is not None and "mac" in last_entry:
-            return []  # genuine entries (marks checked above) written just before a stop
+        if (
+            anchor.key
+            and last_seq > anchor.seq
+            and last_entry is not None
+            and "mac" in last_entry
+            and hashes.get(anchor.seq) == anchor.hash
+        ):
+            return []  # genuine entries (marks checked above) written after the anchor
         return [
             f"the log ends at entry {last_seq} but {anchor.where} records entry "
             f"{anchor.seq} as the last one written: entries were removed from the end, "
             f"or the log was replaced"
         ]
 
-    def _proved(self, store, anchor: Anchor, keyed_from: int | None, no_keyring: str) -> str:
+    def _proved(
+        self,
+        store,
+        anchor: Anchor,
+        keyed_from: int | None,
+        no_keyring: str,
+        last_seq: int = 0,
+        copy: Anchor | None = None,
+    ) -> str:
         if isinstance(store, _KeyringAnchor) and anchor.found:
+            behind = (
+                f" Your keyring records entry {anchor.seq}; entries {anchor.seq + 1}–{last_seq} "
+                f"were written after its last update (Enclave stopped before the update in "
+                f"the background finished) and rest on their key marks and on the record in "
+                f"{self.anchor_file}: someone who can write both the log's folder and that "
+                f"file, without your keyring, could remove those from the end unnoticed."
+                if anchor.seq < last_seq
+                else ""
+            )
             legacy = (
                 f" Entries 1–{keyed_from - 1} were written before the log had a key: "
                 f"the key vouches they have not changed since entry {keyed_from} was "
@@ -585,7 +742,7 @@ class AuditLog:
                 "What this proves: entries carry a mark made with a key kept in your system "
                 "keyring, which also records the last entry, so no entry was edited, forged, "
                 "removed, reordered or cut from the end by someone without your keyring."
-                f"{legacy} What it cannot prove: someone with your unlocked keyring and "
+                f"{legacy}{behind} What it cannot prove: someone with your unlocked keyring and "
                 "your files (a program running as you) could rewrite the whole log; "
                 "requests made by programs other than Enclave are not in it."
             )
