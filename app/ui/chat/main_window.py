@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 
 from app import __version__
 from app.core.chat import export
-from app.core.chat.assistant import TurnResult, TurnStart, model_for
+from app.core.chat.assistant import TurnResult, model_for
+from app.core.chat.session import ChatSession, NextStep, Notice
 from app.core.chat.store import Message, Store
 from app.core.cloud.providers import ProviderRegistry
 from app.core.errors import EnclaveError
@@ -51,22 +52,14 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         self.rt = rt
         self.store = Store(rt.paths.database)
         self.models = ModelThread(rt, self)
-        self._conversation_id: int | None = None
-        self._turns: set[int] = set()  # requests that answer (the window is busy)
-        self._loads: set[int] = set()  # requests that only load a model
-        self._editing: int | None = None
-        self._temp_ids = 0
-        self._pending_user_id: int | None = None  # shown, not yet stored
-        self._unsaved_text = ""
-        self._streaming_id: int | None = None
-        self._models: list[installed.InstalledModel] = []  # listed once, not per switch
-        self.models_dialog = None
-        self.providers_dialog = None
         # The providers, for the badge and the Ask cloud… menu. Planning what one would receive
         # and sending it happen on the model thread.
         self.providers = ProviderRegistry(rt.paths.providers_file)
-        self._cloud_turn = False  # the turn in progress is answered by a provider
-        self._planning: set[int] = set()  # requests preparing what a provider would receive
+        # The open conversation and the turn in progress: the window renders its events.
+        self.session = ChatSession(self.store, self.providers, rt.settings, self.models)
+        self._models: list[installed.InstalledModel] = []  # listed once, not per switch
+        self.models_dialog = None
+        self.providers_dialog = None
         self._notice_action = None
 
         self.setWindowTitle("Enclave")
@@ -81,7 +74,7 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         else:
             self.new_chat()
         # Load the model in the background, so the first answer starts quickly.
-        QTimer.singleShot(0, self._preload)
+        QTimer.singleShot(0, self.session.preload)
         QTimer.singleShot(0, self._start_documents)
 
     # -- building ------------------------------------------------------------------------------
@@ -275,20 +268,42 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
             QShortcut(QKeySequence(keys), self, activated=self._focus_search)
 
     def _connect(self) -> None:
-        w = self.models.worker
-        w.message_saved.connect(self._on_worker_message_saved)
-        w.turn_started.connect(self._on_worker_turn_started)
-        w.text_received.connect(self.chat.append_text)
-        w.turn_finished.connect(self._on_worker_turn_finished)
-        w.turn_failed.connect(self._on_worker_turn_failed)
-        w.model_loading.connect(self._on_worker_model_loading)
-        w.model_ready.connect(self._on_worker_model_ready)
-        w.request_done.connect(self._on_worker_request_done)
-        w.cloud_planned.connect(self._on_worker_cloud_planned)
-        w.plan_failed.connect(self._on_worker_plan_failed)
+        models, session = self.models, self.session
+        models.message_saved.connect(session.on_message_saved)
+        models.turn_started.connect(session.on_turn_started)
+        models.turn_finished.connect(session.on_turn_finished)
+        models.turn_failed.connect(session.on_turn_failed)
+        models.request_done.connect(session.on_request_done)
+        models.cloud_planned.connect(session.on_cloud_planned)
+        models.plan_failed.connect(session.on_plan_failed)
+        models.worker.text_received.connect(self.chat.append_text)
+        models.worker.model_loading.connect(self._on_worker_model_loading)
+        models.worker.model_ready.connect(self._on_worker_model_ready)
+        session.conversation_changed.connect(self._show_conversation)
+        session.conversation_started.connect(self._on_conversation_started)
+        session.conversations_changed.connect(
+            lambda: self.panel.refresh(select=session.conversation_id)
+        )
+        session.message_shown.connect(self._on_message_shown)
+        session.messages_dropped.connect(self.chat.remove_from)
+        session.message_stored.connect(self.chat.rekey)
+        session.answer_started.connect(
+            lambda start: self.chat.add_message(
+                self.store.message(start.answer_message_id), streaming=True
+            )
+        )
+        session.answer_ended.connect(self._on_answer_ended)
+        session.turn_finished.connect(self._on_turn_finished)
+        session.collections_changed.connect(self._update_documents_button)
+        session.route_changed.connect(self._update_where)
+        session.busy_changed.connect(self._update_busy)
+        session.editing_changed.connect(self._on_editing_changed)
+        session.text_returned.connect(self.input.setPlainText)
+        session.consent_needed.connect(self._ask_consent)
+        session.notice.connect(self._on_session_notice)
         self.panel.conversation_selected.connect(self.open_conversation)
         self.panel.new_requested.connect(self.new_chat)
-        self.panel.deleted.connect(self._on_panel_deleted)
+        self.panel.deleted.connect(session.forget)
         self.input.submitted.connect(self.send)
         self.send_button.clicked.connect(self.send)
         self.stop_button.clicked.connect(self.stop)
@@ -296,11 +311,11 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         self.system_button.clicked.connect(self.edit_system_prompt)
         self.models_button.clicked.connect(self.show_models)
         self.cloud_button.clicked.connect(lambda: self.ask_cloud())
-        self.withdraw_button.clicked.connect(self.withdraw_consent)
+        self.withdraw_button.clicked.connect(session.withdraw_consent)
         self.notice_button.clicked.connect(self._on_notice_button_clicked)
         self.model_picker.activated.connect(self._on_model_picker_activated)
         self.chat.copy_requested.connect(self._copy)
-        self.chat.edit_requested.connect(self.start_edit)
+        self.chat.edit_requested.connect(session.start_edit)
         self.chat.regenerate_requested.connect(self.regenerate)
         self.chat.source_requested.connect(self.show_source)
         self.chat.external_link_clicked.connect(self._on_chat_link)
@@ -330,9 +345,8 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         self._show_current_model()
 
     def _current_model_id(self) -> str | None:
-        conversation = (
-            self.store.conversation(self._conversation_id) if self._conversation_id else None
-        )
+        cid = self.session.conversation_id
+        conversation = self.store.conversation(cid) if cid else None
         try:
             return model_for(conversation, self.rt.paths, self.rt.settings, models=self._models).id
         except EnclaveError:
@@ -348,50 +362,50 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         model_id = self.model_picker.itemData(index)
         if not model_id:
             return
-        if self._conversation_id:
-            self.store.set_conversation_model(self._conversation_id, model_id)
+        if self.session.conversation_id:
+            self.store.set_conversation_model(self.session.conversation_id, model_id)
         self.rt.settings.default_model = model_id
         try:
             self.rt.save_settings()
         except EnclaveError as exc:
             self.show_notice(str(exc), error=True)
-        if not self._busy:
-            self._preload()
+        if not self.session.busy:
+            self.session.preload()
 
     # -- conversations -------------------------------------------------------------------------
 
     def open_conversation(self, conversation_id: int) -> None:
-        self._cancel_edit()
-        self._conversation_id = conversation_id
-        try:
-            conversation = self.store.conversation(conversation_id)
-        except EnclaveError as exc:
-            self.show_notice(str(exc))
-            return
-        self.setWindowTitle(f"{conversation.title} — Enclave")
-        messages = self.store.messages(conversation_id)
-        if messages:
-            self.chat.set_messages(messages)
-        else:
-            self.chat.show_empty(self._welcome_html())
-        self.panel.select(conversation_id)
-        self._update_documents_button()
-        self._show_current_model()
-        self._update_where()
-        self._update_buttons()
+        self.session.open(conversation_id)
 
     def new_chat(self) -> None:
-        self._cancel_edit()
-        self._conversation_id = None
-        self.setWindowTitle("Enclave")
-        self.panel.view.clearSelection()
-        self.chat.show_empty(self._welcome_html())
-        self._pending_collections = []
-        self._update_documents_button()
-        self._show_current_model()
-        self._update_where()
-        self._update_buttons()
+        self.session.new()
         self.input.setFocus()
+
+    def _show_conversation(self, conversation_id: int | None) -> None:
+        """Render the session's conversation (None: an empty new chat)."""
+        if conversation_id is None:
+            self.setWindowTitle("Enclave")
+            self.panel.view.clearSelection()
+            self.chat.show_empty(self._welcome_html())
+        else:
+            try:
+                conversation = self.store.conversation(conversation_id)
+            except EnclaveError as exc:
+                self.show_notice(str(exc))
+                return
+            self.setWindowTitle(f"{conversation.title} — Enclave")
+            messages = self.store.messages(conversation_id)
+            if messages:
+                self.chat.set_messages(messages)
+            else:
+                self.chat.show_empty(self._welcome_html())
+            self.panel.select(conversation_id)
+        self._show_current_model()
+        self._update_buttons()
+
+    def _on_conversation_started(self, conversation_id: int) -> None:
+        self.panel.refresh(select=conversation_id)
+        self.setWindowTitle(f"{self.store.conversation(conversation_id).title} — Enclave")
 
     def _welcome_html(self) -> str:
         models = self._models
@@ -421,156 +435,70 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
             "chat · Ctrl+K search</small></p>"
         )
 
-    def _on_panel_deleted(self, conversation_id: int) -> None:
-        if conversation_id == self._conversation_id:
-            self.new_chat()
-
     def _rename_current(self) -> None:
-        if self._conversation_id:
-            self.panel.rename(self._conversation_id)
+        if self.session.conversation_id:
+            self.panel.rename(self.session.conversation_id)
 
     def _delete_current(self) -> None:
-        if self._conversation_id:
-            self.panel.delete(self._conversation_id)
+        if self.session.conversation_id:
+            self.panel.delete(self.session.conversation_id)
 
     def _focus_search(self) -> None:
         self.panel.search.setFocus()
         self.panel.search.selectAll()
 
-    # -- sending -------------------------------------------------------------------------------
+    # -- sending: the session decides, the window shows ----------------------------------------
 
     def send(self) -> None:
-        text = self.input.toPlainText()
-        if self._busy:
-            return
-        if not text.strip():
-            self.show_notice("Type a message first: there is nothing to send.")
-            return
-        self.hide_notice()
-        self._temp_ids -= 1
-        temp = Message(self._temp_ids, self._conversation_id or 0, "user", text)
-        if self._editing is not None:
-            message_id, self._editing = self._editing, None
-            self.edit_banner.hide()
-            self.chat.remove_from(message_id)
-            self._turns.add(self.models.edit(self._conversation_id, message_id, text))
-        else:
-            new = self._conversation_id is None
-            self._cloud_turn = self._route() is not None  # the model thread routes it the same
-            self._turns.add(
-                self.models.send(
-                    self._conversation_id,
-                    text,
-                    self.rt.settings.default_model if new else "",
-                    self._pending_collections if new else None,
-                )
-            )
-        self.chat.add_message(temp)
-        self._pending_user_id, self._unsaved_text = temp.id, text
-        self.input.clear()
-        self._update_busy()
-
-    def regenerate(self) -> None:
-        if self._busy or not self._conversation_id:
-            return
-        last_user = self.chat.last_user_id()
-        if last_user is None:
-            return
-        self.chat.remove_from(last_user + 1)
-        self._pending_user_id = None
-        self._turns.add(self.models.regenerate(self._conversation_id))
-        self._update_busy()
-
-    def stop(self) -> None:
-        if self._busy:
-            self.models.stop()
-            self.status_state.setText("Stopping…")
-        elif self._editing is not None:
-            self._cancel_edit()
-
-    def start_edit(self, message_id: int) -> None:
-        if self._busy:
-            return
-        message = self.store.message(message_id)
-        self._editing = message_id
-        self.input.setPlainText(message.content)
-        self.edit_banner.show()
-        self.input.setFocus()
-
-    def _cancel_edit(self) -> None:
-        if self._editing is not None:
-            self._editing = None
-            self.edit_banner.hide()
+        if self.session.send(self.input.toPlainText()):
             self.input.clear()
 
-    # -- worker events -------------------------------------------------------------------------
+    def regenerate(self) -> None:
+        self.session.regenerate()
 
-    def _on_worker_message_saved(self, conversation_id: int, message_id: int) -> None:
-        if self._conversation_id is None:  # a new chat just got its conversation
-            self._conversation_id = conversation_id
-            self.panel.refresh(select=conversation_id)
-            self.setWindowTitle(f"{self.store.conversation(conversation_id).title} — Enclave")
-        if conversation_id == self._conversation_id and self._pending_user_id is not None:
-            self.chat.rekey(self._pending_user_id, message_id)
-        self._pending_user_id = None
+    def stop(self) -> None:
+        if self.session.stop():
+            self.status_state.setText("Stopping…")
 
-    def _on_worker_turn_started(self, start: TurnStart) -> None:
-        if start.conversation_id != self._conversation_id:
-            return  # the user moved to another conversation meanwhile
-        if start.user_message_id is not None and self._pending_user_id is not None:
-            self.chat.rekey(self._pending_user_id, start.user_message_id)  # an edited message
-        self._pending_user_id = None
-        self.chat.add_message(self.store.message(start.answer_message_id), streaming=True)
-        self._streaming_id = start.answer_message_id
-        if start.notices:
-            self.show_notice(" ".join(start.notices))
+    def _on_message_shown(self, message: Message) -> None:
+        self.chat.add_message(message)
 
-    def _on_worker_turn_finished(self, result: TurnResult) -> None:
-        self._streaming_id = None
-        if result.conversation_id == self._conversation_id:
-            self.chat.finish_message(self.store.message(result.answer_message_id))
-        self._cloud_turn = False
-        self._update_where()
-        if result.shortened and result.conversation_id == self._conversation_id:
-            self.show_notice(
-                " ".join(result.notices) + " A provider with a larger context "
-                "could read all of it.",
-                action=("Ask cloud instead…", lambda: self.ask_cloud(retry=True)),
-            )
+    def _on_editing_changed(self, message: Message | None) -> None:
+        self.edit_banner.setVisible(message is not None)
+        if message is None:
+            self.input.clear()
+        else:
+            self.input.setPlainText(message.content)
+            self.input.setFocus()
+
+    def _on_answer_ended(self, message_id: int) -> None:
+        try:
+            self.chat.finish_message(self.store.message(message_id))
+        except EnclaveError:
+            pass  # deleted meanwhile: nothing to draw
+
+    def _on_turn_finished(self, result: TurnResult) -> None:
         s = result.stats
         if s.tokens_per_s:
             self.status_speed.setText(
                 f"{s.tokens_per_s:.1f} tokens/s · first token {(s.ttft_s or 0) * 1000:.0f} ms"
             )
-        self.panel.refresh(select=self._conversation_id)
 
-    def _on_worker_turn_failed(self, conversation_id, message: str) -> None:
-        if self._pending_user_id is not None:  # never stored: give the text back to edit
-            self._pending_user_id = None
-            if self._conversation_id:
-                self.open_conversation(self._conversation_id)
-            else:
-                self.new_chat()
-            self.input.setPlainText(self._unsaved_text)
-        elif self._streaming_id is not None:
-            try:
-                self.chat.finish_message(self.store.message(self._streaming_id))
-            except EnclaveError:
-                pass
-            self._streaming_id = None
-        elif conversation_id == self._conversation_id and conversation_id is not None:
-            self.open_conversation(conversation_id)  # show what was stored, drop the optimistic
-        cloud, self._cloud_turn = self._cloud_turn, False
-        self._update_where()
-        if cloud and self._conversation_id:
-            self.show_notice(
-                message + " Your message is kept.",
-                error=True,
-                action=("Answer on this device", self.regenerate),
-            )
-        else:
-            self.show_notice(message, error=True)
-        self.panel.refresh(select=self._conversation_id)
+    def _on_session_notice(self, notice: Notice | None) -> None:
+        if notice is None:
+            self.hide_notice()
+            return
+        steps = {
+            NextStep.ASK_CLOUD_AGAIN: lambda: self.ask_cloud(retry=True),
+            NextStep.ANSWER_HERE: self.regenerate,
+            NextStep.OPEN_PROVIDERS: self.show_providers,
+        }
+        step = notice.next_step
+        self.show_notice(
+            notice.text, error=notice.error, action=(step.value, steps[step]) if step else None
+        )
+
+    # -- the model thread's state --------------------------------------------------------------
 
     def _on_worker_model_loading(self, model_id: str) -> None:
         self.status_model.setText(f"{model_id} (loading…)")
@@ -586,45 +514,31 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
                 else f"All of {model_id}'s layers run on {label}."
             )
         )
-        self.status_state.setText("Ready" if not self._busy else "Answering…")
+        self.status_state.setText("Ready" if not self.session.busy else "Answering…")
         if where and where.warn:
             runs = "runs on the CPU" if not where.layers_on_gpu else f"runs on {label}"
             self.show_notice(f"{model_id} {runs}: {where.reason}.")
         log.info("model %s ready in %.2f s on %s", model_id, seconds, label)
 
-    def _preload(self) -> None:
-        self._loads.add(self.models.preload(self._conversation_id))
-
-    def _on_worker_request_done(self, request: int) -> None:
-        self._turns.discard(request)
-        self._loads.discard(request)
-        self._update_busy()
-
-    @property
-    def _busy(self) -> bool:
-        return bool(self._turns)
-
     def idle(self) -> bool:
         """Nothing queued on the model thread: no answer, no model loading."""
-        return not self._turns and not self._loads
+        return self.session.idle()
 
-    def _update_busy(self) -> None:
+    def _update_busy(self, _busy: bool = False) -> None:
+        busy = self.session.busy
         self.status_state.setText(
-            "Answering…" if self._busy else "Loading model…" if self._loads else "Ready"
+            "Answering…" if busy else "Loading model…" if self.session.loading else "Ready"
         )
         self._update_buttons()
 
     def _update_buttons(self) -> None:
-        self.send_button.setVisible(not self._busy)
-        self.cloud_button.setEnabled(not self._busy)
-        self.stop_button.setVisible(self._busy)
-        self.regenerate_button.setEnabled(
-            not self._busy and self.chat.last_answer_text() is not None
-        )
+        busy = self.session.busy
+        self.send_button.setVisible(not busy)
+        self.cloud_button.setEnabled(not busy)
+        self.stop_button.setVisible(busy)
+        self.regenerate_button.setEnabled(not busy and self.chat.last_answer_text() is not None)
         self.model_picker.setEnabled(
-            not self._busy
-            and self.model_picker.count() > 0
-            and self.model_picker.itemData(0) is not None
+            not busy and self.model_picker.count() > 0 and self.model_picker.itemData(0) is not None
         )
 
     # -- notices, clipboard, links, export -----------------------------------------------------
@@ -663,23 +577,23 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         open_link(self, url)
 
     def edit_system_prompt(self) -> None:
-        if not self._conversation_id:
+        if not self.session.conversation_id:
             self.show_notice(
                 "Send a first message, then set this conversation's system prompt. "
                 "New chats use the default."
             )
             return
-        conversation = self.store.conversation(self._conversation_id)
+        conversation = self.store.conversation(self.session.conversation_id)
         dialog = SystemPromptDialog(
             conversation.system_prompt, self.rt.settings.system_prompt, self
         )
         if dialog.exec():
-            self.store.set_system_prompt(self._conversation_id, dialog.prompt())
+            self.store.set_system_prompt(self.session.conversation_id, dialog.prompt())
 
     def export_conversation(self) -> None:
-        if not self._conversation_id:
+        if not self.session.conversation_id:
             return
-        conversation = self.store.conversation(self._conversation_id)
+        conversation = self.store.conversation(self.session.conversation_id)
         path, chosen = QFileDialog.getSaveFileName(
             self,
             "Export conversation",

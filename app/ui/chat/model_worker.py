@@ -182,7 +182,20 @@ class ModelWorker(QObject):
 
 
 class ModelThread(QObject):
-    """The UI thread's handle on the model worker. Lives on the UI thread."""
+    """The UI thread's handle on the model worker. Lives on the UI thread.
+
+    The worker's results are re-emitted here, on the UI thread, so plain functions (the Qt-free
+    ``ChatSession``) can subscribe: a signal delivered to a plain function runs on the thread
+    that emitted it, which for the worker's own signals is the model thread.
+    """
+
+    message_saved = Signal(int, int)
+    turn_started = Signal(object)
+    turn_finished = Signal(object)
+    turn_failed = Signal(object, str)
+    request_done = Signal(int)
+    cloud_planned = Signal(int, object)
+    plan_failed = Signal(int, str)
 
     _send = Signal(int, object, str, str, object)
     _send_cloud = Signal(int, object, str)
@@ -205,6 +218,16 @@ class ModelThread(QObject):
         self._edit.connect(self.worker.edit)
         self._preload.connect(self.worker.preload)
         self._close.connect(self.worker.close)
+        for name in (
+            "message_saved",
+            "turn_started",
+            "turn_finished",
+            "turn_failed",
+            "request_done",
+            "cloud_planned",
+            "plan_failed",
+        ):  # queued: this object lives on the UI thread
+            getattr(self.worker, name).connect(getattr(self, name))
         app = QCoreApplication.instance()
         if app is not None:  # quitting by any route stops the thread before Qt tears down
             app.aboutToQuit.connect(self.shutdown)

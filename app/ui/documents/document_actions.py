@@ -21,7 +21,6 @@ class DocumentActions:
 
     def _build_documents(self) -> QToolButton:
         self.documents_dialog = None
-        self._pending_collections: list[str] = []  # chosen for a chat not yet started
         self.indexing = IndexingService(self.rt, self)
         self.indexing.finished.connect(self._on_indexing_finished)
         self.indexing.failed.connect(
@@ -54,19 +53,12 @@ class DocumentActions:
     # -- a conversation's collections ----------------------------------------------------------
 
     def current_collections(self) -> list[str]:
-        if self._conversation_id is None:
-            return list(self._pending_collections)
-        return self.store.collections(self._conversation_id)
+        return self.session.collections()
 
     def set_collections(self, names: list[str]) -> None:
-        if self._conversation_id is None:
-            self._pending_collections = list(names)
-        else:
-            self.store.set_collections(self._conversation_id, names)
-        self._update_documents_button()
+        self.session.set_collections(names)
 
-    def _update_documents_button(self) -> None:
-        names = self.current_collections()
+    def _update_documents_button(self, names: list[str]) -> None:
         self.documents_button.setText(f"Documents: {', '.join(names)}" if names else "Documents")
         self.documents_button.setProperty("active", bool(names))
 
@@ -83,16 +75,12 @@ class DocumentActions:
         for c in collections:
             label = f"{c.name} ({c.files:,} files)" + (" · never to cloud" if c.never_cloud else "")
             action = QAction(label, menu, checkable=True, checked=c.name in chosen)
-            action.toggled.connect(lambda on, name=c.name: self._toggle_collection(name, on))
+            action.toggled.connect(lambda on, name=c.name: self.session.toggle_collection(name, on))
             menu.addAction(action)
         if not collections:
             menu.addAction("No collections yet").setEnabled(False)
         menu.addSeparator()
         menu.addAction("Manage documents…", self.show_documents)
-
-    def _toggle_collection(self, name: str, on: bool) -> None:
-        names = [n for n in self.current_collections() if n != name] + ([name] if on else [])
-        self.set_collections(sorted(names))
 
     # -- the Documents window and indexing -----------------------------------------------------
 

@@ -45,11 +45,11 @@ def test_send_streams_answer_and_history_survives_restart(qtbot, make_window, wa
     batches = []
     window.models.worker.text_received.connect(lambda _mid, text: batches.append(text))
     _send(qtbot, window, "Tell me about the sea in three sentences.")
-    assert window._busy and window.stop_button.isVisible()
+    assert window.session.busy and window.stop_button.isVisible()
     wait_idle(window)
 
     assert len(batches) >= 2, "the answer should arrive in several batches, not all at once"
-    cid = window._conversation_id
+    cid = window.session.conversation_id
     with Store(paths.database) as store:
         messages = store.messages(cid)
     assert [m.role for m in messages] == ["user", "assistant"]
@@ -62,7 +62,7 @@ def test_send_streams_answer_and_history_survives_restart(qtbot, make_window, wa
 
     window.close()
     again = make_window()
-    assert again._conversation_id == cid
+    assert again.session.conversation_id == cid
     shown = again.chat.toPlainText()
     assert "Tell me about the sea in three sentences." in shown
     longest_word = max((w for w in answer.content.split() if w.isalpha()), key=len)
@@ -84,7 +84,7 @@ def test_stop_keeps_partial_answer(qtbot, make_window, wait_idle, paths, how):
         qtbot.mouseClick(window.stop_button, Qt.MouseButton.LeftButton)
     wait_idle(window, timeout=3_000)
     with Store(paths.database) as store:
-        answer = store.messages(window._conversation_id)[-1]
+        answer = store.messages(window.session.conversation_id)[-1]
     assert answer.status == "cancelled"
     assert answer.content.strip() and answer.completion_tokens < 900
     assert "stopped" in window.chat.toPlainText()
@@ -96,11 +96,11 @@ def test_shift_enter_adds_a_line_and_empty_message_is_refused(qtbot, make_window
     qtbot.keyClick(window.input, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
     qtbot.keyClicks(window.input, "second line")
     assert window.input.toPlainText() == "first line\nsecond line"
-    assert not window._busy
+    assert not window.session.busy
 
     window.input.setPlainText("   \n ")
     qtbot.keyClick(window.input, Qt.Key.Key_Return)
-    assert not window._busy
+    assert not window.session.busy
     assert window.notice.isVisible() and "Type a message" in window.notice.text()
     with Store(paths.database) as store:
         assert store.count_conversations() == 0
@@ -110,17 +110,17 @@ def test_edit_and_resend_then_regenerate(qtbot, make_window, wait_idle, paths):
     window = make_window(max_answer_tokens=24)
     _send(qtbot, window, "Name a colour.")
     wait_idle(window)
-    cid = window._conversation_id
+    cid = window.session.conversation_id
     with Store(paths.database) as store:
         user, first_answer = store.messages(cid)
 
-    window.start_edit(user.id)
+    window.chat.edit_requested.emit(user.id)
     assert window.input.toPlainText() == "Name a colour." and window.edit_banner.isVisible()
     _press(qtbot, window, Qt.Key.Key_Escape)  # changed my mind
     assert not window.edit_banner.isVisible() and window.input.toPlainText() == ""
     window.send()
-    assert not window._busy  # nothing to send: the edit was cancelled, not left pending
-    window.start_edit(user.id)
+    assert not window.session.busy  # nothing to send: the edit was cancelled, not left pending
+    window.chat.edit_requested.emit(user.id)
     window.input.setPlainText("Name a fruit.")
     window.send()
     wait_idle(window)
@@ -150,7 +150,7 @@ def test_huge_paste_is_shortened_with_a_notice(qtbot, make_window, wait_idle, pa
     assert "too long" in window.notice.text()
     assert window.notice_button.text() == "Ask cloud instead…"  # a bigger context may help
     with Store(paths.database) as store:
-        user = store.messages(window._conversation_id)[0]
+        user = store.messages(window.session.conversation_id)[0]
     assert user.content == big  # the whole message is kept
     assert "more characters are not shown" in window.chat.toPlainText()
 
@@ -174,7 +174,7 @@ def test_system_prompt_is_per_conversation_and_reaches_the_model(
 
     dialogs.answer(SystemPromptDialog, write)
     qtbot.mouseClick(window.system_button, Qt.MouseButton.LeftButton)
-    cid = window._conversation_id
+    cid = window.session.conversation_id
     assert window.store.conversation(cid).system_prompt == "Talk like a pirate."
     _send(qtbot, window, "Who are you?")
     wait_idle(window)
@@ -182,7 +182,7 @@ def test_system_prompt_is_per_conversation_and_reaches_the_model(
     assert default not in model_prompts[-1]
 
     window.new_chat()  # other conversations keep the default
-    assert window._conversation_id is None
+    assert window.session.conversation_id is None
     _send(qtbot, window, "Hello again")
     wait_idle(window)
     assert system_part(default) in model_prompts[-1] and "pirate" not in model_prompts[-1]
@@ -203,7 +203,7 @@ def test_without_any_model_the_window_explains_how_to_get_one(
     wait_idle(window)
     assert "No model is installed" in window.notice.text()
     with Store(paths.database) as store:  # nothing the user typed is lost
-        assert store.messages(window._conversation_id)[0].content == "Is anyone there?"
+        assert store.messages(window.session.conversation_id)[0].content == "Is anyone there?"
 
 
 def test_damaged_model_gives_a_clear_message_and_the_app_stays_usable(
@@ -234,7 +234,7 @@ def test_damaged_model_gives_a_clear_message_and_the_app_stays_usable(
     window.regenerate()
     wait_idle(window)
     with Store(paths.database) as store:
-        answer = store.messages(window._conversation_id)[-1]
+        answer = store.messages(window.session.conversation_id)[-1]
     assert answer.role == "assistant" and answer.status == "complete"
 
 
@@ -242,9 +242,9 @@ def test_keyboard_new_chat_and_search(qtbot, make_window, wait_idle, paths):
     window = make_window(max_answer_tokens=8)
     _send(qtbot, window, "Tell me about zebras")
     wait_idle(window)
-    first = window._conversation_id
+    first = window.session.conversation_id
     qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
-    assert window._conversation_id is None and "New chat" in window.chat.toPlainText()
+    assert window.session.conversation_id is None and "New chat" in window.chat.toPlainText()
     _send(qtbot, window, "Tell me about penguins")
     wait_idle(window)
     assert window.panel.model.rowCount() == 2
@@ -255,14 +255,14 @@ def test_keyboard_new_chat_and_search(qtbot, make_window, wait_idle, paths):
     qtbot.waitUntil(lambda: window.panel.model.rowCount() == 1, timeout=3_000)
     index = window.panel.model.index(0)
     window.panel.view.clicked.emit(index)
-    assert window._conversation_id == first
+    assert window.session.conversation_id == first
 
 
 def test_keyboard_copy_regenerate_and_rename(qtbot, dialogs, make_window, wait_idle):
     window = make_window(max_answer_tokens=16)
     _send(qtbot, window, "Name a colour.")
     wait_idle(window)
-    cid = window._conversation_id
+    cid = window.session.conversation_id
     first = window.store.messages(cid)[-1]
 
     QGuiApplication.clipboard().clear()
@@ -270,7 +270,7 @@ def test_keyboard_copy_regenerate_and_rename(qtbot, dialogs, make_window, wait_i
     assert first.content.strip() and QGuiApplication.clipboard().text() == first.content
 
     _press(qtbot, window, Qt.Key.Key_R, CTRL)
-    assert window._busy
+    assert window.session.busy
     wait_idle(window)
     user, again = window.store.messages(cid)
     assert user.content == "Name a colour."
@@ -304,10 +304,10 @@ def test_ctrl_shift_enter_shows_what_a_provider_would_receive(qtbot, dialogs, ma
     _press(qtbot, window, Qt.Key.Key_Return, CTRL | SHIFT)
     qtbot.waitUntil(lambda: "payload" in seen, timeout=30_000)  # prepared on the model thread
     assert "Where would this go?" in seen["payload"] and "Org" in seen["heading"]
-    qtbot.waitUntil(lambda: not window._busy)
+    qtbot.waitUntil(lambda: not window.session.busy)
     assert "Nothing was sent to Org" in window.notice.text()
     assert window.input.toPlainText() == "Where would this go?"  # no new line, nothing lost
-    assert window._conversation_id is None and not window._busy
+    assert window.session.conversation_id is None and not window.session.busy
 
 
 def test_two_windows_share_one_database(qtbot, make_window, wait_idle, paths):
@@ -387,7 +387,7 @@ def test_outside_text_is_shown_as_text_and_only_web_links_open(
         store.create_conversation(crafted)
     window = make_window()
     window.show_notice(f"The provider said: {crafted}", error=True)
-    window._on_worker_model_loading(crafted)
+    window.models.worker.model_loading.emit(crafted)
     window.status_state.setText(crafted)
     for label in (window.notice, window.status_model, window.status_state):
         label.grab()

@@ -74,7 +74,7 @@ def test_allow_for_this_conversation_then_withdraw(
     qtbot.mouseClick(window.send_button, Qt.MouseButton.LeftButton)
     wait_idle(window)
     assert len(provider_server.chats()) == 2
-    messages = window.store.messages(window._conversation_id)
+    messages = window.store.messages(window.session.conversation_id)
     assert [m.provider for m in messages if m.role == "assistant"] == ["Org", "Org", None]
 
 
@@ -91,7 +91,7 @@ def test_a_failing_provider_keeps_the_message_and_offers_a_local_answer(
     assert window.notice_button.text() == "Answer on this device"
     qtbot.mouseClick(window.notice_button, Qt.MouseButton.LeftButton)
     wait_idle(window)
-    messages = window.store.messages(window._conversation_id)
+    messages = window.store.messages(window.session.conversation_id)
     assert messages[0].content == "Please keep me"
     assert messages[-1].provider is None and messages[-1].content.strip()
 
@@ -110,7 +110,7 @@ def test_retry_with_cloud_on_a_local_answer(
     qtbot.waitUntil(lambda: "payload" in seen, timeout=30_000)
     wait_idle(window)
     assert "Local first" in seen["payload"]
-    messages = window.store.messages(window._conversation_id)
+    messages = window.store.messages(window.session.conversation_id)
     assert [(m.role, m.provider) for m in messages] == [("user", None), ("assistant", "Org")]
 
 
@@ -251,7 +251,7 @@ def test_moving_to_another_conversation_while_it_plans_sends_nothing(
     window.input.setPlainText("Local first")
     qtbot.mouseClick(window.send_button, Qt.MouseButton.LeftButton)
     wait_idle(window)
-    first = window._conversation_id
+    first = window.session.conversation_id
     window.input.setPlainText("Meant for the first conversation")
     window.ask_cloud()  # planned on the model thread…
     window.new_chat()  # …while the user moves on

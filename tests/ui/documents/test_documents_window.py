@@ -29,7 +29,7 @@ def _ask(qtbot, window, wait_idle, text):
     window.input.setPlainText(text)
     window.send()
     wait_idle(window)
-    cid = window._conversation_id
+    cid = window.session.conversation_id
     return window.store.messages(cid)[-1]
 
 
@@ -54,14 +54,14 @@ def test_a_new_user_adds_a_folder_asks_and_opens_the_source(
     dialog.close()
 
     window.new_chat()
-    window._fill_documents_menu()
+    window.documents_menu.aboutToShow.emit()
     [work] = [a for a in window.documents_menu.actions() if a.text().startswith("Work")]
     work.setChecked(True)
     assert window.documents_button.text() == "Documents: Work"
     answer = _ask(qtbot, window, wait_idle, "Within how many days are invoices payable?")
     sources = retrieval.from_json(answer.sources)
     assert sources[0].where() == "contract.pdf, page 2"
-    assert window.store.collections(window._conversation_id) == ["Work"]
+    assert window.store.collections(window.session.conversation_id) == ["Work"]
     shown = window.chat.toPlainText()
     assert "Sources: [1] contract.pdf, page 2" in shown
 
