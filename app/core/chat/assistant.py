@@ -12,11 +12,17 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from app.core.chat import context
+from app.core.chat import context, thinking
 from app.core.chat.store import Conversation, Store, StoreError
 from app.core.documents import retrieval
 from app.core.documents.grounding import Documents
-from app.core.engines.base import ChatMessage, Engine, GenerationOptions, GenerationStats
+from app.core.engines.base import (
+    ChatMessage,
+    Engine,
+    GenerationOptions,
+    GenerationStats,
+    Thought,
+)
 from app.core.engines.host import EngineHost
 from app.core.errors import EmptyMessageError, EnclaveError
 from app.core.models import gguf, installed
@@ -43,6 +49,9 @@ class Route:
     provider: str
     tier: str
     sources: list[retrieval.Source] = field(default_factory=list)  # passages in ``messages``
+    # The provider's separate reasoning field, put back the same way as the answer.
+    restore_thinking: Callable[[str], str] = field(default=lambda piece: piece)
+    flush_thinking: Callable[[], str] = field(default=lambda: "")
 
 
 @dataclass
@@ -70,6 +79,8 @@ class TurnResult:
     shortened: bool = False  # the message did not fit the local model: the cloud may help
     provider: str | None = None  # who answered, when not this device
     sources: list[retrieval.Source] = field(default_factory=list)  # passages the prompt held
+    thinking: str = ""  # what a reasoning model thought: stored apart, never sent again
+    thinking_s: float | None = None  # how long it thought
 
     @property
     def cancelled(self) -> bool:
@@ -90,6 +101,37 @@ def model_for(
         default=settings.default_model,
         models=models,
     )
+
+
+def _checked_level(level: str | None) -> str | None:
+    try:
+        return thinking.check_level(level)
+    except ValueError as exc:
+        raise EnclaveError(f"{str(exc).capitalize()}.") from None
+
+
+def _prompt_text(engine: Engine, messages: list[ChatMessage]) -> str | None:
+    """The exact prompt a local engine continues (its template may open a thinking block)."""
+    format_prompt = getattr(engine, "format_prompt", None)
+    return format_prompt(messages) if format_prompt else None
+
+
+class _ThinkingClock:
+    """How long a model thought: from the request to its last piece of thinking."""
+
+    def __init__(self):
+        self.start = time.monotonic()
+        self.last: float | None = None
+
+    def thought(self) -> None:
+        self.last = time.monotonic()
+
+    def seconds(self) -> float | None:
+        return None if self.last is None else self.last - self.start
+
+    def ms(self) -> float | None:
+        seconds = self.seconds()
+        return None if seconds is None else seconds * 1000
 
 
 def title_from(text: str) -> str:
@@ -168,11 +210,15 @@ class Assistant:
         on_saved: Callable[[int, int], None] | None = None,
         on_start: Callable[[TurnStart], None] | None = None,
         on_piece: Callable[[str], None] | None = None,
+        on_thinking: Callable[[str], None] | None = None,
         collections: list[str] | None = None,
+        thinking_level: str | None = None,
     ) -> TurnResult:
         """Add the user's message to a conversation (a new one when id is None) and answer it.
 
-        ``collections`` (document collection names) replaces those the conversation searches.
+        ``collections`` (document collection names) replaces those the conversation searches;
+        ``thinking_level`` (``thinking.LEVELS``) becomes the conversation's thinking setting.
+        ``on_piece`` gets the answer as it streams, ``on_thinking`` a reasoning model's thinking.
 
         The message is stored before the model loads (``on_saved(conversation_id, message_id)``
         says so), so a model that fails to load loses nothing the user typed.
@@ -184,6 +230,7 @@ class Assistant:
         if not text.strip():
             raise EmptyMessageError("The message is empty: type something to send.")
         self.documents.require(collections or ())  # a misspelt name: nothing is stored
+        level = _checked_level(thinking_level)
         if conversation_id is None:
             if model:  # fail before anything is stored when the model does not exist
                 self._require_model(model)
@@ -199,10 +246,12 @@ class Assistant:
                 self.store.set_system_prompt(conversation.id, system_prompt)
         if collections is not None:
             self.store.set_collections(conversation.id, collections)
+        if level is not None:
+            self.store.set_thinking(conversation.id, level)
         user = self.store.add_message(conversation.id, "user", text)
         if on_saved:
             on_saved(conversation.id, user.id)
-        return self.answer(conversation.id, user.id, cancel, on_start, on_piece)
+        return self.answer(conversation.id, user.id, cancel, on_start, on_piece, on_thinking)
 
     def regenerate(
         self,
@@ -211,10 +260,11 @@ class Assistant:
         cancel: threading.Event,
         on_start: Callable[[TurnStart], None] | None = None,
         on_piece: Callable[[str], None] | None = None,
+        on_thinking: Callable[[str], None] | None = None,
     ) -> TurnResult:
         """Replace the answer(s) after the last user message with a new one."""
         self.drop_last_answers(conversation_id)
-        return self.answer(conversation_id, None, cancel, on_start, on_piece)
+        return self.answer(conversation_id, None, cancel, on_start, on_piece, on_thinking)
 
     def edit_and_resend(
         self,
@@ -224,6 +274,7 @@ class Assistant:
         cancel: threading.Event,
         on_start: Callable[[TurnStart], None] | None = None,
         on_piece: Callable[[str], None] | None = None,
+        on_thinking: Callable[[str], None] | None = None,
     ) -> TurnResult:
         """Change one of the user's messages, drop everything after it, and answer again."""
         if not text.strip():
@@ -233,12 +284,15 @@ class Assistant:
             raise EnclaveError("Only your own messages can be edited and sent again.")
         self.store.edit_message(message_id, text)
         self.store.delete_messages_from(message.conversation_id, message_id + 1)
-        return self.answer(message.conversation_id, message_id, cancel, on_start, on_piece)
+        return self.answer(
+            message.conversation_id, message_id, cancel, on_start, on_piece, on_thinking
+        )
 
     def history(
         self, conversation: Conversation, model: installed.InstalledModel | None = None
     ) -> list[ChatMessage]:
-        """The system prompt and the conversation's messages, as a model should see them."""
+        """The system prompt and the conversation's messages, as a model should see them: answers
+        without their thinking (model makers advise against sending it back)."""
         history = []
         system = self.system_prompt_for(conversation, model)
         if system.strip():
@@ -267,33 +321,38 @@ class Assistant:
         cancel: threading.Event,
         on_start,
         on_piece,
+        on_thinking=None,
         route: Route | None = None,
     ) -> TurnResult:
         """Answer the conversation's last message: with the local model, or along ``route``."""
         conversation = self.store.conversation(conversation_id)
         shortened, provider, tier = False, None, None
+        restore_thinking, flush_thinking = (lambda piece: piece), (lambda: "")
+        steer_notices: list[str] = []
         if route is None:
             model = self.model_for(conversation)
             engine = self.host.get(model)
             options = self.options(model)
             answer_tokens = min(options.max_tokens, engine.context_length // 2)
+            history, steer_notices = self.steer(
+                self.history(conversation, model), conversation, model, engine
+            )
             grounded = self.ground(
-                self.store.collections(conversation_id),
-                self.history(conversation, model),
-                engine,
-                answer_tokens,
+                self.store.collections(conversation_id), history, engine, answer_tokens
             )
             fitted = context.fit(grounded.messages, engine, answer_tokens=answer_tokens)
             for notice in fitted.notices:
                 log.info("context: %s", notice)
             model_id, messages = model.id, fitted.messages
-            notices, sources = grounded.notices + fitted.notices, grounded.sources
+            notices = steer_notices + grounded.notices + fitted.notices
+            sources = grounded.sources
             shortened = fitted.shortened
             restore, flush = (lambda piece: piece), (lambda: "")
         else:
             engine, options, messages = route.engine, route.options, route.messages
             model_id, notices, sources = engine.model_id, [], route.sources
             restore, flush, provider, tier = route.restore, route.flush, route.provider, route.tier
+            restore_thinking, flush_thinking = route.restore_thinking, route.flush_thinking
         answer = self.store.add_message(
             conversation_id,
             "assistant",
@@ -310,26 +369,44 @@ class Assistant:
         )
         if on_start:
             on_start(start)
-        parts: list[str] = []
+        parser = thinking.ThinkingParser.for_prompt(_prompt_text(engine, messages))
+        clock = _ThinkingClock()
+
+        def deliver(events) -> None:
+            for kind, text in events:
+                if kind == thinking.THINKING:
+                    clock.thought()
+                    if on_thinking:
+                        on_thinking(text)
+                elif on_piece:
+                    on_piece(text)
+
         last_save = time.monotonic()
         generation = engine.stream(messages, options=options, cancel=cancel)
         try:
             for piece in generation:
-                piece = restore(piece)
-                parts.append(piece)
-                if on_piece and piece:
-                    on_piece(piece)
+                if isinstance(piece, Thought):
+                    deliver(parser.feed(Thought(restore_thinking(piece))))
+                else:
+                    deliver(parser.feed(restore(piece)))
                 now = time.monotonic()
                 if now - last_save >= SAVE_INTERVAL_S:
-                    self.store.update_text(answer.id, "".join(parts))
+                    self.store.update_text(answer.id, parser.answer, thinking=parser.thinking)
                     last_save = now
-            if tail := flush():
-                parts.append(tail)
-                if on_piece:
-                    on_piece(tail)
+            deliver(parser.feed(flush()))
+            deliver(parser.feed(Thought(flush_thinking())))
+            deliver(parser.finish())
         except BaseException:
             try:
-                self.store.finish_message(answer.id, "".join(parts) + flush(), status="error")
+                parser.feed(flush())
+                parser.finish()
+                self.store.finish_message(
+                    answer.id,
+                    parser.answer,
+                    status="error",
+                    thinking=parser.thinking,
+                    thinking_ms=clock.ms(),
+                )
             except StoreError as exc:  # a full disk: the text saved last stays, as "streaming"
                 log.warning("the stopped answer could not be closed: %s", exc)
             raise
@@ -338,7 +415,7 @@ class Assistant:
             if close:
                 close()  # a remote stream leaves the gate now, not when collected
         stats = generation.stats
-        text = "".join(parts)
+        text, thought = parser.answer, parser.thinking
         self.store.finish_message(
             answer.id,
             text,
@@ -347,6 +424,8 @@ class Assistant:
             completion_tokens=stats.completion_tokens,
             ttft_ms=None if stats.ttft_s is None else stats.ttft_s * 1000,
             tokens_per_s=stats.tokens_per_s,
+            thinking=thought,
+            thinking_ms=clock.ms(),
         )
         return TurnResult(
             conversation_id,
@@ -360,7 +439,47 @@ class Assistant:
             shortened,
             provider,
             sources,
+            thought,
+            clock.seconds() if thought else None,
         )
+
+    def thinking_level(
+        self, conversation: Conversation, model: installed.InstalledModel | None
+    ) -> str | None:
+        """How much the model should think here: the conversation's setting, else the model's
+        own default (None: the model decides)."""
+        for level in (
+            self.store.thinking(conversation.id),
+            model.defaults.get("thinking") if model else None,
+        ):
+            try:
+                if checked := thinking.check_level(level):
+                    return checked
+            except ValueError as exc:  # a records file edited by hand: ignored, as settings are
+                log.warning("thinking setting ignored: %s", exc)
+        return None
+
+    def steer(
+        self,
+        history: list[ChatMessage],
+        conversation: Conversation,
+        model: installed.InstalledModel | None,
+        engine: Engine,
+    ) -> tuple[list[ChatMessage], list[str]]:
+        """``history`` with the thinking switch the model understands in its system prompt,
+        and a notice when one was asked for that this model has none of."""
+        level = self.thinking_level(conversation, model)
+        info = getattr(engine, "info", None)
+        style = thinking.style_of(getattr(info, "chat_template", None))
+        if note := thinking.unsupported_note(level, style, engine.model_id):
+            return history, [note]
+        words = thinking.instruction(level, style)
+        if not words:
+            return history, []
+        if history and history[0].role == "system":
+            system = ChatMessage("system", f"{history[0].content.rstrip()}\n\n{words}")
+            return [system, *history[1:]], []
+        return [ChatMessage("system", words), *history], []
 
     def ground(
         self, collections: list[str], history: list[ChatMessage], engine: Engine, answer_tokens: int

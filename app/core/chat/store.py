@@ -17,7 +17,7 @@ from pathlib import Path
 from app.core.errors import ConversationNotFoundError, EnclaveError
 from app.core.platform import sqlite
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _SCHEMA = (
     """
@@ -27,7 +27,8 @@ CREATE TABLE IF NOT EXISTS conversations (
     system_prompt TEXT,              -- NULL: use the default from settings
     model         TEXT,              -- model id chosen for this conversation, NULL: default
     created       REAL    NOT NULL,
-    updated       REAL    NOT NULL
+    updated       REAL    NOT NULL,
+    thinking      TEXT               -- thinking.LEVELS for this conversation, NULL: the model's
 );
 CREATE INDEX IF NOT EXISTS conversations_by_updated ON conversations(updated DESC);
 
@@ -48,7 +49,9 @@ CREATE TABLE IF NOT EXISTS messages (
     updated           REAL    NOT NULL,
     provider          TEXT,              -- a cloud or organisation provider's name, NULL: local
     tier              TEXT,              -- 'org' | 'cloud' for answers from a provider
-    sources           TEXT               -- JSON: the document passages put into the prompt
+    sources           TEXT,              -- JSON: the document passages put into the prompt
+    thinking          TEXT,              -- a reasoning model's thinking, never in ``content``
+    thinking_ms       REAL               -- how long it thought
 );
 CREATE INDEX IF NOT EXISTS messages_by_conversation ON messages(conversation_id, id);
 
@@ -92,6 +95,11 @@ _UPGRADES = {
     2: ("ALTER TABLE messages ADD COLUMN sources TEXT",),
     # Grants from before have no identity, so they are asked for again (never widened).
     3: ("ALTER TABLE conversation_consents ADD COLUMN identity TEXT",),
+    4: (
+        "ALTER TABLE messages ADD COLUMN thinking TEXT",
+        "ALTER TABLE messages ADD COLUMN thinking_ms REAL",
+        "ALTER TABLE conversations ADD COLUMN thinking TEXT",
+    ),
 }
 
 
@@ -140,6 +148,8 @@ class Message:
     provider: str | None = None  # the provider that answered, None: this device
     tier: str | None = None
     sources: str | None = None  # JSON list of passages (docs.retrieval.Source)
+    thinking: str | None = None  # what a reasoning model thought before answering
+    thinking_ms: float | None = None
 
     @property
     def interrupted(self) -> bool:
@@ -158,7 +168,7 @@ class SearchHit:
 _MESSAGE_COLUMNS = (
     "id, conversation_id, role, content, model, engine, status, prompt_tokens, "
     "completion_tokens, ttft_ms, tokens_per_s, created, updated, provider, tier, "
-    "sources"
+    "sources, thinking, thinking_ms"
 )
 
 
@@ -292,6 +302,20 @@ class Store:
     def set_conversation_model(self, conversation_id: int, model: str | None) -> None:
         self._update_conversation(conversation_id, "model = ?", model or None)
 
+    def set_thinking(self, conversation_id: int, level: str | None) -> None:
+        """How much this conversation's model should think (``thinking.LEVELS``; None: the
+        model's own default)."""
+        self._update_conversation(conversation_id, "thinking = ?", level or None)
+
+    def thinking(self, conversation_id: int) -> str | None:
+        row = self._db.execute(
+            "SELECT thinking FROM conversations WHERE id = ?", (conversation_id,)
+        ).fetchone()
+        if row is None:
+            self.conversation(conversation_id)  # raises the not-found error
+            return None
+        return row[0]
+
     def _update_conversation(self, conversation_id: int, assignment: str, value) -> None:
         cur = self._db.execute(
             f"UPDATE conversations SET {assignment}, updated = ? WHERE id = ?",
@@ -356,12 +380,13 @@ class Store:
             sources=sources,
         )
 
-    def update_text(self, message_id: int, content: str) -> None:
-        """Save a streaming answer's text so far (one short write transaction)."""
+    def update_text(self, message_id: int, content: str, *, thinking: str | None = None) -> None:
+        """Save a streaming answer's text (and thinking) so far (one short write transaction)."""
         with self._saving("The answer as it streams"):
             self._db.execute(
-                "UPDATE messages SET content = ?, updated = ? WHERE id = ?",
-                (content, time.time(), message_id),
+                "UPDATE messages SET content = ?, thinking = coalesce(?, thinking), updated = ? "
+                "WHERE id = ?",
+                (content, thinking or None, time.time(), message_id),
             )
 
     def finish_message(
@@ -374,11 +399,14 @@ class Store:
         completion_tokens: int | None = None,
         ttft_ms: float | None = None,
         tokens_per_s: float | None = None,
+        thinking: str | None = None,
+        thinking_ms: float | None = None,
     ) -> None:
         with self._saving("The answer"):
             self._db.execute(
                 "UPDATE messages SET content = ?, status = ?, prompt_tokens = ?, "
-                "completion_tokens = ?, ttft_ms = ?, tokens_per_s = ?, updated = ? WHERE id = ?",
+                "completion_tokens = ?, ttft_ms = ?, tokens_per_s = ?, thinking = ?, "
+                "thinking_ms = ?, updated = ? WHERE id = ?",
                 (
                     content,
                     status,
@@ -386,6 +414,8 @@ class Store:
                     completion_tokens,
                     ttft_ms,
                     tokens_per_s,
+                    thinking or None,
+                    thinking_ms if thinking else None,
                     time.time(),
                     message_id,
                 ),

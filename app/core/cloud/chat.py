@@ -71,7 +71,8 @@ class CloudChat:
 
         The conversation's document collections (or ``collections``, for a new one) are searched
         as for a local answer, and their passages are part of the payload — redacted like the
-        rest and shown in the consent dialog.
+        rest and shown in the consent dialog. Answers are in it without their thinking, which
+        is stored apart and never sent anywhere.
 
         Raises:
             PolicyError, OfflineError, CloudNotAllowedError: the rules forbid this provider.
@@ -136,12 +137,19 @@ class CloudChat:
         on_saved: Callable[[int, int], None] | None = None,
         on_start: Callable[[TurnStart], None] | None = None,
         on_piece: Callable[[str], None] | None = None,
+        on_thinking: Callable[[str], None] | None = None,
     ) -> TurnResult | None:
         """Act on the user's choice for ``plan``: None (and nothing done) for *Cancel*."""
         if choice == consent_mod.CANCEL:
             return None
         return self._answer(
-            plan, choice, cancel=cancel, on_saved=on_saved, on_start=on_start, on_piece=on_piece
+            plan,
+            choice,
+            cancel=cancel,
+            on_saved=on_saved,
+            on_start=on_start,
+            on_piece=on_piece,
+            on_thinking=on_thinking,
         )
 
     def _answer(
@@ -153,6 +161,7 @@ class CloudChat:
         on_saved: Callable[[int, int], None] | None,
         on_start: Callable[[TurnStart], None] | None,
         on_piece: Callable[[str], None] | None,
+        on_thinking: Callable[[str], None] | None = None,
     ) -> TurnResult:
         # Again now: a collection may have been marked while the user read the dialog.
         self._check(plan.provider, plan.collections, plan.conversation_id, plan.request.sources)
@@ -182,7 +191,7 @@ class CloudChat:
             settings_file=self.assistant.paths.settings_file,
             paths=self.assistant.paths,
         )
-        restorer = Restorer(plan.redactor)
+        restorer, thinking_restorer = Restorer(plan.redactor), Restorer(plan.redactor)
         route = Route(
             engine,
             [ChatMessage(m["role"], m["content"]) for m in plan.request.messages],
@@ -192,8 +201,12 @@ class CloudChat:
             plan.provider.name,
             plan.provider.tier,
             plan.request.sources,
+            thinking_restorer.feed,
+            thinking_restorer.flush,
         )
-        return self.assistant.answer(cid, user_id, cancel, on_start, on_piece, route=route)
+        return self.assistant.answer(
+            cid, user_id, cancel, on_start, on_piece, on_thinking, route=route
+        )
 
     def _check(
         self, provider: Provider, collections: list[str], conversation_id: int | None, sources=()
@@ -231,9 +244,12 @@ class CloudChat:
         on_saved: Callable[[int, int], None] | None = None,
         on_start: Callable[[TurnStart], None] | None = None,
         on_piece: Callable[[str], None] | None = None,
+        on_thinking: Callable[[str], None] | None = None,
+        thinking_level: str | None = None,
     ) -> TurnResult:
         """A new message, answered where ``route_for`` says: on this device, or by the provider
-        the user allowed for this conversation (planned and sent as the consent dialog would)."""
+        the user allowed for this conversation (planned and sent as the consent dialog would).
+        ``thinking_level`` is the conversation's thinking setting for its local model."""
         route = self.route_for(conversation_id)
         if route is None:
             return self.assistant.send(
@@ -245,7 +261,9 @@ class CloudChat:
                 on_saved=on_saved,
                 on_start=on_start,
                 on_piece=on_piece,
+                on_thinking=on_thinking,
                 collections=collections,
+                thinking_level=thinking_level,
             )
         provider, provider_model = route
         plan = self.plan(conversation_id, text, provider.name, model=provider_model)
@@ -256,6 +274,7 @@ class CloudChat:
             on_saved=on_saved,
             on_start=on_start,
             on_piece=on_piece,
+            on_thinking=on_thinking,
         )
 
 

@@ -22,6 +22,13 @@ class ChatMessage:
         return {"role": self.role, "content": self.content}
 
 
+class Thought(str):
+    """A piece of a model's thinking that arrives apart from its answer (a provider's
+    ``reasoning_content``); other pieces are answer text, thinking tags and all."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True)
 class GenerationOptions:
     max_tokens: int = 1024

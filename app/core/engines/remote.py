@@ -20,6 +20,7 @@ from app.core.engines.base import (
     GenerationOptions,
     GenerationStats,
     StatsClock,
+    Thought,
 )
 from app.core.errors import EnclaveError
 from app.core.privacy import gate
@@ -29,6 +30,9 @@ from app.core.privacy.watch import Watch
 
 log = logging.getLogger(__name__)
 CHARS_PER_TOKEN = 4
+# Where OpenAI-compatible servers put a reasoning model's thinking, apart from ``content``
+# (DeepSeek, vLLM and llama-server: reasoning_content; OpenRouter and Ollama: reasoning).
+REASONING_FIELDS = ("reasoning_content", "reasoning")
 
 
 class CloudError(EnclaveError):
@@ -324,8 +328,7 @@ class RemoteEngine(Engine):
                             stats.prompt_tokens = passage.tokens_sent = chunk.usage.prompt_tokens
                             passage.tokens_received = chunk.usage.completion_tokens
                         for choice in chunk.choices:
-                            text = choice.delta.content if choice.delta else None
-                            if text:
+                            for text in _delta_pieces(choice.delta):
                                 clock.token()
                                 if not chunk.usage:
                                     passage.tokens_received += 1
@@ -343,6 +346,21 @@ class RemoteEngine(Engine):
                 stats.completion_tokens,
                 stats.total_s,
             )
+
+
+def _delta_pieces(delta) -> list[str]:
+    """A streamed delta's text: its thinking as ``Thought`` first, then its answer text."""
+    if delta is None:
+        return []
+    pieces: list[str] = []
+    for name in REASONING_FIELDS:
+        reasoning = getattr(delta, name, None)
+        if isinstance(reasoning, str) and reasoning:
+            pieces.append(Thought(reasoning))
+            break  # a server that sends both sends the same text twice
+    if delta.content:
+        pieces.append(delta.content)
+    return pieces
 
 
 def list_models(provider, settings, keys: KeyringStore, *, paths=None) -> list[str]:

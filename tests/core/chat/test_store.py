@@ -248,7 +248,7 @@ def test_wal_mode_and_schema_version(store, db_path):
     db = sqlite3.connect(db_path)
     try:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
     finally:
         db.close()
 
@@ -428,3 +428,33 @@ def test_a_version_3_grant_has_no_identity_and_is_asked_for_again(db_path):
     with Store(db_path) as s:
         assert s._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert s.consent_grant(1) == ("Org", "m", None)  # matches no provider's identity
+
+
+def test_a_version_4_database_gains_thinking_apart_from_the_answer(db_path):
+    with Store(db_path) as s:
+        c = s.create_conversation("Four")
+        s.add_message(c.id, "assistant", "kept")
+        s._db.executescript(
+            "ALTER TABLE messages DROP COLUMN thinking; "
+            "ALTER TABLE messages DROP COLUMN thinking_ms; "
+            "ALTER TABLE conversations DROP COLUMN thinking; PRAGMA user_version = 4;"
+        )
+    with Store(db_path) as s:
+        assert s._db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        [old] = s.messages(c.id)
+        assert old.content == "kept" and old.thinking is None and s.thinking(c.id) is None
+        a = s.add_message(c.id, "assistant", "", status="streaming")
+        s.update_text(a.id, "Par", thinking="France's capital…")
+        assert (s.message(a.id).content, s.message(a.id).thinking) == ("Par", "France's capital…")
+        s.update_text(a.id, "Paris")  # thinking already saved stays
+        assert s.message(a.id).thinking == "France's capital…"
+        s.finish_message(a.id, "Paris.", thinking="France's capital is Paris.", thinking_ms=1200)
+        done = s.message(a.id)
+        assert (done.content, done.thinking, done.thinking_ms) == (
+            "Paris.",
+            "France's capital is Paris.",
+            1200,
+        )
+        assert [h.message_id for h in s.search("capital")] == []  # search finds answers only
+        s.set_thinking(c.id, "high")
+        assert s.thinking(c.id) == "high"
