@@ -60,7 +60,7 @@ def add_parser(sub) -> None:
 def run(rt: runtime.Runtime, args) -> int:
     from app.core.models.service import ModelLibrary
 
-    return _ACTIONS[args.models_command](ModelLibrary(rt.paths, rt.settings), args)
+    return _ACTIONS[args.models_command](ModelLibrary(rt.paths, rt.settings_service), args)
 
 
 def _list(lib, args) -> int:

@@ -106,7 +106,7 @@ def run(rt: runtime.Runtime, args) -> int:
     if command == "models":
         from app.core.engines.remote import list_models
 
-        for model in list_models(registry.get(args.name), rt.settings, keys):
+        for model in list_models(registry.get(args.name), rt.settings, keys, paths=rt.paths):
             print(model)
         return 0
     raise AssertionError(command)

@@ -52,7 +52,7 @@ class Services(QObject):
         super().__init__(parent)
         self.rt = rt
         self.models = ModelThread(rt, self)
-        self.library = ModelLibrary(rt.paths, rt.settings)
+        self.library = ModelLibrary(rt.paths, rt.settings_service)
         self.downloads = DownloadService(self.library, self)
         self.indexing = IndexingService(rt, self)
         self.closed = False

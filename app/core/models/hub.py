@@ -108,9 +108,10 @@ def _files(info) -> list[quant.RemoteFile]:
 class Hub:
     """Hub access for one user: their settings (offline) and their token (from the keyring)."""
 
-    def __init__(self, settings, keys: KeyringStore | None = None):
+    def __init__(self, settings, keys: KeyringStore | None = None, *, paths=None):
         self.settings = settings
         self.keys = keys
+        self.paths = paths  # the runtime's folders: where each request is recorded
         self._token_problem: str | None = None
         install_client()
 
@@ -145,7 +146,7 @@ class Hub:
         """GGUF repositories matching ``query``, most downloaded (or liked) first."""
         if sort not in SORTS:
             raise HubError(f"Sort by one of: {', '.join(SORTS)}.")
-        with gate.open_for(self.settings, "search the model hub"):
+        with gate.open_for(self.settings, "search the model hub", paths=self.paths):
             try:
                 found = list(
                     self._api().list_models(
@@ -175,7 +176,7 @@ class Hub:
 
     def details(self, repo: str) -> RepoDetails:
         """A repository's GGUF files with sizes and sha256 (from the hub's LFS data), license."""
-        with gate.open_for(self.settings, f"read {repo} on the model hub"):
+        with gate.open_for(self.settings, f"read {repo} on the model hub", paths=self.paths):
             try:
                 info = self._api().model_info(repo, files_metadata=True)
             except Exception as exc:
@@ -204,7 +205,7 @@ class Hub:
         from huggingface_hub.utils import get_session
 
         url, size = self.url(repo, filename, revision), 2 * 2**20
-        with gate.open_for(self.settings, f"read the header of {filename}"):
+        with gate.open_for(self.settings, f"read the header of {filename}", paths=self.paths):
             while size <= 64 * 2**20:
                 try:
                     r = get_session().get(

@@ -64,7 +64,7 @@ class ModelLibrary:
         )
         self.settings = self.settings_service.settings
         self.keys = KeyringStore(paths.keys_index)
-        self.hub = hub.Hub(self.settings, self.keys)
+        self.hub = hub.Hub(self.settings, self.keys, paths=self.paths)
         self.downloader = Downloader(paths, self.hub)
         self.records = ModelRecords(paths.library_file)
         self._machine: fit.Machine | None = None

@@ -10,6 +10,7 @@ import time
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, QUrl
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -32,14 +33,16 @@ from app.core.cloud.providers import ProviderRegistry
 from app.core.errors import EnclaveError
 from app.core.models import installed
 from app.core.platform.runtime import Runtime
+from app.ui import theme
 from app.ui.chat.chat_view import ChatView
 from app.ui.chat.conversation_list import ConversationPanel
 from app.ui.chat.message_input import MessageInput
-from app.ui.chat.model_worker import ModelThread
 from app.ui.cloud.cloud_actions import CloudActions
 from app.ui.dialogs import SystemPromptDialog
 from app.ui.documents.document_actions import DocumentActions
 from app.ui.safe_text import inform, open_link, plain, tip, warn
+from app.ui.services import Services
+from app.ui.settings_watch import SettingsWatch
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +54,9 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         super().__init__(parent)
         self.rt = rt
         self.store = Store(rt.paths.database)
-        self.models = ModelThread(rt, self)
+        # The model thread, downloads and indexing: owned by the app's services, stopped on close.
+        self.services = Services(rt, self)
+        self.models = self.services.models
         # The providers, for the badge and the Ask cloud… menu. Planning what one would receive
         # and sending it happen on the model thread.
         self.providers = ProviderRegistry(rt.paths.providers_file)
@@ -65,6 +70,10 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         self.setWindowTitle("Enclave")
         self._build()
         self._connect()
+        # Settings changed here, on another thread or by `enclave config` in another process.
+        self.settings_watch = SettingsWatch(rt.settings_service, self)
+        self.settings_watch.changed.connect(self._on_settings_changed)
+        self.settings_watch.noticed.connect(self.show_notice)
         self._reload_models()
         for notice in rt.settings.notices:
             self.show_notice(notice)
@@ -327,7 +336,7 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         if self.models_dialog is None:
             from app.ui.models.models_dialog import ModelsDialog
 
-            self.models_dialog = ModelsDialog(self.rt, self)
+            self.models_dialog = ModelsDialog(self.rt, self, services=self.services)
             self.models_dialog.models_changed.connect(self._reload_models)
         self.models_dialog.show()
         self.models_dialog.raise_()
@@ -364,9 +373,8 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
             return
         if self.session.conversation_id:
             self.store.set_conversation_model(self.session.conversation_id, model_id)
-        self.rt.settings.default_model = model_id
         try:
-            self.rt.save_settings()
+            self.rt.update_settings(default_model=model_id)
         except EnclaveError as exc:
             self.show_notice(str(exc), error=True)
         if not self.session.busy:
@@ -497,6 +505,18 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         self.show_notice(
             notice.text, error=notice.error, action=(step.value, steps[step]) if step else None
         )
+
+    def _on_settings_changed(self, names: set) -> None:
+        """Settings changed here or by `enclave config`: refresh what shows them. (The gate
+        reads the same settings object, so going offline already holds.)"""
+        if "theme" in names:
+            theme.apply(QApplication.instance(), self.rt.settings.theme)
+            self.chat.refresh_theme()
+        if "default_model" in names:
+            self._show_current_model()
+        self.session.providers_changed()  # the badge follows offline and cloud_allowed
+        if self.providers_dialog is not None:
+            self.providers_dialog.reload()
 
     # -- the model thread's state --------------------------------------------------------------
 
@@ -637,9 +657,8 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         started = time.monotonic()
         if self.models_dialog is not None:
-            self.models_dialog.shutdown()  # a running download pauses; it resumes next time
-        self.models.shutdown()
-        self.indexing.shutdown()
+            self.models_dialog.shutdown()
+        self.services.shutdown()  # a running download pauses; it resumes next time
         # Results the worker posted before it stopped must not reach a closed window.
         QCoreApplication.removePostedEvents(self)
         QCoreApplication.removePostedEvents(self.chat)

@@ -85,6 +85,6 @@ class CloudActions:
     def show_audit(self) -> None:
         from app.ui.cloud.audit_dialog import AuditDialog
 
-        dialog = AuditDialog(self)
+        dialog = AuditDialog(self, paths=self.rt.paths)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.show()

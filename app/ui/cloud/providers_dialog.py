@@ -34,8 +34,8 @@ from app.core.platform import settings as settings_mod
 from app.core.platform.runtime import Runtime
 from app.core.privacy import policy
 from app.core.privacy.keyring_store import KeyringStore
+from app.ui.background import BackgroundOp
 from app.ui.safe_text import ask, plain, warn
-from app.ui.tasks import Task
 
 ORG, CUSTOM_CLOUD = "org", "custom cloud"
 
@@ -314,9 +314,11 @@ class ProvidersDialog(QDialog):
 
         self.status.setText(f"Asking {p.name} for its models…")
         self.test_button.setEnabled(False)
-        Task(list_models, p, self.rt.settings, self.keys).on_success(
-            lambda models: self._on_test_done(p, models)
-        ).on_error(self._on_test_failed).start()
+        BackgroundOp(
+            self, lambda job: list_models(p, self.rt.settings, self.keys, paths=self.rt.paths)
+        ).on_success(lambda models: self._on_test_done(p, models)).on_failure(
+            self._on_test_failed
+        ).run()
 
     def choose_model(self) -> None:
         p = self.selected()

@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QMenu, QToolButton
 from app.core.documents import retrieval
 from app.core.documents.index import DocIndex
 from app.core.errors import EnclaveError
-from app.ui.documents.indexing import IndexingService
 
 
 class DocumentActions:
@@ -21,7 +20,7 @@ class DocumentActions:
 
     def _build_documents(self) -> QToolButton:
         self.documents_dialog = None
-        self.indexing = IndexingService(self.rt, self)
+        self.indexing = self.services.indexing
         self.indexing.finished.connect(self._on_indexing_finished)
         self.indexing.failed.connect(
             lambda name, msg: self.show_notice(f"{name}: {msg}", error=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -99,7 +99,7 @@ class ModelsDialog(QDialog):
         if services is not None:
             self.library, self.downloads = services.library, services.downloads
         else:
-            self.library = ModelLibrary(rt.paths, rt.settings)
+            self.library = ModelLibrary(rt.paths, rt.settings_service)
             self.downloads = DownloadService(self.library, self)
         self._owns_downloads = services is None
         self.downloads.progressed.connect(self._on_download_progressed)
@@ -633,8 +633,12 @@ class ModelsDialog(QDialog):
     # -- settings --------------------------------------------------------------------------
 
     def _on_offline_toggled(self, on: bool) -> None:
-        self.rt.settings.offline = on
-        self.rt.save_settings()
+        try:
+            self.rt.update_settings(offline=on)
+        except EnclaveError as exc:  # not saved: the switch shows what is in force
+            self.status.setText(str(exc))
+            with QSignalBlocker(self.offline):
+                self.offline.setChecked(self.rt.settings.offline)
 
     def set_token(self) -> None:
         token, ok = QInputDialog.getText(

@@ -409,3 +409,25 @@ def test_outside_text_is_shown_as_text_and_only_web_links_open(
         assert seen and seen[0][0] == "Link not opened" and url in seen[0][1], url
         assert seen[0][2] == Qt.TextFormat.PlainText
     assert opened_urls == []
+
+
+@pytest.mark.slow
+def test_the_open_window_follows_enclave_config(qtbot, make_window, wait_idle, cli_env):
+    """`enclave config set` in another process: the window re-reads the file and shows it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from PySide6.QtWidgets import QApplication
+
+    window = make_window(theme="light")
+    wait_idle(window)
+    enclave = Path(sys.executable).with_name("enclave")
+    for args in (("theme", "dark"), ("network.offline", "true")):
+        done = subprocess.run(
+            [str(enclave), "config", "set", *args], env=cli_env, capture_output=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+    qtbot.waitUntil(lambda: window.rt.settings.offline, timeout=30_000)
+    assert window.rt.settings.theme == "dark"
+    assert QApplication.palette().window().color().lightness() < 128  # repainted dark
