@@ -87,6 +87,9 @@ class LlamaServer:
             self.proc.kill()
 
 
+REASONING_PREFIX = "The user wrote: "  # the "reasoning" fault's thinking, before the message
+
+
 @dataclass
 class Recorded:
     method: str
@@ -164,17 +167,26 @@ class _Handler(BaseHTTPRequestHandler):
                 b"data: {this is not json\n\n"
             )
             return self._send(200, body, content_type="text/event-stream")
-        if fault == "echo" and rec.method == "POST":  # a provider that repeats the message back
+        if fault in ("echo", "reasoning") and rec.method == "POST":
+            # A provider that repeats the message back; "reasoning": after thinking about it
+            # in the separate reasoning_content field, as DeepSeek's API and llama-server do.
             text = rec.json()["messages"][-1]["content"]
+            deltas = []
+            if fault == "reasoning":
+                thought = REASONING_PREFIX + text
+                deltas += [
+                    {"reasoning_content": thought[i : i + 4]} for i in range(0, len(thought), 4)
+                ]
+            deltas += [{"content": text[i : i + 3]} for i in range(0, len(text), 3)]
             events = [
                 {
                     "id": "e",
                     "object": "chat.completion.chunk",
                     "created": 1,
                     "model": "m",
-                    "choices": [{"index": 0, "delta": {"content": text[i : i + 3]}}],
+                    "choices": [{"index": 0, "delta": delta}],
                 }
-                for i in range(0, len(text), 3)
+                for delta in deltas
             ]
             body = b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events)
             return self._send(200, body + b"data: [DONE]\n\n", content_type="text/event-stream")
