@@ -10,6 +10,7 @@ import threading
 
 from app.cli.common import INTERRUPTED, ctrl_c_sets, notice
 from app.core.chat.store import Store
+from app.core.chat.thinking import LEVELS
 from app.core.platform import runtime
 from app.core.privacy.visible_text import StreamReveal, reveal, reveal_note
 
@@ -29,7 +30,19 @@ def add_parser(sub) -> None:
     ask.add_argument(
         "--json",
         action="store_true",
-        help="print one JSON object (text, model, engine, tokens, timings)",
+        help="print one JSON object (text, thinking, model, engine, tokens, timings)",
+    )
+    ask.add_argument(
+        "--show-thinking",
+        action="store_true",
+        help="print a reasoning model's thinking on stderr as it thinks (it is always stored, "
+        "apart from the answer)",
+    )
+    ask.add_argument(
+        "--thinking",
+        choices=LEVELS,
+        help="how much the model should think, for this conversation from now on (models with "
+        "a switch: on/off for Qwen3, low/medium/high for gpt-oss)",
     )
     ask.add_argument("--max-tokens", type=int, help="longest answer, in tokens")
     ask.add_argument("--temperature", type=float, help="0 gives the same answer every time")
@@ -80,14 +93,24 @@ def run(rt: runtime.Runtime, args) -> int:
         # shown as marks, never obeyed by the terminal. --json holds the exact text.
         shown = StreamReveal()
 
+        thought = _ThinkingOnStderr() if args.show_thinking and not args.json else None
+
         def on_piece(piece: str):
+            if thought:
+                thought.end()
             sys.stdout.write(shown.feed(piece))
             sys.stdout.flush()
 
         try:
             if args.provider:
                 result = _ask_provider(
-                    assistant, args, question, cancel, on_start, None if args.json else on_piece
+                    assistant,
+                    args,
+                    question,
+                    cancel,
+                    on_start,
+                    None if args.json else on_piece,
+                    thought.feed if thought else None,
                 )
                 if result is None:
                     return NOT_SENT
@@ -108,7 +131,9 @@ def run(rt: runtime.Runtime, args) -> int:
                     system_prompt=args.system,
                     on_start=on_start,
                     on_piece=None if args.json else on_piece,
+                    on_thinking=thought.feed if thought else None,
                     collections=args.docs,
+                    thinking_level=args.thinking,
                 )
             engine = assistant.host.engine
             where = (
@@ -128,6 +153,8 @@ def run(rt: runtime.Runtime, args) -> int:
             json.dumps(
                 {
                     "text": result.text,
+                    "thinking": result.thinking,
+                    "thinking_s": result.thinking_s,
                     "model": result.model,
                     "engine": result.engine,
                     "provider": result.provider,
@@ -159,6 +186,8 @@ def run(rt: runtime.Runtime, args) -> int:
             )
         )
     else:
+        if thought:
+            thought.end()
         sys.stdout.write(shown.flush() + "\n")
         if shown.marked:
             notice(reveal_note(shown.marked, kept="the answer holds them (--json shows them raw)"))
@@ -169,6 +198,10 @@ def run(rt: runtime.Runtime, args) -> int:
             )
         s = result.stats
         speed = f", {s.tokens_per_s:.1f} tokens/s" if s.tokens_per_s else ""
+        if result.thinking_s is not None:
+            speed += f" · thought for {max(1, round(result.thinking_s))} s"
+            if not thought:
+                speed += " (--show-thinking shows it)"
         where = f"via {result.provider}" if result.provider else "on this device"
         notice(
             f"{result.model} {where} · chat {result.conversation_id} · "
@@ -177,7 +210,31 @@ def run(rt: runtime.Runtime, args) -> int:
     return INTERRUPTED if result.cancelled else 0
 
 
-def _ask_provider(assistant, args, question: str, cancel, on_start, on_piece):
+class _ThinkingOnStderr:
+    """A reasoning model's thinking on stderr, apart from the answer on stdout, its hidden
+    characters marked as the answer's are."""
+
+    def __init__(self) -> None:
+        self.shown = StreamReveal()
+        self.started = self.ended = False
+
+    def feed(self, piece: str) -> None:
+        if not self.started:
+            self.started = True
+            sys.stderr.write("Thinking…\n")
+        sys.stderr.write(self.shown.feed(piece))
+        sys.stderr.flush()
+
+    def end(self) -> None:
+        if self.started and not self.ended:
+            self.ended = True
+            sys.stderr.write(self.shown.flush() + "\n\n")
+            sys.stderr.flush()
+            if self.shown.marked:
+                notice(reveal_note(self.shown.marked, kept="the thinking holds them"))
+
+
+def _ask_provider(assistant, args, question: str, cancel, on_start, on_piece, on_thinking=None):
     """``enclave ask --provider``: show the payload; send only when confirmed. None: not sent."""
     from app.core.cloud.chat import CloudChat
 
@@ -214,4 +271,6 @@ def _ask_provider(assistant, args, question: str, cancel, on_start, on_piece):
             f"--yes-send to send it (or run in a terminal to confirm)."
         )
         return None
-    return chat.send(plan, kind, cancel=cancel, on_start=on_start, on_piece=on_piece)
+    return chat.send(
+        plan, kind, cancel=cancel, on_start=on_start, on_piece=on_piece, on_thinking=on_thinking
+    )
