@@ -2,13 +2,16 @@
 
 Streaming appends plain text at the end of the answer's frame, so a token costs the same however
 long the conversation or the answer is; the answer is rendered as Markdown once it is complete.
-Nothing shown here is ever fetched from anywhere: ``loadResource`` refuses every resource, and links
-open only when clicked (after the window asks).
+A reasoning model's thinking is folded into one line above the answer ("Thinking…", then "Thought
+for 12 s"); a link unfolds it (live while it streams). Nothing shown here is ever fetched from
+anywhere: ``loadResource`` refuses every resource, and links open only when clicked (after the
+window asks).
 """
 
 from __future__ import annotations
 
 import html
+import time
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QByteArray, QUrl, Signal
@@ -42,6 +45,11 @@ class _Shown:
     body: QTextFrame  # the text, replaced when re-rendered
     code_blocks: list[str] = field(default_factory=list)
     streaming: bool = False
+    # A reasoning model's thinking: folded under a line above the answer, unfolded on request.
+    thinking_open: bool = False
+    thinking_frame: QTextFrame | None = None  # at the top of ``body`` while unfolded
+    thinking_since: float | None = None  # when streamed thinking began, for "Thought for"
+    thinking_until: float | None = None  # when the answer began
 
 
 def is_dark(palette: QPalette) -> bool:
@@ -121,9 +129,9 @@ class ChatView(QTextBrowser):
         outer_format.setBottomMargin(4)
         outer_format.setBorder(0)
         frame = cursor.insertFrame(outer_format)
-        cursor.insertHtml(self._header_html(message))
-        body = cursor.insertFrame(QTextFrameFormat())
-        shown = _Shown(message, frame, body, streaming=streaming)
+        shown = _Shown(message, frame, frame, streaming=streaming)
+        cursor.insertHtml(self._header_html(shown))
+        shown.body = cursor.insertFrame(QTextFrameFormat())
         self._shown[message.id] = shown
         self._order.append(message.id)
         if streaming:
@@ -145,9 +153,56 @@ class ChatView(QTextBrowser):
             return
         follow = self._at_bottom()
         shown.message.content += text
+        if shown.thinking_since is not None and shown.thinking_until is None:
+            shown.thinking_until = time.monotonic()  # the thinking is over
+            self._refresh_header(shown)
         self._insert_plain(shown, text)
         if follow:
             self._scroll_to_end()
+
+    def append_thinking(self, message_id: int, text: str) -> None:
+        """Add streamed thinking to an answer: its fold line says so; unfolded, it grows."""
+        shown = self._shown.get(message_id)
+        if shown is None or not text:
+            return
+        first = not shown.message.thinking
+        shown.message.thinking = (shown.message.thinking or "") + text
+        if shown.thinking_since is None:
+            shown.thinking_since = time.monotonic()
+        if first:
+            self._refresh_header(shown)
+        if shown.thinking_frame is not None:
+            follow = self._at_bottom()
+            cursor = QTextCursor(self.document())
+            cursor.setPosition(shown.thinking_frame.lastPosition())
+            cursor.insertText(text, self._thinking_format())
+            if follow:
+                self._scroll_to_end()
+
+    def toggle_thinking(self, message_id: int) -> None:
+        """Unfold a message's thinking, or fold it again."""
+        shown = self._shown.get(message_id)
+        if shown is None or not shown.message.thinking:
+            return
+        shown.thinking_open = not shown.thinking_open
+        if shown.thinking_open:
+            self._insert_thinking(shown)
+        else:
+            self._remove_thinking(shown)
+        self._refresh_header(shown)
+
+    def thinking_line(self, message_id: int) -> str:
+        """The fold line shown above an answer ("" when it has no thinking)."""
+        shown = self._shown.get(message_id)
+        return self._thinking_label(shown) if shown else ""
+
+    def shown_text(self, message_id: int) -> str:
+        """The message's frame as plain text, as a reader sees it (header, body, footer)."""
+        shown = self._shown[message_id]
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(shown.frame.firstPosition())
+        cursor.setPosition(shown.frame.lastPosition(), QTextCursor.MoveMode.KeepAnchor)
+        return cursor.selection().toPlainText()
 
     def finish_message(self, message: Message) -> None:
         """The answer is complete (or stopped): draw it as Markdown with its final details."""
@@ -155,8 +210,14 @@ class ChatView(QTextBrowser):
         if shown is None:
             return
         follow = self._at_bottom()
+        if not message.thinking and shown.message.thinking:
+            message.thinking = shown.message.thinking  # not saved (a failed turn): as streamed
         shown.message, shown.streaming = message, False
+        shown.thinking_frame = None  # the body is drawn anew
         self._render_body(shown)
+        if shown.thinking_open:
+            self._insert_thinking(shown)
+        self._refresh_header(shown)
         self._refresh_footer(message.id)
         if follow:
             self._scroll_to_end()
@@ -220,7 +281,8 @@ class ChatView(QTextBrowser):
             return palette.color(QPalette.ColorRole.AlternateBase)
         return base
 
-    def _header_html(self, m: Message) -> str:
+    def _header_html(self, shown: _Shown) -> str:
+        m = shown.message
         if m.role == "user":
             who = "You"
         else:
@@ -236,7 +298,62 @@ class ChatView(QTextBrowser):
                 f"Assistant <span style='color:gray;'>· {html.escape(m.model or '?')} · "
                 f"</span>{where}"
             )
-        return f"<b>{who}</b>"
+        fold = ""
+        if label := self._thinking_label(shown):
+            link = f"style='color:{self._link_colour}; text-decoration:none;'"
+            verb = "hide" if shown.thinking_open else "show"
+            fold = (
+                f"<br><span style='font-size:small; color:gray;'><i>{html.escape(label)}</i> "
+                f"<a {link} href='{ACTION_SCHEME}:thinking/{m.id}' title='"
+                f"{verb.capitalize()} what the model thought before answering'>{verb}</a></span>"
+            )
+        return f"<b>{who}</b>{fold}"
+
+    def _thinking_label(self, shown: _Shown) -> str:
+        m = shown.message
+        if m.role != "assistant" or not m.thinking:
+            return ""
+        if shown.streaming and shown.thinking_until is None:
+            return "Thinking…"
+        seconds = None
+        if m.thinking_ms is not None:
+            seconds = m.thinking_ms / 1000
+        elif shown.thinking_since is not None and shown.thinking_until is not None:
+            seconds = shown.thinking_until - shown.thinking_since
+        return "Thought" if seconds is None else f"Thought for {max(1, round(seconds))} s"
+
+    def _thinking_format(self) -> QTextCharFormat:
+        fmt = QTextCharFormat()
+        fmt.setForeground(QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText))
+        fmt.setFontItalic(True)
+        return fmt
+
+    def _insert_thinking(self, shown: _Shown) -> None:
+        """The thinking, as plain text in a frame of its own at the top of the answer."""
+        fmt = QTextFrameFormat()
+        fmt.setBorder(0)
+        fmt.setLeftMargin(12)
+        fmt.setBottomMargin(6)
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(shown.body.firstPosition())
+        shown.thinking_frame = cursor.insertFrame(fmt)
+        cursor.insertText(shown.message.thinking or "", self._thinking_format())
+
+    def _remove_thinking(self, shown: _Shown) -> None:
+        frame, shown.thinking_frame = shown.thinking_frame, None
+        if frame is None:
+            return
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(frame.firstPosition() - 1)
+        cursor.setPosition(frame.lastPosition() + 1, QTextCursor.MoveMode.KeepAnchor)
+        cursor.removeSelectedText()
+
+    def _refresh_header(self, shown: _Shown) -> None:
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(shown.frame.firstPosition())
+        cursor.setPosition(shown.body.firstPosition() - 1, QTextCursor.MoveMode.KeepAnchor)
+        cursor.removeSelectedText()
+        cursor.insertHtml(self._header_html(shown))
 
     def _footer_html(self, shown: _Shown) -> str:
         m = shown.message
@@ -343,6 +460,8 @@ class ChatView(QTextBrowser):
                 self.copy_requested.emit(shown.code_blocks[index])
         elif action == "edit":
             self.edit_requested.emit(message_id)
+        elif action == "thinking":
+            self.toggle_thinking(message_id)
         elif action == "regenerate":
             self.regenerate_requested.emit()
         elif action == "source" and len(parts) > 1 and parts[1].isdigit():

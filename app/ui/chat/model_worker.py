@@ -31,6 +31,7 @@ class ModelWorker(QObject):
     message_saved = Signal(int, int)  # conversation id, user message id
     turn_started = Signal(object)  # TurnStart
     text_received = Signal(int, str)  # answer message id, new text
+    thinking_received = Signal(int, str)  # answer message id, new thinking (reasoning models)
     turn_finished = Signal(object)  # TurnResult
     turn_failed = Signal(object, str)  # conversation id or None, message for the user
     model_loading = Signal(str)
@@ -153,8 +154,14 @@ class ModelWorker(QObject):
             self.request_done.emit(request)
 
     def _stream(self, turn) -> TurnResult:
-        pending: list[str] = []
-        state = {"answer": -1, "last": time.monotonic()}
+        pending: list[str] = []  # text of one kind, sent together
+        state = {"answer": -1, "last": time.monotonic(), "signal": self.text_received}
+
+        def flush() -> None:
+            if pending:
+                state["signal"].emit(state["answer"], "".join(pending))
+                pending.clear()
+            state["last"] = time.monotonic()
 
         def on_saved(conversation_id: int, message_id: int):
             self._conversation_id = conversation_id
@@ -164,21 +171,24 @@ class ModelWorker(QObject):
             state["answer"] = start.answer_message_id
             self.turn_started.emit(start)
 
-        def on_piece(piece: str):
+        def batch(signal, piece: str) -> None:
+            if signal is not state["signal"]:  # thinking ends where the answer begins
+                flush()
+                state["signal"] = signal
             pending.append(piece)
-            now = time.monotonic()
-            if now - state["last"] >= BATCH_INTERVAL_S:
-                self.text_received.emit(state["answer"], "".join(pending))
-                pending.clear()
-                state["last"] = now
+            if time.monotonic() - state["last"] >= BATCH_INTERVAL_S:
+                flush()
 
         try:
             return turn(
-                cancel=self.cancel_event, on_saved=on_saved, on_start=on_start, on_piece=on_piece
+                cancel=self.cancel_event,
+                on_saved=on_saved,
+                on_start=on_start,
+                on_piece=lambda piece: batch(self.text_received, piece),
+                on_thinking=lambda piece: batch(self.thinking_received, piece),
             )
         finally:
-            if pending:
-                self.text_received.emit(state["answer"], "".join(pending))
+            flush()
 
 
 class ModelThread(QObject):

@@ -201,3 +201,66 @@ def test_long_conversations_open_with_the_newest_page_and_show_earlier_on_reques
     view.show_earlier()
     assert view.message_ids() == [m.id for m in messages]
     assert "not shown" not in view.toPlainText()
+
+
+# -- a reasoning model's thinking ---------------------------------------------------------------
+
+
+def test_thinking_streams_folded_above_the_answer_and_unfolds_live(qtbot):
+    view = ChatView()
+    qtbot.addWidget(view)
+    view.show()
+    view.add_message(Message(1, 1, "user", "Why is the sky blue?"))
+    view.add_message(
+        Message(2, 1, "assistant", "", model="m", engine="local", status="streaming"),
+        streaming=True,
+    )
+    assert view.thinking_line(2) == ""  # nothing to fold yet
+    view.append_thinking(2, "Rayleigh scattering: ")
+    assert view.thinking_line(2) == "Thinking…"
+    assert "Rayleigh" not in view.toPlainText()  # folded
+    qtbot.mouseClick(
+        view.viewport(), Qt.MouseButton.LeftButton, pos=_link_point(view, "enclave:thinking/2")
+    )
+    assert "Rayleigh scattering:" in view.shown_text(2)
+    view.append_thinking(2, "shorter wavelengths scatter more.")  # unfolded: it grows live
+    assert "Rayleigh scattering: shorter wavelengths scatter more." in view.shown_text(2)
+    view.append_text(2, "Because **blue** light scatters most.")
+    assert view.thinking_line(2).startswith("Thought for ")
+    text = view.shown_text(2)
+    assert text.index("Thought for") < text.index("shorter wavelengths") < text.index("Because")
+
+    view.finish_message(
+        Message(
+            2, 1, "assistant", "Because **blue** light scatters most.", model="m",
+            engine="local", thinking="Rayleigh scattering: shorter wavelengths scatter more.",
+            thinking_ms=12_400,
+        )
+    )  # fmt: skip
+    assert view.thinking_line(2) == "Thought for 12 s"
+    text = view.shown_text(2)
+    assert "shorter wavelengths" in text and "**" not in text  # still unfolded, answer rendered
+    assert text.index("shorter wavelengths") < text.index("Because blue light")
+    view.anchorClicked.emit(QUrl("enclave:thinking/2"))  # fold it again
+    text = view.shown_text(2)
+    assert "Rayleigh" not in text and "Because blue light scatters most." in text
+    copied = []
+    view.copy_requested.connect(copied.append)
+    view.anchorClicked.emit(QUrl("enclave:copy/2"))
+    assert copied == ["Because **blue** light scatters most."]  # the answer, not the thinking
+
+
+def test_a_stored_answer_shows_its_thinking_folded(qtbot):
+    view = ChatView()
+    qtbot.addWidget(view)
+    plain = Message(1, 1, "assistant", "Hello.", model="m", engine="local")
+    thought = Message(
+        2, 1, "assistant", "Hi.", model="m", engine="local", thinking="Greet back.", thinking_ms=900
+    )
+    view.set_messages([plain, thought])
+    assert view.thinking_line(1) == "" and "enclave:thinking/1" not in view.toHtml()
+    assert view.thinking_line(2) == "Thought for 1 s" and "Greet back." not in view.toPlainText()
+    view.anchorClicked.emit(QUrl("enclave:thinking/2"))
+    assert "Greet back." in view.shown_text(2)
+    view.anchorClicked.emit(QUrl("enclave:thinking/1"))  # no thinking: nothing to unfold
+    assert view.shown_text(1).count("Hello.") == 1
