@@ -233,19 +233,9 @@ def _read(path: Path) -> Policy | None:
         return None
     except (OSError, ValueError) as exc:
         log.error("policy file %s unreadable: %s", path, exc)
-        return Policy(
-            force_offline=True,
-            forbid_cloud=True,
-            forbid_hub_downloads=True,
-            forbid_api_server=True,
-            sources=(str(path),),
-            notices=(
-                f"The administrator's policy file {path} could not be read ({exc}), "
-                f"so Enclave stays offline. Ask your IT team to fix it.",
-            ),
-        )
+        return _read_failed(path, f"could not be read ({exc})")
     if not isinstance(raw, dict):
-        return _read_failed(path, "it does not hold a JSON object")
+        return _read_failed(path, "is not valid (it does not hold a JSON object)")
     values: dict[str, Any] = {}
     notices: list[str] = []
     for key in _FLAGS:
@@ -268,7 +258,8 @@ def _read(path: Path) -> Policy | None:
     )
 
 
-def _read_failed(path: Path, why: str) -> Policy:
+def _read_failed(path: Path, problem: str) -> Policy:
+    """A policy file that cannot be used locks everything down (and says why)."""
     return Policy(
         force_offline=True,
         forbid_cloud=True,
@@ -276,8 +267,8 @@ def _read_failed(path: Path, why: str) -> Policy:
         forbid_api_server=True,
         sources=(str(path),),
         notices=(
-            f"The administrator's policy file {path} is not valid ({why}), so Enclave "
-            f"stays offline. Ask your IT team to fix it.",
+            f"The administrator's policy file {path} {problem}, so Enclave stays offline. "
+            f"Ask your IT team to fix it.",
         ),
     )
 
@@ -308,7 +299,9 @@ def load(env: Mapping[str, str] | None = None, machine_file: Path | None = None)
         files.append(extra)
         if not extra.exists():
             policy = policy.merge(
-                _read_failed(extra, "the file named by ENCLAVE_POLICY does not exist")
+                _read_failed(
+                    extra, "is not valid (the file named by ENCLAVE_POLICY does not exist)"
+                )
             )
     for path in files:
         found = _read(path)
