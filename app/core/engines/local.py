@@ -16,7 +16,7 @@ from typing import Any, cast
 import jinja2
 
 from app.core.chat.context import MAX_CHARS_PER_TOKEN
-from app.core.engines import placement
+from app.core.engines import placement, tensor_overrides
 from app.core.engines.base import (
     ChatMessage,
     Engine,
@@ -70,21 +70,22 @@ class LocalEngine(Engine):
         self._llama_cpp = llama_cpp
 
         def load(where: placement.Placement):
-            options = {"main_gpu": where.main_gpu} if where.layers_on_gpu else {}
-            if where.single_gpu and where.layers_on_gpu:
-                options["split_mode"] = llama_cpp.LLAMA_SPLIT_MODE_NONE
-            with llama_lib.captured_log(llama_cpp) as lines:
+            options, in_cpu_memory = load_options(where, llama_cpp)
+            with (
+                llama_lib.captured_log(llama_cpp) as lines,
+                tensor_overrides.tensors_in_cpu_memory(llama_cpp, in_cpu_memory) as overrides,
+            ):
                 try:
                     model = llama_lib.new_llama(
                         llama_cpp,
                         model_path=str(path),
                         n_ctx=n_ctx,
-                        n_gpu_layers=where.gpu_layers if where.layers_on_gpu else 0,
                         n_threads=threads,
                         n_threads_batch=threads,
                         verbose=False,
                         **options,
                     )
+                    model._tensor_overrides = overrides  # alive as long as the model
                 except (ValueError, RuntimeError, OSError) as exc:
                     said = "".join(lines)
                     if where.layers_on_gpu and placement.OUT_OF_MEMORY.search(said):
@@ -259,6 +260,17 @@ class LocalEngine(Engine):
                 return False
             llama.eval(prompt[llama.n_tokens : llama.n_tokens + llama.n_batch])
         return not cancel.is_set()
+
+
+def load_options(where: placement.Placement, llama_cpp) -> tuple[dict[str, Any], list[str]]:
+    """What llama.cpp is asked for this placement: ``Llama`` keyword arguments, and the tensor
+    patterns to keep in CPU memory (a MoE model's experts, when they do not all fit the GPU)."""
+    if not where.layers_on_gpu:
+        return {"n_gpu_layers": 0}, []
+    options: dict[str, Any] = {"n_gpu_layers": where.gpu_layers, "main_gpu": where.main_gpu}
+    if where.single_gpu:
+        options["split_mode"] = llama_cpp.LLAMA_SPLIT_MODE_NONE
+    return options, [where.expert_override] if where.expert_override else []
 
 
 def engine_for(path: Path, *, model_id: str, settings) -> LocalEngine:

@@ -3,15 +3,17 @@
 The number of layers comes from the same estimate as the Models window's fit label
 (``app.core.models.fit``): weights + KV cache at the chosen context + compute buffers, against the
 GPU's free memory now. A model larger than the GPU runs partly offloaded instead of failing to load.
+A mixture-of-experts model whose non-expert part fits the GPU keeps every layer there and leaves
+the experts of some blocks in system RAM (a tensor buffer override, as llama.cpp's --n-cpu-moe).
 """
 
 from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from app.core.models import fit
+from app.core.models import fit, gguf
 from app.core.platform import hardware
 
 # Caps every device's free memory (bytes; K/M/G suffixes), to test partial offload on a device
@@ -36,39 +38,73 @@ class Placement:
     single_gpu: bool = False  # several GPUs: keep the model on the one with most free memory
     reason: str = ""  # why not every layer is on a GPU ("" when all are)
     warn: bool = False  # tell the user now: a GPU is there but unused, or a load had to retry
+    ram_expert_blocks: tuple[int, ...] = ()  # MoE blocks whose experts stay in system RAM
+    moe_blocks: tuple[int, ...] = ()  # every block that has experts
 
     @property
     def layers_on_gpu(self) -> int:
         return min(self.gpu_layers, self.total_layers) if self.device else 0
 
     @property
+    def experts_in_ram(self) -> tuple[int, ...]:
+        """The blocks whose experts stay in system RAM (only ever with layers on a GPU)."""
+        return self.ram_expert_blocks if self.layers_on_gpu else ()
+
+    @property
+    def expert_override(self) -> str | None:
+        """The tensor-name pattern llama.cpp is to keep in CPU memory (a regex, searched), or None:
+        llama.cpp's own pattern for all experts (--cpu-moe), else the chosen blocks'."""
+        blocks = self.experts_in_ram
+        if not blocks:
+            return None
+        if set(blocks) >= set(self.moe_blocks):
+            return gguf.EXPERT_TENSORS
+        return rf"^blk\.({'|'.join(map(str, blocks))}){gguf.EXPERT_TENSORS}"
+
+    @property
     def label(self) -> str:
         """What the status bar shows: "Vulkan0 · NVIDIA RTX 4060 · 28/28 layers", or "CPU"."""
         if not self.layers_on_gpu or self.device is None:
             return "CPU"
+        experts = ""
+        if self.experts_in_ram:
+            blocks, in_ram = len(self.moe_blocks), len(self.experts_in_ram)
+            which = "all experts" if in_ram >= blocks else f"experts of {in_ram}/{blocks} blocks"
+            experts = f" · {which} in RAM"
         return (
             f"{self.device.name} · {self.device.description} · "
-            f"{self.layers_on_gpu}/{self.total_layers} layers"
+            f"{self.layers_on_gpu}/{self.total_layers} layers{experts}"
         )
 
     def as_dict(self) -> dict:
         on_gpu = self.device if self.layers_on_gpu else None
-        return {
+        out = {
             "device": on_gpu.name if on_gpu else "CPU",
             "device_description": on_gpu.description if on_gpu else None,
             "gpu_layers": {"used": self.layers_on_gpu, "total": self.total_layers},
             "reason": self.reason or None,
         }
+        if self.experts_in_ram:
+            out["experts_in_ram"] = {"blocks": len(self.experts_in_ram), "of": len(self.moe_blocks)}
+        return out
 
-    def with_layers(self, layers: int, reason: str, *, warn: bool = False) -> Placement:
-        return Placement(
-            layers,
-            self.total_layers,
-            self.device if layers else None,
-            self.main_gpu,
-            self.single_gpu,
-            reason,
-            warn,
+    def with_layers(
+        self,
+        layers: int,
+        reason: str,
+        *,
+        warn: bool = False,
+        experts_in_ram: tuple[int, ...] | None = None,
+    ) -> Placement:
+        """This placement with ``layers`` on the GPU (and, if given, these blocks' experts in
+        RAM; otherwise as before)."""
+        return replace(
+            self,
+            gpu_layers=layers,
+            device=self.device if layers else None,
+            reason=reason,
+            warn=warn,
+            ram_expert_blocks=self.ram_expert_blocks if experts_in_ram is None else experts_in_ram,
         )
 
     def verified(self, log_text: str) -> Placement:
@@ -77,14 +113,8 @@ class Placement:
         if not match or not self.device:
             return self
         used, total = int(match[1]), int(match[2])
-        return Placement(
-            used,
-            total,
-            self.device if used else None,
-            self.main_gpu,
-            self.single_gpu,
-            self.reason,
-            self.warn,
+        return replace(
+            self, gpu_layers=used, total_layers=total, device=self.device if used else None
         )
 
 
@@ -97,8 +127,19 @@ OUT_OF_MEMORY = re.compile(r"failed to allocate|out of (device )?memory|OutOfDev
 
 
 def attempts(planned: Placement) -> list[Placement]:
-    """What to try in turn: the plan, then half as many layers, then the CPU."""
+    """What to try in turn: the plan, then (a MoE model with some experts on the GPU) all experts
+    in RAM, then half as many layers, then the CPU."""
     out = [planned]
+    if planned.experts_in_ram and set(planned.moe_blocks) - set(planned.experts_in_ram):
+        out.append(
+            planned.with_layers(
+                planned.gpu_layers,
+                f"the GPU ran out of memory with the experts of {len(planned.experts_in_ram)} "
+                f"blocks in RAM; retried with all experts in RAM",
+                warn=True,
+                experts_in_ram=planned.moe_blocks,
+            )
+        )
     if planned.layers_on_gpu > 1:
         half = planned.layers_on_gpu // 2
         out.append(
@@ -183,7 +224,8 @@ def plan(
         )
     best = max(range(len(devices)), key=lambda i: devices[i].free)
     device = devices[best]
-    base = Placement(0, total, device, best, len(devices) > 1)
+    moe_blocks = tuple(b for b, _ in estimate.expert_blocks)
+    base = Placement(0, total, device, best, len(devices) > 1, moe_blocks=moe_blocks)
     if gpu_layers > 0:
         layers = min(gpu_layers, total)
         return base.with_layers(
@@ -200,6 +242,13 @@ def plan(
     need = f"the model needs ~{estimate.total / 2**30:.2f} GB"
     if where.kind == "gpu":
         return base.with_layers(total, "")
+    if where.kind == "experts_in_ram":
+        return base.with_layers(
+            total,
+            f"the experts of {len(where.ram_expert_blocks)} of {len(moe_blocks)} blocks stay in "
+            f"system RAM, the rest is on the GPU: {free}, {need}",
+            experts_in_ram=where.ram_expert_blocks,
+        )
     if where.kind == "partial":
         return base.with_layers(where.gpu_layers, f"only part of the model fits: {free}, {need}")
     return base.with_layers(

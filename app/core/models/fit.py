@@ -4,12 +4,18 @@ Need = weights (the file) + KV cache for the chosen context (from the model's sh
 heads, head sizes; llama.cpp stores it as f16) + compute buffers and runtime. On the starter
 model the estimate is within 10 % of the buffers llama.cpp reports it allocated
 (tests/core/test_fit.py).
+
+A mixture-of-experts (MoE) model runs only a few of its experts per token, so its experts' weights
+can stay in system RAM while everything else is on the GPU (llama.cpp's ``--n-cpu-moe``): when the
+whole model does not fit the GPU but the rest does, the fit is "GPU + experts in RAM", with the
+experts of as few blocks as needed kept in RAM.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from app.core.models import gguf
 from app.core.platform import hardware
 
 RUNTIME_BYTES = 8 * 2**20  # llama.cpp's own allocations besides its buffers: vocabulary, graph
@@ -28,6 +34,9 @@ class ModelShape:
     value_length: int
     vocab: int = 32000
     context_trained: int | None = None
+    experts: int = 0  # experts per MoE block (0: dense)
+    experts_used: int = 0  # experts each token runs through
+    expert_blocks: tuple[tuple[int, int], ...] = ()  # (block, bytes of its expert tensors)
 
     @classmethod
     def from_metadata(cls, metadata: dict) -> ModelShape | None:
@@ -44,6 +53,7 @@ class ModelShape:
         kv_heads = get("attention.head_count_kv", heads) or heads
         head_dim = embedding // heads
         vocab = get("vocab_size") or len(metadata.get("tokenizer.ggml.tokens") or []) or 32000
+        blocks = metadata.get(gguf.EXPERT_BLOCKS) or {}
         return cls(
             int(layers),
             int(embedding),
@@ -52,6 +62,9 @@ class ModelShape:
             int(get("attention.value_length", head_dim)),
             int(vocab),
             get("context_length"),
+            int(get("expert_count") or 0),
+            int(get("expert_used_count") or 0),
+            tuple(sorted((int(b), int(n)) for b, n in blocks.items())),
         )
 
 
@@ -63,6 +76,12 @@ class Estimate:
     context: int
     layers: int | None
     output: int = 0  # the logits of a micro-batch: on the GPU only when the output layer is
+    expert_blocks: tuple[tuple[int, int], ...] = ()  # MoE: (block, bytes of its experts)
+
+    @property
+    def experts(self) -> int:
+        """Bytes of the routed experts' weights (0 for a dense model)."""
+        return sum(n for _, n in self.expert_blocks)
 
     @property
     def total(self) -> int:
@@ -85,7 +104,7 @@ def estimate(file_size: int, shape: ModelShape | None, context: int) -> Estimate
     # ubatch: the largest part for small models with large vocabularies), plus one output row.
     compute = RUNTIME_BYTES + 2 * shape.embedding * UBATCH * 4
     output = shape.vocab * (UBATCH + 1) * 4
-    return Estimate(file_size, kv, compute, context, shape.layers, output)
+    return Estimate(file_size, kv, compute, context, shape.layers, output, shape.expert_blocks)
 
 
 @dataclass(frozen=True)
@@ -115,15 +134,23 @@ class Machine:
 
 @dataclass(frozen=True)
 class Fit:
-    kind: str  # "gpu" | "partial" | "cpu" | "too_big"
+    kind: str  # "gpu" | "experts_in_ram" | "partial" | "cpu" | "too_big"
     estimate: Estimate
     gpu_layers: int = 0
+    ram_expert_blocks: tuple[int, ...] = ()  # experts_in_ram: the blocks whose experts stay in RAM
 
     @property
     def label(self) -> str:
         need = f"needs ~{self.estimate.total / 2**30:.1f} GB"
         if self.kind == "gpu":
             return f"Fully on GPU ({need})"
+        if self.kind == "experts_in_ram":
+            blocks, in_ram = len(self.estimate.expert_blocks), len(self.ram_expert_blocks)
+            which = "all experts" if in_ram == blocks else f"experts of {in_ram} of {blocks} blocks"
+            return (
+                f"GPU + experts in RAM: {which} in system RAM, the rest on GPU "
+                f"({need}, {self.ram_bytes / 2**30:.1f} GB of it in RAM)"
+            )
         if self.kind == "partial":
             return (
                 f"Partial offload: {self.gpu_layers} of {self.estimate.layers} layers on GPU "
@@ -137,6 +164,12 @@ class Fit:
     def runs(self) -> bool:
         return self.kind != "too_big"
 
+    @property
+    def ram_bytes(self) -> int:
+        """experts_in_ram: the bytes of expert weights kept in system RAM."""
+        in_ram = set(self.ram_expert_blocks)
+        return sum(n for b, n in self.estimate.expert_blocks if b in in_ram)
+
 
 def check(est: Estimate, machine: Machine) -> Fit:
     """Where a model with this estimate would run on ``machine``."""
@@ -144,6 +177,11 @@ def check(est: Estimate, machine: Machine) -> Fit:
     if gpu_budget and est.total <= gpu_budget:
         return Fit("gpu", est, est.layers or 0)
     ram_budget = int(machine.ram_total * RAM_COMFORTABLE)
+    in_ram = experts_to_keep_in_ram(est, gpu_budget)
+    if gpu_budget and in_ram and not machine.unified:
+        fit = Fit("experts_in_ram", est, est.layers or 0, in_ram)
+        if fit.ram_bytes <= ram_budget:
+            return fit
     if est.layers and gpu_budget > est.compute + est.per_layer and not machine.unified:
         layers = min(est.layers, (gpu_budget - est.compute) // est.per_layer)
         on_cpu = est.total - layers * est.per_layer
@@ -152,6 +190,21 @@ def check(est: Estimate, machine: Machine) -> Fit:
     if est.total <= ram_budget:
         return Fit("cpu", est)
     return Fit("too_big", est)
+
+
+def experts_to_keep_in_ram(est: Estimate, gpu_budget: int) -> tuple[int, ...]:
+    """The fewest MoE blocks, counted from the first as ``--n-cpu-moe`` does, whose experts must
+    stay in system RAM for the rest of the model to fit ``gpu_budget``; () when the model has no
+    experts or even its non-expert part does not fit."""
+    if not est.expert_blocks or est.total - est.experts > gpu_budget:
+        return ()
+    over, chosen = est.total - gpu_budget, []
+    for block, size in est.expert_blocks:
+        if over <= 0:
+            break
+        chosen.append(block)
+        over -= size
+    return tuple(chosen)
 
 
 def recommend(fits: dict[str, tuple[str | None, Fit]]) -> str | None:

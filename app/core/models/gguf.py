@@ -114,6 +114,16 @@ FILE_TYPES = {
 # Metadata arrays longer than this (token lists) are skipped, not kept in memory.
 _KEEP_ARRAY_MAX = 64
 
+# The routed experts of a mixture-of-experts block, as llama.cpp names them
+# (LLM_FFN_EXPS_REGEX in llama.cpp's common/common.h, which --cpu-moe and --n-cpu-moe use).
+# Shared experts (``ffn_*_shexp``) run for every token and are not among them.
+EXPERT_TENSORS = r"\.ffn_(up|down|gate|gate_up)_(ch|)exps"
+_EXPERT_TENSOR = re.compile(r"^blk\.(\d+)" + EXPERT_TENSORS)
+
+# Derived from the tensor table, not read from the file's own keys (a file's key of this name is
+# dropped): {block index: bytes of its expert tensors}. Present only for mixture-of-experts files.
+EXPERT_BLOCKS = "enclave.expert_blocks"
+
 
 @dataclass
 class GGUFInfo:
@@ -155,6 +165,21 @@ class GGUFInfo:
     def license(self) -> str | None:
         return self.metadata.get("general.license")
 
+    @property
+    def expert_count(self) -> int:
+        """Experts per mixture-of-experts block (0: a dense model)."""
+        return int(self.metadata.get(f"{self.architecture}.expert_count") or 0)
+
+    @property
+    def expert_used_count(self) -> int:
+        """Experts each token runs through (llama.cpp's ``expert_used_count``)."""
+        return int(self.metadata.get(f"{self.architecture}.expert_used_count") or 0)
+
+    @property
+    def expert_bytes(self) -> int:
+        """Bytes of the routed experts' weights: what can stay in system RAM."""
+        return sum(self.metadata.get(EXPERT_BLOCKS, {}).values())
+
 
 # Bounds a damaged or hostile file cannot push the reader past. Real files stay far inside them.
 _TEXT_MAX = 64 << 20  # bytes in one key, value or tensor name
@@ -180,6 +205,8 @@ _COUNT_FIELDS = (
     "{arch}.block_count",
     "{arch}.embedding_length",
     "{arch}.vocab_size",
+    "{arch}.expert_count",
+    "{arch}.expert_used_count",
 )
 _PER_LAYER_FIELDS = (
     "{arch}.attention.head_count",
@@ -276,6 +303,7 @@ class _Reader:
             if key in metadata:
                 raise _Damaged("a metadata key appears twice")
             metadata[key] = self.value(self.take("<I"))
+        metadata.pop(EXPERT_BLOCKS, None)  # derived from the tensor table, never the file's say
         _check_fields(metadata)
         return metadata
 
@@ -412,9 +440,21 @@ def _parse(buf, path: Path, size: int) -> GGUFInfo:
     if tensor_count * _TENSOR_MIN > r.left():
         raise _Truncated()
     alignment = metadata.get("general.alignment", 32)
-    data_end, parameters = 0, 0
+    parameters, data_end = _tensor_table(r, tensor_count, metadata, size)
+    data_start = (r.pos + alignment - 1) // alignment * alignment
+    if data_start + data_end > size:
+        raise _Truncated()
+    return GGUFInfo(path, version, metadata, tensor_count, parameters, size)
+
+
+def _tensor_table(r: _Reader, tensor_count: int, metadata: dict, size: int | None):
+    """Read the tensor table: the parameter count and where the data ends (checked against
+    ``size`` when the file's size is known), and, for a mixture-of-experts model, the bytes of
+    each block's expert tensors (into ``metadata[EXPERT_BLOCKS]``)."""
+    alignment = metadata.get("general.alignment", 32)
+    data_end, parameters, experts = 0, 0, dict[int, int]()
     for _ in range(tensor_count):
-        r.string()  # tensor name
+        name = r.string()
         n_dims = r.take("<I")
         if n_dims > _DIMS_MAX:
             raise _Damaged(f"a tensor has {n_dims:,} dimensions (at most {_DIMS_MAX} exist)")
@@ -422,10 +462,10 @@ def _parse(buf, path: Path, size: int) -> GGUFInfo:
         kind, offset = r.take("<I"), r.take("<Q")
         if kind not in _TENSOR_BLOCKS:
             raise ModelFileError(
-                f"The model file {path} stores weights in a format (ggml type "
+                f"The model file {r.path} stores weights in a format (ggml type "
                 f"{kind}) this Enclave cannot read. Update Enclave or choose "
                 f"another file.",
-                path,
+                r.path,
             )
         per_block, block_bytes = _TENSOR_BLOCKS[kind]
         elements = 1
@@ -436,18 +476,24 @@ def _parse(buf, path: Path, size: int) -> GGUFInfo:
         if offset % alignment:
             raise _Damaged("a tensor's data is not aligned as the file says")
         end = offset + elements // per_block * block_bytes
-        if end > size:  # beyond the file wherever the data starts; stops absurd sizes early
+        if size is not None and end > size:  # beyond the file wherever the data starts
             raise _Truncated()
+        expert = _EXPERT_TENSOR.match(name)
+        if expert:
+            block = int(expert[1])
+            experts[block] = experts.get(block, 0) + elements // per_block * block_bytes
         parameters += elements
         data_end = max(data_end, end)
-    data_start = (r.pos + alignment - 1) // alignment * alignment
-    if data_start + data_end > size:
-        raise _Truncated()
-    return GGUFInfo(path, version, metadata, tensor_count, parameters, size)
+    if experts:
+        metadata[EXPERT_BLOCKS] = experts
+    return parameters, data_end
 
 
 def metadata_from_prefix(data: bytes) -> dict | None:
     """The metadata of a GGUF file from its first bytes; None if more bytes are needed.
+
+    For a mixture-of-experts model the tensor table that follows the metadata is needed too
+    (its expert tensors' sizes go into ``EXPERT_BLOCKS``); for others it is read if present.
 
     Raises:
         ModelFileError: the bytes are not the start of a well-formed GGUF file.
@@ -459,8 +505,16 @@ def metadata_from_prefix(data: bytes) -> dict | None:
     r.pos = 4
     try:
         r.take("<I")  # version
-        r.take("<Q")  # tensor count
-        return r.metadata(r.count(_KV_MIN, "metadata entries"))
+        tensor_count = r.count(0, "tensors")
+        metadata = r.metadata(r.count(_KV_MIN, "metadata entries"))
+        try:
+            _tensor_table(r, tensor_count, metadata, None)
+        except _Truncated:
+            arch = metadata.get("general.architecture")
+            if metadata.get(f"{arch}.expert_count"):
+                return None
+            metadata.pop(EXPERT_BLOCKS, None)
+        return metadata
     except _Truncated:
         return None
     except _Damaged as exc:
