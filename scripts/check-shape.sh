@@ -13,3 +13,4 @@ bin=${VENV:-.venv}/bin
 "$bin/ruff" format --check --quiet app tests bench scripts packaging
 "$bin/lint-imports" --no-cache
 "$bin/mypy"
+"$bin/python" scripts/check-catalog.py  # the model catalog: fields, file names, licenses, review date

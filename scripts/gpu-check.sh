@@ -13,7 +13,10 @@
 #                                       throw-away venv, loads the starter model through Enclave's
 #                                       engine (layers fitted to free memory: all of them), answers,
 #                                       and prints Enclave's decode/prompt speed against llama-bench
-#                                       on the same GPU. Output also goes to $OUT/gpu-check.txt.
+#                                       on the same GPU; then checks that the tensor override which
+#                                       keeps a MoE model's experts in RAM (engines/tensor_overrides)
+#                                       moves the tensors it names off the GPU. Output also goes to
+#                                       $OUT/gpu-check.txt.
 #
 # The CUDA compiler comes from /usr/local/cuda or CUDA_HOME, else from NVIDIA's PyPI wheels
 # (nvidia-cuda-nvcc-cu12 and friends), installed into the build venv.
@@ -81,6 +84,27 @@ print("answer:", text[:80].replace("\n", " "))
 tg = sorted(s[0] for s in speeds)[1]
 pp = sorted(s[1] for s in speeds)[1]
 print(f"Enclave on the GPU: decode {tg:.1f} tokens/s after the prompt, prompt {pp:.0f} tokens/s")
+EOF
+# Experts in RAM: the override a MoE model gets, pointed at the starter model's (dense) FFN
+# tensors: llama.cpp must say it moved them to the CPU, and the GPU's model buffer must shrink.
+"$py" - "$HERE/SmolLM2-135M-Instruct.Q4_1.gguf" <<'EOF'
+import re, sys
+sys.path.insert(0, ".")
+from app.core.engines import llama_lib, tensor_overrides
+
+llama_cpp = llama_lib.load()
+
+def gpu_buffer_mib(patterns):
+    with llama_lib.captured_log(llama_cpp) as lines, tensor_overrides.tensors_in_cpu_memory(llama_cpp, patterns):
+        llama_lib.new_llama(llama_cpp, model_path=sys.argv[1], n_ctx=512, n_gpu_layers=99, verbose=False).close()
+    said = "".join(lines)
+    gpu = sum(float(m) for m in re.findall(r"CUDA\d+ model buffer size =\s*([\d.]+) MiB", said))
+    return gpu, said.count("buffer type overridden to CPU")
+
+whole, _ = gpu_buffer_mib([])
+kept, moved = gpu_buffer_mib([r"blk\.\d+\.ffn_(up|down|gate)\."])
+print(f"experts-in-RAM override: {moved} tensors moved to CPU; GPU model buffer {whole:.0f} -> {kept:.0f} MiB")
+assert moved and kept < whole, "the tensor override did not move the FFN tensors off the GPU"
 EOF
 model=$HERE/SmolLM2-135M-Instruct.Q4_1.gguf
 for what in "-p 0 -n 128 -d 40" "-p 512 -n 0"; do
