@@ -13,98 +13,18 @@ import time
 from pathlib import Path
 
 import pytest
+from crash_helpers import SLOW_MIGRATION, contents, make_v1_database, v1_contents
 
 from app.core.chat.store import SCHEMA_VERSION, Store
 
-# The schema as version 1 wrote it: messages without provider, tier and sources; no consents.
-V1_SCHEMA = """
-CREATE TABLE conversations (
-    id INTEGER PRIMARY KEY AUTOINCREMENT, title TEXT NOT NULL, system_prompt TEXT, model TEXT,
-    created REAL NOT NULL, updated REAL NOT NULL);
-CREATE INDEX conversations_by_updated ON conversations(updated DESC);
-CREATE TABLE messages (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
-    role TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
-    content TEXT NOT NULL, model TEXT, engine TEXT,
-    status TEXT NOT NULL DEFAULT 'complete'
-        CHECK (status IN ('complete', 'streaming', 'cancelled', 'error')),
-    prompt_tokens INTEGER, completion_tokens INTEGER, ttft_ms REAL, tokens_per_s REAL,
-    created REAL NOT NULL, updated REAL NOT NULL);
-CREATE INDEX messages_by_conversation ON messages(conversation_id, id);
-CREATE VIRTUAL TABLE messages_fts USING fts5(
-    content, content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
-CREATE TRIGGER messages_ai AFTER INSERT ON messages BEGIN
-    INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
-END;
-PRAGMA user_version = 1;
-"""
-
-# Runs in the child: the upgrade is slowed down (SQLite calls the handler every few VM steps) so
-# that a kill at a random moment lands inside it, and a marker says when it has begun.
-CHILD = """
-import sys, time
-from pathlib import Path
-from app.core.chat.store import Store
-
-marker = Path(sys.argv[2])
-original = Store._migrate
-
-def slow_migrate(self, db):
-    db.set_progress_handler(lambda: time.sleep(0.002) or 0, 5)
-    marker.write_text("migrating")
-    try:
-        original(self, db)
-    finally:
-        db.set_progress_handler(None, 0)
-
-Store._migrate = slow_migrate
+# Runs in the child: the slowed upgrade (argv[2] is its marker) of the file in argv[1].
+CHILD = (
+    SLOW_MIGRATION
+    + """
 with Store(Path(sys.argv[1])) as store:
     print("upgraded", flush=True)
 """
-
-
-def make_v1_database(path: Path, conversations: int = 40, messages: int = 25) -> None:
-    db = sqlite3.connect(path, isolation_level=None)
-    db.execute("PRAGMA journal_mode = WAL")
-    db.executescript(V1_SCHEMA)
-    db.execute("BEGIN")
-    for c in range(conversations):
-        cid = db.execute(
-            "INSERT INTO conversations (title, created, updated) VALUES (?, ?, ?)",
-            (f"chat {c} — ünïcode", c, c),
-        ).lastrowid
-        for m in range(messages):
-            db.execute(
-                "INSERT INTO messages (conversation_id, role, content, created, updated) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (cid, "user" if m % 2 == 0 else "assistant", f"message {c}/{m} lighthouse", m, m),
-            )
-    db.execute("COMMIT")
-    db.close()
-
-
-def contents(path: Path) -> list[tuple]:
-    with Store(path) as store:
-        return [
-            (c.id, c.title, [(m.id, m.role, m.content, m.status) for m in store.messages(c.id)])
-            for c in store.conversations(limit=10_000)
-        ]
-
-
-def v1_contents(path: Path) -> list[tuple]:
-    db = sqlite3.connect(path)
-    try:
-        rows = db.execute(
-            "SELECT c.id, c.title, m.id, m.role, m.content, m.status FROM conversations c "
-            "JOIN messages m ON m.conversation_id = c.id ORDER BY c.updated DESC, c.id, m.id"
-        ).fetchall()
-    finally:
-        db.close()
-    out: dict[int, tuple] = {}
-    for cid, title, mid, role, content, status in rows:
-        out.setdefault(cid, (cid, title, []))[2].append((mid, role, content, status))
-    return list(out.values())
+)
 
 
 def kill_during_migration(database: Path, marker: Path, rng: random.Random, repo_root) -> str:
