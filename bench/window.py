@@ -56,10 +56,10 @@ class Turn(QObject):
 
     def __init__(self, window):
         super().__init__(window)
-        worker = window.models.worker
-        worker.text_received.connect(self._on_text)
-        worker.turn_finished.connect(self._on_finished)
-        worker.turn_failed.connect(self._on_failed)
+        models = window.models  # the model thread's results, relayed on the UI thread
+        models.text_received.connect(self._on_text)
+        models.turn_finished.connect(self._on_finished)
+        models.turn_failed.connect(self._on_failed)
         self.reset()
 
     def reset(self) -> None:

@@ -173,7 +173,7 @@ def cloud_window(rt, pump, shoot, current) -> None:
             "she can call me on +44 20 7946 0958."
         )
         planned = {}  # what the Ask cloud… button gets, planned on the model thread
-        window.models.worker.cloud_planned.connect(lambda _, plan: planned.update(plan=plan))
+        window.models.cloud_planned.connect(lambda _, plan: planned.update(plan=plan))
         window.models.plan_cloud(None, text, "Lab", None)
         pump(lambda: "plan" in planned)
         plan = planned["plan"]

@@ -5,7 +5,10 @@
     DocumentsDialog(rt, services.indexing, window)
     services.shutdown()                  # in the window's closeEvent
 
-- ``models``: the model thread (every load and answer; ``app.ui.chat.model_worker``).
+- ``runner``: the one model runner (core): every model load and generation, the window's and the
+  local API's, in one fair queue, so there is one model in memory.
+- ``models``: the window's model thread (its turns go to the runner; ``app.ui.chat.model_worker``).
+- ``api``: the local API server, when the user turns it on (``app.ui.server.local_api``).
 - ``downloads``: the download queue (core's ``DownloadQueue`` on its own thread), its progress
   delivered on the UI thread. Downloads carry on while the Models window is closed.
 - ``indexing``: document indexing (its own thread; the order and what to watch are core's rules).
@@ -20,11 +23,14 @@ import logging
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
+from app.core.engines.host import EngineHost
+from app.core.engines.runner import ModelRunner
 from app.core.models.download_queue import DownloadQueue
 from app.core.models.service import ModelLibrary
 from app.core.platform.runtime import Runtime
 from app.ui.chat.model_worker import ModelThread
 from app.ui.documents.indexing import IndexingService
+from app.ui.server.local_api import LocalApi
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +57,9 @@ class Services(QObject):
     def __init__(self, rt: Runtime, parent=None):
         super().__init__(parent)
         self.rt = rt
-        self.models = ModelThread(rt, self)
+        self.runner = ModelRunner(EngineHost(rt.settings))
+        self.models = ModelThread(rt, self, runner=self.runner)
+        self.api = LocalApi(rt, self.runner, self)
         self.library = ModelLibrary(rt.paths, rt.settings_service)
         self.downloads = DownloadService(self.library, self)
         self.indexing = IndexingService(rt, self)
@@ -61,12 +69,15 @@ class Services(QObject):
             app.aboutToQuit.connect(self.shutdown)
 
     def shutdown(self) -> None:
-        """Stop everything, in order: downloads pause (to resume next time), the answer in
-        progress stops and the model is let go, indexing stops (what is done stays)."""
+        """Stop everything, in order: the local API stops serving, downloads pause (to resume
+        next time), the answer in progress stops and the model is let go, indexing stops (what is
+        done stays)."""
         if self.closed:
             return
         self.closed = True
+        self.api.stop()
         self.downloads.close()
         self.models.shutdown()
+        self.runner.stop()
         self.indexing.shutdown()
         log.info("background services stopped")

@@ -65,6 +65,7 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         self._models: list[installed.InstalledModel] = []  # listed once, not per switch
         self.models_dialog = None
         self.providers_dialog = None
+        self.api_dialog = None
         self._notice_action = None
 
         self.setWindowTitle("Enclave")
@@ -265,6 +266,13 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         )
         action(
             privacy_menu,
+            "&Local API server…",
+            self.show_api_server,
+            None,
+            "Let other apps on this computer use Enclave's models (OpenAI-compatible, with a key)",
+        )
+        action(
+            privacy_menu,
             "What &left this device…",
             self.show_audit,
             None,
@@ -285,7 +293,13 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         models.request_done.connect(session.on_request_done)
         models.cloud_planned.connect(session.on_cloud_planned)
         models.plan_failed.connect(session.on_plan_failed)
-        models.worker.text_received.connect(self.chat.append_text)
+        models.text_received.connect(self.chat.append_text)
+        models.thinking_received.connect(self.chat.append_thinking)
+        models.waiting.connect(
+            lambda ahead: self.status_state.setText(
+                f"Waiting for the model: the local API is using it ({ahead} ahead)…"
+            )
+        )
         models.worker.model_loading.connect(self._on_worker_model_loading)
         models.worker.model_ready.connect(self._on_worker_model_ready)
         session.conversation_changed.connect(self._show_conversation)
@@ -341,6 +355,15 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         self.models_dialog.show()
         self.models_dialog.raise_()
         self.models_dialog.activateWindow()
+
+    def show_api_server(self) -> None:
+        """The Local API server window: the switch, the URL and key, the requests it answered."""
+        if self.api_dialog is None:
+            from app.ui.server.api_server_dialog import ApiServerDialog
+
+            self.api_dialog = ApiServerDialog(self.rt, self.services.api, self)
+        self.api_dialog.show()
+        self.api_dialog.raise_()
 
     def _reload_models(self) -> None:
         self.model_picker.clear()

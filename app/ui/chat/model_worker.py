@@ -1,9 +1,12 @@
 """The model thread: every model load and every answer runs here, never on the UI thread.
 
-A llama.cpp model is not thread-safe, so one ``ModelWorker`` on one ``QThread`` owns it, together
-with its own database connection and the ``Assistant``. The window talks to it only through
-``ModelThread``: requests go in as queued signals, results come back as queued signals, and Stop
-sets a ``threading.Event`` directly so it works while the worker is busy.
+A llama.cpp model is not thread-safe, so all model work runs on one thread: the ``ModelRunner``'s
+(core), shared with the local API server, whose fair queue puts the window's turns and the API's
+requests in the order they came: one model in memory for both. The ``ModelWorker`` lives on a
+``QThread`` of its own, hands each request to the runner and waits for it; the ``Assistant`` and
+its database connection are made and used only on the runner's thread. The window talks to the
+worker only through ``ModelThread``: requests go in as queued signals, results come back as queued
+signals, and Stop works directly (an event, and the runner's ticket) while the worker is busy.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from app.core.chat.assistant import Assistant, TurnResult, TurnStart
 from app.core.chat.store import Store
+from app.core.engines.host import EngineHost
+from app.core.engines.runner import ModelRunner, Ticket
 from app.core.errors import EnclaveError
 from app.core.platform.runtime import Runtime
 
@@ -39,31 +44,67 @@ class ModelWorker(QObject):
     request_done = Signal(int)  # request id: that request has finished, however it ended
     cloud_planned = Signal(int, object)  # request id, CloudPlan: what would be sent
     plan_failed = Signal(int, str)  # request id, why nothing can be sent
+    waiting = Signal(int)  # how many requests (the local API's) run or wait before this one
 
-    def __init__(self, rt: Runtime):
+    def __init__(self, rt: Runtime, runner: ModelRunner):
         super().__init__()
-        self._rt = rt
+        self._rt, self._runner = rt, runner
         self._assistant: Assistant | None = None
         self._cloud = None  # CloudChat, sharing the assistant
         self.cancel_event = threading.Event()
+        self.ticket: Ticket | None = None  # the request running or waiting on the runner
 
-    @Slot()
-    def open(self) -> None:
+    def _open(self) -> None:
+        """On the runner's thread: the assistant on the runner's one engine host."""
+        host = self._runner.host
         self._assistant = Assistant(
-            Store(self._rt.paths.database), self._rt.settings, self._rt.paths
+            Store(self._rt.paths.database), self._rt.settings, self._rt.paths, host=host
         )
-        self._assistant.host.on_loading = self.model_loading.emit
-        self._assistant.host.on_ready = self.model_ready.emit
+        # Added to the hooks already there (the runner's own), so everyone still hears them.
+        loading, ready = host.on_loading, host.on_ready
+        host.on_loading = lambda model_id: (
+            loading and loading(model_id),
+            self.model_loading.emit(model_id),
+        )
+        host.on_ready = lambda *done: (ready and ready(*done), self.model_ready.emit(*done))
         from app.core.cloud.chat import CloudChat
 
         self._cloud = CloudChat(self._assistant)
 
     @Slot()
     def close(self) -> None:
-        if self._assistant is not None:
-            self._assistant.close()
-            self._assistant.store.close()
-            self._assistant = None
+        def close(cancel) -> None:
+            if self._assistant is not None:
+                self._assistant.close()  # the model too: the window is closing
+                self._assistant.store.close()
+                self._assistant = None
+
+        self.cancel_event.clear()  # the Stop that came with closing was for the answer
+        try:
+            self._on_runner("closing", close, open_first=False)
+        except EnclaveError as exc:  # the runner stopped first: nothing is left to close
+            log.info("model worker closed without the runner: %s", exc)
+
+    def _on_runner(self, label: str, fn, *, open_first: bool = True):
+        """``fn(cancel)`` on the runner's thread, in its queue; waits here for the result."""
+
+        def work(host, cancel):
+            if self.cancel_event.is_set():  # Stop pressed before the ticket existed
+                cancel.set()
+            if open_first and self._assistant is None:
+                self._open()
+            return fn(cancel)
+
+        self.ticket = ticket = self._runner.submit(work, label=label)
+        if self.cancel_event.is_set():
+            ticket.stop()
+        ahead = ticket.position - 1 + (self._runner._current is not None)
+        if ahead > 0:
+            self.waiting.emit(ahead)
+        try:
+            return ticket.result()
+        finally:
+            self.ticket = None
 
     # -- requests (queued from the UI thread) --------------------------------------------------
 
@@ -103,11 +144,13 @@ class ModelWorker(QObject):
         """What ``provider`` would receive (``text`` None: the last message again). Here, not on
         the UI thread: planning searches the documents, which may load the embedding model."""
         try:
-            if self._assistant is None:
-                self.open()
-            self.cloud_planned.emit(
-                request, self._cloud.plan(conversation_id, text, provider, collections=collections)
+            plan = self._on_runner(
+                "preparing a provider turn",
+                lambda cancel: self._cloud.plan(
+                    conversation_id, text, provider, collections=collections
+                ),
             )
+            self.cloud_planned.emit(request, plan)
         except EnclaveError as exc:
             self.plan_failed.emit(request, str(exc))
         except Exception as exc:  # a bug: the details belong in the log
@@ -133,12 +176,13 @@ class ModelWorker(QObject):
         self.cancel_event.clear()
         self._conversation_id = conversation_id
         try:
-            if self._assistant is None:
-                self.open()
             if turn is None:  # only load the model, ahead of the first message
-                self._assistant.load_model(conversation_id)
+                self._on_runner(
+                    "loading the model", lambda cancel: self._assistant.load_model(conversation_id)
+                )
             else:
-                self.turn_finished.emit(self._stream(turn))
+                result = self._on_runner("your answer", lambda cancel: self._stream(turn, cancel))
+                self.turn_finished.emit(result)
         except EnclaveError as exc:
             self.turn_failed.emit(self._conversation_id, str(exc))
         except Exception as exc:  # a bug: the details belong in the log, not a dialog
@@ -153,7 +197,7 @@ class ModelWorker(QObject):
         finally:
             self.request_done.emit(request)
 
-    def _stream(self, turn) -> TurnResult:
+    def _stream(self, turn, cancel: threading.Event) -> TurnResult:
         pending: list[str] = []  # text of one kind, sent together
         state = {"answer": -1, "last": time.monotonic(), "signal": self.text_received}
 
@@ -181,7 +225,7 @@ class ModelWorker(QObject):
 
         try:
             return turn(
-                cancel=self.cancel_event,
+                cancel=cancel,
                 on_saved=on_saved,
                 on_start=on_start,
                 on_piece=lambda piece: batch(self.text_received, piece),
@@ -195,17 +239,21 @@ class ModelThread(QObject):
     """The UI thread's handle on the model worker. Lives on the UI thread.
 
     The worker's results are re-emitted here, on the UI thread, so plain functions (the Qt-free
-    ``ChatSession``) can subscribe: a signal delivered to a plain function runs on the thread
-    that emitted it, which for the worker's own signals is the model thread.
+    ``ChatSession``, a test's lambda) can subscribe: the worker emits from the model runner's
+    thread, and a plain function connected to it would run there or wait for the worker's busy
+    thread. Subscribe here, not to the worker.
     """
 
     message_saved = Signal(int, int)
     turn_started = Signal(object)
+    text_received = Signal(int, str)
+    thinking_received = Signal(int, str)
     turn_finished = Signal(object)
     turn_failed = Signal(object, str)
     request_done = Signal(int)
     cloud_planned = Signal(int, object)
     plan_failed = Signal(int, str)
+    waiting = Signal(int)
 
     _send = Signal(int, object, str, str, object)
     _send_cloud = Signal(int, object, str)
@@ -215,11 +263,15 @@ class ModelThread(QObject):
     _preload = Signal(int, object)
     _close = Signal()
 
-    def __init__(self, rt: Runtime, parent=None):
+    def __init__(self, rt: Runtime, parent=None, *, runner: ModelRunner | None = None):
+        """``runner``: the model runner to share (the app's, also the local API's); without one,
+        this thread makes and owns its own."""
         super().__init__(parent)
+        self._owns_runner = runner is None
+        self.runner = runner or ModelRunner(EngineHost(rt.settings))
         self._thread = QThread()
         self._thread.setObjectName("enclave-model")
-        self.worker = ModelWorker(rt)
+        self.worker = ModelWorker(rt, self.runner)
         self.worker.moveToThread(self._thread)
         self._send.connect(self.worker.send)
         self._send_cloud.connect(self.worker.send_cloud)
@@ -231,11 +283,14 @@ class ModelThread(QObject):
         for name in (
             "message_saved",
             "turn_started",
+            "text_received",
+            "thinking_received",
             "turn_finished",
             "turn_failed",
             "request_done",
             "cloud_planned",
             "plan_failed",
+            "waiting",
         ):  # queued: this object lives on the UI thread
             getattr(self.worker, name).connect(getattr(self, name))
         app = QCoreApplication.instance()
@@ -297,6 +352,9 @@ class ModelThread(QObject):
     def stop(self) -> None:
         """Stop the current answer; safe to call from the UI thread at any time."""
         self.worker.cancel_event.set()
+        ticket = self.worker.ticket
+        if ticket is not None:
+            ticket.stop()  # dropped if still waiting; told to stop if running
 
     def shutdown(self, timeout_ms: int = 10_000) -> None:
         if not self._thread.isRunning():
@@ -306,3 +364,5 @@ class ModelThread(QObject):
         self._thread.quit()
         if not self._thread.wait(timeout_ms):
             log.warning("model thread did not stop in time")
+        if self._owns_runner:
+            self.runner.stop()

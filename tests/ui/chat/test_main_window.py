@@ -43,7 +43,7 @@ def model_prompts(monkeypatch) -> list[str]:
 def test_send_streams_answer_and_history_survives_restart(qtbot, make_window, wait_idle, paths):
     window = make_window(max_answer_tokens=64)
     batches = []
-    window.models.worker.text_received.connect(lambda _mid, text: batches.append(text))
+    window.models.text_received.connect(lambda _mid, text: batches.append(text))
     _send(qtbot, window, "Tell me about the sea in three sentences.")
     assert window.session.busy and window.stop_button.isVisible()
     wait_idle(window)
@@ -74,7 +74,7 @@ def test_send_streams_answer_and_history_survives_restart(qtbot, make_window, wa
 def test_stop_keeps_partial_answer(qtbot, make_window, wait_idle, paths, how):
     window = make_window(max_answer_tokens=900)
     batches = []
-    window.models.worker.text_received.connect(lambda _mid, text: batches.append(text))
+    window.models.text_received.connect(lambda _mid, text: batches.append(text))
     _send(qtbot, window, "Write a very long story about a lighthouse keeper.")
     qtbot.waitUntil(lambda: len(batches) >= 2, timeout=60_000)
     if how == "Esc":

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+
 from app.core.chat.assistant import TurnStart
 from app.ui.chat.model_worker import ModelWorker
 
 
 def test_thinking_and_answer_arrive_apart_and_in_order(qtbot):
-    worker = ModelWorker(None)
+    worker = ModelWorker(None, None)
     got = []
     worker.thinking_received.connect(lambda mid, text: got.append(("thinking", mid, text)))
     worker.text_received.connect(lambda mid, text: got.append(("answer", mid, text)))
@@ -20,7 +22,7 @@ def test_thinking_and_answer_arrive_apart_and_in_order(qtbot):
             on_piece(piece)
         return "done"
 
-    assert worker._stream(turn) == "done"
+    assert worker._stream(turn, threading.Event()) == "done"
     thinking = "".join(t for kind, _, t in got if kind == "thinking")
     answer = "".join(t for kind, _, t in got if kind == "answer")
     assert (thinking, answer) == ("Let me see.", "Yes, it is.")
