@@ -84,8 +84,12 @@ def _catalog(lib, args) -> int:
         print_json([dataclasses.asdict(e) for e in entries])
         return 0
     for e in entries:
-        size = f"{e.parameters_b}B" if e.parameters_b else "?"
-        print(f"{e.id:<28} {size:>6}  {e.license_id or '?':<13} {e.commercial_text:<32} {e.repo}")
+        size = e.parameters_text or "?"
+        reasons = "reasons" if e.reasons else ""
+        print(
+            f"{e.id:<28} {size:>20}  {reasons:<7}  {e.license_id or '?':<13} "
+            f"{e.commercial_text:<32} {e.repo}"
+        )
     return 0
 
 

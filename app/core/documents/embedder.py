@@ -27,6 +27,11 @@ PREFIXES = {
     "bge-small-en": ("Represent this sentence for searching relevant passages: ", ""),
     "bge-base-en": ("Represent this sentence for searching relevant passages: ", ""),
     "snowflake-arctic-embed": ("Represent this sentence for searching relevant passages: ", ""),
+    # Qwen3 Embedding: an instruction with each query, none with the passages (its model card).
+    "qwen3-embedding": (
+        "Instruct: Given a question, retrieve passages that answer the question\nQuery:",
+        "",
+    ),
 }
 CONTEXT = 512  # tokens per passage embedded (longer passages are cut; ours are ~250)
 BATCH = 16

@@ -208,17 +208,29 @@ class Hub:
         with gate.open_for(self.settings, f"read the header of {filename}", paths=self.paths):
             while size <= 64 * 2**20:
                 try:
-                    r = get_session().get(
-                        url, headers={**self.headers(), "Range": f"bytes=0-{size - 1}"}
-                    )
-                    r.raise_for_status()
+                    prefix = self._first_bytes(get_session(), url, size)
                 except Exception as exc:
                     raise self.explain(exc, repo, filename) from exc
-                metadata = gguf.metadata_from_prefix(r.content)
-                if metadata is not None or len(r.content) < size:
+                metadata = gguf.metadata_from_prefix(prefix)
+                if metadata is not None or len(prefix) < size:
                     return metadata
                 size *= 4
         return None
+
+    def _first_bytes(self, session, url: str, size: int) -> bytes:
+        """At most ``size`` bytes from the start of ``url``: asked for with a Range, and read
+        no further even from a server (a mirror, a proxy) that ignores the Range and sends all of
+        a file of many gigabytes."""
+        chunks, got = [], 0
+        headers = {**self.headers(), "Range": f"bytes=0-{size - 1}"}
+        with session.stream("GET", url, headers=headers) as r:
+            r.raise_for_status()
+            for chunk in r.iter_bytes():
+                chunks.append(chunk[: size - got])
+                got += len(chunks[-1])
+                if got >= size:
+                    break
+        return b"".join(chunks)
 
     def explain(
         self, exc: Exception, repo: str | None = None, filename: str | None = None

@@ -40,6 +40,7 @@ QUALITY_ORDER = [
     "TQ2_0",
     "TQ1_0",
     "MXFP4_MOE",
+    "MXFP4",
 ]
 _QUANT_RE = re.compile(
     r"(?<![A-Za-z0-9])(Q4_0_[48]_[48]|Q[2-8]_K_(?:XL|[SML])|"

@@ -220,9 +220,12 @@ class ModelsDialog(QDialog):
     def _show_catalog(self) -> None:
         self.results.clear()
         for entry in catalog.load():
-            size = f"{entry.parameters_b}B" if entry.parameters_b else ""
             kind = "  ·  for document search" if entry.kind == "embedding" else ""
-            item = QListWidgetItem(f"{entry.name}  ·  {size}{kind}  ·  {entry.commercial_text}")
+            reasons = "  ·  reasons" if entry.reasons else ""
+            item = QListWidgetItem(
+                f"{entry.name}  ·  {entry.parameters_text}{kind}{reasons}  ·  "
+                f"{entry.commercial_text}"
+            )
             item.setData(Qt.ItemDataRole.UserRole, entry.repo)
             item.setToolTip(tip(entry.repo))
             self.results.addItem(item)

@@ -301,3 +301,32 @@ def test_links_that_lead_out_of_the_folder_are_not_followed(index, folder, tmp_p
     assert paths == [str(folder / "notes.txt")]  # once, under its own name
     assert Indexer(index).run("Work").added == 0  # and it stays that way
     assert index.search_text(ids, "hunter2") == []
+
+
+@pytest.mark.parametrize(
+    ("name", "query_starts"),
+    [
+        ("Qwen3-Embedding-0.6B-Q8_0.gguf", "Instruct: "),
+        ("nomic-embed-text-v1.5.Q8_0.gguf", "search_query: "),
+        ("SmolLM2-135M-Instruct.Q4_1.gguf", ""),
+    ],
+)
+def test_a_query_gets_the_instruction_its_model_was_trained_with(
+    starter_model, tmp_path, monkeypatch, name, query_starts
+):
+    """What is embedded for a query: the model (named as its maker names it) sees the query
+    with its instruction; passages as they are, or with the document prefix."""
+    (tmp_path / name).symlink_to(starter_model)
+    e = Embedder(tmp_path / name, model_id=name)
+    seen: list[list[str]] = []
+    real = e._embed
+    monkeypatch.setattr(e, "_embed", lambda texts: seen.append(texts) or real(texts))
+    try:
+        e.embed_query("When are invoices due?")
+        e.embed_documents(["Invoices are payable within 45 days."])
+    finally:
+        e.close()
+    query, passage = seen[0][0], seen[1][0]
+    assert query.startswith(query_starts) and query.endswith("When are invoices due?")
+    assert passage.endswith("Invoices are payable within 45 days.")
+    assert not passage.startswith("Instruct:")

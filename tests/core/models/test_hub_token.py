@@ -25,3 +25,20 @@ def test_the_token_is_not_sent_over_plain_http_and_the_user_is_told_why(hub, pat
     assert hub.requests and not [
         r for r in hub.requests if "authorization" in {k.lower() for k in r[2]}
     ]
+
+
+def test_a_header_is_read_from_its_first_megabytes_even_when_the_range_is_ignored(hub, monkeypatch):
+    """A mirror or proxy that ignores a Range's end sends the whole file (gigabytes for a real
+    model): reading the header stops at what was asked for."""
+    from hub_server import HUB_FILE, HUB_REPO
+
+    from app.core.models import gguf
+
+    hub.faults.ignore_range = True
+    prefixes, real = [], gguf.metadata_from_prefix
+    monkeypatch.setattr(
+        gguf, "metadata_from_prefix", lambda data: prefixes.append(len(data)) or real(data)
+    )
+    metadata = Hub(Settings()).read_metadata(HUB_REPO, HUB_FILE, None)
+    assert metadata and metadata["general.architecture"] == "llama"
+    assert prefixes == [2 * 2**20]  # not the starter's 98 MB

@@ -9,6 +9,8 @@ def test_quantization_from_file_names():
     assert quant.quantization("SmolLM2-135M-Instruct.Q4_1.gguf") == "Q4_1"
     assert quant.quantization("model-bf16-00001-of-00002.gguf") == "BF16"
     assert quant.quantization("Q8_0/model-Q8_0-00002-of-00003.gguf") == "Q8_0"
+    assert quant.quantization("gpt-oss-20b-MXFP4.gguf") == "MXFP4"
+    assert quant.quantization("Qwen3-30B-A3B-MXFP4_MOE.gguf") == "MXFP4_MOE"
     assert quant.quantization("model.gguf") is None
 
 

@@ -48,7 +48,9 @@ def _search_and_choose(qtbot, dialog, query="smollm2", repo=HUB_REPO):
 def test_catalog_is_shown_without_any_request(open_dialog, hub):
     dialog = open_dialog()
     assert dialog.results.count() >= 10
-    assert "Qwen2.5 0.5B" in dialog.results.item(0).text()
+    assert "gpt-oss 20B" in dialog.results.item(0).text()
+    listed = [dialog.results.item(i).text() for i in range(dialog.results.count())]
+    assert any("active" in text and "reasons" in text for text in listed)  # an MoE reasoner
     assert hub.requests == []
 
 
