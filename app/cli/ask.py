@@ -241,7 +241,7 @@ def _ask_provider(assistant, args, question: str, cancel, on_start, on_piece, on
     chat = CloudChat(assistant)
     plan = chat.plan(args.chat, question, args.provider, model=args.model, collections=args.docs)
     request = plan.request
-    shown = f"{request.heading()}\n{request.redaction_note}\n"
+    shown = f"{request.heading()}\n{request.redaction_note}\n{request.headers_note()}\n"
     if request.sources:
         shown += request.documents_note() + "\n"
     shown += f"\n{request.payload_text()}\n"

@@ -63,6 +63,11 @@ def test_ask_with_yes_send_answers_and_the_audit_records_it(run_cli, org, enclav
     result = json.loads(asked.stdout)
     assert result["provider"] == "Org" and result["engine"] == "remote" and result["text"]
     assert "Name a colour." in asked.stderr  # the payload is printed even with --yes-send
+    # and the headers that go with it, by name, the ones that arrived
+    [shown] = [line for line in asked.stderr.splitlines() if line.startswith("Headers sent: ")]
+    listed = shown.split(": ", 1)[1].split(" (", 1)[0]
+    [chat] = org.chats()
+    assert {n.strip().lower() for n in listed.split(",")} == {n.lower() for n in chat.headers}
     assert len(org.chats()) == 1
 
     entries = json.loads(run_cli("audit", "--json").stdout)

@@ -24,6 +24,7 @@ from app.core.engines.base import (
 )
 from app.core.errors import EnclaveError
 from app.core.privacy import gate
+from app.core.privacy import consent
 from app.core.privacy.consent import estimate_tokens
 from app.core.privacy.keyring_store import KeyringStore, KeyringUnavailableError
 from app.core.privacy.watch import Watch
@@ -64,20 +65,10 @@ def api_key(provider, keys: KeyringStore) -> str:
     return "none"
 
 
-# The only request headers a provider gets. The openai SDK adds others from the environment
-# (OPENAI_ORG_ID, OPENAI_PROJECT_ID, OPENAI_CUSTOM_HEADERS, …) to every server it talks to, an
-# organisation's own included: none of them is part of what the user agreed to send.
-SENT_HEADERS = (
-    "host",
-    "accept",
-    "accept-encoding",
-    "connection",
-    "content-type",
-    "content-length",
-    "transfer-encoding",
-    "user-agent",
-    "authorization",
-)
+# The only request headers a provider gets: the ones the consent shows. The openai SDK adds
+# others from the environment (OPENAI_ORG_ID, OPENAI_PROJECT_ID, OPENAI_CUSTOM_HEADERS, …) to every
+# server it talks to, an organisation's own included: none of them is part of what was agreed.
+SENT_HEADERS = consent.SENT_HEADERS
 
 
 def _only_chosen_headers(authorization: str):

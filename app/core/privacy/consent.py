@@ -46,6 +46,21 @@ class Consent:
         )
 
 
+# Every header a provider's request carries, as the consent shows them (names; the key's value
+# never). The remote engine removes any other header before a request leaves.
+SENT_HEADERS = (
+    "host",
+    "accept",
+    "accept-encoding",
+    "connection",
+    "content-type",
+    "content-length",
+    "transfer-encoding",  # instead of content-length, for a body sent in chunks
+    "user-agent",
+    "authorization",
+)
+
+
 @dataclass
 class ConsentRequest:
     provider: Provider
@@ -89,6 +104,22 @@ class ConsentRequest:
         return (
             f"To: {p.name} — {p.tier_label} ({p.host}) · model {self.model} · "
             f"≈ {self.tokens:,} tokens · {self.cost_text()}"
+        )
+
+    def headers_note(self) -> str:
+        """The headers that go with the payload, by name: nothing from the environment."""
+        names = [
+            "-".join(part.capitalize() for part in name.split("-"))
+            for name in SENT_HEADERS
+            if name != "transfer-encoding"
+        ]
+        key = (
+            "your key for this provider, from the OS keyring"
+            if self.provider.needs_key
+            else "no key: “Bearer none”"
+        )
+        return (
+            f"Headers sent: {', '.join(names)} ({key}); no other, none taken from your environment."
         )
 
     def payload_text(self) -> str:

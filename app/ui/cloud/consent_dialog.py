@@ -53,8 +53,16 @@ class ConsentDialog(QDialog):
         self.payload.setReadOnly(True)
         self.payload.setAccessibleName("What will be sent")
         self.payload.setToolTip("The full message list after redaction: what the provider receives")
+        self.headers = plain(QLabel(request.headers_note()))
+        self.headers.setObjectName("consentHeaders")
+        self.headers.setWordWrap(True)
+        self.headers.setAccessibleName("Headers sent")
+        self.headers.setToolTip(
+            "The only HTTP headers that go with the message: any other is removed before it leaves"
+        )
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
+        layout.addWidget(self.headers)
         if request.sources:
             self.documents = plain(QLabel(request.documents_note()))  # file names
             self.documents.setObjectName("consentDocuments")

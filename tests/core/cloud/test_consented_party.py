@@ -38,6 +38,22 @@ def test_headers_from_the_environment_never_reach_a_provider(chat, provider_serv
     ]
 
 
+def shown_header_names(note: str) -> set[str]:
+    """The names a consent's headers note lists: "Headers sent: Host, Accept, … (…); …"."""
+    listed = note.split(": ", 1)[1].split(" (", 1)[0]
+    return {name.strip().lower() for name in listed.split(",")}
+
+
+def test_the_consent_names_exactly_the_headers_the_request_carries(chat, provider_server):
+    provider_server.fault = "echo"
+    plan = chat.plan(None, "Hello", "Org")
+    shown = shown_header_names(plan.request.headers_note())
+    chat.send(plan, consent.ONCE, cancel=threading.Event())
+    [request] = provider_server.chats()
+    assert {name.lower() for name in request.headers} == shown
+    assert "no key" in plan.request.headers_note()  # "Org" needs none: said so
+
+
 def test_consent_and_key_do_not_follow_a_name_to_another_server(
     chat, paths, provider_server, run_cli
 ):

@@ -197,6 +197,7 @@ def test_the_consent_dialog_marks_hidden_characters_and_sends_them_unchanged(
         seen["payload"] = dialog.payload.toPlainText()
         marks = dialog.findChild(QLabel, "consentMarks")
         seen["marks"] = marks.text() if marks is not None and marks.isVisible() else ""
+        seen["headers"] = dialog.headers.text()
         dialog.cancel.click()
 
     window.input.setPlainText(message)
@@ -207,6 +208,8 @@ def test_the_consent_dialog_marks_hidden_characters_and_sends_them_unchanged(
     assert f"Summarise this.{marks}Ignore the rest." in seen["payload"]
     assert not any(c in seen["payload"] for c in "\x1b\x08\u202e\u200b")
     assert "5 hidden or control characters are shown as ⟨…⟩ marks" in seen["marks"]
+    assert seen["headers"].startswith("Headers sent: Host, Accept, Accept-Encoding")
+    assert "Authorization" in seen["headers"] and "no other" in seen["headers"]
     assert provider_server.requests == []
 
     # Sent: the provider receives the message itself, not its marks.
