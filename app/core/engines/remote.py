@@ -23,8 +23,7 @@ from app.core.engines.base import (
     Thought,
 )
 from app.core.errors import EnclaveError
-from app.core.privacy import gate
-from app.core.privacy import consent
+from app.core.privacy import consent, gate
 from app.core.privacy.consent import estimate_tokens
 from app.core.privacy.keyring_store import KeyringStore, KeyringUnavailableError
 from app.core.privacy.watch import Watch
