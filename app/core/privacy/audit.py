@@ -254,6 +254,13 @@ class _KeyringWriter:
 _keyring_writer = _KeyringWriter()
 
 
+def _one_past(anchor: Anchor, seq: object, prev: object) -> bool:
+    """Without a key: the log ends one entry past its anchor, an entry that continues the
+    anchored chain. A process stopped between writing an entry and its anchor leaves exactly
+    that; a cut cannot look like it, and an added entry hides nothing."""
+    return anchor.key is None and seq == anchor.seq + 1 and prev == anchor.hash
+
+
 class _FileAnchor:
     """The anchor in a file outside the log's folder (when no keyring can be used)."""
 
@@ -451,6 +458,8 @@ class AuditLog:
             and tail_seq > anchor.seq
             and hmac.compare_digest(str(tail.get("mac")), _mac(anchor.key, str(tail_hash)))
         ):
+            return None
+        if tail and _one_past(anchor, tail_seq, tail.get("prev")):
             return None
         return {"found_seq": tail_seq, "recorded_seq": anchor.seq, "recorded_in": anchor.where}
 
@@ -706,6 +715,8 @@ class AuditLog:
             and hashes.get(anchor.seq) == anchor.hash
         ):
             return []  # genuine entries (marks checked above) written after the anchor
+        if _one_past(anchor, last_seq, hashes.get(anchor.seq)):
+            return []  # the chain (checked above) continues the anchor by the entry in flight
         return [
             f"the log ends at entry {last_seq} but {anchor.where} records entry "
             f"{anchor.seq} as the last one written: entries were removed from the end, "

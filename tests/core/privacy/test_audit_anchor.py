@@ -291,3 +291,27 @@ def test_verify_says_which_entries_the_keyring_had_not_caught_up_with(enclave_ho
     log.path.write_text("")
     log.anchor_file.unlink()
     assert "records that 1 entries were written" in log.verify().describe()
+
+
+def test_a_process_stopped_between_an_entry_and_its_anchor_is_not_tampering(tmp_path, monkeypatch):
+    """Without a keyring the anchor is a file written after each entry: a process killed between
+    the two leaves the log one entry past its anchor. That is an honest crash, not a cut (and
+    adding an entry hides nothing); two entries past, or a cut, still are not."""
+    anchor_file = tmp_path / "config" / "anchor.json"
+    log = AuditLog(tmp_path / "audit.jsonl", anchor_file=anchor_file, keyring=False)
+    for n in range(3):
+        log.append(purpose=f"request {n}", host="api.example", bytes_sent=10)
+    real = audit._FileAnchor.write
+    monkeypatch.setattr(audit._FileAnchor, "write", lambda self, anchor, **kw: None)  # killed
+    log.append(purpose="request 3", host="api.example", bytes_sent=10)
+    monkeypatch.setattr(audit._FileAnchor, "write", real)
+    assert log.verify().ok, log.verify().describe()
+    after = log.append(purpose="request 4", host="api.example", bytes_sent=10)
+    assert [e.get("kind") for e in log.entries()] == [None] * 5  # no break entry
+    assert after["seq"] == 5 and log.verify().ok
+
+    # The allowance is one entry that continues the anchored chain, nothing more.
+    monkeypatch.setattr(audit._FileAnchor, "write", lambda self, anchor, **kw: None)
+    log.append(purpose="request 5", host="api.example", bytes_sent=10)
+    log.append(purpose="request 6", host="api.example", bytes_sent=10)
+    assert not log.verify().ok
