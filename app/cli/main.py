@@ -77,8 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.self_test:
         return _self_test(args)
     if args.command is None:
-        from app.ui.app import run_window
+        from app.ui.app import display_problem, run_window
 
+        if problem := display_problem():  # before Qt, which would abort the process
+            notice(problem)
+            return 2
         return run_window()
     try:
         return COMMANDS[args.command].run(runtime.start(), args)
