@@ -42,6 +42,9 @@ class Summary:
     def day_total(self, day: datetime.date) -> Cell:
         return _sum(c for (d, _), c in self.cells.items() if d == day)
 
+    def provider_total(self, provider: str) -> Cell:
+        return _sum(c for (_, p), c in self.cells.items() if p == provider)
+
     @property
     def total(self) -> Cell:
         return _sum(self.cells.values())

@@ -1,5 +1,5 @@
-"""The audit log viewer: every request that left this device, newest first, and a check that the
-log was not changed since it was written."""
+"""The audit log viewer: a chart of what left this device per day over the last 30 days, every
+request newest first, and a check that the log was not changed since it was written."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import datetime
 
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 from app.core.cloud.providers import TIERS
 from app.core.errors import EnclaveError
 from app.core.privacy import audit
+from app.ui.cloud.audit_chart import MEASURES, AuditChart
 from app.ui.safe_text import plain
 
 COLUMNS = (
@@ -63,6 +65,15 @@ class AuditDialog(QDialog):
         self.summary = plain(QLabel())  # read from a file anyone with the folder can edit
         self.summary.setWordWrap(True)
         self.summary.setAccessibleName("Audit summary")
+        self.chart = AuditChart()
+        self.chart_caption = plain(QLabel())  # provider names come from the log file
+        self.chart_caption.setWordWrap(True)
+        self.chart_caption.setAccessibleName("Chart summary")
+        self.measure = QComboBox()
+        self.measure.addItems([m.name for m in MEASURES])
+        self.measure.setAccessibleName("What the chart counts")
+        self.measure.setToolTip("Show bytes sent or the number of requests per day")
+        self.measure.currentIndexChanged.connect(lambda i: self.chart.set_measure(MEASURES[i]))
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels([c for c, _ in COLUMNS])
         self.table.setAccessibleName("Audit log")
@@ -84,13 +95,18 @@ class AuditDialog(QDialog):
         row.addWidget(self.result, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
+        chart_row = QHBoxLayout()
+        chart_row.addWidget(self.chart_caption, 1)
+        chart_row.addWidget(self.measure)
+        layout.addLayout(chart_row)
+        layout.addWidget(self.chart)
         layout.addWidget(self.table, 1)
         layout.addLayout(row)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.close)
         layout.addWidget(close)
         em = self.fontMetrics().averageCharWidth()
-        self.resize(em * 150, self.fontMetrics().lineSpacing() * 28)
+        self.resize(em * 150, self.fontMetrics().lineSpacing() * 42)
         self.reload()
 
     def reload(self) -> None:
@@ -99,6 +115,8 @@ class AuditDialog(QDialog):
         except EnclaveError as exc:
             self.summary.setText(str(exc))
             return
+        self.chart.set_entries(entries)
+        self.chart_caption.setText(self.chart.summary.describe())
         self.table.setRowCount(len(entries))
         for i, entry in enumerate(entries):
             for j, (_, value) in enumerate(COLUMNS):

@@ -41,6 +41,7 @@ def test_requests_written_through_the_audit_log_are_counted_today(tmp_path):
     assert summary.providers == ["OpenAI", "Org"]  # most bytes sent first
     assert summary.cell(today, "Org") == audit_summary.Cell(2, 2000, 600)
     assert summary.cell(today, "OpenAI") == audit_summary.Cell(1, 5000, 0)
+    assert summary.provider_total("Org") == audit_summary.Cell(2, 2000, 600)
     assert summary.tiers == {"Org": "org", "OpenAI": "cloud"}
     assert summary.describe() == "In the last 30 days, 3 requests, 7 KB sent, to 2 providers."
 
