@@ -12,6 +12,9 @@ the thread that owns the session.
     session.on_turn_started(start)   # → message_stored, answer_started
     session.on_turn_finished(result) # → answer_ended, turn_finished, conversations_changed
     session.on_request_done(request) # → busy_changed(False)
+
+A reasoning model's thinking level (``thinking_choice``, ``set_thinking``) is the conversation's
+own; a new chat keeps it until its first message is sent, as its collections.
 """
 
 from __future__ import annotations
@@ -20,12 +23,15 @@ import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from app.core.chat.assistant import TurnResult, TurnStart
+from app.core.chat import thinking
+from app.core.chat.assistant import TurnResult, TurnStart, model_for
 from app.core.chat.store import Message, Store
+from app.core.chat.thinking_choice import ThinkingChoice, as_offered, model_style
 from app.core.cloud.chat import route_for
 from app.core.cloud.providers import Provider, ProviderRegistry
 from app.core.errors import EnclaveError
 from app.core.platform.events import Event
+from app.core.platform.paths import Paths
 from app.core.platform.settings import Settings
 
 if TYPE_CHECKING:
@@ -36,7 +42,12 @@ class ModelRequests(Protocol):
     """Where the session's work runs; each call returns a request id for ``on_request_done``."""
 
     def send(
-        self, conversation_id: int | None, text: str, model: str = "", collections=None
+        self,
+        conversation_id: int | None,
+        text: str,
+        model: str = "",
+        collections=None,
+        thinking_level: str | None = None,
     ) -> int: ...
     def edit(self, conversation_id: int, message_id: int, text: str) -> int: ...
     def regenerate(self, conversation_id: int) -> int: ...
@@ -76,11 +87,22 @@ class ChatSession:
     """Lives on one thread (the window's UI thread); never blocks: the work is requested."""
 
     def __init__(
-        self, store: Store, providers: ProviderRegistry, settings: Settings, models: ModelRequests
+        self,
+        store: Store,
+        providers: ProviderRegistry,
+        settings: Settings,
+        models: ModelRequests,
+        *,
+        paths: Paths | None = None,
     ):
+        """``paths``: where the models are, to know which thinking switch a conversation's model
+        has; without them no switch is offered."""
         self.store, self.providers, self.settings, self.models = store, providers, settings, models
+        self.paths = paths
         self._conversation_id: int | None = None
         self._new_chat_collections: list[str] = []
+        self._new_chat_thinking: str | None = None
+        self._sent_thinking: str | None = None  # what the new chat's first send carried
         self._turn: _Turn | None = None
         self._loads: set[int] = set()
         self._editing: int | None = None
@@ -97,6 +119,8 @@ class ChatSession:
         self.turn_finished = Event("turn_finished")  # TurnResult
         self.collections_changed = Event("collections_changed")  # list of names
         self.route_changed = Event("route_changed")  # (Provider, model) or None
+        # ThinkingChoice, or None when the model has no thinking switch (or a provider answers).
+        self.thinking_changed = Event("thinking_changed")
         self.busy_changed = Event("busy_changed")  # bool
         self.editing_changed = Event("editing_changed")  # the Message being edited, or None
         self.text_returned = Event("text_returned")  # a message that was never stored
@@ -135,6 +159,32 @@ class ChatSession:
             return list(self._new_chat_collections)
         return self.store.collections(self._conversation_id)
 
+    def thinking_choice(self) -> ThinkingChoice | None:
+        """The thinking levels the conversation's model offers, with the conversation's own and
+        the model's default; None when it has no switch Enclave knows, when a provider answers,
+        or when there is no model."""
+        if self.paths is None or self.route() is not None:
+            return None
+        cid = self._conversation_id
+        try:
+            conversation = self.store.conversation(cid) if cid else None
+            model = model_for(conversation, self.paths, self.settings)
+        except EnclaveError:  # no model yet: the window says how to get one
+            return None
+        style = model_style(model.path)
+        if style is None:
+            return None
+        own = self._new_chat_thinking if cid is None else self.store.thinking(cid)
+        return ThinkingChoice(
+            style, as_offered(own, style), as_offered(model.defaults.get("thinking"), style)
+        )
+
+    def thinking_level(self) -> str | None:
+        """How much the model will think: the conversation's level, else the model's default;
+        None when the model decides (or has no switch)."""
+        choice = self.thinking_choice()
+        return choice.level if choice else None
+
     # -- choosing the conversation -------------------------------------------------------------
 
     def open(self, conversation_id: int) -> None:
@@ -146,6 +196,7 @@ class ChatSession:
         self.cancel_edit()
         self._conversation_id = None
         self._new_chat_collections = []
+        self._new_chat_thinking = self._sent_thinking = None
         self._changed_all()
 
     def forget(self, conversation_id: int) -> None:
@@ -156,7 +207,30 @@ class ChatSession:
     def _changed_all(self) -> None:
         self.conversation_changed.emit(self._conversation_id)
         self.collections_changed.emit(self.collections())
+        self._route_changed()
+
+    def _route_changed(self) -> None:
+        """The route may differ, and with it the model that answers and its thinking switch."""
         self.route_changed.emit(self.route())
+        self.thinking_changed.emit(self.thinking_choice())
+
+    def set_thinking(self, level: str | None) -> None:
+        """How much the conversation's model should think (``thinking.LEVELS``; None: the
+        model's default). Kept for a new chat until its first message is sent.
+
+        Raises:
+            ValueError: ``level`` is none of the levels (the message names them).
+        """
+        level = thinking.check_level(level)
+        if self._conversation_id is None:
+            self._new_chat_thinking = level
+        else:
+            self.store.set_thinking(self._conversation_id, level)
+        self.thinking_changed.emit(self.thinking_choice())
+
+    def model_changed(self) -> None:
+        """The conversation's model (or the default model) was changed elsewhere."""
+        self.thinking_changed.emit(self.thinking_choice())
 
     def set_collections(self, names: list[str]) -> None:
         if self._conversation_id is None:
@@ -177,10 +251,10 @@ class ChatSession:
                     "provider."
                 )
             )
-        self.route_changed.emit(self.route())
+        self._route_changed()
 
     def providers_changed(self) -> None:
-        self.route_changed.emit(self.route())
+        self._route_changed()
 
     # -- turns ---------------------------------------------------------------------------------
 
@@ -200,11 +274,13 @@ class ChatSession:
             self._begin(_Turn(request), text)
             return True
         new = self._conversation_id is None
+        self._sent_thinking = self._new_chat_thinking if new else None
         request = self.models.send(
             self._conversation_id,
             text,
             self.settings.default_model if new else "",
             list(self._new_chat_collections) if new else None,
+            thinking_level=self._sent_thinking,
         )
         self._begin(_Turn(request, cloud=self.route() is not None), text)  # the thread agrees
         return True
@@ -314,6 +390,9 @@ class ChatSession:
     def on_message_saved(self, conversation_id: int, message_id: int) -> None:
         if self._conversation_id is None:  # a new chat just got its conversation
             self._conversation_id = conversation_id
+            if self._new_chat_thinking != self._sent_thinking:  # changed while it was stored
+                self.store.set_thinking(conversation_id, self._new_chat_thinking)
+            self._new_chat_thinking = self._sent_thinking = None
             self.conversation_started.emit(conversation_id)
         turn = self._turn
         if turn is not None and turn.pending is not None:
@@ -340,7 +419,7 @@ class ChatSession:
         current = result.conversation_id == self._conversation_id
         if current:
             self.answer_ended.emit(result.answer_message_id)
-        self.route_changed.emit(self.route())
+        self._route_changed()
         if result.shortened and current:
             self.notice.emit(
                 Notice(
@@ -364,7 +443,7 @@ class ChatSession:
         elif conversation_id is not None and conversation_id == self._conversation_id:
             self.conversation_changed.emit(conversation_id)  # what was stored, not what was shown
         cloud, turn.cloud = turn.cloud, False
-        self.route_changed.emit(self.route())
+        self._route_changed()
         if cloud and self._conversation_id:
             self.notice.emit(Notice(message + " Your message is kept.", True, NextStep.ANSWER_HERE))
         else:

@@ -20,7 +20,8 @@ from app.core.platform import jsonfile
 log = logging.getLogger(__name__)
 
 # Per-model defaults a user may set, with the setting each one overrides.
-DEFAULT_KEYS = ("context_length", "temperature", "gpu_layers", "system_prompt")
+# "thinking" is a level of chat.thinking.LEVELS: how much a reasoning model thinks by default.
+DEFAULT_KEYS = ("context_length", "temperature", "gpu_layers", "system_prompt", "thinking")
 
 
 @dataclass

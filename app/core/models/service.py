@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from dataclasses import asdict, dataclass, field
 
+from app.core.chat import thinking
 from app.core.errors import NoModelError
 from app.core.models import fit, gguf, hub, installed
 from app.core.models.download import Downloader, DownloadRequest
@@ -178,6 +179,8 @@ class ModelLibrary:
 
 
 def _typed(key: str, value):
+    if key == "thinking":  # ValueError naming the levels
+        return thinking.check_level(value)
     kinds = {"context_length": int, "gpu_layers": int, "temperature": float, "system_prompt": str}
     try:
         return kinds[key](value)

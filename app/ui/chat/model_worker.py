@@ -112,14 +112,21 @@ class ModelWorker(QObject):
     def preload(self, request: int, conversation_id) -> None:
         self._run(request, conversation_id, None)
 
-    @Slot(int, object, str, str, object)
-    def send(self, request: int, conversation_id, text: str, model: str, collections) -> None:
+    @Slot(int, object, str, str, object, object)
+    def send(
+        self, request: int, conversation_id, text: str, model: str, collections, thinking_level
+    ) -> None:
         """A new message, answered where the conversation's route says (core decides)."""
         self._run(
             request,
             conversation_id,
             lambda **kw: self._cloud.send_message(
-                conversation_id, text, model=model or None, collections=collections, **kw
+                conversation_id,
+                text,
+                model=model or None,
+                collections=collections,
+                thinking_level=thinking_level,
+                **kw,
             ),
         )
 
@@ -255,7 +262,7 @@ class ModelThread(QObject):
     plan_failed = Signal(int, str)
     waiting = Signal(int)
 
-    _send = Signal(int, object, str, str, object)
+    _send = Signal(int, object, str, str, object, object)
     _send_cloud = Signal(int, object, str)
     _plan_cloud = Signal(int, object, object, str, object)
     _regenerate = Signal(int, int)
@@ -311,10 +318,12 @@ class ModelThread(QObject):
         text: str,
         model: str = "",
         collections: list[str] | None = None,
+        thinking_level: str | None = None,
     ) -> int:
-        """Answer ``text``; ``collections`` are the document collections of a new chat."""
+        """Answer ``text``; ``collections`` and ``thinking_level`` are a new chat's document
+        collections and thinking setting (stored with its first message)."""
         request = self._next()
-        self._send.emit(request, conversation_id, text, model, collections)
+        self._send.emit(request, conversation_id, text, model, collections, thinking_level)
         return request
 
     def send_cloud(self, plan, choice: str) -> int:

@@ -27,8 +27,8 @@ class ScriptedModels:
         self.calls.append(call)
         return len(self.calls)
 
-    def send(self, conversation_id, text, model="", collections=None):
-        return self._record("send", conversation_id, text, model, collections)
+    def send(self, conversation_id, text, model="", collections=None, thinking_level=None):
+        return self._record("send", conversation_id, text, model, collections, thinking_level)
 
     def edit(self, conversation_id, message_id, text):
         return self._record("edit", conversation_id, message_id, text)
@@ -103,7 +103,7 @@ def test_a_new_chat_is_shown_at_once_then_adopted_when_stored(parts, store):
     temp = seen.last("message_shown")[0]
     assert temp.id < 0 and temp.content == "Hello"
     # A new chat carries the default model and the collections chosen before it existed.
-    assert models.calls == [("send", None, "Hello", "tiny", ["Work"])]
+    assert models.calls == [("send", None, "Hello", "tiny", ["Work"], None)]
     assert seen.last("busy_changed") == (True,)
 
     conversation = store.create_conversation("Hello")
@@ -299,3 +299,98 @@ def test_loading_a_model_is_not_an_answer(parts):
     assert session.loading and not session.busy and not session.idle()
     session.on_request_done(1)
     assert session.idle()
+
+
+# -- the thinking level ------------------------------------------------------------------------
+
+QWEN3_LIKE = "{% if enable_thinking is defined and not enable_thinking %}<think></think>{% endif %}"
+GPT_OSS_LIKE = "Reasoning: {{ reasoning_effort }}<|start|>assistant<|channel|>final<|message|>"
+
+
+@pytest.fixture
+def reasoning(store, paths, tmp_path):
+    """A session whose models folder holds a Qwen3-like model (on/off, the default model) and a
+    gpt-oss-like one (effort levels): small real GGUF files, with their real templates' words."""
+    import gguf_build as gb
+
+    for name, template in (("qwen3-tiny", QWEN3_LIKE), ("oss-tiny", GPT_OSS_LIKE)):
+        meta = gb.llama_metadata(tokenizer__chat_template=(gb.STRING, template))
+        gb.write(paths.models / f"{name}.gguf", gb.model_bytes(meta))
+    models = ScriptedModels()
+    providers = ProviderRegistry(tmp_path / "providers.json")
+    settings = Settings(default_model="qwen3-tiny")
+    session = ChatSession(store, providers, settings, models, paths=paths)
+    return session, models, Recorder(session)
+
+
+def test_a_new_chat_keeps_its_thinking_level_and_sends_it_with_the_first_message(reasoning, store):
+    session, models, seen = reasoning
+    choice = session.thinking_choice()
+    assert (choice.style, choice.levels, choice.own, choice.default) == (
+        "switch",
+        ("on", "off"),
+        None,
+        None,
+    )
+    assert session.thinking_level() is None  # the model decides
+
+    session.set_thinking("off")
+    assert seen.last("thinking_changed")[0].own == "off" and session.thinking_level() == "off"
+    assert store.count_conversations() == 0  # nothing stored before the first message
+    session.send("Hi")
+    assert models.calls[-1] == ("send", None, "Hi", "qwen3-tiny", [], "off")
+
+    # Changed again while the model thread stored the conversation (with "off"): the new one wins.
+    session.set_thinking("on")
+    conversation = store.create_conversation("Hi")
+    store.set_thinking(conversation.id, "off")
+    session.on_message_saved(conversation.id, store.add_message(conversation.id, "user", "Hi").id)
+    assert store.thinking(conversation.id) == "on"
+    _answer(store, conversation.id, None, 1, session)
+
+    session.new()  # a new chat starts at Auto again
+    assert session.thinking_choice().own is None
+    session.send("Again")
+    assert models.calls[-1][-1] is None
+
+
+def test_a_stored_conversation_keeps_its_level_in_the_models_words(reasoning, store):
+    session, _, seen = reasoning
+    conversation = store.create_conversation("c", model="oss-tiny")
+    store.set_thinking(conversation.id, "on")
+    session.open(conversation.id)
+    choice = seen.last("thinking_changed")[0]  # opening says what the model offers
+    assert (choice.style, choice.levels) == ("effort", ("low", "medium", "high"))
+    assert choice.own == "medium"  # what gpt-oss is told for "on"
+
+    session.set_thinking("high")
+    assert store.thinking(conversation.id) == "high" and session.thinking_level() == "high"
+    with pytest.raises(ValueError, match="thinking must be one of on, off, low"):
+        session.set_thinking("max")
+    assert store.thinking(conversation.id) == "high"
+    session.set_thinking(None)
+    assert store.thinking(conversation.id) is None
+
+
+def test_the_models_own_default_applies_where_the_conversation_has_none(reasoning, store, paths):
+    from app.core.models.service import ModelLibrary
+
+    session, _, seen = reasoning
+    ModelLibrary(paths, Settings()).set_model_defaults("qwen3-tiny", thinking="High")
+    session.model_changed()
+    choice = seen.last("thinking_changed")[0]
+    assert (choice.own, choice.default, choice.level) == (None, "on", "on")
+    session.set_thinking("off")
+    assert session.thinking_level() == "off"  # the conversation's own wins
+
+
+def test_no_switch_is_offered_for_a_model_without_one(reasoning, store, paths, tmp_path):
+    session, _, seen = reasoning
+    conversation = store.create_conversation("c", model="starter")
+    store.set_thinking(conversation.id, "high")  # e.g. from `enclave ask --thinking high`
+    session.open(conversation.id)
+    assert seen.last("thinking_changed") == (None,)
+    assert session.thinking_choice() is None and session.thinking_level() is None
+    # Without the models' folder the session cannot know which switch a model has.
+    blind = ChatSession(store, ProviderRegistry(tmp_path / "p.json"), Settings(), ScriptedModels())
+    assert blind.thinking_choice() is None
