@@ -22,6 +22,12 @@ def add_parser(sub) -> None:
     exp.add_argument("id", nargs="?", type=int, help="conversation id (default: all)")
     exp.add_argument("--format", choices=export.FORMATS, default="json")
     exp.add_argument("--output", "-o", type=Path, help="write to a file instead of stdout")
+    exp.add_argument(
+        "--include-thinking",
+        action="store_true",
+        help="add what reasoning models thought before answering (a thinking field in JSON, a "
+        "collapsed section in Markdown); left out by default",
+    )
 
 
 def run(rt: runtime.Runtime, args) -> int:
@@ -57,7 +63,9 @@ def run(rt: runtime.Runtime, args) -> int:
             conversations = [store.conversation(args.id)]
         else:
             conversations = list(reversed(store.conversations(limit=1_000_000)))
-        text = export.export(store, conversations, args.format)
+        text = export.export(
+            store, conversations, args.format, include_thinking=args.include_thinking
+        )
     if args.output:
         try:
             args.output.write_text(text, encoding="utf-8")
