@@ -50,26 +50,57 @@ class Settings:
     notices: list[str] = field(default_factory=list, repr=False, compare=False)
 
     def validate(self) -> None:
-        if not 256 <= self.context_length <= 1_048_576:
-            raise ValueError("context_length must be between 256 and 1048576 tokens")
+        def within(name: str, unit: str = "") -> None:
+            lo, hi = RANGES[name]
+            if not lo <= getattr(self, name) <= hi:
+                raise ValueError(f"{name} must be between {lo:.10g} and {hi:.10g}{unit}")
+
+        within("context_length", " tokens")
         if not 1 <= self.max_answer_tokens <= self.context_length // 2:
             raise ValueError("max_answer_tokens must be at least 1 and at most half the context")
-        if not 0.0 <= self.temperature <= 2.0:
-            raise ValueError("temperature must be between 0 and 2")
+        within("temperature")
         if not 0.0 < self.top_p <= 1.0:
             raise ValueError("top_p must be above 0 and at most 1")
-        if not 1.0 <= self.repeat_penalty <= 2.0:
-            raise ValueError("repeat_penalty must be between 1 and 2")
+        within("repeat_penalty")
         if self.gpu_layers < -1 or self.threads < 0:
             raise ValueError("gpu_layers must be -1 or more, threads 0 or more")
-        if not 1.0 <= self.cloud_timeout_s <= 600.0:
-            raise ValueError("cloud_timeout_s must be between 1 and 600 seconds")
+        within("cloud_timeout_s", " seconds")
         if not all(isinstance(t, str) for t in self.redaction_terms):
             raise ValueError("redaction_terms must be a list of words")
-        if not 1 <= self.docs_passages <= 20:
-            raise ValueError("docs_passages must be between 1 and 20")
+        within("docs_passages")
         if self.theme not in THEMES:
             raise ValueError(f"theme must be one of {', '.join(THEMES)}")
+
+
+# The bounds ``validate`` holds simple numbers to, for messages and for the window's fields.
+RANGES: dict[str, tuple[float, float]] = {
+    "context_length": (256, 1_048_576),
+    "temperature": (0.0, 2.0),
+    "repeat_penalty": (1.0, 2.0),
+    "cloud_timeout_s": (1.0, 600.0),
+    "docs_passages": (1, 20),
+}
+
+# What each setting does, in one line (the Settings window shows it beside the field).
+HELP = {
+    "default_model": "The model new conversations start with.",
+    "context_length": "How much text (tokens) the model keeps in view: more uses more memory.",
+    "max_answer_tokens": "The longest answer, in tokens; at most half the context length.",
+    "temperature": "Higher gives more varied answers, lower more predictable ones.",
+    "top_p": "Only the likeliest words that together make up this share are considered.",
+    "repeat_penalty": "Above 1 makes the model less likely to repeat itself.",
+    "gpu_layers": "Layers on the graphics card: -1 as many as fit, 0 none (CPU only).",
+    "threads": "Processor threads for the model: 0 lets Enclave choose.",
+    "system_prompt": "The instructions every new conversation starts with.",
+    "theme": "Light, dark, or follow the system.",
+    "offline": "Search and download nothing and contact no provider.",
+    "cloud_allowed": "Cloud and remote providers may be asked; each message still needs your yes.",
+    "redact": "Personal data is replaced with placeholders before anything is sent.",
+    "redaction_terms": "Your own words to hide before sending, separated by commas.",
+    "cloud_timeout_s": "How long to wait for a provider's answer, in seconds.",
+    "embedding_model": "The model that finds passages by meaning; off uses words only.",
+    "docs_passages": "The most passages from your documents put into one prompt.",
+}
 
 
 # The names the issue tracker, README and `enclave config` use for some settings.
