@@ -88,11 +88,13 @@ def fit_of(file: CatalogFile, machine: fit.Machine) -> fit.Fit | None:
 
 
 def entry_fit(entry: CatalogEntry, machine: fit.Machine) -> tuple[CatalogFile, fit.Fit] | None:
-    """An entry's file to suggest on ``machine`` (fit.recommend's rule) and its fit; None when
-    no file has a known size."""
+    """An entry's file to suggest on ``machine`` (fit.recommend's rule; the smallest when none
+    runs) and its fit; None when no file has a known size."""
     fits = {f.file: (f, found) for f in entry.files if (found := fit_of(f, machine)) is not None}
+    if not fits:
+        return None
     best = fit.recommend({name: (f.quant, found) for name, (f, found) in fits.items()})
-    return fits[best] if best else None
+    return fits[best] if best else min(fits.values(), key=lambda pair: pair[0].size or 0)
 
 
 def speed(entry: CatalogEntry, file: CatalogFile, where: str, machine: fit.Machine) -> str:

@@ -37,7 +37,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import EnclaveError
-from app.core.models import catalog, installed
+from app.core.models import catalog, fit, installed, recommend
 from app.core.models.importer import find_in_hf_cache, import_file
 from app.core.models.service import ModelLibrary
 from app.core.platform.units import size_text
@@ -108,6 +108,9 @@ class ModelsDialog(QDialog):
         self.requests: dict[str, object] = {}
         self.report = None
         self._hub_op: BackgroundOp | None = None
+        self._machine: fit.Machine | None = None  # detected off the UI thread, once
+        self._machine_op: BackgroundOp | None = None
+        self._showing_catalog = False
         self.imports: list[BackgroundOp] = []
         tabs = QTabWidget()
         tabs.addTab(self._build_discover(), "Discover")
@@ -173,6 +176,10 @@ class ModelsDialog(QDialog):
         row.addWidget(catalog_button)
         self.results = QListWidget()
         self.results.setAccessibleName("Models found")
+        # Rows wrap to the list's width (a narrow window clips nothing); tooltips hold it all.
+        self.results.setWordWrap(True)
+        self.results.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.results.itemActivated.connect(self._on_result_chosen)
         self.results.itemClicked.connect(self._on_result_chosen)
         # Enclave's markup around escaped card fields; its one link goes through open_link.
@@ -218,17 +225,45 @@ class ModelsDialog(QDialog):
         return page
 
     def _show_catalog(self) -> None:
-        self.results.clear()
-        for entry in catalog.load():
-            kind = "  ·  for document search" if entry.kind == "embedding" else ""
-            reasons = "  ·  reasons" if entry.reasons else ""
-            item = QListWidgetItem(
-                f"{entry.name}  ·  {entry.parameters_text}{kind}{reasons}  ·  "
-                f"{entry.commercial_text}"
+        """The curated list, each row with where it would run here and its license: known
+        before any click and without the network (the catalog has the sizes)."""
+        self._showing_catalog = True
+        if self._machine is None and self._machine_op is None:
+            self._machine_op = (
+                BackgroundOp(self, lambda job: self.library.machine())
+                .on_success(self._on_machine_known)
+                .on_failure(self.status.setText)
+                .run()
             )
+        self.results.clear()
+        suggested = recommend.recommend(self._machine) if self._machine else None
+        for entry in catalog.load():
+            text = self._catalog_row(entry, suggested)
+            item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, entry.repo)
-            item.setToolTip(tip(entry.repo))
+            item.setToolTip(tip(f"{text}\n{entry.repo}"))
             self.results.addItem(item)
+
+    def _catalog_row(self, entry, suggested) -> str:
+        kind = "  ·  for document search" if entry.kind == "embedding" else ""
+        reasons = "  ·  reasons" if entry.reasons else ""
+        if self._machine is None:
+            where = "Checking this computer…"
+        else:
+            found = recommend.entry_fit(entry, self._machine)
+            where = found[1].label if found else "Size known after a look at the hub"
+        star = (
+            "★ Suggested for this computer  ·  " if suggested and suggested.entry == entry else ""
+        )
+        return (
+            f"{entry.name}  ·  {entry.parameters_text}{kind}{reasons}\n"
+            f"{star}{where}  ·  {entry.license.name}: {entry.commercial_text}"
+        )
+
+    def _on_machine_known(self, machine) -> None:
+        self._machine = machine
+        if self._showing_catalog:
+            self._show_catalog()
 
     def _ask_hub(self, text: str, fn, on_success) -> None:
         """One hub call at a time: a newer search or model replaces the one still running."""
@@ -251,13 +286,16 @@ class ModelsDialog(QDialog):
         )
 
     def _on_search_done(self, results) -> None:
+        self._showing_catalog = False
         self.results.clear()
         for r in results:
             quants = ", ".join(c.quant or "?" for c in r.choices[:6])
-            item = QListWidgetItem(
-                f"{r.id}  ·  ↓{r.downloads or 0:,}  ·  {quants}" + ("  ·  gated" if r.gated else "")
+            text = f"{r.id}  ·  ↓{r.downloads or 0:,}  ·  {quants}" + (
+                "  ·  gated" if r.gated else ""
             )
+            item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, r.id)
+            item.setToolTip(tip(text))
             self.results.addItem(item)
         self.status.setText(f"{len(results)} repositories found." if results else "Nothing found.")
 

@@ -119,3 +119,10 @@ def test_the_real_catalog_has_a_suggestion_that_fits_each_machine(machine):
     else:
         assert found.fit.estimate.total <= machine.ram_total * recommend.RAM_SPARE
     assert found.speed != "slow"
+
+
+def test_an_entry_too_big_for_the_machine_says_so():
+    moe = next(e for e in ENTRIES if e.id == "moe-20b")
+    found = recommend.entry_fit(moe, NO_GPU_8)
+    assert found is not None and found[1].kind == "too_big"
+    assert "Too big" in found[1].label
