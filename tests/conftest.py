@@ -188,8 +188,9 @@ def llama_server(starter_model):
 @pytest.fixture
 def provider_server(llama_server):
     """A provider on loopback in front of the llama.cpp server; records every request and can
-    be switched to fail (``.fault = "401" | "429" | "500" | "timeout" | "malformed" | "cut" |
-    "redirect"``)."""
+    be switched to fail or answer otherwise (``.fault = "400" | "401" | "429" | "500" | "timeout" |
+    "malformed" | "cut" | "redirect" | "echo" | "reasoning" | "slow"``; ``.model_ids`` a list to
+    answer /v1/models with, ``.error_text`` what a 400 says)."""
     from provider_server import ProviderProxy
 
     proxy = ProviderProxy(llama_server.port)

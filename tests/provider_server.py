@@ -155,6 +155,11 @@ class _Handler(BaseHTTPRequestHandler):
             return self._error(429, "Rate limit reached.", {"Retry-After": "7"})
         if fault == "500":
             return self._error(500, "The server had an error.")
+        if fault == "400":  # a refusal in the provider's own words
+            return self._error(400, owner.error_text)
+        if owner.model_ids is not None and rec.method == "GET" and rec.path.endswith("/models"):
+            listed = [{"id": m, "object": "model", "owned_by": "test"} for m in owner.model_ids]
+            return self._send(200, json.dumps({"object": "list", "data": listed}).encode())
         if fault == "redirect":  # elsewhere: the same server under another loopback name
             return self._send(307, b"", {"Location": f"http://localhost:{owner.port}{rec.path}"})
         if fault == "timeout":
@@ -263,6 +268,8 @@ class ProviderProxy:
         self.fault: str | None = None
         self.delay_s = 5.0
         self.cut_after = 1000  # "cut": answer bytes that arrive before the connection drops
+        self.model_ids: list[str] | None = None  # when set, the model list it answers with
+        self.error_text = "Bad request."  # what its "400" says
         self.requests: list[Recorded] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True

@@ -221,7 +221,7 @@ def test_the_consent_dialog_marks_hidden_characters_and_sends_them_unchanged(
 
 
 def test_provider_answers_and_errors_are_shown_as_text(
-    qtbot, make_window, org_provider, loopback_server
+    qtbot, make_window, org_provider, provider_server, loopback_server
 ):
     """Model ids a provider lists and the errors it returns are the provider's own text."""
     from shown import CRAFTED, label_document, shows_literally
@@ -232,11 +232,17 @@ def test_provider_answers_and_errors_are_shown_as_text(
     window = make_window()
     window.show_providers()
     dialog = window.providers_dialog
-    dialog._on_test_done(dialog.registry.get("Org"), [crafted])
+    dialog.table.setCurrentCell(0, 0)  # "Org"
+    provider_server.model_ids = [crafted]  # the provider lists a crafted model id
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "works" in dialog.status.text(), timeout=30_000)
     assert shows_literally(label_document(dialog.status), crafted)
-    dialog._on_test_failed(f"Org answered: {crafted}")
+    provider_server.fault, provider_server.error_text = "400", crafted  # and answers with it
+    qtbot.mouseClick(dialog.test_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.test_button.isEnabled(), timeout=30_000)
     dialog.status.grab()
-    assert shows_literally(label_document(dialog.status), crafted)
+    assert crafted[:20] in dialog.status.text(), dialog.status.text()
+    assert shows_literally(label_document(dialog.status), dialog.status.text())
     audit_window = AuditDialog(window)
     audit_window.result.setText(crafted)  # verify's account names entries from the log file
     assert shows_literally(label_document(audit_window.result), crafted)

@@ -179,6 +179,6 @@ def test_file_names_and_reader_errors_are_shown_as_text(
     items = [dialog.problems.topLevelItem(i) for i in range(dialog.problems.topLevelItemCount())]
     hostile = next(i for i in items if name in i.text(0))
     assert shows_literally(tooltip_document(hostile.toolTip(0)), name)
-    dialog._say(f"{name}: could not be read")  # how reader errors reach the status line
+    window.indexing.failed.emit(name, "could not be read")  # how reader errors reach the line
     assert shows_literally(label_document(dialog.status), name)
     assert loopback_server.requests == []

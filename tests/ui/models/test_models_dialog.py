@@ -41,7 +41,7 @@ def _search_and_choose(qtbot, dialog, query="smollm2", repo=HUB_REPO):
         lambda: dialog.results.count() == 1 and repo in dialog.results.item(0).text(),
         timeout=10_000,
     )
-    dialog._on_result_chosen(dialog.results.item(0))
+    dialog.results.itemClicked.emit(dialog.results.item(0))
     qtbot.waitUntil(lambda: dialog.files.rowCount() == 1, timeout=10_000)
 
 
