@@ -94,12 +94,18 @@ class Embedder:
         )
 
     def embed_documents(self, texts: list[str]) -> np.ndarray:
-        return self._embed([self._doc_prefix + t for t in texts])
+        return self.embed([self._doc_prefix + t for t in texts])
 
     def embed_query(self, text: str) -> np.ndarray:
-        return self._embed([self._query_prefix + text])[0]
+        return self.embed([self._query_prefix + text])[0]
 
-    def _embed(self, texts: list[str]) -> np.ndarray:
+    def count_tokens(self, texts: list[str]) -> int:
+        """Tokens the texts take as given, as the model reads them."""
+        return sum(len(self._llama.tokenize(t.encode("utf-8"))) for t in texts)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """One unit-length vector per text, embedded as given: no prefix is added (the local API's
+        clients choose their own). Passages longer than the model's context are cut."""
         out = []
         for i in range(0, len(texts), BATCH):
             try:

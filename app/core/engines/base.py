@@ -9,8 +9,9 @@ from __future__ import annotations
 import threading
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,13 @@ class GenerationOptions:
     top_k: int = 40
     min_p: float = 0.05
     repeat_penalty: float = 1.1  # tiny models loop without it
+    # A llama.cpp grammar (``llama_cpp.LlamaGrammar``) the answer must follow, e.g. a JSON schema's.
+    grammar: Any = None
+    seed: int | None = None  # the same seed, prompt and options give the same answer
+    # Told (tokens read, prompt tokens) while a long prompt is read, before the first token.
+    on_prompt_progress: Callable[[int, int], None] | None = field(
+        default=None, compare=False, repr=False
+    )
 
 
 @dataclass
@@ -113,7 +121,10 @@ class Engine(ABC):
     def stream(
         self, messages: list[ChatMessage], *, options: GenerationOptions, cancel: threading.Event
     ) -> Generation:
-        """Start an answer. Setting ``cancel`` ends it within one token."""
+        """Start an answer. Setting ``cancel`` ends it within one token (within one batch while
+        the prompt is read). An engine that cannot honour ``options.grammar`` or ``seed`` (a remote
+        one) samples without them; ``on_prompt_progress`` is called only by engines that can
+        watch the prompt being read."""
 
     def close(self) -> None:  # noqa: B027 (an engine with nothing to free need not override it)
         """Free the model's memory."""

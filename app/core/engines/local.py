@@ -7,9 +7,10 @@ llama.cpp's native sampler chain; the only per-token Python work is one detokeni
 from __future__ import annotations
 
 import codecs
+import ctypes
 import logging
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, cast
 
@@ -108,6 +109,7 @@ class LocalEngine(Engine):
             load, placement.for_model(need, gpu_layers)
         )
         self._vocab = self._llama._model.vocab
+        self._piece_buffer = ctypes.create_string_buffer(64)
 
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
@@ -201,28 +203,40 @@ class LocalEngine(Engine):
         max_tokens = min(options.max_tokens, room)
         decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         is_eog = self._llama_cpp.llama_vocab_is_eog
-        piece = self._llama._model.token_to_piece
+        piece = self._piece
         reason = "length"
-        if not self._prefill(prompt, cancel):
+        reading = _Reading(options.on_prompt_progress, len(prompt))
+        if not self._prefill(prompt, cancel, reading):
             clock.finish("cancelled")
             return
-        tokens = self._llama.generate(
+        llama = self._llama
+        seed = llama._seed
+        if options.seed is not None:
+            # Any integer, as clients send them, into llama.cpp's 32 bits; never 0xFFFFFFFF,
+            # which llama.cpp reads as "pick a random seed".
+            llama.set_seed(options.seed % 0xFFFFFFFF)
+        # Only when given: a grammar bound to ``generate`` by a caller stays in force otherwise.
+        constrained = {"grammar": options.grammar} if options.grammar is not None else {}
+        tokens = llama.generate(
             prompt,
             top_k=options.top_k,
             top_p=options.top_p,
             min_p=options.min_p,
             temp=options.temperature,
             repeat_penalty=options.repeat_penalty,
+            **constrained,
         )
         try:
             for count, token in enumerate(tokens, start=1):
+                if count == 1:
+                    reading.done()
                 if cancel.is_set():
                     reason = "cancelled"
                     break
                 if is_eog(self._vocab, token):
                     reason = "stop"
                     break
-                text = decoder.decode(piece(token).rstrip(b"\0"))
+                text = decoder.decode(piece(token))
                 clock.token()
                 if text:
                     yield text
@@ -233,14 +247,29 @@ class LocalEngine(Engine):
                     break
         finally:
             tokens.close()
+            llama.set_seed(seed)  # the seed is sampled from when generate starts: restore now
             tail = decoder.decode(b"", final=True)
             clock.finish(reason)
         if tail:
             yield tail
 
-    def _prefill(self, prompt: list[int], cancel: threading.Event) -> bool:
-        """Evaluate a long prompt a batch at a time, checking ``cancel`` between batches, and
-        leave the last batch to ``generate`` (one decode call, as a single batch would be).
+    def _piece(self, token: int) -> bytes:
+        """A token's text, special tokens included: a reasoning model's markers (gpt-oss's
+        ``<|channel|>``, ``<|message|>``, ``<|end|>``) are control tokens, and the thinking parser
+        needs to see them. End-of-generation tokens never get here."""
+        buffer = self._piece_buffer
+        n = self._llama_cpp.llama_token_to_piece(self._vocab, token, buffer, len(buffer), 0, True)
+        if n < 0:  # longer than the buffer: -n bytes are needed
+            self._piece_buffer = buffer = ctypes.create_string_buffer(-n)
+            n = self._llama_cpp.llama_token_to_piece(
+                self._vocab, token, buffer, len(buffer), 0, True
+            )
+        return buffer.raw[:n]
+
+    def _prefill(self, prompt: list[int], cancel: threading.Event, reading: _Reading) -> bool:
+        """Evaluate a long prompt a batch at a time, checking ``cancel`` and reporting progress
+        between batches, and leave the last batch to ``generate`` (one decode call, as a single
+        batch would be).
 
         Checking here rather than in llama.cpp's abort callback keeps Python (and so the GIL)
         out of llama.cpp's compute threads. Returns False if cancelled.
@@ -255,11 +284,33 @@ class LocalEngine(Engine):
                 llama.reset()
                 cached = 0
             llama.n_tokens = cached
+        if len(prompt) - llama.n_tokens > llama.n_batch:  # more than one decode: worth showing
+            reading.read(llama.n_tokens)
         while len(prompt) - llama.n_tokens > llama.n_batch:
             if cancel.is_set():
                 return False
             llama.eval(prompt[llama.n_tokens : llama.n_tokens + llama.n_batch])
+            reading.read(llama.n_tokens)
         return not cancel.is_set()
+
+
+class _Reading:
+    """Progress through a prompt, for ``GenerationOptions.on_prompt_progress``: told only for
+    prompts that take more than one batch, and always to the end once it began."""
+
+    def __init__(self, report: Callable[[int, int], None] | None, total: int):
+        self.report, self.total, self.began = report, total, False
+
+    def read(self, done: int) -> None:
+        if self.report is not None:
+            self.began = True
+            self.report(done, self.total)
+
+    def done(self) -> None:
+        """The whole prompt is read (its last batch by ``generate``, before the first token)."""
+        if self.began and self.report is not None:
+            self.began = False
+            self.report(self.total, self.total)
 
 
 def load_options(where: placement.Placement, llama_cpp) -> tuple[dict[str, Any], list[str]]:

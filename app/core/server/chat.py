@@ -8,15 +8,13 @@ becomes a llama.cpp grammar, so the answer is JSON of that shape by construction
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.core.engines.base import ChatMessage, Engine, GenerationOptions
+from app.core.engines.base import ChatMessage, GenerationOptions
 from app.core.engines.host import EngineHost
 from app.core.models import installed
 from app.core.platform.settings import Settings
@@ -158,29 +156,6 @@ def parse(body: object) -> ChatRequest:
     )
 
 
-@contextlib.contextmanager
-def sampling(engine: Engine, *, grammar=None, seed: int | None = None) -> Iterator[None]:
-    """For one generation on the model thread: sample under ``grammar`` and from ``seed``.
-
-    The local engine takes neither yet, so they are bound to its llama.cpp model for the length
-    of the block and removed after, leaving the next request as it would have been.
-    """
-    llama = getattr(engine, "_llama", None)
-    if llama is None or (grammar is None and seed is None):
-        yield
-        return
-    previous_seed = llama._seed
-    if grammar is not None:
-        llama.generate = functools.partial(type(llama).generate, llama, grammar=grammar)
-    if seed is not None:
-        llama.set_seed(seed & 0xFFFFFFFF)
-    try:
-        yield
-    finally:
-        llama.__dict__.pop("generate", None)
-        llama.set_seed(previous_seed)
-
-
 @dataclass
 class Outcome:
     model: str
@@ -226,22 +201,23 @@ def work(
             temperature=s.temperature if request.temperature is None else request.temperature,
             top_p=s.top_p if request.top_p is None else request.top_p,
             repeat_penalty=s.repeat_penalty,
+            grammar=request.grammar,
+            seed=request.seed,
         )
         on_start(outcome)
         emit = on_text or outcome.text.append
         stops = StopMatcher(request.stop)
-        with sampling(engine, grammar=request.grammar, seed=request.seed):
-            generation = engine.stream(messages, options=options, cancel=cancel)
-            try:
-                for piece in generation:
-                    if text := stops.feed(piece):
-                        emit(text)
-                    if stops.stopped:
-                        break
-            finally:
-                close = getattr(generation.pieces, "close", None)
-                if close:
-                    close()  # the engine's own clean-up runs now, on this thread
+        generation = engine.stream(messages, options=options, cancel=cancel)
+        try:
+            for piece in generation:
+                if text := stops.feed(piece):
+                    emit(text)
+                if stops.stopped:
+                    break
+        finally:
+            close = getattr(generation.pieces, "close", None)
+            if close:
+                close()  # the engine's own clean-up runs now, on this thread
         if tail := stops.flush():
             emit(tail)
         outcome.completion_tokens = generation.stats.completion_tokens

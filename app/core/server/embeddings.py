@@ -61,8 +61,8 @@ def work(
 ) -> Callable[[EngineHost, threading.Event], dict]:
     def embed(host: EngineHost, cancel: threading.Event) -> dict:
         embedder = slot.get(model)
-        vectors = embedder._embed(texts)  # as given: the client chooses any prefixes
-        tokens = sum(len(embedder._llama.tokenize(t.encode("utf-8"))) for t in texts)
+        vectors = embedder.embed(texts)  # as given: the client chooses any prefixes
+        tokens = embedder.count_tokens(texts)
         return {
             "object": "list",
             "model": model.id,

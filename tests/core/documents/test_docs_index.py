@@ -319,8 +319,8 @@ def test_a_query_gets_the_instruction_its_model_was_trained_with(
     (tmp_path / name).symlink_to(starter_model)
     e = Embedder(tmp_path / name, model_id=name)
     seen: list[list[str]] = []
-    real = e._embed
-    monkeypatch.setattr(e, "_embed", lambda texts: seen.append(texts) or real(texts))
+    real = e.embed
+    monkeypatch.setattr(e, "embed", lambda texts: seen.append(texts) or real(texts))
     try:
         e.embed_query("When are invoices due?")
         e.embed_documents(["Invoices are payable within 45 days."])
