@@ -65,9 +65,15 @@ def test_the_switch_serves_the_windows_model_to_other_apps(qtbot, make_window, w
     assert "error" not in outcome, outcome.get("error")
     assert outcome["text"].strip()
     assert window.store.messages(window.session.conversation_id)[-1].content.strip()
-    # One model in memory: the window's assistant answers from the runner's engine host.
-    worker = window.models.worker
-    assert worker._assistant.host is window.services.runner.host
+    # One model in memory: the window's turns and the API's requests share the app's runner,
+    # and one chat model is loaded in this process.
+    assert window.models.runner is window.services.runner
+    import gc
+
+    from app.core.engines.local import LocalEngine
+
+    loaded = [o for o in gc.get_objects() if isinstance(o, LocalEngine) and o._llama is not None]
+    assert len(loaded) == 1, loaded
 
     # The request list: the chat request with its model and tokens, never its text.
     qtbot.waitUntil(lambda: dialog.table.rowCount() >= 2, timeout=10_000)
