@@ -303,19 +303,14 @@ def test_loading_a_model_is_not_an_answer(parts):
 
 # -- the thinking level ------------------------------------------------------------------------
 
-QWEN3_LIKE = "{% if enable_thinking is defined and not enable_thinking %}<think></think>{% endif %}"
-GPT_OSS_LIKE = "Reasoning: {{ reasoning_effort }}<|start|>assistant<|channel|>final<|message|>"
-
 
 @pytest.fixture
 def reasoning(store, paths, tmp_path):
     """A session whose models folder holds a Qwen3-like model (on/off, the default model) and a
-    gpt-oss-like one (effort levels): small real GGUF files, with their real templates' words."""
-    import gguf_build as gb
+    gpt-oss-like one (effort levels)."""
+    from thinking_models import write_reasoning_models
 
-    for name, template in (("qwen3-tiny", QWEN3_LIKE), ("oss-tiny", GPT_OSS_LIKE)):
-        meta = gb.llama_metadata(tokenizer__chat_template=(gb.STRING, template))
-        gb.write(paths.models / f"{name}.gguf", gb.model_bytes(meta))
+    write_reasoning_models(paths.models)
     models = ScriptedModels()
     providers = ProviderRegistry(tmp_path / "providers.json")
     settings = Settings(default_model="qwen3-tiny")
