@@ -45,9 +45,11 @@ class ThinkingControl(QComboBox):
         self._session.set_thinking(self.itemData(index) or None)
 
     def _show(self, choice: ThinkingChoice | None) -> None:
-        self.setHidden(choice is None)
         if choice is None:
+            self.hide()
             return
+        if self.parentWidget() is not None:  # shown without a parent, it would be a window
+            self.show()
         self.blockSignals(True)  # the items change, not the user's choice
         self.clear()
         auto = "Thinking: Auto"

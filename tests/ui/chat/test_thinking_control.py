@@ -8,7 +8,7 @@ import logging
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QHBoxLayout, QWidget
 from thinking_models import EFFORT_MODEL, SWITCH_MODEL, write_reasoning_models
 
 from app.core.chat.session import ChatSession
@@ -89,6 +89,18 @@ def test_it_follows_the_open_conversation_and_hides_without_a_switch(parts, qtbo
     assert control.isHidden()
     session.open(effort.id)
     assert control.isVisible() and control.currentText() == "Thinking: Medium"
+
+
+def test_made_before_its_place_in_a_window_it_is_not_a_window_of_its_own(parts, qtbot):
+    session = parts[0]
+    control = ThinkingControl(session)  # as a window builds its top bar
+    qtbot.addWidget(control)
+    assert not control.isVisible()
+    bar = QWidget()
+    qtbot.addWidget(bar)
+    QHBoxLayout(bar).addWidget(control)
+    bar.show()
+    assert control.isVisible() and control.window() is bar
 
 
 def test_auto_names_the_models_own_default(parts, paths):
