@@ -181,8 +181,6 @@ class SettingsDialog(QDialog):
                 "temperature": "From 0 to 2.",
                 "top_p": "Above 0, up to 1.",
                 "repeat_penalty": "From 1 to 2.",
-                "gpu_layers": "-1: as many as fit; 0: CPU only; or a number of layers.",
-                "threads": "0: automatic; or a number of threads.",
             },
         )
 
@@ -274,7 +272,9 @@ class SettingsDialog(QDialog):
         for f in fields:
             about = " ".join(t for t in (HELP[f.name], ranges.get(f.name, "")) if t)
             help_line = plain_label(about)
-            help_line.setEnabled(False)  # drawn quieter than the field's own text
+            small = help_line.font()  # quieter by size, not by a faint colour: it must stay legible
+            small.setPointSizeF(small.pointSizeF() * 0.9)
+            help_line.setFont(small)
             if f.name in self.locks:
                 policy_lock.lock(f.widget, self.rules, self.locks[f.name])
             else:
@@ -287,7 +287,7 @@ class SettingsDialog(QDialog):
             column.addWidget(f.widget)
             column.addWidget(help_line)
             column.addWidget(f.error)
-            label = QLabel(f.title)
+            label = QLabel("" if isinstance(f.widget, QCheckBox) else f.title)  # a box has its own
             label.setBuddy(f.widget)
             form.addRow(label, cell)
         page = QWidget()
@@ -300,7 +300,7 @@ class SettingsDialog(QDialog):
 
     def _field(self, name: str, title: str, widget: QWidget, read, show) -> _Field:
         error = plain_label()
-        error.setObjectName("fieldError")
+        error.setObjectName("noticeBar")
         error.setAccessibleName(f"{title}: not changed")
         error.hide()
         f = _Field(name, title, widget, read, show, error)

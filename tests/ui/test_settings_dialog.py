@@ -232,3 +232,20 @@ def test_the_keyboard_alone_reaches_every_field_and_changes_one(qtbot, open_dial
     qtbot.keyClick(spin, Qt.Key.Key_Tab)
     assert dialog.rt.settings.context_length == 8192
     assert settings_mod.read(dialog.rt.settings_service.path).context_length == 8192
+
+    # Back to the page list (Shift+Tab), up to General: the system prompt is several lines,
+    # yet Tab leaves it, and leaving it saves it.
+    for _ in range(2):
+        qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Backtab)
+    assert QApplication.focusWidget() is dialog.pages
+    qtbot.keyClick(dialog.pages, Qt.Key.Key_Up)
+    qtbot.keyClick(dialog.pages, Qt.Key.Key_Tab)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)  # past the theme
+    prompt = dialog.fields["system_prompt"].widget
+    assert QApplication.focusWidget() is prompt
+    qtbot.keyClick(prompt, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(prompt, "Be brief.")
+    qtbot.keyClick(prompt, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is dialog.fields["default_model"].widget
+    assert dialog.rt.settings.system_prompt == "Be brief."
+    assert _saved(dialog)["system_prompt"] == "Be brief."
