@@ -30,7 +30,7 @@ from app.core.chat.assistant import TurnResult, model_for
 from app.core.chat.session import ChatSession, NextStep, Notice
 from app.core.chat.store import Message, Store
 from app.core.cloud.providers import ProviderRegistry
-from app.core.errors import EnclaveError
+from app.core.errors import ConversationNotFoundError, EnclaveError
 from app.core.models import installed
 from app.core.platform.runtime import Runtime
 from app.ui import theme
@@ -43,6 +43,7 @@ from app.ui.documents.document_actions import DocumentActions
 from app.ui.safe_text import inform, open_link, plain, tip, warn
 from app.ui.services import Services
 from app.ui.settings_watch import SettingsWatch
+from app.ui.window_state import WindowState
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +79,17 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         self._reload_models()
         for notice in rt.settings.notices:
             self.show_notice(notice)
-        latest = self.store.conversations(limit=1)
-        if latest:
-            self.open_conversation(latest[0].id)
+        self.window_state = WindowState(rt.paths)
+        last = self.window_state.restore(self, self.splitter)
+        if last is not None:
+            try:
+                self.store.conversation(last)  # deleted since, here or by `enclave chats`?
+            except ConversationNotFoundError:
+                last = None
+        if last is None and (latest := self.store.conversations(limit=1)):
+            last = latest[0].id
+        if last is not None:
+            self.open_conversation(last)
         else:
             self.new_chat()
         # Load the model in the background, so the first answer starts quickly.
@@ -181,14 +190,14 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         column.addWidget(self.edit_banner)
         column.addLayout(bottom)
 
-        splitter = QSplitter()
-        splitter.addWidget(self.panel)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(0, 1)
-        splitter.setStretchFactor(1, 3)
+        self.splitter = QSplitter()
+        self.splitter.addWidget(self.panel)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 1)
+        self.splitter.setStretchFactor(1, 3)
         container = QWidget()
         outer = QVBoxLayout(container)
-        outer.addWidget(splitter)
+        outer.addWidget(self.splitter)
         self.setCentralWidget(container)
 
         # Model ids come from file names, device names from drivers, states from providers.
@@ -204,7 +213,7 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         self._build_menus()
         em = self.fontMetrics().averageCharWidth()
         self.resize(em * 150, self.fontMetrics().lineSpacing() * 40)
-        splitter.setSizes([em * 36, em * 114])
+        self.splitter.setSizes([em * 36, em * 114])
 
     def _build_menus(self) -> None:
         def action(menu, text, slot, shortcut=None, tip=""):
@@ -679,6 +688,7 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         started = time.monotonic()
+        self.window_state.save(self, self.splitter, self.session.conversation_id)
         if self.models_dialog is not None:
             self.models_dialog.shutdown()
         self.services.shutdown()  # a running download pauses; it resumes next time

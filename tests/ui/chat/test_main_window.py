@@ -431,3 +431,23 @@ def test_the_open_window_follows_enclave_config(qtbot, make_window, wait_idle, c
     qtbot.waitUntil(lambda: window.rt.settings.offline, timeout=30_000)
     assert window.rt.settings.theme == "dark"
     assert QApplication.palette().window().color().lightness() < 128  # repainted dark
+
+
+def test_the_window_reopens_where_it_was_left(qtbot, make_window, paths):
+    """Size, the split between the list and the chat, and the conversation that was open (not
+    the newest one) come back."""
+    with Store(paths.database) as store:
+        older = store.create_conversation("Older").id
+        store.add_message(older, "user", "about the older one")
+        store.create_conversation("Newer")
+    window = make_window()
+    window.panel.conversation_selected.emit(older)
+    window.resize(700, 500)
+    window.splitter.setSizes([180, 500])
+    sizes = window.splitter.sizes()
+    window.close()
+    again = make_window()
+    qtbot.waitUntil(lambda: again.isVisible())
+    assert again.session.conversation_id == older
+    assert (again.width(), again.height()) == (700, 500)
+    assert again.splitter.sizes() == sizes
