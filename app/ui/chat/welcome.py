@@ -259,9 +259,7 @@ class WelcomePanel(QWidget):
 
     def _on_hub_failed(self, text: str) -> None:
         self._hub_op = None
-        self.status.setText(
-            f"{text} Check the connection and try again, or keep using the starter model."
-        )
+        self.status.setText(f"{text} Meanwhile, you can keep using the starter model.")
         self.download_button.setText("Try again")
         self._show_state()
 

@@ -123,7 +123,8 @@ def test_no_network_says_what_to_do_and_keeps_the_starter(qtbot, open_welcome, h
     panel = open_welcome()
     hub.stop()  # nothing answers any more
     qtbot.mouseClick(panel.download_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "Check the connection" in panel.status.text(), timeout=30_000)
+    qtbot.waitUntil(lambda: "Could not reach the model hub" in panel.status.text(), timeout=30_000)
+    assert "keep using the starter model" in panel.status.text()
     assert panel.download_button.text() == "Try again" and panel.download_button.isEnabled()
     with qtbot.waitSignal(panel.dismissed, timeout=1_000):
         qtbot.mouseClick(panel.keep_button, Qt.MouseButton.LeftButton)
