@@ -174,3 +174,18 @@ def test_keys_live_only_in_the_keyring_and_never_touch_the_users_entries(run_cli
     finally:
         with contextlib.suppress(keyring.errors.PasswordDeleteError):
             keyring.delete_password(SERVICE, "huggingface")
+
+
+def test_the_starter_models_own_defaults_are_kept_and_used(run_cli, paths):
+    assert (
+        run_cli("models", "set", "starter", "temperature=0.3", "context_length=1024").returncode
+        == 0
+    )
+    listed = json.loads(run_cli("models", "list", "--json").stdout)
+    starter = next(m for m in listed if m["source"] == "starter")
+    assert starter["defaults"] == {"temperature": 0.3, "context_length": 1024}
+    from app.core.models import installed
+    from app.core.platform.settings import Settings
+
+    used = installed.settings_for(Settings(), installed.resolve("starter", paths))
+    assert (used.temperature, used.context_length) == (0.3, 1024)  # what a load and answer use

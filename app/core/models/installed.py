@@ -140,10 +140,10 @@ def chat_models(paths: Paths) -> list[InstalledModel]:
 def list_models(paths: Paths) -> list[InstalledModel]:
     """Every model on this machine: the starter model first, then the others by name."""
     found: list[InstalledModel] = []
-    starter = starter_model_path()
-    if starter:
-        found.append(InstalledModel(starter.stem, starter, "starter"))
     records = ModelRecords(paths.library_file).records()
+    starter = starter_model_path()
+    if starter:  # its record holds the user's defaults for it, if any were set
+        found.append(InstalledModel(starter.stem, starter, "starter", records.get(starter.stem)))
     by_path = {str(Path(r.path)): (model_id, r) for model_id, r in records.items()}
     others: list[InstalledModel] = []
     seen = {starter.name} if starter else set()

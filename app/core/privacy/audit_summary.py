@@ -12,7 +12,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from app.core.platform.units import size_text
+from app.core.platform.units import bytes_text
 
 DAYS = 30
 UNNAMED = "unnamed"  # an entry with no provider and no host (an edited or very old log)
@@ -95,17 +95,6 @@ def per_day(
         summary.tiers.setdefault(name, tier if isinstance(tier, str) else None)
     summary.providers = sorted(sent_by, key=lambda n: (-sent_by[n], n.casefold()))
     return summary
-
-
-def bytes_text(n: int) -> str:
-    """Bytes as people read them at any size: "512 B", "48 KB", "1.5 KB", then ``size_text``'s
-    "98.4 MB" and "4.92 GB" (a chat request is a few kilobytes: "0.0 MB" says nothing)."""
-    if n < 1000:
-        return f"{n} B"
-    if n < 999_500:  # past it, "1000 KB" is "1.0 MB"
-        kb = n / 1000
-        return f"{kb:.0f} KB" if kb >= 99.95 else f"{kb:.1f}".removesuffix(".0") + " KB"
-    return size_text(n)
 
 
 def _day(when) -> datetime.date | None:

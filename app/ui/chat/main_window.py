@@ -37,6 +37,7 @@ from app.ui import theme
 from app.ui.chat.chat_view import ChatView
 from app.ui.chat.conversation_list import ConversationPanel
 from app.ui.chat.message_input import MessageInput
+from app.ui.chat.thinking_control import ThinkingControl
 from app.ui.cloud.cloud_actions import CloudActions
 from app.ui.dialogs import SystemPromptDialog
 from app.ui.documents.document_actions import DocumentActions
@@ -62,11 +63,14 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         # and sending it happen on the model thread.
         self.providers = ProviderRegistry(rt.paths.providers_file)
         # The open conversation and the turn in progress: the window renders its events.
-        self.session = ChatSession(self.store, self.providers, rt.settings, self.models)
+        self.session = ChatSession(
+            self.store, self.providers, rt.settings, self.models, paths=rt.paths
+        )
         self._models: list[installed.InstalledModel] = []  # listed once, not per switch
         self.models_dialog = None
         self.providers_dialog = None
         self.api_dialog = None
+        self.settings_dialog = None
         self._notice_action = None
 
         self.setWindowTitle("Enclave")
@@ -106,6 +110,7 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         self.model_picker.setAccessibleName("Model")
         self.model_picker.setToolTip("The model that answers in this conversation and new ones")
         self.model_picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.thinking_control = ThinkingControl(self.session)  # for models that reason
         self.where_badge = plain(QLabel("On this device"))  # provider names come from outside
         self.where_badge.setObjectName("whereBadge")
         self.where_badge.setProperty("tier", "device")
@@ -127,6 +132,7 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         self.models_button.setToolTip("Find, download, import and manage models (Ctrl+M)")
         top = QHBoxLayout()
         top.addWidget(self.model_picker)
+        top.addWidget(self.thinking_control)
         top.addWidget(self.models_button)
         top.addWidget(self._build_documents())
         top.addWidget(self.where_badge)
@@ -242,6 +248,7 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
             "Ctrl+Shift+D",
             "Collections of your documents that conversations can answer from",
         )
+        action(file_menu, "&Settings…", self.show_settings, "Ctrl+,", "Every setting in one window")
         file_menu.addSeparator()
         action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         chat_menu = self.menuBar().addMenu("&Chat")
@@ -365,6 +372,18 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         self.models_dialog.raise_()
         self.models_dialog.activateWindow()
 
+    def show_settings(self) -> None:
+        """The Settings window: every setting, the same ones `enclave config` changes."""
+        if self.settings_dialog is None:
+            from app.ui.settings_dialog import SettingsDialog
+
+            self.settings_dialog = SettingsDialog(self.rt, self)
+            self.settings_dialog.providers_requested.connect(self.show_providers)
+            self.settings_dialog.audit_requested.connect(self.show_audit)
+        self.settings_dialog.show()
+        self.settings_dialog.raise_()
+        self.settings_dialog.activateWindow()
+
     def show_api_server(self) -> None:
         """The Local API server window: the switch, the URL and key, the requests it answered."""
         if self.api_dialog is None:
@@ -405,6 +424,7 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
             return
         if self.session.conversation_id:
             self.store.set_conversation_model(self.session.conversation_id, model_id)
+            self.session.model_changed()
         try:
             self.rt.update_settings(default_model=model_id)
         except EnclaveError as exc:

@@ -14,7 +14,8 @@ from PySide6.QtGui import QColor, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from app.core.cloud.providers import TIERS
-from app.core.privacy.audit_summary import Cell, Summary, bytes_text, per_day
+from app.core.platform.units import bytes_text
+from app.core.privacy.audit_summary import Cell, Summary, per_day
 from app.ui.chat.chat_view import is_dark
 from app.ui.safe_text import tip
 

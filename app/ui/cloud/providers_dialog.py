@@ -34,6 +34,7 @@ from app.core.platform import settings as settings_mod
 from app.core.platform.runtime import Runtime
 from app.core.privacy import policy
 from app.core.privacy.keyring_store import KeyringStore
+from app.ui import policy_lock
 from app.ui.background import BackgroundOp
 from app.ui.safe_text import ask, plain, warn
 
@@ -125,22 +126,16 @@ class ProvidersDialog(QDialog):
         self.terms = QLineEdit(", ".join(rt.settings.redaction_terms))
         self.terms.setAccessibleName("Your own terms to hide")
         self.terms.setPlaceholderText("Names, project code words… (comma-separated)")
-        locks = []
-        if policy.overrides("cloud_allowed", True, rules):
-            self.allowed.setEnabled(False)
-            self.allowed.setChecked(False)
-            locks.append("cloud and remote providers are not allowed")
-        elif rules.allowed_provider_hosts is not None:
-            locks.append(
-                "only these provider hosts are allowed: "
-                + (", ".join(rules.allowed_provider_hosts) or "none")
-            )
-        if rules.force_redaction:
-            self.redact.setEnabled(False)
-            self.redact.setChecked(True)
-            locks.append("redaction is always on")
-        if locks:
-            self.lock.setText(f"Locked by {rules.locked_by}: " + "; ".join(locks) + ".")
+        decided = policy_lock.locks(rules)
+        for name, box in (("cloud_allowed", self.allowed), ("redact", self.redact)):
+            if name in decided:
+                box.setChecked(policy_lock.LOCKED_VALUES[name])
+                policy_lock.lock(box, rules, decided[name])
+        locks = [decided[name] for name in ("cloud_allowed", "redact") if name in decided]
+        if "cloud_allowed" not in decided and rules.allowed_provider_hosts is not None:
+            hosts = ", ".join(rules.allowed_provider_hosts) or "none"
+            locks.insert(0, f"only these provider hosts are allowed: {hosts}")
+        self.lock.setText(policy_lock.note(rules, locks))
         self.lock.setVisible(bool(locks))
 
         self.table = QTableWidget(0, 5)

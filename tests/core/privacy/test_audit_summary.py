@@ -7,9 +7,10 @@ import datetime
 
 import pytest
 
+from app.core.platform.units import bytes_text
 from app.core.privacy import audit_summary
 from app.core.privacy.audit import AuditLog
-from app.core.privacy.audit_summary import bytes_text, per_day
+from app.core.privacy.audit_summary import per_day
 
 TODAY = datetime.date(2025, 3, 30)
 
