@@ -6,6 +6,7 @@ rules itself. An Assistant and the engines it uses belong to one thread.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -154,6 +155,9 @@ class Assistant:
         # Settings given for this session only (e.g. `enclave ask --temperature`): they win over
         # both the user's settings and a model's own defaults.
         self.overrides: dict = {}
+        # ``on_reading`` for every turn that names none: for callers whose turns reach this
+        # assistant through another object (CloudChat.send_message routes a message here).
+        self.on_reading: Callable[[int, int], None] | None = None
 
     # -- choosing the model --------------------------------------------------------------------
 
@@ -213,12 +217,15 @@ class Assistant:
         on_thinking: Callable[[str], None] | None = None,
         collections: list[str] | None = None,
         thinking_level: str | None = None,
+        on_reading: Callable[[int, int], None] | None = None,
     ) -> TurnResult:
         """Add the user's message to a conversation (a new one when id is None) and answer it.
 
         ``collections`` (document collection names) replaces those the conversation searches;
         ``thinking_level`` (``thinking.LEVELS``) becomes the conversation's thinking setting.
-        ``on_piece`` gets the answer as it streams, ``on_thinking`` a reasoning model's thinking.
+        ``on_piece`` gets the answer as it streams, ``on_thinking`` a reasoning model's thinking,
+        ``on_reading(tokens read, prompt tokens)`` the local model's progress through a long
+        prompt, before the first token (Stop works between its batches).
 
         The message is stored before the model loads (``on_saved(conversation_id, message_id)``
         says so), so a model that fails to load loses nothing the user typed.
@@ -251,7 +258,15 @@ class Assistant:
         user = self.store.add_message(conversation.id, "user", text)
         if on_saved:
             on_saved(conversation.id, user.id)
-        return self.answer(conversation.id, user.id, cancel, on_start, on_piece, on_thinking)
+        return self.answer(
+            conversation.id,
+            user.id,
+            cancel,
+            on_start,
+            on_piece,
+            on_thinking,
+            on_reading=on_reading,
+        )
 
     def regenerate(
         self,
@@ -261,10 +276,13 @@ class Assistant:
         on_start: Callable[[TurnStart], None] | None = None,
         on_piece: Callable[[str], None] | None = None,
         on_thinking: Callable[[str], None] | None = None,
+        on_reading: Callable[[int, int], None] | None = None,
     ) -> TurnResult:
         """Replace the answer(s) after the last user message with a new one."""
         self.drop_last_answers(conversation_id)
-        return self.answer(conversation_id, None, cancel, on_start, on_piece, on_thinking)
+        return self.answer(
+            conversation_id, None, cancel, on_start, on_piece, on_thinking, on_reading=on_reading
+        )
 
     def edit_and_resend(
         self,
@@ -275,6 +293,7 @@ class Assistant:
         on_start: Callable[[TurnStart], None] | None = None,
         on_piece: Callable[[str], None] | None = None,
         on_thinking: Callable[[str], None] | None = None,
+        on_reading: Callable[[int, int], None] | None = None,
     ) -> TurnResult:
         """Change one of the user's messages, drop everything after it, and answer again."""
         if not text.strip():
@@ -285,7 +304,13 @@ class Assistant:
         self.store.edit_message(message_id, text)
         self.store.delete_messages_from(message.conversation_id, message_id + 1)
         return self.answer(
-            message.conversation_id, message_id, cancel, on_start, on_piece, on_thinking
+            message.conversation_id,
+            message_id,
+            cancel,
+            on_start,
+            on_piece,
+            on_thinking,
+            on_reading=on_reading,
         )
 
     def history(
@@ -323,8 +348,13 @@ class Assistant:
         on_piece,
         on_thinking=None,
         route: Route | None = None,
+        *,
+        on_reading: Callable[[int, int], None] | None = None,
     ) -> TurnResult:
-        """Answer the conversation's last message: with the local model, or along ``route``."""
+        """Answer the conversation's last message: with the local model, or along ``route``.
+
+        Stopped before its first token (even while the prompt is read), the answer is stored
+        empty and "cancelled": the next prompt leaves it out."""
         conversation = self.store.conversation(conversation_id)
         shortened, provider, tier = False, None, None
         restore_thinking, flush_thinking = (lambda piece: piece), (lambda: "")
@@ -348,6 +378,8 @@ class Assistant:
             sources = grounded.sources
             shortened = fitted.shortened
             restore, flush = (lambda piece: piece), (lambda: "")
+            if reading := on_reading or self.on_reading:
+                options = dataclasses.replace(options, on_prompt_progress=reading)
         else:
             engine, options, messages = route.engine, route.options, route.messages
             model_id, notices, sources = engine.model_id, [], route.sources
