@@ -523,9 +523,8 @@ class Downloader:
             ),
         )
         self._state_file(request).unlink(missing_ok=True)
-        done = tracker.finish("done", f"{request.name} is installed and verified.")
-        done.model_id = model_id
-        return done
+        tracker.progress.model_id = model_id  # the listeners' last report names the model
+        return tracker.finish("done", f"{request.name} is installed and verified.")
 
 
 class _Tracker:

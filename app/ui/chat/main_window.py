@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
+    QStackedWidget,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -38,6 +39,7 @@ from app.ui.chat.chat_view import ChatView
 from app.ui.chat.conversation_list import ConversationPanel
 from app.ui.chat.message_input import MessageInput
 from app.ui.chat.thinking_control import ThinkingControl
+from app.ui.chat.welcome import WelcomePanel
 from app.ui.cloud.cloud_actions import CloudActions
 from app.ui.dialogs import SystemPromptDialog
 from app.ui.documents.document_actions import DocumentActions
@@ -191,7 +193,16 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)
         column.addLayout(top)
-        column.addWidget(self.chat, 1)
+        # A new chat while the starter is the only chat model opens on the first-run welcome:
+        # one model that suits this computer, one Download button.
+        self.welcome = WelcomePanel(self.rt, self.services, self)
+        self.welcome.model_ready.connect(self._on_welcome_model_ready)
+        self.welcome.dismissed.connect(self._on_welcome_dismissed)
+        self._welcome_dismissed = False
+        self.chat_stack = QStackedWidget()
+        self.chat_stack.addWidget(self.chat)
+        self.chat_stack.addWidget(self.welcome)
+        column.addWidget(self.chat_stack, 1)
         column.addLayout(notice_row)
         column.addWidget(self.edit_banner)
         column.addLayout(bottom)
@@ -443,6 +454,7 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
 
     def _show_conversation(self, conversation_id: int | None) -> None:
         """Render the session's conversation (None: an empty new chat)."""
+        messages: list[Message] = []
         if conversation_id is None:
             self.setWindowTitle("Enclave")
             self.panel.view.clearSelection()
@@ -460,10 +472,37 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
             else:
                 self.chat.show_empty(self._welcome_html())
             self.panel.select(conversation_id)
+        welcome = not messages and self._starter_only() and not self._welcome_dismissed
+        self.chat_stack.setCurrentWidget(self.welcome if welcome else self.chat)
         self._show_current_model()
         self._update_buttons()
 
+    def _starter_only(self) -> bool:
+        return bool(self._models) and all(m.source == "starter" for m in self._models)
+
+    def _on_welcome_model_ready(self, model_id: str) -> None:
+        """The suggested model is installed: this conversation and new ones use it."""
+        try:
+            self.rt.update_settings(default_model=model_id)
+        except EnclaveError as exc:
+            self.show_notice(str(exc), error=True)
+            return
+        self._reload_models()
+        if self.session.conversation_id:
+            self.store.set_conversation_model(self.session.conversation_id, model_id)
+            self.session.model_changed()
+        self.chat_stack.setCurrentWidget(self.chat)
+        self.show_notice(f"{model_id} is installed: this chat and new ones use it now.")
+        if not self.session.busy:
+            self.session.preload()
+
+    def _on_welcome_dismissed(self) -> None:
+        self._welcome_dismissed = True
+        self.chat_stack.setCurrentWidget(self.chat)
+        self.input.setFocus()
+
     def _on_conversation_started(self, conversation_id: int) -> None:
+        self.chat_stack.setCurrentWidget(self.chat)
         self.panel.refresh(select=conversation_id)
         self.setWindowTitle(f"{self.store.conversation(conversation_id).title} — Enclave")
 
@@ -487,8 +526,9 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
             text += (
                 "<p>This is the <b>starter model</b>: small (135 million parameters) and "
                 "fast, so it works anywhere, but its answers are simple and often wrong. For "
-                f"better answers, put a bigger GGUF model into <code>{folder}</code> and pick "
-                "it above.</p>"
+                "better answers, get a bigger model in <b>Models…</b> (Ctrl+M): Suggested "
+                f"marks the one that suits this computer. Model files can also go into "
+                f"<code>{folder}</code>.</p>"
             )
         return text + (
             "<p><small>Enter sends · Shift+Enter new line · Esc stops · Ctrl+N new "

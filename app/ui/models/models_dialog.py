@@ -42,6 +42,7 @@ from app.core.models.importer import find_in_hf_cache, import_file
 from app.core.models.service import ModelLibrary
 from app.core.platform.units import size_text
 from app.core.privacy.keyring_store import HUGGINGFACE
+from app.ui import policy_lock
 from app.ui.background import BackgroundOp, ProgressLine
 from app.ui.safe_text import ask, esc, inform, open_link, plain, rich, tip, warn
 from app.ui.services import DownloadService, Services
@@ -128,12 +129,8 @@ class ModelsDialog(QDialog):
             self.offline.blockSignals(True)  # shows the lock; the user's own setting is kept
             self.offline.setChecked(True)
             self.offline.blockSignals(False)
-            self.offline.setEnabled(False)
-            self.offline.setToolTip(
-                tip(
-                    f"Locked by {rules.locked_by}: getting models from the "
-                    f"hub is not allowed on this computer"
-                )
+            policy_lock.lock(
+                self.offline, rules, "getting models from the hub is not allowed on this computer"
             )
         token = QPushButton("Hugging Face token…")
         token.setToolTip("Needed only for gated models; kept in your system's keyring")

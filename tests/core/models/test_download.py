@@ -49,6 +49,7 @@ def test_download_is_verified_listed_and_loads(library, paths, hub, starter_mode
     listed = {m.id: m for m in list_models(paths)}
     assert listed[result.model_id].source == "download"
     assert listed[result.model_id].record.repo == HUB_REPO
+    assert events[-1].state == "done" and events[-1].model_id == result.model_id  # listeners too
     # progress was reported with bytes and speed, ending at the full size
     moving = [e for e in events if e.state == "downloading" and e.done]
     assert moving and moving[-1].total == starter_model.stat().st_size

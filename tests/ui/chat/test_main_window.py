@@ -412,7 +412,7 @@ def test_outside_text_is_shown_as_text_and_only_web_links_open(
 
 
 @pytest.mark.slow
-def test_the_open_window_follows_enclave_config(qtbot, make_window, wait_idle, cli_env):
+def test_the_open_window_follows_enclave_config(qtbot, make_window, wait_idle, cli_env, request):
     """`enclave config set` in another process: the window re-reads the file and shows it."""
     import subprocess
     import sys
@@ -422,6 +422,9 @@ def test_the_open_window_follows_enclave_config(qtbot, make_window, wait_idle, c
 
     window = make_window(theme="light")
     wait_idle(window)
+    app = QApplication.instance()
+    palette, sheet = app.palette(), app.styleSheet()
+    request.addfinalizer(lambda: (app.setPalette(palette), app.setStyleSheet(sheet)))  # for others
     enclave = Path(sys.executable).with_name("enclave")
     for args in (("theme", "dark"), ("network.offline", "true")):
         done = subprocess.run(
