@@ -3,9 +3,10 @@
 Streaming appends plain text at the end of the answer's frame, so a token costs the same however
 long the conversation or the answer is; the answer is rendered as Markdown once it is complete.
 A reasoning model's thinking is folded into one line above the answer ("Thinking…", then "Thought
-for 12 s"); a link unfolds it (live while it streams). Nothing shown here is ever fetched from
-anywhere: ``loadResource`` refuses every resource, and links open only when clicked (after the
-window asks).
+for 12 s"); a link unfolds it (live while it streams). While the model reads a long prompt the
+answer says how far it got, with the time left, until its first token. Nothing shown here is
+ever fetched from anywhere: ``loadResource`` refuses every resource, and links open only when
+clicked (after the window asks).
 """
 
 from __future__ import annotations
@@ -50,6 +51,15 @@ class _Shown:
     thinking_frame: QTextFrame | None = None  # at the top of ``body`` while unfolded
     thinking_since: float | None = None  # when streamed thinking began, for "Thought for"
     thinking_until: float | None = None  # when the answer began
+    # While the model reads a long prompt, before the first token: "Reading your message… 45 %".
+    reading: str = ""
+    reading_from: tuple[float, int] | None = None  # when the first progress came, and its tokens
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 90:
+        return f"{max(1, round(seconds))} s"
+    return f"{round(seconds / 60)} min"
 
 
 def is_dark(palette: QPalette) -> bool:
@@ -146,11 +156,37 @@ class ChatView(QTextBrowser):
             self._refresh_footer(previous_last)  # only the last answer offers Regenerate
         self._scroll_to_end()
 
+    def show_reading(self, message_id: int, done: int, total: int) -> None:
+        """How far the model has read the prompt of a streaming answer (tokens ``done`` of
+        ``total``), with the time left once the pace is known; gone when all is read."""
+        shown = self._shown.get(message_id)
+        if shown is None or not shown.streaming:
+            return
+        if done >= total or total <= 0:
+            self._clear_reading(shown)
+            return
+        now = time.monotonic()
+        if shown.reading_from is None:
+            shown.reading_from = (now, done)
+        started, first = shown.reading_from
+        line = f"Reading your message… {done * 100 // total} %"
+        if done > first and now > started:
+            left = (total - done) * (now - started) / (done - first)
+            line += f" · about {_duration(left)} left"
+        shown.reading = line
+        self._refresh_footer(message_id)
+
+    def reading_line(self, message_id: int) -> str:
+        """What the answer says while its prompt is read ("" when it is not)."""
+        shown = self._shown.get(message_id)
+        return shown.reading if shown else ""
+
     def append_text(self, message_id: int, text: str) -> None:
         """Add streamed text to an answer: O(len(text)), whatever came before."""
         shown = self._shown.get(message_id)
         if shown is None or not text:
             return
+        self._clear_reading(shown)
         follow = self._at_bottom()
         shown.message.content += text
         if shown.thinking_since is not None and shown.thinking_until is None:
@@ -165,6 +201,7 @@ class ChatView(QTextBrowser):
         shown = self._shown.get(message_id)
         if shown is None or not text:
             return
+        self._clear_reading(shown)
         first = not shown.message.thinking
         shown.message.thinking = (shown.message.thinking or "") + text
         if shown.thinking_since is None:
@@ -213,6 +250,7 @@ class ChatView(QTextBrowser):
         if not message.thinking and shown.message.thinking:
             message.thinking = shown.message.thinking  # not saved (a failed turn): as streamed
         shown.message, shown.streaming = message, False
+        shown.reading, shown.reading_from = "", None
         shown.thinking_frame = None  # the body is drawn anew
         self._render_body(shown)
         if shown.thinking_open:
@@ -360,7 +398,7 @@ class ChatView(QTextBrowser):
         link = f"style='color:{self._link_colour}; text-decoration:none;'"
         parts = []
         if shown.streaming:
-            parts.append("<i>writing…</i>")
+            parts.append(f"<i>{html.escape(shown.reading or 'writing…')}</i>")
         elif m.role == "assistant":
             if m.status == "cancelled":
                 parts.append("<i>stopped</i>")
@@ -386,6 +424,11 @@ class ChatView(QTextBrowser):
             actions.append(f"<a {link} href='{ACTION_SCHEME}:regenerate/{m.id}'>Regenerate</a>")
         parts.append(" · ".join(actions))
         return f"<span style='font-size:small; color:gray;'>{' &nbsp; '.join(parts)}</span>"
+
+    def _clear_reading(self, shown: _Shown) -> None:
+        if shown.reading:
+            shown.reading = ""
+            self._refresh_footer(shown.message.id)
 
     def _refresh_footer(self, message_id: int) -> None:
         shown = self._shown[message_id]

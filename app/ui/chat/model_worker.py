@@ -37,6 +37,7 @@ class ModelWorker(QObject):
     turn_started = Signal(object)  # TurnStart
     text_received = Signal(int, str)  # answer message id, new text
     thinking_received = Signal(int, str)  # answer message id, new thinking (reasoning models)
+    reading_progress = Signal(int, int, int)  # answer message id, prompt tokens read, of total
     turn_finished = Signal(object)  # TurnResult
     turn_failed = Signal(object, str)  # conversation id or None, message for the user
     model_loading = Signal(str)
@@ -230,6 +231,13 @@ class ModelWorker(QObject):
             if time.monotonic() - state["last"] >= BATCH_INTERVAL_S:
                 flush()
 
+        # Every local turn's reading, however it reached the assistant (a new message goes
+        # through CloudChat, which routes it).
+        assistant = self._assistant  # None only where a test drives this method alone
+        if assistant is not None:
+            assistant.on_reading = lambda done, total: self.reading_progress.emit(
+                state["answer"], done, total
+            )
         try:
             return turn(
                 cancel=cancel,
@@ -239,6 +247,8 @@ class ModelWorker(QObject):
                 on_thinking=lambda piece: batch(self.thinking_received, piece),
             )
         finally:
+            if assistant is not None:
+                assistant.on_reading = None
             flush()
 
 
@@ -255,6 +265,7 @@ class ModelThread(QObject):
     turn_started = Signal(object)
     text_received = Signal(int, str)
     thinking_received = Signal(int, str)
+    reading_progress = Signal(int, int, int)
     turn_finished = Signal(object)
     turn_failed = Signal(object, str)
     request_done = Signal(int)
@@ -292,6 +303,7 @@ class ModelThread(QObject):
             "turn_started",
             "text_received",
             "thinking_received",
+            "reading_progress",
             "turn_finished",
             "turn_failed",
             "request_done",
