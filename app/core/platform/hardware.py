@@ -46,6 +46,53 @@ def _windows_memory_status():
     return None
 
 
+def process_memory_bytes() -> int | None:
+    """Memory this process holds in RAM now (resident set): what the status bar shows. Linux reads
+    /proc, Windows asks for the working set; elsewhere (macOS) the peak so far, as getrusage
+    gives it. None when it cannot be told."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        pass
+    if platform.system() == "Windows":
+        return _windows_working_set()
+    try:
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * 1024  # bytes on macOS, KiB elsewhere
+    except (ImportError, OSError, ValueError):
+        return None
+
+
+def _windows_working_set() -> int | None:
+    class _Counters(ctypes.Structure):
+        _fields_ = [
+            ("cb", ctypes.c_ulong),
+            ("PageFaultCount", ctypes.c_ulong),
+            ("PeakWorkingSetSize", ctypes.c_size_t),
+            ("WorkingSetSize", ctypes.c_size_t),
+            ("QuotaPeakPagedPoolUsage", ctypes.c_size_t),
+            ("QuotaPagedPoolUsage", ctypes.c_size_t),
+            ("QuotaPeakNonPagedPoolUsage", ctypes.c_size_t),
+            ("QuotaNonPagedPoolUsage", ctypes.c_size_t),
+            ("PagefileUsage", ctypes.c_size_t),
+            ("PeakPagefileUsage", ctypes.c_size_t),
+        ]
+
+    counters = _Counters()
+    counters.cb = ctypes.sizeof(counters)
+    try:
+        windll = ctypes.windll  # type: ignore[attr-defined]
+        process = windll.kernel32.GetCurrentProcess()
+        if windll.psapi.GetProcessMemoryInfo(process, ctypes.byref(counters), counters.cb):
+            return int(counters.WorkingSetSize)
+    except (AttributeError, OSError):
+        pass
+    return None
+
+
 def available_ram_bytes() -> int | None:
     """Memory that can be used now without swapping (Linux MemAvailable; Windows AvailPhys)."""
     try:

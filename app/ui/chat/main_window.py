@@ -33,8 +33,11 @@ from app.core.chat.store import Message, Store
 from app.core.cloud.providers import ProviderRegistry
 from app.core.errors import ConversationNotFoundError, EnclaveError
 from app.core.models import installed
+from app.core.platform import hardware
 from app.core.platform.runtime import Runtime
+from app.core.platform.units import size_text
 from app.ui import theme
+from app.ui.background import BackgroundOp
 from app.ui.chat.chat_view import ChatView
 from app.ui.chat.conversation_list import ConversationPanel
 from app.ui.chat.message_input import MessageInput
@@ -49,6 +52,8 @@ from app.ui.settings_watch import SettingsWatch
 from app.ui.window_state import WindowState
 
 log = logging.getLogger(__name__)
+MANAGE_MODELS = "\0manage"  # the model picker's last item: opens the Models window
+MEMORY_EVERY_MS = 2000  # how often the status bar's memory figure is read
 
 
 class MainWindow(CloudActions, DocumentActions, QMainWindow):
@@ -224,8 +229,14 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         self.status_speed.setAccessibleName("Speed of the last answer")
         self.status_state = plain(QLabel("Ready"))
         self.status_state.setAccessibleName("What Enclave is doing")
-        for w in (self.status_model, self.status_speed, self.status_state):
+        self.status_memory = plain(QLabel())
+        self.status_memory.setAccessibleName("Memory in use")
+        self.status_memory.setToolTip("Memory Enclave holds now, the loaded model included")
+        for w in (self.status_model, self.status_speed, self.status_memory, self.status_state):
             self.statusBar().addPermanentWidget(w)
+        self._memory_timer = QTimer(self, interval=MEMORY_EVERY_MS, timeout=self._show_memory)
+        self._memory_timer.start()
+        self._show_memory()
 
         self._build_menus()
         em = self.fontMetrics().averageCharWidth()
@@ -383,6 +394,10 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         self.models_dialog.raise_()
         self.models_dialog.activateWindow()
 
+    def _show_memory(self) -> None:
+        held = hardware.process_memory_bytes()
+        self.status_memory.setText(f"Memory {size_text(held)}" if held else "")
+
     def show_settings(self) -> None:
         """The Settings window: every setting, the same ones `enclave config` changes."""
         if self.settings_dialog is None:
@@ -413,7 +428,28 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         self.model_picker.setEnabled(bool(models))
         if not models:
             self.model_picker.addItem("No model installed")
+        self.model_picker.insertSeparator(self.model_picker.count())
+        self.model_picker.addItem("Manage models…", MANAGE_MODELS)
         self._show_current_model()
+        # Size, quantization and where each would run: read from the files, off the UI thread.
+        library = self.services.library
+        BackgroundOp(self, lambda job: [library.describe(m) for m in models]).on_success(
+            self._show_model_facts
+        ).run()
+
+    def _show_model_facts(self, facts: list) -> None:
+        for f in facts:
+            index = self.model_picker.findData(f.id)
+            if index < 0:
+                continue
+            where = (f.runs_on or {}).get("label")
+            details = [size_text(f.size_bytes), f.quantization, where]
+            label = self.model_picker.itemText(index).split("  ·  ")[0]
+            self.model_picker.setItemText(index, "  ·  ".join([label, *[d for d in details if d]]))
+            reason = (f.runs_on or {}).get("reason")
+            self.model_picker.setItemData(
+                index, tip(f"{f.path}\n{reason}" if reason else f.path), Qt.ItemDataRole.ToolTipRole
+            )
 
     def _current_model_id(self) -> str | None:
         cid = self.session.conversation_id
@@ -431,6 +467,10 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
 
     def _on_model_picker_activated(self, index: int) -> None:
         model_id = self.model_picker.itemData(index)
+        if model_id == MANAGE_MODELS:
+            self._show_current_model()  # the picker keeps showing the model in use
+            self.show_models()
+            return
         if not model_id:
             return
         if self.session.conversation_id:

@@ -454,3 +454,19 @@ def test_the_window_reopens_where_it_was_left(qtbot, make_window, paths):
     assert again.session.conversation_id == older
     assert (again.width(), again.height()) == size
     assert again.splitter.sizes() == sizes
+
+
+def test_the_model_picker_says_size_quantization_and_where_and_manages(qtbot, make_window):
+    window = make_window()
+    picker = window.model_picker
+    qtbot.waitUntil(lambda: "·" in picker.itemText(0), timeout=10_000)
+    text = picker.itemText(0)
+    assert "(starter)" in text and "MB" in text and "Q4_1" in text and "CPU" in text
+    assert picker.itemData(0) == "SmolLM2-135M-Instruct.Q4_1"
+    manage = picker.count() - 1
+    assert picker.itemText(manage) == "Manage models…"
+    picker.activated.emit(manage)
+    assert window.models_dialog is not None and window.models_dialog.isVisible()
+    assert picker.currentIndex() == 0  # still showing the model in use
+    window.models_dialog.close()
+    assert window.status_memory.text().startswith("Memory ") and "MB" in window.status_memory.text()
