@@ -43,13 +43,11 @@ def group_label(updated: float, now: float) -> str:
 
 
 def when_text(updated: float, now: float) -> str:
-    """A short time for a list row: "14:05" today, "Yesterday", the weekday within a week,
-    "12 Mar" this year, "12 Mar 2023" before."""
+    """A short time for a list row, under its group's header: "14:05" today and yesterday,
+    the weekday within a week, "12 Mar" this year, "12 Mar 2023" before."""
     days, day = _days_ago(updated, now)
-    if days <= 0:
+    if days <= 1:
         return datetime.fromtimestamp(updated).strftime("%H:%M")
-    if days == 1:
-        return YESTERDAY
     if days <= 6:
         return WEEKDAYS[day.weekday()]
     month = MONTHS[day.month - 1][:3]

@@ -76,7 +76,7 @@ def test_new_year(updated, label):
 def test_when_text():
     now = at("2025-01-03 09:00")  # a Friday
     assert when_text(at("2025-01-03 08:07"), now) == "08:07"
-    assert when_text(at("2025-01-02 23:00"), now) == "Yesterday"
+    assert when_text(at("2025-01-02 23:00"), now) == "23:00"  # under the Yesterday header
     assert when_text(at("2024-12-30 10:00"), now) == "Mon"
     assert when_text(at("2025-01-01 00:00"), at("2025-03-01 12:00")) == "1 Jan"
     assert when_text(at("2024-12-24 10:00"), now) == "24 Dec 2024"
