@@ -136,6 +136,19 @@ class Progress:
         return f"{self.name}  {pct}  {sizes}{speed}{eta}  {self.state}"
 
 
+def paused(request: DownloadRequest, present: int) -> Progress:
+    """How a download left unfinished (by a pause, a quit or a crash) is shown until resumed."""
+    return Progress(
+        request.key,
+        request.name,
+        "paused",
+        present,
+        request.total_bytes,
+        message=f"Paused at {size_text(present)} of {size_text(request.total_bytes)}. "
+        f"Resume continues from there.",
+    )
+
+
 def target_path(models_dir: Path, repo: str, filename: str) -> Path:
     """Where a hub file goes: ``models/<owner>/<repo>/<file>``, and never anywhere else.
 

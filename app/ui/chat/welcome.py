@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.errors import EnclaveError
-from app.core.models import recommend
+from app.core.models import download, recommend
 from app.core.models.download import DownloadRequest, Progress, target_path
 from app.core.models.installed import model_id_for
 from app.core.platform.units import size_text
@@ -179,17 +179,7 @@ class WelcomePanel(QWidget):
             if s and (request.repo, request.name) == (s.entry.repo, s.file.file):
                 self.request = request
                 self.progress.label.setText(f"{s.entry.name} · {s.file.file}")
-                self.progress.show_progress(
-                    Progress(
-                        request.key,
-                        request.name,
-                        "paused",
-                        present,
-                        request.total_bytes,
-                        message=f"Paused at {size_text(present)} of "
-                        f"{size_text(request.total_bytes)}. Resume continues from there.",
-                    )
-                )
+                self.progress.show_progress(download.paused(request, present))
                 self.progress.show()
 
     def _offline_reason(self) -> str | None:

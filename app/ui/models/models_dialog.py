@@ -390,21 +390,11 @@ class ModelsDialog(QDialog):
 
     def _load_pending(self) -> None:
         """Downloads left unfinished (paused, or the app was closed) wait here to be resumed."""
-        from app.core.models.download import Progress
+        from app.core.models import download
 
         for request, present in self.library.downloader.pending():
             self.requests[request.key] = request
-            self._row(request).show_progress(
-                Progress(
-                    request.key,
-                    request.name,
-                    "paused",
-                    present,
-                    request.total_bytes,
-                    message=f"Paused at {size_text(present)} of {size_text(request.total_bytes)}. "
-                    f"Resume continues from there.",
-                )
-            )
+            self._row(request).show_progress(download.paused(request, present))
 
     def _on_pause_clicked(self, key: str) -> None:
         row = self.rows[key]
