@@ -180,6 +180,18 @@ def bubble_pairs(p: QPalette) -> dict[str, tuple[QColor, QColor]]:
         view.deleteLater()
 
 
+def code_pairs(dark: bool) -> dict[str, tuple[QColor, QColor]]:
+    """A code block in an answer: its language label and Copy link on its own background."""
+    from app.ui.chat.markdown_html import DARK_CODE, LIGHT_CODE
+
+    code = DARK_CODE if dark else LIGHT_CODE
+    back = QColor(code.background)
+    return {
+        "a code block's language label": (QColor(code.muted), back),
+        "a code block's Copy link": (QColor(code.link), back),
+    }
+
+
 def too_faint(pairs: dict[str, tuple[QColor, QColor]]) -> list[str]:
     return [
         f"{name}: {fore.name()} on {back.name()} is {contrast(fore, back):.2f}:1"
@@ -233,6 +245,7 @@ def test_every_text_reads_at_4_5_to_1(themed, choice):
     pairs = palette_pairs(p)
     pairs |= sheet_pairs(theme.style_sheet(dark=dark), p)
     pairs |= bubble_pairs(p)
+    pairs |= code_pairs(dark)
     tiers = [f'style sheet QLabel#whereBadge[tier="{tier}"]' for tier in providers.TIER_COLOURS]
     assert set(tiers) <= set(pairs), "every tier's badge colour is in the style sheet"
     assert "style sheet QLabel#noticeBar" in pairs

@@ -8,7 +8,7 @@ import logging
 import time
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, QUrl
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -46,6 +46,7 @@ from app.ui.chat.welcome import WelcomePanel
 from app.ui.cloud.cloud_actions import CloudActions
 from app.ui.dialogs import SystemPromptDialog
 from app.ui.documents.document_actions import DocumentActions
+from app.ui.icons import icon
 from app.ui.safe_text import inform, open_link, plain, tip, warn
 from app.ui.services import Services
 from app.ui.settings_watch import SettingsWatch
@@ -137,11 +138,17 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         self.models_button = QToolButton(text="Models…")
         self.models_button.setAccessibleName("Models")
         self.models_button.setToolTip("Find, download, import and manage models (Ctrl+M)")
+        self.models_button.setIcon(icon("models"))
+        self.system_button.setIcon(icon("settings"))
+        documents_button = self._build_documents()
+        documents_button.setIcon(icon("documents"))
+        for button in (self.models_button, self.system_button, documents_button):
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         top = QHBoxLayout()
         top.addWidget(self.model_picker)
         top.addWidget(self.thinking_control)
         top.addWidget(self.models_button)
-        top.addWidget(self._build_documents())
+        top.addWidget(documents_button)
         top.addWidget(self.where_badge)
         top.addWidget(self.withdraw_button)
         top.addStretch(1)
@@ -184,6 +191,11 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
             "Send this message to a cloud or organisation provider: you "
             "see exactly what would be sent first (Ctrl+Shift+Enter)"
         )
+        # White on the blue Send button; the others in the text colour (the theme's).
+        self.send_button.setIcon(icon("send", QPalette.ColorRole.HighlightedText))
+        self.stop_button.setIcon(icon("stop"))
+        self.regenerate_button.setIcon(icon("regenerate"))
+        self.cloud_button.setIcon(icon("cloud"))
         buttons = QVBoxLayout()
         buttons.addWidget(self.send_button)
         buttons.addWidget(self.cloud_button)

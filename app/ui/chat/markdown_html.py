@@ -32,10 +32,11 @@ class CodeStyle:
     background: str
     border: str
     link: str
+    muted: str  # the language label: at least 4.5:1 on the background
 
 
-LIGHT_CODE = CodeStyle("default", "#f4f5f7", "#d8dbe0", "#1a5fb4")
-DARK_CODE = CodeStyle("monokai", "#272822", "#3c3d36", "#78aeed")
+LIGHT_CODE = CodeStyle("default", "#f4f5f7", "#d8dbe0", "#1a5fb4", "#5f6368")
+DARK_CODE = CodeStyle("monokai", "#272822", "#3c3d36", "#78aeed", "#a6a69e")
 
 
 def _lexer(lang: str, code: str):
@@ -89,7 +90,7 @@ class MarkdownRenderer:
         return (
             f'<table width="100%" cellspacing="0" cellpadding="6" '
             f'style="background-color:{s.background}; border: 1px solid {s.border};">'
-            f'<tr><td><span style="font-size:small; color:gray;">{label}</span> &nbsp; '
+            f'<tr><td><span style="font-size:small; color:{s.muted};">{label}</span> &nbsp; '
             f'<a style="color:{s.link};" href="{ACTION_SCHEME}:copy-code/{self._message_id}/'
             f'{index}">Copy</a>'
             f'<pre style="margin:0;">{body}</pre></td></tr></table>\n'

@@ -7,7 +7,7 @@ import html
 from pathlib import Path
 
 from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QPalette
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -36,6 +36,7 @@ class SourceDialog(QDialog):
         self.setWindowTitle(f"[{source.n}] {source.where()}")
         self.setAccessibleName("Source passage")
         exists = Path(source.path).is_file()
+        muted = self.palette().color(QPalette.ColorRole.PlaceholderText).name()  # 4.5:1 or more
         place = (
             f"page {source.page}"
             if source.page
@@ -45,7 +46,7 @@ class SourceDialog(QDialog):
             QLabel(  # file names and headings come from the documents: escaped
                 f"<p><b>[{source.n}] {html.escape(Path(source.path).name)}</b>"
                 f"{' — ' + place if place else ''}<br>"
-                f"<span style='color:gray;'>{html.escape(source.path)} · collection "
+                f"<span style='color:{muted};'>{html.escape(source.path)} · collection "
                 f"{html.escape(source.collection)} · characters {source.start:,}–{source.end:,}"
                 f"{'' if exists else ' · the file is no longer there'}</span></p>"
                 f"<p>This exact text went into the prompt:</p>"
