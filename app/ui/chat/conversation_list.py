@@ -221,14 +221,14 @@ class GroupedModel(QAbstractListModel):
         if not index.isValid() or index.row() >= len(self._entries):
             return None
         entry = self._entries[index.row()]
+        if role == HeaderRole:  # asked for every row as the view lays out: answered here
+            return isinstance(entry, str)
         if isinstance(entry, int):
             return self._source.data(self._source.index(entry), role)
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
             return entry
         if role == Qt.ItemDataRole.AccessibleDescriptionRole:
             return "Heading"
-        if role == HeaderRole:
-            return True
         return None
 
 

@@ -35,18 +35,23 @@ class RowDelegate(QStyledItemDelegate):
         super().__init__(view)
         self._view = view
         self._reserve = reserve
+        self._heights: dict[tuple[str, bool], int] = {}  # font, header -> row height
 
     def padding(self) -> int:
         return max(2, QFontMetrics(self._view.font()).height() // 4)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:  # noqa: N802
-        pad = self.padding()
-        if index.data(HeaderRole):
-            height = QFontMetrics(_smaller(option.font, bold=True)).height() + 3 * pad
-        else:
-            small = QFontMetrics(_smaller(option.font)).height()
-            height = QFontMetrics(option.font).height() + small + 2 * pad + pad // 2
-        return QSize(max(1, option.rect.width()), height)
+        header = bool(index.data(HeaderRole))
+        key = (option.font.key(), header)  # asked once per row: measure once per font
+        if key not in self._heights:
+            pad = self.padding()
+            if header:
+                height = QFontMetrics(_smaller(option.font, bold=True)).height() + 3 * pad
+            else:
+                small = QFontMetrics(_smaller(option.font)).height()
+                height = QFontMetrics(option.font).height() + small + 2 * pad + pad // 2
+            self._heights[key] = height
+        return QSize(max(1, option.rect.width()), self._heights[key])
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         pad = self.padding()
