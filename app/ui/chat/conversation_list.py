@@ -261,7 +261,7 @@ class ConversationListView(QListView):
         self.row_actions.hide()
         self.rename_button.clicked.connect(lambda: self._act(self.rename_requested))
         self.delete_button.clicked.connect(lambda: self._act(self.delete_requested))
-        self.delegate = RowDelegate(self, reserve=lambda: self.row_actions.sizeHint().width())
+        self.delegate = RowDelegate(self, reserve=self._buttons_width)
         self.setItemDelegate(self.delegate)
 
     def _action_button(self, glyph: str, name: str, tooltip: str) -> QToolButton:
@@ -271,6 +271,11 @@ class ConversationListView(QListView):
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # F2 and Delete from the list instead
         return button
 
+    def _buttons_width(self, index: QModelIndex) -> int:
+        """The room a row keeps free of its title: the buttons' width on the row that has them."""
+        shown = self._shown_for is not None and index.data(IdRole) == self._shown_for
+        return self.row_actions.sizeHint().width() if shown else 0
+
     def _act(self, signal) -> None:
         if self._shown_for is not None:
             signal.emit(self._shown_for)
@@ -279,6 +284,8 @@ class ConversationListView(QListView):
         """Put the buttons on the hovered row, else the current one; hide them on neither."""
         index = QModelIndex(self._hovered) if self._hovered.isValid() else self.currentIndex()
         cid = index.data(IdRole) if index.isValid() else None
+        if cid != self._shown_for:
+            self.viewport().update()  # the title that made room for them gets it back
         if cid is None:
             self._shown_for = None
             self.row_actions.hide()

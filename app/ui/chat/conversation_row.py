@@ -28,10 +28,10 @@ def _smaller(font: QFont, *, bold: bool = False) -> QFont:
 
 
 class RowDelegate(QStyledItemDelegate):
-    """Draws the rows of ``ConversationListView``; ``reserve()`` is the width the hover buttons
-    cover, kept free of the title on the hovered and the selected row. Lives on the UI thread."""
+    """Draws the rows of ``ConversationListView``; ``reserve(index)`` is the width the hover
+    buttons cover on that row, kept free of its title. Lives on the UI thread."""
 
-    def __init__(self, view: QWidget, *, reserve: Callable[[], int]):
+    def __init__(self, view: QWidget, *, reserve: Callable[[QModelIndex], int]):
         super().__init__(view)
         self._view = view
         self._reserve = reserve
@@ -76,10 +76,8 @@ class RowDelegate(QStyledItemDelegate):
         style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
 
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
         area = option.rect.adjusted(2 * pad, pad, -pad, -pad)
-        if selected or hovered:
-            area.setRight(area.right() - self._reserve())
+        area.setRight(area.right() - self._reserve(index))
         title_metrics = QFontMetrics(option.font)
         painter.setFont(option.font)
         painter.setPen(
