@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from app.core.chat.dates import group_label, when_text
 from app.core.chat.store import Store
 from app.ui.chat.conversation_row import DetailRole, HeaderRole, RowDelegate
+from app.ui.icons import icon
 from app.ui.safe_text import ask
 from app.ui.safe_text import tip as safe_tip
 
@@ -251,8 +252,8 @@ class ConversationListView(QListView):
         # Real buttons, not painted ones: screen readers name them and a click on one never
         # reaches the list (so it does not also open the conversation).
         self.row_actions = QWidget(self.viewport())
-        self.rename_button = self._action_button("✎", "Rename conversation", "Rename (F2)")
-        self.delete_button = self._action_button("✕", "Delete conversation", "Delete (Del)")
+        self.rename_button = self._action_button("edit", "Rename conversation", "Rename (F2)")
+        self.delete_button = self._action_button("delete", "Delete conversation", "Delete (Del)")
         bar = QHBoxLayout(self.row_actions)
         bar.setContentsMargins(0, 0, 0, 0)
         bar.setSpacing(0)
@@ -264,8 +265,8 @@ class ConversationListView(QListView):
         self.delegate = RowDelegate(self, reserve=self._buttons_width)
         self.setItemDelegate(self.delegate)
 
-    def _action_button(self, glyph: str, name: str, tooltip: str) -> QToolButton:
-        button = QToolButton(self.row_actions, text=glyph, autoRaise=True)
+    def _action_button(self, icon_name: str, name: str, tooltip: str) -> QToolButton:
+        button = QToolButton(self.row_actions, icon=icon(icon_name), autoRaise=True)
         button.setAccessibleName(name)
         button.setToolTip(tooltip)
         button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # F2 and Delete from the list instead
