@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -148,9 +149,6 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         top.addWidget(self.model_picker)
         top.addWidget(self.thinking_control)
         top.addWidget(self.models_button)
-        top.addWidget(documents_button)
-        top.addWidget(self.where_badge)
-        top.addWidget(self.withdraw_button)
         top.addStretch(1)
         top.addWidget(self.system_button)
 
@@ -196,15 +194,24 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         self.stop_button.setIcon(icon("stop"))
         self.regenerate_button.setIcon(icon("regenerate"))
         self.cloud_button.setIcon(icon("cloud"))
-        buttons = QVBoxLayout()
-        buttons.addWidget(self.send_button)
-        buttons.addWidget(self.cloud_button)
-        buttons.addWidget(self.stop_button)
-        buttons.addWidget(self.regenerate_button)
-        buttons.addStretch(1)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.input, 1)
-        bottom.addLayout(buttons)
+        # The composer: the message, and under it where it goes, the documents it may draw on
+        # and what to do with it, in one box.
+        actions = QHBoxLayout()
+        actions.setContentsMargins(0, 0, 0, 0)
+        actions.addWidget(self.where_badge)
+        actions.addWidget(self.withdraw_button)
+        actions.addWidget(documents_button)
+        actions.addStretch(1)
+        for button in (self.regenerate_button, self.cloud_button, self.stop_button):
+            actions.addWidget(button)
+        actions.addWidget(self.send_button)
+        self.composer = QFrame()
+        self.composer.setObjectName("composer")
+        self.composer.setAccessibleName("Write a message")
+        self.input.focus_changed.connect(self._show_composer_focus)
+        inside = QVBoxLayout(self.composer)
+        inside.addWidget(self.input, 1)
+        inside.addLayout(actions)
 
         right = QWidget()
         column = QVBoxLayout(right)
@@ -222,7 +229,7 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         column.addWidget(self.chat_stack, 1)
         column.addLayout(notice_row)
         column.addWidget(self.edit_banner)
-        column.addLayout(bottom)
+        column.addWidget(self.composer)
 
         self.splitter = QSplitter()
         self.splitter.addWidget(self.panel)
@@ -405,6 +412,11 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         self.models_dialog.show()
         self.models_dialog.raise_()
         self.models_dialog.activateWindow()
+
+    def _show_composer_focus(self, focused: bool) -> None:
+        self.composer.setProperty("focused", focused)
+        self.composer.style().unpolish(self.composer)
+        self.composer.style().polish(self.composer)
 
     def _show_memory(self) -> None:
         held = hardware.process_memory_bytes()

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QPlainTextEdit
 
 class MessageInput(QPlainTextEdit):
     submitted = Signal()
+    focus_changed = Signal(bool)  # the composer around it shows where the keyboard is
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -18,6 +19,14 @@ class MessageInput(QPlainTextEdit):
         self.setTabChangesFocus(True)
         lines = 4
         self.setMaximumHeight(self.fontMetrics().lineSpacing() * lines + 16)
+
+    def focusInEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().focusInEvent(event)
+        self.focus_changed.emit(True)
+
+    def focusOutEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        super().focusOutEvent(event)
+        self.focus_changed.emit(False)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt override)
         enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
