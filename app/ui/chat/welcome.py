@@ -75,6 +75,7 @@ class WelcomePanel(QWidget):
         self.license_text.setWordWrap(True)
         self.license_text.linkActivated.connect(lambda url: open_link(self, url))
         self.accept_license = QCheckBox("I have read the license and accept it")
+        self.accept_license.setToolTip("Needed before this model can be downloaded")
         self.accept_license.setVisible(False)
         self.download_button = QPushButton("Download")
         self.download_button.setDefault(True)

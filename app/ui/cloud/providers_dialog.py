@@ -119,12 +119,17 @@ class ProvidersDialog(QDialog):
             "Allow cloud and remote providers (you are still asked before each message leaves)"
         )
         self.allowed.setAccessibleName("Allow cloud and remote providers")
+        self.allowed.setToolTip("Off: every answer comes from this computer")
         self.allowed.setChecked(rt.settings.cloud_allowed)
         self.redact = QCheckBox("Replace personal data with placeholders before sending")
         self.redact.setAccessibleName("Redaction")
+        self.redact.setToolTip(
+            "E-mail addresses, phone, card and IBAN numbers and your own terms are replaced"
+        )
         self.redact.setChecked(rt.settings.redact)
         self.terms = QLineEdit(", ".join(rt.settings.redaction_terms))
         self.terms.setAccessibleName("Your own terms to hide")
+        self.terms.setToolTip("Words replaced by a placeholder before a message leaves")
         self.terms.setPlaceholderText("Names, project code words… (comma-separated)")
         decided = policy_lock.locks(rules)
         for name, box in (("cloud_allowed", self.allowed), ("redact", self.redact)):
@@ -141,6 +146,9 @@ class ProvidersDialog(QDialog):
         self.table = QTableWidget(0, 5)
         self.table.setHorizontalHeaderLabels(["Name", "Where", "Address", "Model", "Key"])
         self.table.setAccessibleName("Providers")
+        self.table.setToolTip(
+            "Cloud APIs and your organisation's servers; choose one for the buttons"
+        )
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -149,6 +157,9 @@ class ProvidersDialog(QDialog):
         self.add_button = QPushButton("Add…")
         self.remove_button = QPushButton("Remove")
         self.key_button = QPushButton("Set key…")
+        self.add_button.setToolTip("Add a cloud API or your organisation's server")
+        self.remove_button.setToolTip("Remove the chosen provider and its key")
+        self.key_button.setToolTip("Store the provider's API key in your system's keyring")
         self.test_button = QPushButton("Test key")
         self.test_button.setToolTip("List the provider's models: one request, no message")
         self.model_button = QPushButton("Model…")
@@ -179,6 +190,7 @@ class ProvidersDialog(QDialog):
         layout.addLayout(row)
         layout.addWidget(self.status)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.button(QDialogButtonBox.StandardButton.Close).setToolTip("Close this window")
         close.rejected.connect(self.close)
         layout.addWidget(close)
 

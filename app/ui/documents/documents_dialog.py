@@ -64,7 +64,9 @@ class DocumentsDialog(QDialog):
 
         self.collections = QListWidget()
         self.collections.setAccessibleName("Collections")
+        self.collections.setToolTip("Named sets of your folders and files that chats can use")
         self.new_button = QPushButton("New collection…")
+        self.new_button.setToolTip("Start a named set of folders and files")
         self.remove_button = QPushButton("Remove…")
         self.remove_button.setToolTip("Remove the collection from the index; your files stay")
         left = QVBoxLayout()
@@ -79,9 +81,13 @@ class DocumentsDialog(QDialog):
         self.title.setWordWrap(True)
         self.roots = QListWidget()
         self.roots.setAccessibleName("Folders and files in this collection")
+        self.roots.setToolTip("What this collection reads; folders are read with what is inside")
         self.add_folder_button = QPushButton("Add folder…")
         self.add_files_button = QPushButton("Add files…")
         self.remove_root_button = QPushButton("Remove from collection")
+        self.add_folder_button.setToolTip("Add a folder and everything in it to this collection")
+        self.add_files_button.setToolTip("Add single files to this collection")
+        self.remove_root_button.setToolTip("Stop using the chosen folder or file; it stays on disk")
         self.never_cloud = QCheckBox("Never send to the cloud")
         self.never_cloud.setToolTip(
             "Passages from this collection never go to a cloud or "
@@ -106,6 +112,7 @@ class DocumentsDialog(QDialog):
         self.search_note.setWordWrap(True)
         self.problems = QTreeWidget()
         self.problems.setAccessibleName("Files not indexed")
+        self.problems.setToolTip("Files that could not be read, and why")
         self.problems.setHeaderLabels(["Not indexed", "Why"])
         self.problems.setRootIsDecorated(False)
 

@@ -155,11 +155,13 @@ class ModelsDialog(QDialog):
         self.search_box = QLineEdit()
         self.search_box.setPlaceholderText("Search the Hugging Face hub for GGUF models")
         self.search_box.setAccessibleName("Search models")
+        self.search_box.setToolTip("Words in the model's name; Enter searches the hub")
         self.search_box.returnPressed.connect(self.search)
         self.sort = QComboBox()
         self.sort.addItem("Most downloaded", "downloads")
         self.sort.addItem("Most liked", "likes")
         self.sort.setAccessibleName("Sort results")
+        self.sort.setToolTip("Order of the hub's search results")
         search_button = QPushButton("Search")
         search_button.setToolTip("Searches the hub (this contacts huggingface.co)")
         search_button.clicked.connect(self.search)
@@ -173,6 +175,7 @@ class ModelsDialog(QDialog):
         row.addWidget(catalog_button)
         self.results = QListWidget()
         self.results.setAccessibleName("Models found")
+        self.results.setToolTip("Choose a model to see its license and files")
         # Rows wrap to the list's width (a narrow window clips nothing); tooltips hold it all.
         self.results.setWordWrap(True)
         self.results.setResizeMode(QListWidget.ResizeMode.Adjust)
@@ -197,9 +200,12 @@ class ModelsDialog(QDialog):
         self.files.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.files.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.files.setAccessibleName("Files of this model")
+        self.files.setToolTip("One file per quantization: smaller is faster, larger answers better")
         self.accept_license = QCheckBox("I have read the license and accept it")
+        self.accept_license.setToolTip("Needed before this model can be downloaded")
         self.accept_license.setVisible(False)
         self.download_button = QPushButton("Download")
+        self.download_button.setToolTip("Download the chosen file; it can be paused and resumed")
         self.download_button.setEnabled(False)
         self.download_button.clicked.connect(self.download_selected)
         self.status = plain(QLabel())  # hub errors
@@ -427,6 +433,7 @@ class ModelsDialog(QDialog):
         self.installed.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.installed.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.installed.setAccessibleName("Installed models")
+        self.installed.setToolTip("The models on this computer; choose one for the buttons below")
         buttons = QHBoxLayout()
         for text, slot, hint in [
             ("Use for new chats", self.make_default, "New chats will use this model"),

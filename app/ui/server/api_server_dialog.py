@@ -44,10 +44,14 @@ class ApiServerDialog(QDialog):
         intro.setWordWrap(True)
         self.switch = QCheckBox("Serve the local API")
         self.switch.setAccessibleName("Serve the local API")
+        self.switch.setToolTip(
+            "Other apps on this computer can use Enclave's models (with the key)"
+        )
         self.port = QSpinBox()
         self.port.setRange(1024, 65535)
         self.port.setValue(listen.DEFAULT_PORT)
         self.port.setAccessibleName("Port")
+        self.port.setToolTip("The port on 127.0.0.1 the API listens on")
         top = QHBoxLayout()
         top.addWidget(self.switch)
         top.addStretch(1)
@@ -57,6 +61,7 @@ class ApiServerDialog(QDialog):
         self.url = plain(QLabel())
         self.url.setAccessibleName("Base URL")
         self.copy_url = QPushButton("Copy URL")
+        self.copy_url.setToolTip("Copy the base URL apps connect to")
         self.copy_key = QPushButton("Copy key")
         self.copy_key.setToolTip("The key apps send as their API key (kept in your OS keyring)")
         self.new_key = QPushButton("New key…")
@@ -73,6 +78,7 @@ class ApiServerDialog(QDialog):
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setHorizontalHeaderLabels(COLUMNS)
         self.table.setAccessibleName("Requests")
+        self.table.setToolTip("The requests the local API answered")
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
 
