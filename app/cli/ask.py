@@ -9,6 +9,7 @@ import sys
 import threading
 
 from app.cli.common import INTERRUPTED, ctrl_c_sets, notice
+from app.core.chat.reading import ReadingLine
 from app.core.chat.store import Store
 from app.core.chat.thinking import LEVELS
 from app.core.platform import runtime
@@ -84,6 +85,9 @@ def run(rt: runtime.Runtime, args) -> int:
     with ctrl_c_sets(cancel), Store(rt.paths.database) as store:  # Ctrl+C stops, keeps text
         assistant = Assistant(store, rt.settings, rt.paths)
         assistant.overrides = overrides
+        reading = _ReadingOnStderr() if sys.stderr.isatty() else None
+        # Through the assistant's own hook: CloudChat.send_message routes local turns to it.
+        assistant.on_reading = reading.show if reading else None
 
         def on_start(start):
             for text in start.notices:
@@ -147,6 +151,8 @@ def run(rt: runtime.Runtime, args) -> int:
                 }
             )
         finally:
+            if reading:
+                reading.end()  # stopped while reading: the line goes
             assistant.close()
     if args.json:
         print(
@@ -208,6 +214,29 @@ def run(rt: runtime.Runtime, args) -> int:
             f"{s.completion_tokens} tokens{speed}" + (" · stopped" if result.cancelled else "")
         )
     return INTERRUPTED if result.cancelled else 0
+
+
+class _ReadingOnStderr:
+    """A long prompt's reading on the terminal (stderr), one line rewritten in place and
+    cleared before the first token, as the window shows it."""
+
+    def __init__(self) -> None:
+        self.line, self.shown = ReadingLine(), False
+
+    def show(self, done: int, total: int) -> None:
+        if text := self.line.update(done, total):
+            self._write(text)
+        else:
+            self.end()
+
+    def end(self) -> None:
+        if self.shown:
+            self._write("")
+
+    def _write(self, text: str) -> None:
+        sys.stderr.write("\r\x1b[K" + text)  # back to the line's start, erase it
+        sys.stderr.flush()
+        self.shown = bool(text)
 
 
 class _ThinkingOnStderr:

@@ -27,6 +27,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QTextBrowser
 
+from app.core.chat.reading import ReadingLine
 from app.core.chat.store import Message
 from app.core.cloud import providers
 from app.core.documents import retrieval
@@ -53,13 +54,7 @@ class _Shown:
     thinking_until: float | None = None  # when the answer began
     # While the model reads a long prompt, before the first token: "Reading your message… 45 %".
     reading: str = ""
-    reading_from: tuple[float, int] | None = None  # when the first progress came, and its tokens
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 90:
-        return f"{max(1, round(seconds))} s"
-    return f"{round(seconds / 60)} min"
+    reading_line: ReadingLine | None = None
 
 
 def is_dark(palette: QPalette) -> bool:
@@ -162,17 +157,12 @@ class ChatView(QTextBrowser):
         shown = self._shown.get(message_id)
         if shown is None or not shown.streaming:
             return
-        if done >= total or total <= 0:
+        if shown.reading_line is None:
+            shown.reading_line = ReadingLine()
+        line = shown.reading_line.update(done, total)
+        if not line:
             self._clear_reading(shown)
             return
-        now = time.monotonic()
-        if shown.reading_from is None:
-            shown.reading_from = (now, done)
-        started, first = shown.reading_from
-        line = f"Reading your message… {done * 100 // total} %"
-        if done > first and now > started:
-            left = (total - done) * (now - started) / (done - first)
-            line += f" · about {_duration(left)} left"
         shown.reading = line
         self._refresh_footer(message_id)
 
@@ -250,7 +240,7 @@ class ChatView(QTextBrowser):
         if not message.thinking and shown.message.thinking:
             message.thinking = shown.message.thinking  # not saved (a failed turn): as streamed
         shown.message, shown.streaming = message, False
-        shown.reading, shown.reading_from = "", None
+        shown.reading, shown.reading_line = "", None
         shown.thinking_frame = None  # the body is drawn anew
         self._render_body(shown)
         if shown.thinking_open:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
+from app.core.chat import reading
 from app.core.chat.store import Message, Store
-from app.ui.chat import chat_view
 from app.ui.chat.chat_view import ChatView
 
 LONG = "word " * 1100 + "\nSay hello."  # three of the starter model's batches
@@ -23,7 +23,7 @@ def test_the_view_shows_reading_with_time_left_and_clears_it(qtbot, monkeypatch)
     qtbot.addWidget(view)
     mid = _streaming_answer(view)
     now = [100.0]
-    monkeypatch.setattr(chat_view.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(reading.time, "monotonic", lambda: now[0])
 
     view.show_reading(mid, 0, 1000)
     assert view.reading_line(mid) == "Reading your message… 0 %"  # no pace known yet
