@@ -53,7 +53,7 @@ $(STAMP): pyproject.toml $(LLAMA_STAMP)
 
 screenshots: install
 	scripts/system-deps.sh test
-	xvfb-run -a -s "-screen 0 1400x900x24" $(PY) scripts/screenshots.py docs/screenshots
+	xvfb-run -a -s "-screen 0 1920x1080x24" env QT_QPA_PLATFORM=xcb $(PY) scripts/screenshots.py docs/screenshots
 
 doctor: install
 	$(VENV)/bin/enclave doctor

@@ -327,7 +327,7 @@ class ConversationListView(QListView):
 
     def updateGeometries(self) -> None:  # noqa: N802
         super().updateGeometries()  # after resizes and rows coming or going
-        QTimer.singleShot(0, self.place_row_actions)
+        QTimer.singleShot(0, self, self.place_row_actions)  # dropped with the list
 
     # -- keyboard ------------------------------------------------------------------------------
 

@@ -160,6 +160,7 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         self.notice.hide()
         self.notice_button = QPushButton()
         self.notice_button.setAccessibleName("Notice action")
+        self.notice_button.setToolTip("The next step this notice offers")
         self.notice_button.hide()
         notice_row = QHBoxLayout()
         notice_row.addWidget(self.notice, 1)
@@ -556,6 +557,7 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
             self.store.set_conversation_model(self.session.conversation_id, model_id)
             self.session.model_changed()
         self.chat_stack.setCurrentWidget(self.chat)
+        self.input.setFocus()  # ready to type the first message to it
         self.show_notice(f"{model_id} is installed: this chat and new ones use it now.")
         if not self.session.busy:
             self.session.preload()

@@ -32,6 +32,7 @@ class ThinkingControl(QComboBox):
         super().__init__(parent)
         self._session = session
         self.setAccessibleName("Thinking")
+        self.setToolTip("How much the model thinks before it answers")  # until a model says
         self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.activated.connect(self._on_activated)
         disconnect = session.thinking_changed.connect(self._on_session_thinking_changed)
