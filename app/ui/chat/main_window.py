@@ -353,6 +353,7 @@ class MainWindow(CloudActions, DocumentActions, QMainWindow):
         models.plan_failed.connect(session.on_plan_failed)
         models.text_received.connect(self.chat.append_text)
         models.thinking_received.connect(self.chat.append_thinking)
+        models.reading_progress.connect(self.chat.show_reading)  # a long prompt being read
         models.waiting.connect(
             lambda ahead: self.status_state.setText(
                 f"Waiting for the model: the local API is using it ({ahead} ahead)…"

@@ -62,9 +62,9 @@ def _send(qtbot, window, text):
 
 @pytest.fixture
 def reading_window(make_window):
-    """The window with the model thread's reading progress shown in its chat view."""
+    """The window, and what its chat view showed at each reading report (the window itself
+    connects the reports to the view; this listener runs after it)."""
     window = make_window(max_answer_tokens=8, temperature=0.0, context_length=2048)
-    window.models.reading_progress.connect(window.chat.show_reading)
     seen: list[tuple[int, int, int, str]] = []
     window.models.reading_progress.connect(
         lambda mid, done, total: seen.append((mid, done, total, window.chat.reading_line(mid)))
