@@ -61,8 +61,13 @@ def is_dark(palette: QPalette) -> bool:
     return palette.color(QPalette.ColorRole.Window).lightness() < 128
 
 
+# The reading column's widest line, in average characters: about what a book or a chat app sets,
+# so a wide window does not stretch lines past easy reading.
+READING_COLUMN_CHARS = 90
+
+
 class ChatView(QTextBrowser):
-    """Shows one conversation. Lives on the UI thread."""
+    """Shows one conversation, in a centred reading column. Lives on the UI thread."""
 
     copy_requested = Signal(str)  # text to put on the clipboard
     edit_requested = Signal(int)  # message id
@@ -83,6 +88,16 @@ class ChatView(QTextBrowser):
         self._hidden: list[Message] = []  # older messages not drawn yet
         self._empty_html = ""
         self._apply_palette()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
+        """Keep the text in a centred column of comfortable width; the margins take the rest."""
+        column = self.fontMetrics().averageCharWidth() * READING_COLUMN_CHARS
+        side = max(0, (event.size().width() - column) // 2)
+        self.setViewportMargins(side, 0, side, 0)
+        super().resizeEvent(event)
+
+    def reading_column_width(self) -> int:
+        return self.viewport().width()
 
     # -- never fetch anything ------------------------------------------------------------------
 

@@ -264,3 +264,23 @@ def test_a_stored_answer_shows_its_thinking_folded(qtbot):
     assert "Greet back." in view.shown_text(2)
     view.anchorClicked.emit(QUrl("enclave:thinking/1"))  # no thinking: nothing to unfold
     assert view.shown_text(1).count("Hello.") == 1
+
+
+def test_the_conversation_reads_in_a_centred_column(qtbot):
+    """A wide window does not stretch lines: the text keeps a comfortable width, centred; a
+    narrow one uses all of its width."""
+    from app.ui.chat.chat_view import READING_COLUMN_CHARS
+
+    view = ChatView()
+    qtbot.addWidget(view)
+    view.set_messages([Message(1, 1, "user", "word " * 400)])
+    column = view.fontMetrics().averageCharWidth() * READING_COLUMN_CHARS
+    view.resize(column * 2, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    assert abs(view.reading_column_width() - column) <= 4
+    left = view.viewport().geometry().left()
+    right = view.width() - view.viewport().geometry().right()
+    assert abs(left - right) <= 4  # centred
+    view.resize(column // 2, 600)
+    qtbot.waitUntil(lambda: view.reading_column_width() >= column // 2 - 30)
