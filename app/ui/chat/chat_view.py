@@ -87,14 +87,19 @@ class ChatView(QTextBrowser):
         self._order: list[int] = []
         self._hidden: list[Message] = []  # older messages not drawn yet
         self._empty_html = ""
+        self._side_margin = 0  # the reading column's margins (see resizeEvent)
         self._apply_palette()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
-        """Keep the text in a centred column of comfortable width; the margins take the rest."""
-        column = self.fontMetrics().averageCharWidth() * READING_COLUMN_CHARS
-        side = max(0, (event.size().width() - column) // 2)
-        self.setViewportMargins(side, 0, side, 0)
+        """Keep the text in a centred column of comfortable width; the margins take the rest.
+        Set only when they change: new margins lay the view out again, which can show or hide
+        the scroll bar and resize it once more."""
         super().resizeEvent(event)
+        column = self.fontMetrics().averageCharWidth() * READING_COLUMN_CHARS
+        side = max(0, (self.width() - column) // 2)
+        if side != self._side_margin:
+            self._side_margin = side
+            self.setViewportMargins(side, 0, side, 0)
 
     def reading_column_width(self) -> int:
         return self.viewport().width()

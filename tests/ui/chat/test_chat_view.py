@@ -284,3 +284,16 @@ def test_the_conversation_reads_in_a_centred_column(qtbot):
     assert abs(left - right) <= 4  # centred
     view.resize(column // 2, 600)
     qtbot.waitUntil(lambda: view.reading_column_width() >= column // 2 - 30)
+
+
+def test_resizing_through_every_width_settles(qtbot):
+    """New margins lay the view out again (a scroll bar may come or go): every width settles."""
+    view = ChatView()
+    qtbot.addWidget(view)
+    view.set_messages([Message(i, 1, "user", "word " * 60) for i in range(1, 30)])
+    view.show()
+    qtbot.waitExposed(view)
+    for width in range(300, 2200, 7):
+        view.resize(width, 500)
+        qtbot.wait(1)
+    assert view.reading_column_width() > 0
