@@ -190,6 +190,7 @@ class SettingsDialog(QDialog):
             self._check("cloud_allowed", "Allow cloud and remote providers"),
             self._check("redact", "Redact personal data"),
             self._terms(),
+            self._check("api_keeps_conversations", "Keep local API requests as conversations"),
             self._decimal("cloud_timeout_s", "Cloud timeout", *RANGES["cloud_timeout_s"], step=5),
         ]
         providers = self._button("Providers…", "Cloud APIs and your organisation's servers, keys")

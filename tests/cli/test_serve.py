@@ -407,6 +407,30 @@ def test_api_requests_are_not_stored_as_conversations(served):
     assert listed.returncode == 0 and json.loads(listed.stdout) == []
 
 
+def test_requests_are_kept_as_conversations_when_the_user_turns_it_on(tmp_path, starter_model):
+    from keyring_check import keyring_or_skip
+
+    keyring_or_skip()
+    env = _env(tmp_path / "home", f"Enclave-test-serve-keep-{os.getpid()}")
+    assert _cli(env, "config", "set", "api.keep_conversations", "true").returncode == 0
+    server = Served(env)
+    try:
+        asked = [{"role": "system", "content": "Be brief."}, *ASK]
+        stream = server.client().chat.completions.create(
+            model="starter", messages=asked, max_tokens=6, stream=True
+        )
+        answer = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+    finally:
+        server.stop()
+    [kept] = json.loads(_cli(env, "chats", "list", "--json").stdout)
+    assert kept["title"] == "API: Name three colours."
+    shown = json.loads(_cli(env, "chats", "export", str(kept["id"]), "--format", "json").stdout)
+    [conversation] = shown["conversations"]
+    messages = [(m["role"], m["content"]) for m in conversation["messages"]]
+    assert messages == [("user", "Name three colours."), ("assistant", answer)]
+    assert conversation.get("system_prompt") == "Be brief."
+
+
 def test_a_rotated_key_takes_over_and_sigterm_stops_the_server_midway(tmp_path, starter_model):
     from keyring_check import keyring_or_skip
 

@@ -46,6 +46,9 @@ class Settings:
     # (full-text search only), anything else names a model.
     embedding_model: str = ""
     docs_passages: int = 6  # most passages put into one prompt
+    # The local API's requests and answers are kept as conversations (another app's prompts are
+    # that app's business: off unless the user turns it on).
+    api_keeps_conversations: bool = False
     # Where the settings came from, and anything the user should be told about loading them.
     notices: list[str] = field(default_factory=list, repr=False, compare=False)
 
@@ -100,6 +103,7 @@ HELP = {
     "cloud_timeout_s": "How long to wait for a provider's answer, in seconds.",
     "embedding_model": "The model that finds passages by meaning; off uses words only.",
     "docs_passages": "The most passages from your documents put into one prompt.",
+    "api_keeps_conversations": "Keep what other apps ask through the local API as conversations.",
 }
 
 
@@ -112,6 +116,7 @@ ALIASES = {
     "redaction.terms": "redaction_terms",
     "docs.embedding_model": "embedding_model",
     "docs.passages": "docs_passages",
+    "api.keep_conversations": "api_keeps_conversations",
 }
 
 

@@ -28,7 +28,7 @@ from app.core.engines.runner import Cancelled, ModelRunner, Ticket
 from app.core.errors import EnclaveError
 from app.core.platform.paths import Paths
 from app.core.platform.settings import Settings
-from app.core.server import chat, embeddings
+from app.core.server import chat, conversations, embeddings
 from app.core.server.catalog import Catalog
 from app.core.server.errors import ApiError
 from app.core.server.guard import MAX_BODY_BYTES, RECORD, Guard, HostCheck, too_large_error
@@ -85,6 +85,7 @@ class Api:
         max_body: int = MAX_BODY_BYTES,
     ):
         self.settings, self.runner, self.requests = settings, runner, requests
+        self.paths = paths
         self.catalog = Catalog(paths, settings)
         self.embedders = embeddings.EmbedderSlot(settings.threads)
         self.max_body = max_body
@@ -107,6 +108,9 @@ class Api:
     def close(self) -> None:
         """Free the embedding model, on the model thread (call before stopping the runner)."""
         self.runner.submit(lambda host, cancel: self.embedders.close(), label="closing")
+
+    def _keep(self, messages, model_id: str, answer: str) -> None:
+        conversations.keep(self.paths.database, messages, model_id, answer)
 
     # -- errors --------------------------------------------------------------------------------
 
@@ -184,6 +188,7 @@ class Api:
                 self.settings,
                 on_start=lambda outcome: bridge.put("start", outcome),
                 on_text=(lambda text: bridge.put("text", text)) if asked.stream else None,
+                keep=self._keep if self.settings.api_keeps_conversations else None,
             ),
             label=f"chat ({model.id})",
         )

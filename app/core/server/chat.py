@@ -172,9 +172,11 @@ def work(
     *,
     on_start: Callable[[Outcome], None],
     on_text: Callable[[str], None] | None,
+    keep: Callable[[list[ChatMessage], str, str], object] | None = None,
 ) -> Callable[[EngineHost, threading.Event], Outcome]:
     """The answer, as work for the model runner. ``on_text`` gets the text as it comes (None:
-    collected in ``Outcome.text``); ``on_start`` is told once the prompt fits, before any text.
+    collected in ``Outcome.text``); ``on_start`` is told once the prompt fits, before any text;
+    ``keep(messages, model id, answer)``, when given, stores a finished answer.
 
     Raises (from the runner's ticket) ApiError 400 when the messages do not fit the context.
     """
@@ -205,7 +207,12 @@ def work(
             seed=request.seed,
         )
         on_start(outcome)
-        emit = on_text or outcome.text.append
+        said: list[str] = []
+
+        def emit(text: str) -> None:
+            said.append(text)
+            (on_text or outcome.text.append)(text)
+
         stops = StopMatcher(request.stop)
         generation = engine.stream(messages, options=options, cancel=cancel)
         try:
@@ -222,6 +229,8 @@ def work(
             emit(tail)
         outcome.completion_tokens = generation.stats.completion_tokens
         outcome.finish_reason = "stop" if stops.stopped else generation.stats.finish_reason
+        if keep is not None and outcome.finish_reason != "cancelled":
+            keep(request.messages, model.id, "".join(said))
         return outcome
 
     return answer

@@ -54,6 +54,7 @@ class ApiServerDialog(QDialog):
         self.port.setToolTip("The port on 127.0.0.1 the API listens on")
         top = QHBoxLayout()
         top.addWidget(self.switch)
+        top.addWidget(self.keep)
         top.addStretch(1)
         top.addWidget(QLabel("Port"))
         top.addWidget(self.port)
@@ -64,6 +65,12 @@ class ApiServerDialog(QDialog):
         self.copy_url.setToolTip("Copy the base URL apps connect to")
         self.copy_key = QPushButton("Copy key")
         self.copy_key.setToolTip("The key apps send as their API key (kept in your OS keyring)")
+        self.keep = QCheckBox("Keep what apps ask as conversations")
+        self.keep.setAccessibleName("Keep API requests as conversations")
+        self.keep.setToolTip(
+            "Off: requests and answers are not stored (the list below keeps no text either)"
+        )
+        self.keep.setChecked(rt.settings.api_keeps_conversations)
         self.new_key = QPushButton("New key…")
         self.new_key.setToolTip("Replace the key: apps using the old one are refused")
         address = QHBoxLayout()
@@ -93,6 +100,7 @@ class ApiServerDialog(QDialog):
         self.resize(em * 100, self.fontMetrics().lineSpacing() * 28)
 
         self.switch.toggled.connect(self._on_switch)
+        self.keep.toggled.connect(self._on_keep)
         self.copy_url.clicked.connect(lambda: self._copy(self.api.url or "", "URL"))
         self.copy_key.clicked.connect(self._copy_key)
         self.new_key.clicked.connect(self._rotate_key)
@@ -114,6 +122,15 @@ class ApiServerDialog(QDialog):
             self.api.start(self.port.value())
         elif not on and self.api.running:
             self.api.stop()
+
+    def _on_keep(self, on: bool) -> None:
+        try:
+            self.rt.update_settings(api_keeps_conversations=on)
+        except EnclaveError as exc:
+            self.status.setText(str(exc))
+            self.keep.blockSignals(True)
+            self.keep.setChecked(self.rt.settings.api_keeps_conversations)
+            self.keep.blockSignals(False)
 
     def _show_state(self, *_args) -> None:
         running = self.api.running
