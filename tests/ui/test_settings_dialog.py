@@ -31,7 +31,14 @@ FIELDS_BY_PAGE = {
         "gpu_layers",
         "threads",
     ],
-    "Privacy & cloud": ["offline", "cloud_allowed", "redact", "redaction_terms", "cloud_timeout_s"],
+    "Privacy & cloud": [
+        "offline",
+        "cloud_allowed",
+        "redact",
+        "redaction_terms",
+        "api_keeps_conversations",
+        "cloud_timeout_s",
+    ],
     "Documents": ["embedding_model", "docs_passages"],
 }
 
