@@ -52,6 +52,12 @@ class ApiServerDialog(QDialog):
         self.port.setValue(listen.DEFAULT_PORT)
         self.port.setAccessibleName("Port")
         self.port.setToolTip("The port on 127.0.0.1 the API listens on")
+        self.keep = QCheckBox("Keep what apps ask as conversations")
+        self.keep.setAccessibleName("Keep API requests as conversations")
+        self.keep.setToolTip(
+            "Off: requests and answers are not stored (the list below keeps no text either)"
+        )
+        self.keep.setChecked(rt.settings.api_keeps_conversations)
         top = QHBoxLayout()
         top.addWidget(self.switch)
         top.addWidget(self.keep)
@@ -65,12 +71,6 @@ class ApiServerDialog(QDialog):
         self.copy_url.setToolTip("Copy the base URL apps connect to")
         self.copy_key = QPushButton("Copy key")
         self.copy_key.setToolTip("The key apps send as their API key (kept in your OS keyring)")
-        self.keep = QCheckBox("Keep what apps ask as conversations")
-        self.keep.setAccessibleName("Keep API requests as conversations")
-        self.keep.setToolTip(
-            "Off: requests and answers are not stored (the list below keeps no text either)"
-        )
-        self.keep.setChecked(rt.settings.api_keeps_conversations)
         self.new_key = QPushButton("New key…")
         self.new_key.setToolTip("Replace the key: apps using the old one are refused")
         address = QHBoxLayout()

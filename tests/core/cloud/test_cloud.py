@@ -302,11 +302,18 @@ def test_providers_registry_rules(paths):
 
 
 def test_hub_requests_are_audited_too(hub, paths):
+    import time
+
     from app.core.models.hub import Hub
 
     Hub(settings_mod.load(paths.settings_file)).search("smol")
-    entries = audit.default().entries()
-    assert entries and entries[0]["provider"] == "Hugging Face hub"
+    # Written before the request left; completed with the bytes received when the response is
+    # closed, which the HTTP client may do just after the search returns.
+    deadline = time.monotonic() + 10
+    while not (entries := audit.default().entries()) or not entries[0].get("bytes_received"):
+        assert time.monotonic() < deadline, entries
+        time.sleep(0.05)
+    assert entries[0]["provider"] == "Hugging Face hub"
     assert entries[0]["purpose"] == "search the model hub" and entries[0]["bytes_received"] > 0
     assert audit.default().verify().ok
 
