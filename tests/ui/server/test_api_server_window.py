@@ -21,8 +21,16 @@ def _free_port() -> int:
 
 @pytest.mark.slow
 def test_the_switch_serves_the_windows_model_to_other_apps(qtbot, make_window, wait_idle):
+    import gc
+
     import openai
 
+    from app.core.engines.local import LocalEngine
+
+    def loaded() -> set[int]:  # chat engines holding a model now, in this process
+        return {id(o) for o in gc.get_objects() if isinstance(o, LocalEngine) and o._llama}
+
+    before = loaded()  # other tests' engines, not yet collected, are not this test's
     window = make_window(max_answer_tokens=24)
     qtbot.waitUntil(lambda: window.services.runner.loaded_model is not None, timeout=60_000)
     window.show_api_server()
@@ -68,12 +76,7 @@ def test_the_switch_serves_the_windows_model_to_other_apps(qtbot, make_window, w
     # One model in memory: the window's turns and the API's requests share the app's runner,
     # and one chat model is loaded in this process.
     assert window.models.runner is window.services.runner
-    import gc
-
-    from app.core.engines.local import LocalEngine
-
-    loaded = [o for o in gc.get_objects() if isinstance(o, LocalEngine) and o._llama is not None]
-    assert len(loaded) == 1, loaded
+    assert len(loaded() - before) == 1
 
     # The request list: the chat request with its model and tokens, never its text.
     qtbot.waitUntil(lambda: dialog.table.rowCount() >= 2, timeout=10_000)
