@@ -3,32 +3,12 @@ computer and under which license, without contacting anything; and no row is cut
 
 from __future__ import annotations
 
-import pytest
+from models_dialog_helpers import open_dialog_fixture  # noqa: F401  (open_dialog)
 
 from app.core.models import catalog, fit
 
 GB = 2**30
 FIT_LABELS = ("Fully on GPU", "CPU only", "Too big", "Size known after")
-
-
-@pytest.fixture
-def open_dialog(qtbot, hub):
-    from app.core.platform import runtime
-    from app.ui.models.models_dialog import ModelsDialog
-
-    dialogs = []
-
-    def make():
-        dialog = ModelsDialog(runtime.start())
-        qtbot.addWidget(dialog)
-        dialog.show()
-        dialogs.append(dialog)
-        qtbot.waitUntil(lambda: dialog._machine is not None, timeout=10_000)
-        return dialog
-
-    yield make
-    for d in dialogs:
-        d.shutdown()
 
 
 def _rows(dialog) -> list[str]:

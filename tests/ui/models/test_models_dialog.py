@@ -5,30 +5,12 @@ from __future__ import annotations
 
 import pytest
 from hub_server import HUB_FILE, HUB_REPO
+from models_dialog_helpers import open_dialog_fixture  # noqa: F401  (open_dialog)
 from PySide6.QtCore import Qt
 
 from app.core.models.download import target_path
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def open_dialog(qtbot, hub):
-    from app.core.platform import runtime
-    from app.ui.models.models_dialog import ModelsDialog
-
-    dialogs = []
-
-    def make():
-        dialog = ModelsDialog(runtime.start())
-        qtbot.addWidget(dialog)
-        dialog.show()
-        dialogs.append(dialog)
-        return dialog
-
-    yield make
-    for d in dialogs:
-        d.shutdown()
 
 
 def _search_and_choose(qtbot, dialog, query="smollm2", repo=HUB_REPO):
