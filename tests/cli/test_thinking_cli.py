@@ -10,11 +10,11 @@ import shutil
 import threading
 
 import pytest
+from shared_host import SharedHost
 from thinking_grammar import record_prompts
 
 from app.core.chat.assistant import Assistant
 from app.core.chat.store import Store
-from app.core.engines.host import EngineHost
 from app.core.platform.settings import Settings
 
 pytestmark = pytest.mark.slow
@@ -22,20 +22,6 @@ pytestmark = pytest.mark.slow
 # What steers a gpt-oss model: its template takes reasoning_effort (thinking.style_of).
 GPT_OSS_TEMPLATE = "Reasoning: {{ reasoning_effort }}<|channel|>"
 THOUGHT = "The user greets me; a short greeting back will do."
-
-
-class SharedHost(EngineHost):
-    """Hands out the session's one starter engine whatever model is asked for."""
-
-    def __init__(self, settings, engine):
-        super().__init__(settings)
-        self.shared = engine
-
-    def get(self, model):
-        return self.shared
-
-    def unload(self):
-        pass
 
 
 @pytest.fixture

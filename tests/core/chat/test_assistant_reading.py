@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from test_assistant import SharedHost
+from shared_host import SharedHost
 
 from app.core.chat.assistant import Assistant
 from app.core.chat.store import Store

@@ -8,29 +8,17 @@ import threading
 from types import SimpleNamespace
 
 import pytest
+from shared_host import SharedHost
 from thinking_grammar import ANSWER_MARK, THOUGHT_MARK, force_thinking, record_prompts
 
 from app.core.chat import export
 from app.core.chat.assistant import Assistant
 from app.core.chat.store import Store
 from app.core.engines.base import ChatMessage
-from app.core.engines.host import EngineHost
 from app.core.errors import EnclaveError
 from app.core.platform.settings import Settings
 
 pytestmark = pytest.mark.slow
-
-
-class SharedHost(EngineHost):
-    def __init__(self, settings, engine):
-        super().__init__(settings)
-        self.shared = engine
-
-    def get(self, model):
-        return self.shared
-
-    def unload(self):
-        pass
 
 
 @pytest.fixture
