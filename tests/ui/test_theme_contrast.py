@@ -171,11 +171,17 @@ def bubble_pairs(p: QPalette) -> dict[str, tuple[QColor, QColor]]:
 
     view = ChatView()
     try:
-        return {
+        pairs = {
             f"{what} in a {role} message": (p.color(colour_role), view._bubble_colour(role))
             for role in ("user", "assistant")
             for what, colour_role in (("text", ROLE.Text), ("link", ROLE.Link))
         }
+        for role in ("user", "assistant"):  # the model's name, footers, the thinking line
+            pairs[f"secondary text in a {role} message"] = (
+                QColor(view.muted_colour),
+                view._bubble_colour(role),
+            )
+        return pairs
     finally:
         view.deleteLater()
 

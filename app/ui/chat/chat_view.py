@@ -6,7 +6,9 @@ A reasoning model's thinking is folded into one line above the answer ("Thinking
 for 12 s"); a link unfolds it (live while it streams). While the model reads a long prompt the
 answer says how far it got, with the time left, until its first token. Nothing shown here is
 ever fetched from anywhere: ``loadResource`` refuses every resource, and links open only when
-clicked (after the window asks).
+clicked (after the window asks). The only pictures are the message actions' icons (Copy, Edit,
+Regenerate), which the view draws itself and puts into the document under ``enclave-icon:``
+before any message is shown; a message cannot add an image (Markdown images become links).
 """
 
 from __future__ import annotations
@@ -15,29 +17,44 @@ import html
 import time
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QByteArray, QUrl, Signal
+from PySide6.QtCore import QByteArray, QEvent, QPointF, QSize, Qt, QUrl, Signal
 from PySide6.QtGui import (
     QColor,
     QGuiApplication,
     QPalette,
     QTextCharFormat,
     QTextCursor,
+    QTextDocument,
     QTextFrame,
     QTextFrameFormat,
 )
-from PySide6.QtWidgets import QTextBrowser
+from PySide6.QtWidgets import QTextBrowser, QToolTip
 
 from app.core.chat.reading import ReadingLine
 from app.core.chat.store import Message
 from app.core.cloud import providers
 from app.core.documents import retrieval
-from app.ui.chat.markdown_html import ACTION_SCHEME, DARK_CODE, LIGHT_CODE, MarkdownRenderer
+from app.ui import icons
+from app.ui.chat.markdown_html import (
+    ACTION_SCHEME,
+    DARK_CODE,
+    ICON_SCHEME,
+    LIGHT_CODE,
+    MarkdownRenderer,
+)
 
 # Longest message text drawn in the view; longer ones are kept whole in the store and shown cut.
 MAX_SHOWN_CHARS = 40_000
 # Messages drawn when a conversation opens; older ones are drawn on request, a page at a time, so
 # a conversation of thousands of messages opens as fast as a short one.
 PAGE = 50
+# The message actions, drawn as icons with a tooltip: what each does, by its action name.
+ACTIONS = {
+    "copy": "Copy this message",
+    "edit": "Edit this message and send it again",
+    "regenerate": "Regenerate this answer",
+}
+ICON_PX = 16
 
 
 @dataclass
@@ -93,16 +110,39 @@ class ChatView(QTextBrowser):
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt override)
         """Keep the text in a centred column of comfortable width; the margins take the rest.
         Set only when they change: new margins lay the view out again, which can show or hide
-        the scroll bar and resize it once more."""
-        super().resizeEvent(event)
+        the scroll bar and resize it once more. Set before the text is laid out for the new
+        size, so the text wraps at the column, not at the old width of the viewport."""
         column = self.fontMetrics().averageCharWidth() * READING_COLUMN_CHARS
         side = max(0, (self.width() - column) // 2)
         if side != self._side_margin:
             self._side_margin = side
             self.setViewportMargins(side, 0, side, 0)
+        super().resizeEvent(event)
 
     def reading_column_width(self) -> int:
         return self.viewport().width()
+
+    def viewportEvent(self, event) -> bool:  # noqa: N802 (Qt override)
+        """Over an icon or a source link, its own tooltip (what it does, where it points);
+        elsewhere the view's. Qt's text views do not show a link's title on their own."""
+        if event.type() == QEvent.Type.ToolTip:
+            if tip := self.tooltip_at(event.pos()):
+                QToolTip.showText(event.globalPos(), tip, self.viewport())
+                return True
+        return super().viewportEvent(event)
+
+    def tooltip_at(self, point) -> str:
+        """The tooltip of what is drawn at ``point`` in the viewport ('' if it has none)."""
+        scrolled = QPointF(point) + QPointF(
+            self.horizontalScrollBar().value(), self.verticalScrollBar().value()
+        )
+        where = self.document().documentLayout().hitTest(scrolled, Qt.HitTestAccuracy.ExactHit)
+        if where < 0:
+            return ""
+        cursor = QTextCursor(self.document())
+        # A cursor's format is the character's before it.
+        cursor.setPosition(min(where + 1, self.document().characterCount() - 1))
+        return cursor.charFormat().toolTip()
 
     # -- never fetch anything ------------------------------------------------------------------
 
@@ -127,7 +167,7 @@ class ChatView(QTextBrowser):
             cursor.insertHtml(
                 f"<p align='center'><a href='{ACTION_SCHEME}:earlier/0'>Show "
                 f"{min(PAGE, len(self._hidden))} earlier messages</a> "
-                f"<span style='color:gray;'>({len(self._hidden)} not shown)"
+                f"<span style='color:{self.muted_colour};'>({len(self._hidden)} not shown)"
                 f"</span></p>"
             )
         for m in messages[len(self._hidden) :]:
@@ -314,6 +354,25 @@ class ChatView(QTextBrowser):
         style = DARK_CODE if is_dark(QGuiApplication.palette()) else LIGHT_CODE
         self._renderer = MarkdownRenderer(style)
         self._link_colour = style.link
+        # Secondary text (model name, footers): the palette's placeholder colour, which the
+        # theme keeps at 4.5:1 or more on both message backgrounds.
+        self.muted_colour = (
+            QGuiApplication.palette().color(QPalette.ColorRole.PlaceholderText).name()
+        )
+        self._add_icons()
+
+    def _add_icons(self) -> None:
+        """Put the action icons into the document, in the muted colour, at the screen's pixel
+        ratio. Clearing the document drops them, so ``_reset`` adds them again."""
+        ratio = self.devicePixelRatioF()
+        for name in ACTIONS:
+            image = (
+                icons.icon(name, QPalette.ColorRole.PlaceholderText)
+                .pixmap(QSize(ICON_PX, ICON_PX), ratio)
+                .toImage()
+            )
+            url = QUrl(f"{ICON_SCHEME}:{name}")
+            self.document().addResource(QTextDocument.ResourceType.ImageResource, url, image)
 
     def _reset(self) -> None:
         self._shown.clear()
@@ -321,6 +380,7 @@ class ChatView(QTextBrowser):
         self._hidden = []
         self._empty_html = ""
         self.document().clear()
+        self._add_icons()
 
     def _bubble_colour(self, role: str) -> QColor:
         palette = QGuiApplication.palette()
@@ -343,15 +403,16 @@ class ChatView(QTextBrowser):
             else:
                 where = "on this device"
             who = (
-                f"Assistant <span style='color:gray;'>· {html.escape(m.model or '?')} · "
-                f"</span>{where}"
+                f"Assistant <span style='color:{self.muted_colour};'>· "
+                f"{html.escape(m.model or '?')} · </span>{where}"
             )
         fold = ""
         if label := self._thinking_label(shown):
             link = f"style='color:{self._link_colour}; text-decoration:none;'"
             verb = "hide" if shown.thinking_open else "show"
             fold = (
-                f"<br><span style='font-size:small; color:gray;'><i>{html.escape(label)}</i> "
+                f"<br><span style='font-size:small; color:{self.muted_colour};'>"
+                f"<i>{html.escape(label)}</i> "
                 f"<a {link} href='{ACTION_SCHEME}:thinking/{m.id}' title='"
                 f"{verb.capitalize()} what the model thought before answering'>{verb}</a></span>"
             )
@@ -427,13 +488,26 @@ class ChatView(QTextBrowser):
                     for s in sources
                 )
             )
-        actions = [f"<a {link} href='{ACTION_SCHEME}:copy/{m.id}'>Copy</a>"]
+        actions = ["copy"]
         if m.role == "user" and not shown.streaming:
-            actions.append(f"<a {link} href='{ACTION_SCHEME}:edit/{m.id}'>Edit</a>")
+            actions.append("edit")
         if m.role == "assistant" and not shown.streaming and m.id == self._last_assistant_id():
-            actions.append(f"<a {link} href='{ACTION_SCHEME}:regenerate/{m.id}'>Regenerate</a>")
-        parts.append(" · ".join(actions))
-        return f"<span style='font-size:small; color:gray;'>{' &nbsp; '.join(parts)}</span>"
+            actions.append("regenerate")
+        parts.append(" &nbsp; ".join(self._action_html(action, m.id) for action in actions))
+        return (
+            f"<span style='font-size:small; color:{self.muted_colour};'>"
+            f"{' &nbsp; '.join(parts)}</span>"
+        )
+
+    @staticmethod
+    def _action_html(action: str, message_id: int) -> str:
+        """One message action: its icon as a link, with what it does as tooltip and alt text."""
+        what = html.escape(ACTIONS[action], quote=True)
+        return (
+            f"<a href='{ACTION_SCHEME}:{action}/{message_id}' title='{what}'>"
+            f"<img src='{ICON_SCHEME}:{action}' width='{ICON_PX}' height='{ICON_PX}' "
+            f"alt='{what}' style='vertical-align: middle;'></a>"
+        )
 
     def _clear_reading(self, shown: _Shown) -> None:
         if shown.reading:

@@ -2,7 +2,8 @@
 
 Model output is untrusted text. Raw HTML is shown as text, images are never loaded (they become a
 link the user may click), only http(s) and mailto links survive, and code blocks are highlighted
-with inline styles plus a Copy link. No Qt here, so it is tested without a display.
+with inline styles, a language label and a Copy link. Tables get ruled cells, a shaded header row
+and the column alignment the Markdown asks for. No Qt here, so it is tested without a display.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from pygments.util import ClassNotFound
 
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
 ACTION_SCHEME = "enclave"
+# Icons the chat view draws itself and puts into its document (never loaded from anywhere).
+ICON_SCHEME = "enclave-icon"
 
 
 @dataclass
@@ -64,6 +67,9 @@ class MarkdownRenderer:
             ("image", self._render_image),
             ("link_open", self._render_link_open),
             ("link_close", self._render_link_close),
+            ("table_open", self._render_table_open),
+            ("th_open", self._render_cell_open),
+            ("td_open", self._render_cell_open),
         ):
             self._md.add_render_rule(name, lambda _r, *args, _rule=rule: _rule(*args))
         self._blocks: list[str] = []
@@ -91,10 +97,30 @@ class MarkdownRenderer:
             f'<table width="100%" cellspacing="0" cellpadding="6" '
             f'style="background-color:{s.background}; border: 1px solid {s.border};">'
             f'<tr><td><span style="font-size:small; color:{s.muted};">{label}</span> &nbsp; '
-            f'<a style="color:{s.link};" href="{ACTION_SCHEME}:copy-code/{self._message_id}/'
-            f'{index}">Copy</a>'
+            f'<a style="color:{s.link}; text-decoration:none;" title="Copy this code" '
+            f'href="{ACTION_SCHEME}:copy-code/{self._message_id}/{index}">'
+            f'<img src="{ICON_SCHEME}:copy" width="14" height="14" alt="" '
+            f'style="vertical-align: middle;"> Copy</a>'
             f'<pre style="margin:0;">{body}</pre></td></tr></table>\n'
         )
+
+    def _render_table_open(self, _tokens, _idx, _options, _env):
+        # Qt draws a bare <table> without rules; these give every cell a thin border.
+        s = self.style
+        return (
+            f'<table border="1" cellspacing="0" cellpadding="6" '
+            f'style="border-collapse: collapse; border-color: {s.border}; '
+            f'margin-top: 6px; margin-bottom: 6px;">\n'
+        )
+
+    def _render_cell_open(self, tokens, idx, _options, _env):
+        # markdown-it gives a column's alignment as a style; Qt's tables read the align attribute.
+        token = tokens[idx]
+        align = (token.attrGet("style") or "").removeprefix("text-align:").strip()
+        attrs = f' align="{align}"' if align in ("left", "center", "right") else ""
+        if token.tag == "th":
+            attrs += f' style="background-color: {self.style.background};"'
+        return f"<{token.tag}{attrs}>"
 
     def _render_image(self, tokens, idx, _options, _env):
         token = tokens[idx]

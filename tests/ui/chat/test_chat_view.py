@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QObject, QPoint, Qt, QUrl, Slot
-from PySide6.QtGui import QDesktopServices, QTextCursor
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QUrl, Slot
+from PySide6.QtGui import QDesktopServices, QHelpEvent, QTextCursor, QTextFormat, QTextTable
+from PySide6.QtWidgets import QApplication, QMessageBox, QToolTip
 
 from app.core.chat.store import Message, Store
 from app.ui.chat.chat_view import ChatView
+from app.ui.chat.markdown_html import ICON_SCHEME
 
 LINK_SCHEMES = ("http", "https", "mailto")
 
@@ -23,8 +24,17 @@ def _fragments(view: ChatView):
         block = block.next()
 
 
+def _images(view: ChatView) -> list[str]:
+    return [
+        f.charFormat().toImageFormat().name()
+        for f in _fragments(view)
+        if f.charFormat().isImageFormat()
+    ]
+
+
 def _has_images(view: ChatView) -> bool:
-    return any(f.charFormat().isImageFormat() for f in _fragments(view))
+    """Any picture other than the view's own action icons."""
+    return any(not name.startswith(f"{ICON_SCHEME}:") for name in _images(view))
 
 
 def _link_point(view: ChatView, href: str) -> QPoint:
@@ -165,6 +175,80 @@ def test_code_block_copy_and_message_actions(qtbot):
     assert "enclave:regenerate/4" in html and "enclave:regenerate/2" not in html
 
 
+def test_message_actions_are_icons_with_tooltips_drawn_by_the_view(qtbot):
+    """Copy, Edit and Regenerate are icons the view draws itself (nothing is loaded), each with
+    a tooltip; a real click on an icon does what it says."""
+    view = ChatView()
+    qtbot.addWidget(view)
+    view.resize(900, 600)
+    view.add_message(Message(1, 1, "user", "Hello"))
+    view.add_message(Message(2, 1, "assistant", "Hi there.", model="m", engine="local"))
+    view.show()
+    qtbot.waitExposed(view)
+    icons = {
+        f.charFormat().anchorHref(): f.charFormat()
+        for f in _fragments(view)
+        if f.charFormat().isImageFormat()
+    }
+    assert set(icons) == {
+        "enclave:copy/1",
+        "enclave:edit/1",
+        "enclave:copy/2",
+        "enclave:regenerate/2",
+    }
+    for href, fmt in icons.items():
+        tip = fmt.toolTip()
+        assert tip and tip == fmt.toImageFormat().property(QTextFormat.Property.ImageAltText)
+        # Hovering the icon shows its own tooltip, not the view's.
+        point = _link_point(view, href) + QPoint(4, 0)
+        QApplication.sendEvent(
+            view.viewport(),
+            QHelpEvent(QEvent.Type.ToolTip, point, view.viewport().mapToGlobal(point)),
+        )
+        assert QToolTip.text() == tip, href
+        name = fmt.toImageFormat().name()
+        picture = view.document().resource(2, QUrl(name))  # 2: QTextDocument.ImageResource
+        assert picture is not None and not picture.isNull(), f"{name} is not drawn"
+        assert picture.width() >= 16 * view.devicePixelRatioF()
+    assert "Copy" not in view.toPlainText()  # no text links left
+
+    regenerated = []
+    view.regenerate_requested.connect(lambda: regenerated.append(True))
+    qtbot.mouseClick(
+        view.viewport(), Qt.MouseButton.LeftButton, pos=_link_point(view, "enclave:regenerate/2")
+    )
+    assert regenerated == [True]
+
+    # After the conversation is redrawn (a new conversation clears the document) they are back.
+    view.set_messages([Message(3, 2, "user", "Again")])
+    assert view.document().resource(2, QUrl(f"{ICON_SCHEME}:copy")) is not None
+
+
+def _tables(frame):
+    for child in frame.childFrames():
+        if isinstance(child, QTextTable):
+            yield child
+        yield from _tables(child)
+
+
+def test_markdown_tables_have_ruled_cells_a_shaded_header_and_their_alignment(qtbot):
+    view = ChatView()
+    qtbot.addWidget(view)
+    answer = "| Planet | Moons |\n|:--|--:|\n| Earth | 1 |\n| Jupiter | 95 |\n"
+    view.add_message(Message(1, 1, "assistant", answer, model="m", engine="local"))
+    tables = list(_tables(view.document().rootFrame()))
+    assert len(tables) == 1
+    table = tables[0]
+    assert (table.rows(), table.columns()) == (3, 2)
+    fmt = table.format()
+    assert fmt.border() >= 1 and fmt.borderCollapse()
+    header, body = table.cellAt(0, 1), table.cellAt(2, 1)
+    assert header.format().background().color() != body.format().background().color()
+    moons = QTextCursor(body.firstCursorPosition()).blockFormat().alignment()
+    assert moons & Qt.AlignmentFlag.AlignRight, "the Moons column is right-aligned"
+    assert "Jupiter" in view.toPlainText() and "|" not in view.toPlainText()
+
+
 def test_streaming_appends_without_rerendering(qtbot):
     view = ChatView()
     qtbot.addWidget(view)
@@ -282,6 +366,9 @@ def test_the_conversation_reads_in_a_centred_column(qtbot):
     left = view.viewport().geometry().left()
     right = view.width() - view.viewport().geometry().right()
     assert abs(left - right) <= 4  # centred
+    # The text wraps at the column: nothing reaches past it, so nothing scrolls sideways.
+    assert view.document().textWidth() <= view.reading_column_width()
+    assert view.horizontalScrollBar().maximum() == 0
     view.resize(column // 2, 600)
     qtbot.waitUntil(lambda: view.reading_column_width() >= column // 2 - 30)
 
