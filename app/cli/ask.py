@@ -86,8 +86,6 @@ def run(rt: runtime.Runtime, args) -> int:
         assistant = Assistant(store, rt.settings, rt.paths)
         assistant.overrides = overrides
         reading = _ReadingOnStderr() if sys.stderr.isatty() else None
-        # Through the assistant's own hook: CloudChat.send_message routes local turns to it.
-        assistant.on_reading = reading.show if reading else None
 
         def on_start(start):
             for text in start.notices:
@@ -138,6 +136,7 @@ def run(rt: runtime.Runtime, args) -> int:
                     on_thinking=thought.feed if thought else None,
                     collections=args.docs,
                     thinking_level=args.thinking,
+                    on_reading=reading.show if reading else None,
                 )
             engine = assistant.host.engine
             where = (

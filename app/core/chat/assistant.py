@@ -155,9 +155,6 @@ class Assistant:
         # Settings given for this session only (e.g. `enclave ask --temperature`): they win over
         # both the user's settings and a model's own defaults.
         self.overrides: dict = {}
-        # ``on_reading`` for every turn that names none: for callers whose turns reach this
-        # assistant through another object (CloudChat.send_message routes a message here).
-        self.on_reading: Callable[[int, int], None] | None = None
 
     # -- choosing the model --------------------------------------------------------------------
 
@@ -378,8 +375,8 @@ class Assistant:
             sources = grounded.sources
             shortened = fitted.shortened
             restore, flush = (lambda piece: piece), (lambda: "")
-            if reading := on_reading or self.on_reading:
-                options = dataclasses.replace(options, on_prompt_progress=reading)
+            if on_reading:
+                options = dataclasses.replace(options, on_prompt_progress=on_reading)
         else:
             engine, options, messages = route.engine, route.options, route.messages
             model_id, notices, sources = engine.model_id, [], route.sources

@@ -246,10 +246,13 @@ class CloudChat:
         on_piece: Callable[[str], None] | None = None,
         on_thinking: Callable[[str], None] | None = None,
         thinking_level: str | None = None,
+        on_reading: Callable[[int, int], None] | None = None,
     ) -> TurnResult:
         """A new message, answered where ``route_for`` says: on this device, or by the provider
         the user allowed for this conversation (planned and sent as the consent dialog would).
-        ``thinking_level`` is the conversation's thinking setting for its local model."""
+        ``thinking_level`` is the conversation's thinking setting for its local model, and
+        ``on_reading(tokens read, prompt tokens)`` hears that model read a long prompt (a
+        provider's answer has no such report)."""
         route = self.route_for(conversation_id)
         if route is None:
             return self.assistant.send(
@@ -264,6 +267,7 @@ class CloudChat:
                 on_thinking=on_thinking,
                 collections=collections,
                 thinking_level=thinking_level,
+                on_reading=on_reading,
             )
         provider, provider_model = route
         plan = self.plan(conversation_id, text, provider.name, model=provider_model)

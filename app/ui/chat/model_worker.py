@@ -176,7 +176,12 @@ class ModelWorker(QObject):
     @Slot(int, object, str)
     def send_cloud(self, request: int, plan, choice: str) -> None:
         """Send a ``CloudPlan`` the user consented to (``choice``: once or conversation)."""
-        self._run(request, plan.conversation_id, lambda **kw: self._cloud.send(plan, choice, **kw))
+        self._run(
+            request,
+            plan.conversation_id,
+            # A provider's answer: no local model reads the prompt.
+            lambda on_reading, **kw: self._cloud.send(plan, choice, **kw),
+        )
 
     # -- the work ------------------------------------------------------------------------------
 
@@ -231,13 +236,6 @@ class ModelWorker(QObject):
             if time.monotonic() - state["last"] >= BATCH_INTERVAL_S:
                 flush()
 
-        # Every local turn's reading, however it reached the assistant (a new message goes
-        # through CloudChat, which routes it).
-        assistant = self._assistant  # None only where a test drives this method alone
-        if assistant is not None:
-            assistant.on_reading = lambda done, total: self.reading_progress.emit(
-                state["answer"], done, total
-            )
         try:
             return turn(
                 cancel=cancel,
@@ -245,10 +243,11 @@ class ModelWorker(QObject):
                 on_start=on_start,
                 on_piece=lambda piece: batch(self.text_received, piece),
                 on_thinking=lambda piece: batch(self.thinking_received, piece),
+                on_reading=lambda done, total: self.reading_progress.emit(
+                    state["answer"], done, total
+                ),
             )
         finally:
-            if assistant is not None:
-                assistant.on_reading = None
             flush()
 
 

@@ -36,14 +36,15 @@ def test_reading_progress_reaches_the_whole_prompt(assistant):
     assert not result.cancelled
 
 
-def test_the_assistants_own_hook_serves_turns_routed_to_it(assistant):
-    """CloudChat.send_message hands local turns to Assistant.send without on_reading."""
+def test_a_message_routed_to_this_device_reports_its_reading(assistant):
+    """CloudChat.send_message (how the window and `enclave ask` send) passes on_reading on."""
     from app.core.cloud.chat import CloudChat
 
     reports: list[tuple[int, int]] = []
-    assistant.on_reading = lambda *r: reports.append(r)
-    result = CloudChat(assistant).send_message(None, LONG, cancel=threading.Event())
-    assert reports[-1] == (result.stats.prompt_tokens,) * 2
+    result = CloudChat(assistant).send_message(
+        None, LONG, cancel=threading.Event(), on_reading=lambda *r: reports.append(r)
+    )
+    assert reports and reports[-1] == (result.stats.prompt_tokens,) * 2
 
 
 def test_stop_while_reading_stores_an_empty_stopped_answer(assistant):

@@ -14,7 +14,7 @@ def test_thinking_and_answer_arrive_apart_and_in_order(qtbot):
     worker.thinking_received.connect(lambda mid, text: got.append(("thinking", mid, text)))
     worker.text_received.connect(lambda mid, text: got.append(("answer", mid, text)))
 
-    def turn(*, cancel, on_saved, on_start, on_piece, on_thinking):
+    def turn(*, cancel, on_saved, on_start, on_piece, on_thinking, on_reading):
         on_start(TurnStart(1, 1, 7, "m", "local"))
         for piece in ("Let ", "me ", "see."):
             on_thinking(piece)
