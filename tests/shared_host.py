@@ -8,15 +8,13 @@ from app.core.engines.host import EngineHost
 
 
 class SharedHost(EngineHost):
-    """Records the models asked for in ``requested``; never unloads the engine (the session
-    fixture closes it)."""
+    """Never unloads the engine: the session fixture closes it."""
 
     def __init__(self, settings, engine):
         super().__init__(settings)
-        self.shared, self.requested = engine, []
+        self.shared = engine
 
     def get(self, model):
-        self.requested.append(model)
         return self.shared
 
     def unload(self):
