@@ -7,31 +7,16 @@ import threading
 import time
 
 import pytest
+from shared_host import SharedHost
 
 from app.core.chat import assistant as assistant_mod
 from app.core.chat.assistant import Assistant, title_from
 from app.core.chat.store import Store
 from app.core.engines.base import ChatMessage, Generation
-from app.core.engines.host import EngineHost
 from app.core.errors import EmptyMessageError, EnclaveError, ModelFileError, NoModelError
 from app.core.platform.settings import Settings
 
 QUESTION = "Write a short poem about the sea."
-
-
-class SharedHost(EngineHost):
-    """Hands out the session's already-loaded engine instead of loading one per test."""
-
-    def __init__(self, settings, engine):
-        super().__init__(settings)
-        self.shared, self.requested = engine, []
-
-    def get(self, model):
-        self.requested.append(model)
-        return self.shared
-
-    def unload(self):
-        pass  # the session fixture closes it
 
 
 @pytest.fixture
