@@ -219,6 +219,16 @@ def test_message_actions_are_icons_with_tooltips_drawn_by_the_view(qtbot):
     )
     assert regenerated == [True]
 
+    # The keyboard reaches them too: Tab moves from link to link, Enter uses the one reached.
+    view.setFocus()
+    for _ in range(10):
+        reached = view.textCursor()
+        if reached.hasSelection() and reached.charFormat().anchorHref() == "enclave:regenerate/2":
+            break
+        qtbot.keyClick(view, Qt.Key.Key_Tab)
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert regenerated == [True, True]
+
     # After the conversation is redrawn (a new conversation clears the document) they are back.
     view.set_messages([Message(3, 2, "user", "Again")])
     assert view.document().resource(2, QUrl(f"{ICON_SCHEME}:copy")) is not None
