@@ -44,6 +44,7 @@ from app.core.platform.units import size_text
 from app.core.privacy.keyring_store import HUGGINGFACE
 from app.ui import policy_lock
 from app.ui.background import BackgroundOp, ProgressLine
+from app.ui.models.model_row_delegate import ModelRowDelegate
 from app.ui.safe_text import ask, esc, inform, open_link, plain, rich, tip, warn
 from app.ui.services import DownloadService, Services
 
@@ -180,6 +181,7 @@ class ModelsDialog(QDialog):
         self.results.setWordWrap(True)
         self.results.setResizeMode(QListWidget.ResizeMode.Adjust)
         self.results.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.results.setItemDelegate(ModelRowDelegate(self.results))
         self.results.itemActivated.connect(self._on_result_chosen)
         self.results.itemClicked.connect(self._on_result_chosen)
         # Enclave's markup around escaped card fields; its one link goes through open_link.
@@ -219,7 +221,8 @@ class ModelsDialog(QDialog):
         split = QSplitter()
         split.addWidget(self.results)
         split.addWidget(right)
-        split.setStretchFactor(1, 2)
+        split.setStretchFactor(0, 2)
+        split.setStretchFactor(1, 3)
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.addLayout(row)

@@ -4,6 +4,8 @@ computer and under which license, without contacting anything; and no row is cut
 from __future__ import annotations
 
 from models_dialog_helpers import open_dialog_fixture  # noqa: F401  (open_dialog)
+from PySide6.QtCore import QRect, Qt
+from PySide6.QtGui import QFont, QFontMetrics
 
 from app.core.models import catalog, fit
 
@@ -47,6 +49,15 @@ def test_a_narrow_list_wraps_instead_of_cutting_rows_off(qtbot, open_dialog):
     qtbot.wait(50)  # the list lays its rows out again for the new width
     for i in range(view.count()):
         item = view.item(i)
-        assert view.visualItemRect(item).width() <= view.viewport().width(), item.text()
+        rect = view.visualItemRect(item)
+        assert rect.width() <= view.viewport().width(), item.text()
         assert item.text() in item.toolTip()  # the whole text, at a glance
+        # Tall enough for every wrapped line (the name in bold), so nothing is cut at the bottom.
+        bold = QFont(view.font())
+        bold.setBold(True)
+        title, _, rest = item.text().partition("\n")
+        box, flags = QRect(0, 0, rect.width() - 16, 10_000), int(Qt.TextFlag.TextWordWrap)
+        needed = QFontMetrics(bold).boundingRect(box, flags, title).height()
+        needed += QFontMetrics(view.font()).boundingRect(box, flags, rest).height()
+        assert rect.height() >= needed, item.text()
     assert view.horizontalScrollBar().maximum() == 0
