@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSignalBlocker, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QSignalBlocker, QSize, QUrl, Signal
+from PySide6.QtGui import QDesktopServices, QPalette
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QCheckBox,
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
@@ -43,11 +44,12 @@ from app.core.platform.runtime import Runtime
 from app.core.platform.settings import HELP, RANGES, THEMES
 from app.core.platform.settings_service import SettingsError
 from app.core.privacy import policy
-from app.ui import policy_lock
+from app.ui import icons, policy_lock
 from app.ui.safe_text import plain_label, tip
 from app.ui.settings_watch import SettingsWatch
 
 PAGES = ("General", "Models", "Privacy & cloud", "Documents", "Advanced")
+PAGE_ICONS = ("settings", "models", "privacy", "documents", "cpu")
 THEME_LABELS = {"system": "Follow the system", "light": "Light", "dark": "Dark"}
 MAX_GPU_LAYERS = 999  # more than any model has; validation sets no upper bound
 MAX_THREADS = 1024
@@ -96,7 +98,10 @@ class SettingsDialog(QDialog):
         self.fields: dict[str, _Field] = {}
 
         self.pages = QListWidget()
-        self.pages.addItems(PAGES)
+        for title, icon_name in zip(PAGES, PAGE_ICONS, strict=True):
+            QListWidgetItem(icons.icon(icon_name, QPalette.ColorRole.Text), title, self.pages)
+        self.pages.setSpacing(3)  # rows a finger apart, as in the system's own settings
+        self.pages.setIconSize(QSize(18, 18))
         self.pages.setAccessibleName("Settings pages")
         self.pages.setToolTip("Choose a page with the arrow keys; Tab moves into its fields")
         em = self.fontMetrics().averageCharWidth()

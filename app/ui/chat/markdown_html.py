@@ -2,8 +2,9 @@
 
 Model output is untrusted text. Raw HTML is shown as text, images are never loaded (they become a
 link the user may click), only http(s) and mailto links survive, and code blocks are highlighted
-with inline styles, a language label and a Copy link. Tables get ruled cells, a shaded header row
-and the column alignment the Markdown asks for. No Qt here, so it is tested without a display.
+with inline styles, a language label and a Copy link; long code lines wrap inside the block.
+Tables get ruled cells, a shaded header row and the column alignment the Markdown asks for. No Qt
+here, so it is tested without a display.
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ class MarkdownRenderer:
             f'href="{ACTION_SCHEME}:copy-code/{self._message_id}/{index}">'
             f'<img src="{ICON_SCHEME}:copy" width="14" height="14" alt="" '
             f'style="vertical-align: middle;"> Copy</a>'
-            f'<pre style="margin:0;">{body}</pre></td></tr></table>\n'
+            f'<pre style="margin:0; white-space: pre-wrap;">{body}</pre></td></tr></table>\n'
         )
 
     def _render_table_open(self, _tokens, _idx, _options, _env):

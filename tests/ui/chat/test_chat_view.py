@@ -383,6 +383,23 @@ def test_the_conversation_reads_in_a_centred_column(qtbot):
     qtbot.waitUntil(lambda: view.reading_column_width() >= column // 2 - 30)
 
 
+def test_long_code_lines_wrap_inside_the_column(qtbot):
+    """A long line of code wraps in its block instead of widening the conversation (which then
+    scrolls sideways, every message with it)."""
+    view = ChatView()
+    qtbot.addWidget(view)
+    view.resize(900, 400)
+    line = "result = total(" + ", ".join(f"argument_{i}={i}" for i in range(20)) + ")"
+    view.add_message(
+        Message(1, 1, "assistant", f"```python\n{line}\n```", model="m", engine="local")
+    )
+    view.show()
+    qtbot.waitExposed(view)
+    assert view.document().idealWidth() <= view.reading_column_width()
+    assert view.horizontalScrollBar().maximum() == 0
+    assert line in view.toPlainText().replace("\u2028", "").replace("\n", "")
+
+
 def test_resizing_through_every_width_settles(qtbot):
     """New margins lay the view out again (a scroll bar may come or go): every width settles."""
     view = ChatView()
