@@ -28,7 +28,7 @@ from app.core.models import gguf, licenses, quant
 from app.core.models.hub import Hub, HubError
 from app.core.models.installed import model_id_for
 from app.core.models.records import ModelRecord, ModelRecords
-from app.core.platform import jsonfile
+from app.core.platform import jobs, jsonfile
 from app.core.platform.paths import Paths
 from app.core.platform.units import size_text
 from app.core.privacy import gate
@@ -118,7 +118,7 @@ class Progress:
     state: str  # queued | downloading | retrying | verifying | paused | done | failed | cancelled
     done: int = 0
     total: int | None = None
-    speed: float = 0.0  # bytes per second
+    speed: float = 0.0  # bytes per second, measured by ``jobs.Meter`` like every long job
     eta_s: float | None = None
     message: str = ""
     model_id: str | None = None
@@ -128,10 +128,7 @@ class Progress:
         pct = f"{100 * self.done / self.total:5.1f}%" if self.total else "     "
         moving = self.state == "downloading"
         speed = f"  {self.speed / 1e6:6.1f} MB/s" if self.speed and moving else ""
-        eta = ""
-        if self.eta_s is not None and moving:
-            minutes, seconds = divmod(int(self.eta_s), 60)
-            eta = f"  ETA {minutes // 60}:{minutes % 60:02d}:{seconds:02d}"
+        eta = f"  ETA {jobs.duration_text(self.eta_s)}" if self.eta_s is not None and moving else ""
         sizes = f"{size_text(self.done)} / {size_text(self.total)}"
         return f"{self.name}  {pct}  {sizes}{speed}{eta}  {self.state}"
 
@@ -218,22 +215,6 @@ class _HashingWriter:
         self.thread.join()
         if self.error is not None:
             raise self.error
-
-
-class _Rate:
-    """Speed over the last few seconds, so the ETA follows the network's current pace."""
-
-    def __init__(self, window: float = 3.0):
-        self.window = window
-        self.samples: list[tuple[float, int]] = []
-
-    def add(self, done: int) -> float:
-        now = time.monotonic()
-        self.samples.append((now, done))
-        while len(self.samples) > 2 and now - self.samples[0][0] > self.window:
-            self.samples.pop(0)
-        (t0, d0), (t1, d1) = self.samples[0], self.samples[-1]
-        return (d1 - d0) / (t1 - t0) if t1 > t0 else 0.0
 
 
 class Downloader:
@@ -541,32 +522,28 @@ class Downloader:
 
 
 class _Tracker:
-    """Counts bytes and tells the listener at most ten times a second."""
+    """Counts bytes and tells the listener of every change of state. Speed, time left and the
+    pace of byte reports come from ``jobs.Meter``, so a download reads like every other long job
+    (bytes already here from an earlier run are its starting point, not part of its speed)."""
 
     def __init__(self, progress: Progress, listener):
         self.progress, self.listener = progress, listener
-        self.rate, self.last = _Rate(), 0.0
+        self.meter = jobs.Meter(self._measured, total=progress.total)
         self.report("downloading")
 
     def add(self, n: int) -> None:
-        p = self.progress
-        p.done += n
-        p.speed = self.rate.add(p.done)
-        if p.total and p.speed > 0:
-            p.eta_s = max(0.0, (p.total - p.done) / p.speed)
-        now = time.monotonic()
-        if now - self.last >= 0.1:
-            self.last = now
-            self._tell()
+        self.progress.done += n
+        self.meter.update(self.progress.done)
 
     def report(self, state: str, message: str = "") -> None:
         self.progress.state, self.progress.message = state, message
-        self._tell()
+        self.meter.update(self.progress.done, force=True)
 
     def finish(self, state: str, message: str) -> Progress:
         self.report(state, message)
         return self.progress
 
-    def _tell(self) -> None:
+    def _measured(self, measured: jobs.Progress) -> None:
+        self.progress.speed, self.progress.eta_s = measured.speed, measured.eta_s
         if self.listener:
             self.listener(Progress(**asdict(self.progress)))

@@ -114,6 +114,8 @@ class Meter:
         return self.last
 
     def _rate(self, now: float, done: int) -> float:
+        if self._samples and done < self._samples[-1][1]:
+            self._samples.clear()  # the work started over (a server that ignored a resume)
         self._samples.append((now, done))
         while len(self._samples) > 2 and now - self._samples[0][0] > RATE_WINDOW_S:
             self._samples.pop(0)

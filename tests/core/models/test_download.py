@@ -104,6 +104,31 @@ def test_server_ignoring_range_restarts_cleanly(library, paths, hub, monkeypatch
     )
 
 
+def test_a_download_that_starts_over_measures_its_speed_afresh(library, hub, monkeypatch):
+    """A server that ignores the resume sends the file from its start, so the count goes back:
+    the speed is measured afresh at once, never negative or stuck at nothing for seconds."""
+    monkeypatch.setattr(dl, "RETRY_DELAYS", (0.05,) * 5)
+    pace = 5e6
+    hub.faults.bytes_per_s = pace
+    hub.faults.drop_after[HUB_FILE] = int(3.5 * pace)  # later than the speed's window reaches
+    hub.faults.ignore_range = True
+    request = library.request(library.hub.details(HUB_REPO), HUB_FILE)
+    pause, events = threading.Event(), []
+
+    def on_progress(p):
+        events.append(p)
+        if any(e.state == "retrying" for e in events) and pace / 2 < p.done < pace:
+            pause.set()
+
+    assert library.downloader.run(request, pause=pause, on_progress=on_progress).state == "paused"
+    assert all(e.speed >= 0 for e in events)
+    retried = next(i for i, e in enumerate(events) if e.state == "retrying")
+    again = [e for e in events[retried:] if e.state == "downloading" and e.done > pace / 4]
+    assert again and all(0.5 * pace < e.speed < 1.5 * pace for e in again), [
+        (e.done, e.speed) for e in events[retried:]
+    ]
+
+
 def test_wrong_bytes_are_rejected_and_removed(library, paths, hub):
     hub.faults.corrupt.add(HUB_FILE)
     with pytest.raises(ChecksumMismatchError, match="does not match the checksum"):
@@ -132,6 +157,40 @@ def test_pause_keeps_bytes_and_resume_continues(library, paths, hub):
     second = library.downloader.run(request)
     assert second.state == "done"
     assert hub.downloads()[-1][2]["Range"] == f"bytes={first.done}-"
+
+
+def test_speed_and_time_left_are_measured_like_every_long_job(library, hub):
+    """At a steady pace the download reports about that speed and a time left that shrinks; on
+    resume the bytes from the earlier run are where it starts, not part of its speed. The rule is
+    the shared one (``jobs.Meter``), so this fails with it."""
+    pace = 25e6
+    hub.faults.bytes_per_s = pace
+    request = library.request(library.hub.details(HUB_REPO), HUB_FILE)
+
+    def download_until(stop_at: int) -> list[dl.Progress]:
+        pause, events = threading.Event(), []
+
+        def on_progress(p):
+            events.append(p)
+            if p.done > stop_at:
+                pause.set()
+
+        assert library.downloader.run(request, pause=pause, on_progress=on_progress).state == (
+            "paused"
+        )
+        return events
+
+    first = download_until(40_000_000)
+    resumed = download_until(70_000_000)
+    for events, start in ((first, 0), (resumed, first[-1].done)):
+        moving = [e for e in events if e.state == "downloading" and e.done > start + 10_000_000]
+        assert len(moving) >= 5, [(e.state, e.done) for e in events]
+        for e in moving:
+            assert 0.6 * pace < e.speed < 1.4 * pace, (e.done, e.speed)
+            assert e.eta_s == pytest.approx((e.total - e.done) / e.speed)
+        assert moving[-1].eta_s < moving[0].eta_s  # the time left shrinks as bytes arrive
+        assert "MB/s" in moving[-1].describe() and "ETA 0:00:0" in moving[-1].describe()
+        assert "MB/s" not in events[-1].describe()  # paused: no speed, no time left
 
 
 def test_cancel_deletes_partial_file(library, paths, hub):

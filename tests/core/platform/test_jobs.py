@@ -42,6 +42,19 @@ def test_speed_and_eta_follow_the_last_few_seconds(clock):
     assert told[-1].describe() == ("Importing x.gguf… 40.0 MB of 100.0 MB · 2.0 MB/s · ETA 0:00:30")
 
 
+def test_work_that_starts_over_measures_its_speed_afresh(clock):
+    told: list[Progress] = []
+    meter = Meter(told.append, total=100_000_000)
+    for second in range(4):  # 10 MB/s, then the count goes back to nothing (started over)
+        meter(10_000_000 * second)
+        clock.now += 1
+    meter(0)
+    clock.now += 1
+    meter(5_000_000)
+    assert told[-1].speed == pytest.approx(5e6)  # the new pace at once, not 0 for a while
+    assert told[-1].eta_s == pytest.approx(19.0)
+
+
 def test_reports_are_paced_but_the_first_and_the_last_always_go_out(clock):
     told: list[Progress] = []
     meter = Meter(told.append, total=1000)
