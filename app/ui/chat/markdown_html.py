@@ -110,7 +110,7 @@ class MarkdownRenderer:
         s = self.style
         return (
             f'<table border="1" cellspacing="0" cellpadding="6" '
-            f'style="border-collapse: collapse; border-color: {s.border}; '
+            f'style="border-collapse: collapse; border-style: solid; border-color: {s.border}; '
             f'margin-top: 6px; margin-bottom: 6px;">\n'
         )
 

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QEvent, QObject, QPoint, Qt, QUrl, Slot
-from PySide6.QtGui import QDesktopServices, QHelpEvent, QTextCursor, QTextFormat, QTextTable
+from PySide6.QtGui import (
+    QDesktopServices,
+    QHelpEvent,
+    QTextCursor,
+    QTextFormat,
+    QTextFrameFormat,
+    QTextTable,
+)
 from PySide6.QtWidgets import QApplication, QMessageBox, QToolTip
 
 from app.core.chat.store import Message, Store
@@ -252,6 +259,8 @@ def test_markdown_tables_have_ruled_cells_a_shaded_header_and_their_alignment(qt
     assert (table.rows(), table.columns()) == (3, 2)
     fmt = table.format()
     assert fmt.border() >= 1 and fmt.borderCollapse()
+    # Solid: Qt's default (outset) shades the rules, and in the light theme they vanish.
+    assert fmt.borderStyle() == QTextFrameFormat.BorderStyle.BorderStyle_Solid
     header, body = table.cellAt(0, 1), table.cellAt(2, 1)
     assert header.format().background().color() != body.format().background().color()
     moons = QTextCursor(body.firstCursorPosition()).blockFormat().alignment()
