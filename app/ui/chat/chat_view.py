@@ -111,13 +111,17 @@ class ChatView(QTextBrowser):
         """Keep the text in a centred column of comfortable width; the margins take the rest.
         Set only when they change: new margins lay the view out again, which can show or hide
         the scroll bar and resize it once more. Set before the text is laid out for the new
-        size, so the text wraps at the column, not at the old width of the viewport."""
+        size, so the text wraps at the column, not at the old width of the viewport. A view
+        scrolled to the end stays at the end."""
         column = self.fontMetrics().averageCharWidth() * READING_COLUMN_CHARS
         side = max(0, (self.width() - column) // 2)
+        at_bottom = self._at_bottom()
         if side != self._side_margin:
             self._side_margin = side
             self.setViewportMargins(side, 0, side, 0)
         super().resizeEvent(event)
+        if at_bottom:  # the newest message stays in sight, as in every chat app
+            self._scroll_to_end()
 
     def reading_column_width(self) -> int:
         return self.viewport().width()

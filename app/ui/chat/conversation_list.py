@@ -383,10 +383,14 @@ class ConversationPanel(QWidget):
     def __init__(self, store: Store, parent=None, *, clock: Callable[[], float] = time.time):
         super().__init__(parent)
         self._store = store
-        self.new_button = QPushButton("New chat")
+        self.new_button = QPushButton(icon("new"), "New chat")
         self.new_button.setAccessibleName("New chat")
         self.new_button.setToolTip("Start a new conversation (Ctrl+N)")
         self.search = QLineEdit(placeholderText="Search conversations  (Ctrl+K)")
+        self.search.addAction(
+            icon("search", QPalette.ColorRole.PlaceholderText),
+            QLineEdit.ActionPosition.LeadingPosition,
+        )
         self.search.setClearButtonEnabled(True)
         self.search.setAccessibleName("Search conversations")
         self.search.setToolTip("Finds conversations by title or by any word in them")

@@ -392,6 +392,24 @@ def test_the_conversation_reads_in_a_centred_column(qtbot):
     qtbot.waitUntil(lambda: view.reading_column_width() >= column // 2 - 30)
 
 
+def test_a_view_at_the_newest_message_stays_there_when_the_window_shrinks(qtbot):
+    view = ChatView()
+    qtbot.addWidget(view)
+    view.resize(1900, 900)
+    view.show()
+    qtbot.waitExposed(view)
+    view.set_messages([Message(i, 1, "user", f"message {i} " + "word " * 60) for i in range(1, 9)])
+    bar = view.verticalScrollBar()
+    assert bar.value() == bar.maximum()
+    view.resize(900, 400)  # taller text in a shorter view: the end moves away
+    qtbot.wait(20)
+    assert bar.maximum() > 0 and bar.value() == bar.maximum()
+    bar.setValue(0)  # scrolled up to read: a resize leaves the place alone
+    view.resize(800, 400)
+    qtbot.wait(20)
+    assert bar.value() == 0
+
+
 def test_long_code_lines_wrap_inside_the_column(qtbot):
     """A long line of code wraps in its block instead of widening the conversation (which then
     scrolls sideways, every message with it)."""
