@@ -186,8 +186,9 @@ def bubble_pairs(p: QPalette) -> dict[str, tuple[QColor, QColor]]:
         view.deleteLater()
 
 
-def code_pairs(dark: bool) -> dict[str, tuple[QColor, QColor]]:
-    """A code block in an answer: its language label and Copy link on its own background."""
+def code_pairs(p: QPalette, dark: bool) -> dict[str, tuple[QColor, QColor]]:
+    """A code block in an answer: its language label and Copy link on its own background; code
+    in a sentence on its shading; a quotation's muted text on a message."""
     from app.ui.chat.markdown_html import DARK_CODE, LIGHT_CODE
 
     code = DARK_CODE if dark else LIGHT_CODE
@@ -195,6 +196,9 @@ def code_pairs(dark: bool) -> dict[str, tuple[QColor, QColor]]:
     return {
         "a code block's language label": (QColor(code.muted), back),
         "a code block's Copy link": (QColor(code.link), back),
+        "code in a sentence": (p.color(ROLE.Text), back),
+        "a quotation in an answer": (QColor(code.muted), p.color(ROLE.Base)),
+        "a quotation in a user message": (QColor(code.muted), p.color(ROLE.AlternateBase)),
     }
 
 
@@ -251,7 +255,7 @@ def test_every_text_reads_at_4_5_to_1(themed, choice):
     pairs = palette_pairs(p)
     pairs |= sheet_pairs(theme.style_sheet(dark=dark), p)
     pairs |= bubble_pairs(p)
-    pairs |= code_pairs(dark)
+    pairs |= code_pairs(p, dark)
     tiers = [f'style sheet QLabel#whereBadge[tier="{tier}"]' for tier in providers.TIER_COLOURS]
     assert set(tiers) <= set(pairs), "every tier's badge colour is in the style sheet"
     assert "style sheet QLabel#noticeBar" in pairs

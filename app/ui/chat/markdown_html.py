@@ -3,8 +3,9 @@
 Model output is untrusted text. Raw HTML is shown as text, images are never loaded (they become a
 link the user may click), only http(s) and mailto links survive, and code blocks are highlighted
 with inline styles, a language label and a Copy link; long code lines wrap inside the block.
-Tables get ruled cells, a shaded header row and the column alignment the Markdown asks for. No Qt
-here, so it is tested without a display.
+Code in a sentence is shaded, a quotation has a bar down its side, and tables get ruled cells,
+a shaded header row and the column alignment the Markdown asks for. No Qt here, so it is tested
+without a display.
 """
 
 from __future__ import annotations
@@ -68,6 +69,9 @@ class MarkdownRenderer:
             ("image", self._render_image),
             ("link_open", self._render_link_open),
             ("link_close", self._render_link_close),
+            ("code_inline", self._render_code_inline),
+            ("blockquote_open", self._render_quote_open),
+            ("blockquote_close", self._render_quote_close),
             ("table_open", self._render_table_open),
             ("th_open", self._render_cell_open),
             ("td_open", self._render_cell_open),
@@ -104,6 +108,25 @@ class MarkdownRenderer:
             f'style="vertical-align: middle;"> Copy</a>'
             f'<pre style="margin:0; white-space: pre-wrap;">{body}</pre></td></tr></table>\n'
         )
+
+    def _render_code_inline(self, tokens, idx, _options, _env):
+        return (
+            f'<code style="background-color: {self.style.background};">'
+            f"{html.escape(tokens[idx].content)}</code>"
+        )
+
+    # A quotation: a bar down its left side, as a narrow shaded cell beside it (Qt's rich text
+    # has no one-sided borders), and its text in the muted colour.
+    def _render_quote_open(self, _tokens, _idx, _options, _env):
+        s = self.style
+        return (
+            f'<table cellspacing="0" cellpadding="0" style="margin-top: 4px; margin-bottom: 4px;">'
+            f'<tr><td width="3" style="background-color: {s.muted};"></td>'
+            f'<td style="padding-left: 10px; color: {s.muted};">\n'
+        )
+
+    def _render_quote_close(self, _tokens, _idx, _options, _env):
+        return "</td></tr></table>\n"
 
     def _render_table_open(self, _tokens, _idx, _options, _env):
         # Qt draws a bare <table> without rules; these give every cell a thin border.

@@ -392,6 +392,20 @@ def test_the_conversation_reads_in_a_centred_column(qtbot):
     qtbot.waitUntil(lambda: view.reading_column_width() >= column // 2 - 30)
 
 
+def test_code_in_a_sentence_is_shaded_and_a_quotation_has_a_bar(qtbot):
+    view = ChatView()
+    qtbot.addWidget(view)
+    answer = "Call `total()` here.\n\n> Quoted words.\n\nAfter."
+    view.add_message(Message(1, 1, "assistant", answer, model="m", engine="local"))
+    shaded = [f for f in _fragments(view) if f.text() == "total()"]
+    assert shaded and shaded[0].charFormat().background().style() != Qt.BrushStyle.NoBrush
+    quote = next(t for t in _tables(view.document().rootFrame()) if t.columns() == 2)
+    bar, text = quote.cellAt(0, 0), quote.cellAt(0, 1)
+    assert bar.format().background().style() != Qt.BrushStyle.NoBrush
+    assert "Quoted words." in QTextCursor(text.firstCursorPosition()).block().text()
+    assert view.toPlainText().count("Quoted words.") == 1
+
+
 def test_a_view_at_the_newest_message_stays_there_when_the_window_shrinks(qtbot):
     view = ChatView()
     qtbot.addWidget(view)
