@@ -103,13 +103,11 @@ def _run_index(docs: Documents, name: str) -> int:
         ):
             return
         last[0] = now
-        eta = (
-            f", about {p.eta_s:.0f} s left" if p.eta_s is not None and p.phase == "reading" else ""
-        )
+        left = p.time_left_text()
         line.show(
             f"{p.collection}: {p.phase} {p.files_done}/{p.files_total} files, "
             f"{size_text(p.bytes_done)}/{size_text(p.bytes_total)}, "
-            f"{p.chunks} passages{eta}"
+            f"{p.chunks} passages" + (f", {left}" if left else "")
         )
 
     try:

@@ -20,6 +20,7 @@ def test_add_index_list_show_search_remove(run_cli, folder):
     assert added.returncode == 0, added.stderr
     assert "made the collection 'Work'" in added.stderr
     assert "reading 9/9 files" in added.stderr  # progress on stderr
+    assert "passages, almost done" in added.stderr  # the time left, from the jobs meter
     assert "not indexed: " + str(folder / "locked.pdf") + ": it is encrypted" in added.stderr
     assert "6 new" in added.stderr and added.stdout == ""
 

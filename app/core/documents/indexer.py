@@ -21,6 +21,7 @@ from app.core.documents import formats
 from app.core.documents.chunking import chunk_sections
 from app.core.documents.embedder import Embedder
 from app.core.documents.index import Collection, DocIndex, under
+from app.core.platform import jobs
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,9 @@ SKIP_DIRS = {
 
 @dataclass
 class Progress:
+    """How far a run is. ``speed`` (files a second) and ``eta_s`` come from ``jobs.Meter``, the
+    rule every long job in the app measures by; both are known only while reading."""
+
     collection: str
     files_done: int = 0
     files_total: int = 0
@@ -51,16 +55,15 @@ class Progress:
     bytes_total: int = 0
     chunks: int = 0  # passages written this run
     current: str = ""
-    started: float = field(default_factory=time.monotonic)
     phase: str = "scanning"  # scanning | reading | embedding | done
+    speed: float = 0.0  # files a second, over the last few seconds
+    eta_s: float | None = None
 
-    @property
-    def eta_s(self) -> float | None:
-        """Seconds left, from the bytes read so far (files differ too much in size to count)."""
-        elapsed = time.monotonic() - self.started
-        if self.bytes_done <= 0 or elapsed < 0.5:
-            return None
-        return max(0.0, (self.bytes_total - self.bytes_done) * elapsed / self.bytes_done)
+    def time_left_text(self) -> str:
+        """ "about 3 min left" while reading with a measured pace, else ""."""
+        if self.phase != "reading" or self.eta_s is None:
+            return ""
+        return jobs.time_left_text(self.eta_s)
 
 
 @dataclass
@@ -217,6 +220,11 @@ class Indexer:
         progress.files_total = len(todo)
         progress.bytes_total = sum(st.st_size for _, st, _ in todo if st)
         progress.phase = "reading"
+        # It counts files, not bytes: a file's time goes mostly to its passages and its commit,
+        # and a large file skipped unread (a video, an archive) would be gigabytes in an instant.
+        # The meter only measures here; every file is still reported, as callers count on.
+        meter = jobs.Meter(lambda _: None, unit="files", total=len(todo))
+        meter.update(0)
         report(progress)
 
         for path, st, error in todo:
@@ -228,7 +236,10 @@ class Indexer:
             progress.files_done += 1
             progress.bytes_done += st.st_size if st else 0
             progress.chunks = result.chunks
+            measured = meter.update(progress.files_done)
+            progress.speed, progress.eta_s = measured.speed, measured.eta_s
             report(progress)
+        progress.speed, progress.eta_s = 0.0, None  # reading is over
 
         if self.embedder and not result.cancelled:
             progress.phase = "embedding"

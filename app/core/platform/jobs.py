@@ -67,6 +67,20 @@ def duration_text(seconds: float) -> str:
     return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}"
 
 
+def time_left_text(seconds: float) -> str:
+    """Time left in words, as precise as a pace measured over a few seconds deserves:
+    "about 45 s left", "about 3 min left", "about 1 h 20 min left"."""
+    if seconds < 0.5:
+        return "almost done"
+    if seconds < 59.5:
+        return f"about {round(seconds)} s left"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"about {minutes} min left"
+    hours, minutes = divmod(minutes, 60)
+    return f"about {hours} h {minutes} min left" if minutes else f"about {hours} h left"
+
+
 class Meter:
     """Turns "this much is done" into ``Progress`` values with speed and time left, and passes
     them on at most every ``interval_s`` (the first, the last and every change of text always).

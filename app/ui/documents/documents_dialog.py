@@ -41,11 +41,11 @@ def progress_text(p: Progress) -> str:
         return f"{p.collection}: looking for files…"
     if p.phase == "embedding":
         return f"{p.collection}: computing vectors for search by meaning…"
-    eta = f" · about {p.eta_s:.0f} s left" if p.eta_s is not None else ""
+    left = p.time_left_text()
     return (
         f"{p.collection}: {p.files_done:,} of {p.files_total:,} files · "
         f"{size_text(p.bytes_done)} of {size_text(p.bytes_total)} · "
-        f"{p.chunks:,} passages{eta}"
+        f"{p.chunks:,} passages" + (f" · {left}" if left else "")
     )
 
 

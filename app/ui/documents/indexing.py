@@ -30,12 +30,12 @@ from app.core.documents.index import DocIndex
 from app.core.documents.indexer import Indexer, Progress
 from app.core.documents.indexing_queue import IndexingQueue
 from app.core.errors import EnclaveError
+from app.core.platform import jobs
 from app.core.platform.runtime import Runtime
 from app.ui.background import BackgroundOp
 
 log = logging.getLogger(__name__)
 
-PROGRESS_INTERVAL_S = 0.1
 WATCH_DEBOUNCE_MS = 1500  # editors write a file in several steps: wait for the last
 
 
@@ -56,7 +56,7 @@ class _Worker(QObject):
 
         def report(p: Progress) -> None:  # every change of phase, else ten times a second
             now = time.monotonic()
-            if now - last["at"] >= PROGRESS_INTERVAL_S or p.phase != last["phase"]:
+            if now - last["at"] >= jobs.REPORT_INTERVAL_S or p.phase != last["phase"]:
                 last.update(at=now, phase=p.phase)
                 self.progress.emit(dataclasses.replace(p))
 

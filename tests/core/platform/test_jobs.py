@@ -85,3 +85,15 @@ def test_a_job_fits_done_total_callbacks_and_raises_cancelled_when_asked(clock):
     with pytest.raises(Cancelled, match="Import cancelled") as caught:
         job.check("Import cancelled; nothing was added.")
     assert isinstance(caught.value, EnclaveError)  # a message for a person, like every outcome
+
+
+def test_time_left_reads_as_words_rounded_to_what_the_pace_can_tell():
+    said = [jobs.time_left_text(s) for s in (0.2, 44.6, 59.7, 150, 3600, 4830)]
+    assert said == [
+        "almost done",
+        "about 45 s left",
+        "about 1 min left",
+        "about 2 min left",  # 2.5 minutes: a pace over a few seconds is no more exact than that
+        "about 1 h left",
+        "about 1 h 20 min left",
+    ]

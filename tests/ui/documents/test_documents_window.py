@@ -13,6 +13,8 @@ from docs_files import make_mixed_folder
 
 from app.core.documents import retrieval
 from app.core.documents.index import DocIndex
+from app.core.documents.indexer import Progress
+from app.ui.documents.documents_dialog import progress_text
 from app.ui.documents.source_dialog import SourceDialog, file_url
 
 pytestmark = pytest.mark.slow
@@ -31,6 +33,15 @@ def _ask(qtbot, window, wait_idle, text):
     wait_idle(window)
     cid = window.session.conversation_id
     return window.store.messages(cid)[-1]
+
+
+def test_indexing_progress_says_how_far_and_about_how_long_is_left():
+    reading = Progress("Work", 120, 2000, 3_400_000, 80_000_000, 900, phase="reading")
+    assert progress_text(reading) == "Work: 120 of 2,000 files · 3.4 MB of 80.0 MB · 900 passages"
+    reading.speed, reading.eta_s = 31.0, 60.6  # measured by the jobs meter while reading
+    assert progress_text(reading).endswith("900 passages · about 1 min left")
+    embedding = Progress("Work", 2000, 2000, phase="embedding", eta_s=0.0)
+    assert progress_text(embedding) == "Work: computing vectors for search by meaning…"
 
 
 def test_a_new_user_adds_a_folder_asks_and_opens_the_source(
