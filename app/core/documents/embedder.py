@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from app.core.errors import EnclaveError, ModelFileError
 from app.core.models import gguf, installed
 from app.core.platform import hardware
 from app.core.platform.paths import Paths
+
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +108,10 @@ class Embedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         """One unit-length vector per text, embedded as given: no prefix is added (the local API's
         clients choose their own). Passages longer than the model's context are cut."""
+        # Loaded here, not at the top: numpy adds a tenth of a second to the app's start, and
+        # only embedding needs it.
+        import numpy as np
+
         out = []
         for i in range(0, len(texts), BATCH):
             try:

@@ -18,15 +18,12 @@ from app.core.platform.settings import Settings
 from app.core.privacy import policy as policy_mod
 from app.core.privacy.gate import PolicyError
 from app.core.server import key as key_mod
+from app.core.server.address import DEFAULT_HOST, DEFAULT_PORT
 from app.core.server.app import Api
 from app.core.server.guard import HostCheck
 from app.core.server.requestlog import RequestLog
 
 log = logging.getLogger(__name__)
-DEFAULT_HOST = "127.0.0.1"
-# Taken by no well-known local AI app (GPT4All 4891, Jan 1337, LM Studio 1234, Ollama 11434,
-# koboldcpp 5001, llama.cpp 8080, vLLM 8000) nor a common development server.
-DEFAULT_PORT = 4811
 
 
 def is_loopback(host: str) -> bool:

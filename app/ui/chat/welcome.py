@@ -29,7 +29,7 @@ from app.core.models.installed import model_id_for
 from app.core.platform.units import size_text
 from app.core.privacy import gate
 from app.ui.background import BackgroundOp
-from app.ui.models.models_dialog import DownloadRow
+from app.ui.models.download_row import DownloadRow
 from app.ui.safe_text import esc, open_link, plain_label, rich
 
 log = logging.getLogger(__name__)

@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from app.core.engines.runner import ModelRunner
 from app.core.platform.runtime import Runtime
-from app.core.server import listen
+from app.core.server.address import DEFAULT_PORT
 from app.ui.background import BackgroundOp
+
+if TYPE_CHECKING:
+    from app.core.server.listen import ApiServer
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +38,7 @@ class LocalApi(QObject):
     def __init__(self, rt: Runtime, runner: ModelRunner, parent=None):
         super().__init__(parent)
         self.rt, self.runner = rt, runner
-        self.server: listen.ApiServer | None = None
+        self.server: ApiServer | None = None
         self._thread: threading.Thread | None = None
         self._starting = False
 
@@ -46,22 +50,26 @@ class LocalApi(QObject):
     def url(self) -> str | None:
         return self.server.url if self.server else None
 
-    def start(self, port: int = listen.DEFAULT_PORT) -> None:
+    def start(self, port: int = DEFAULT_PORT) -> None:
         if self.server is not None or self._starting:
             return
         self._starting = True
-        BackgroundOp(
-            self,
-            lambda job: listen.ApiServer(
-                self.rt.paths, self.rt.settings, port=port, runner=self.runner
-            ),
-        ).on_success(self._serve).on_failure(self._start_failed).run()
+        op = BackgroundOp(self, lambda job: self._open(port))
+        op.on_success(self._serve).on_failure(self._start_failed).run()
+
+    def _open(self, port: int) -> ApiServer:
+        """On a pool thread: load the server, read the key, bind the port."""
+        # Loaded here, not at the top: the web server's libraries add a tenth of a second or more
+        # to every start of the app, and the server is off unless the user turns it on.
+        from app.core.server import listen
+
+        return listen.ApiServer(self.rt.paths, self.rt.settings, port=port, runner=self.runner)
 
     def _start_failed(self, message: str) -> None:
         self._starting = False
         self.failed.emit(message)
 
-    def _serve(self, server: listen.ApiServer) -> None:
+    def _serve(self, server: ApiServer) -> None:
         self._starting = False
         self.server = server
         server.requests.listeners.append(self.request_ended.emit)  # queued: emitted off-thread
@@ -70,7 +78,7 @@ class LocalApi(QObject):
         log.info("local API serving at %s", server.url)
         self.started.emit(server.url)
 
-    def _run(self, server: listen.ApiServer) -> None:
+    def _run(self, server: ApiServer) -> None:
         try:
             server.run()
         except Exception as exc:  # noqa: BLE001 — reported to the window, logged with its trace
