@@ -19,12 +19,14 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from app.core.documents.chunking import Chunk
 from app.core.errors import EnclaveError
 from app.core.platform import sqlite
+
+if TYPE_CHECKING:
+    import numpy as np
 
 SCHEMA_VERSION = 1
 
@@ -413,7 +415,7 @@ class DocIndex:
                 if vectors is not None:
                     self._db.execute(
                         "INSERT INTO vectors VALUES (?, ?, ?)",
-                        (cid, model, vectors[seq].astype(np.float32).tobytes()),
+                        (cid, model, vectors[seq].astype("float32").tobytes()),
                     )
         self._vector_cache.clear()
 
@@ -453,7 +455,7 @@ class DocIndex:
         with self.transaction():
             self._db.executemany(
                 "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
-                [(cid, model, v.astype(np.float32).tobytes()) for cid, v in rows],
+                [(cid, model, v.astype("float32").tobytes()) for cid, v in rows],
             )
         self._vector_cache.clear()
 
@@ -488,8 +490,8 @@ class DocIndex:
         ids, matrix = self._vectors(tuple(sorted(collection_ids)), model)
         if not len(ids):
             return []
-        scores = matrix @ query.astype(np.float32)
-        best = np.argsort(-scores)[:limit]
+        scores = matrix @ query.astype("float32")
+        best = (-scores).argsort()[:limit]
         return self.hits([int(ids[i]) for i in best])
 
     def _vectors(self, collection_ids: tuple[int, ...], model: str):
@@ -497,6 +499,10 @@ class DocIndex:
         version = self._db.execute("PRAGMA data_version").fetchone()[0]
         key = (collection_ids, model, version, self._db.total_changes)
         if key not in self._vector_cache:
+            # Loaded here, not at the top: numpy adds a tenth of a second to the app's start,
+            # and only search by meaning needs it.
+            import numpy as np
+
             marks = ",".join("?" * len(collection_ids))
             rows = self._db.execute(
                 f"SELECT v.chunk_id, v.vec FROM vectors v JOIN chunks c ON c.id = v.chunk_id "

@@ -42,10 +42,6 @@ def test_the_main_window_module_leaves_the_server_and_models_window_unloaded(rep
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="app.core.documents.index imports numpy at module level (for vector search only)",
-)
 def test_the_main_window_module_leaves_numpy_unloaded(repo_root):
     """numpy is for vector search and embeddings, which the first window does not do."""
     assert "numpy" not in _modules_after("import app.ui.chat.main_window", repo_root)
