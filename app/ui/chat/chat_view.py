@@ -97,6 +97,8 @@ class ChatView(QTextBrowser):
         self.setOpenLinks(False)
         self.setOpenExternalLinks(False)
         self.setUndoRedoEnabled(False)
+        # Lists indent by about four characters a level (Qt's 40 px pushes nested lists far in).
+        self.document().setIndentWidth(self.fontMetrics().averageCharWidth() * 4)
         self.setAccessibleName("Conversation")
         self.setToolTip("The conversation. Links open in your browser only when you click them.")
         self.anchorClicked.connect(self._on_anchor_clicked)

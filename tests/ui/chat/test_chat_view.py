@@ -406,6 +406,24 @@ def test_code_in_a_sentence_is_shaded_and_a_quotation_has_a_bar(qtbot):
     assert view.toPlainText().count("Quoted words.") == 1
 
 
+def test_lists_indent_a_few_characters_a_level(qtbot):
+    """Qt indents each list level by 40 px; a nested list in a narrow column then starts far in."""
+    view = ChatView()
+    qtbot.addWidget(view)
+    answer = "Plan:\n\n1. Arrive.\n2. Check in.\n   - Keys at the desk\n"
+    view.resize(900, 400)
+    view.set_messages([Message(1, 1, "assistant", answer, model="m", engine="local")])
+    view.show()
+    qtbot.waitExposed(view)
+    x = {}  # where each line's text is drawn
+    block = view.document().begin()
+    while block.isValid():
+        x[block.text().strip()] = view.cursorRect(QTextCursor(block)).x()
+        block = block.next()
+    nested = x["Keys at the desk"] - x["Plan:"]
+    assert 0 < nested <= view.fontMetrics().averageCharWidth() * 10, nested
+
+
 def test_a_view_at_the_newest_message_stays_there_when_the_window_shrinks(qtbot):
     view = ChatView()
     qtbot.addWidget(view)
