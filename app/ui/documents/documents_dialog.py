@@ -312,11 +312,11 @@ class DocumentsDialog(QDialog):
     def _on_progress(self, p: Progress) -> None:
         self.bar.setVisible(True)
         self.cancel_button.setEnabled(True)
-        if p.phase in ("scanning", "embedding") or not p.bytes_total:
+        if p.phase in ("scanning", "embedding") or not p.files_total:
             self.bar.setRange(0, 0)  # busy, amount unknown
-        else:
-            self.bar.setRange(0, 1000)
-            self.bar.setValue(int(1000 * p.bytes_done / p.bytes_total))
+        else:  # by files, as the time left is measured, so the two agree
+            self.bar.setRange(0, p.files_total)
+            self.bar.setValue(p.files_done)
         self.status.setText(progress_text(p))
 
     def _on_finished(self, result: IndexResult) -> None:

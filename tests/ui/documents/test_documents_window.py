@@ -54,10 +54,15 @@ def test_a_new_user_adds_a_folder_asks_and_opens_the_source(
     dialog = window.documents_dialog
     assert "Make a collection" in dialog.title.text()
     assert dialog.new_collection("Work") == "Work"
-    progress = []
+    progress, bar = [], []
     window.indexing.progress.connect(lambda p: progress.append(p.phase))
+    # The bar, read as each report arrives (after the dialog's own handler): files done of all.
+    window.indexing.progress.connect(
+        lambda p: p.phase == "reading" and bar.append((dialog.bar.value(), dialog.bar.maximum()))
+    )
     result = _index_and_wait(qtbot, window, dialog, [folder])
     assert result.added == 6 and "reading" in progress
+    assert bar and bar[-1][1] == 9 and bar[-1][0] == max(v for v, _ in bar)  # 9 files looked at
     assert dialog.problems.topLevelItemCount() == 3  # the two PDFs and the picture, with why
     reasons = [dialog.problems.topLevelItem(i).text(1) for i in range(3)]
     assert any("encrypted" in r for r in reasons)
